@@ -1,0 +1,130 @@
+# emoc — build, test, install.  `make`, `make test`, `make test SANITIZE=1`, `make ISA=ref`.
+# Sources are found by wildcard: adding a file under engine/, weights/, nets/, post/, tools/ or
+# tests/ needs no Makefile edit.  ISA-specific files are named *_avx2.c, *_avx512.c, *_neon.c
+# and are the only ones compiled with ISA flags (STYLE R2); the rest stays baseline.
+
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+ISA      ?= auto
+SANITIZE ?= 0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR   ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+VERSION  := 0.1.0
+
+MACHINE  := $(shell $(CC) -dumpmachine)
+OPT      ?= -O2
+CFLAGS_COMMON := -std=c11 $(OPT) -g -Wall -Wextra -Werror -fPIC -pthread \
+                 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -I. \
+                 -DEMOC_VERSION_STRING=\"$(VERSION)\"
+LDLIBS   := -lm -pthread
+
+BUILD    := build
+ifeq ($(SANITIZE),1)
+  BUILD := build/san
+  CFLAGS_COMMON += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(ISA),ref)
+  BUILD := $(BUILD)-ref
+  CFLAGS_COMMON += -DEMOC_ISA_REF_ONLY
+endif
+
+LIB_SRC := $(sort $(wildcard engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c))
+ifeq ($(ISA),ref)
+  LIB_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(LIB_SRC))
+else ifneq (,$(findstring x86_64,$(MACHINE)))
+  LIB_SRC := $(filter-out %_neon.c,$(LIB_SRC))
+else ifneq (,$(findstring aarch64,$(MACHINE)))
+  LIB_SRC := $(filter-out %_avx2.c %_avx512.c,$(LIB_SRC))
+else
+  LIB_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(LIB_SRC))
+  CFLAGS_COMMON += -DEMOC_ISA_REF_ONLY
+endif
+CLI_SRC  := $(sort $(wildcard tools/*.c))
+TEST_SRC := $(sort $(wildcard tests/*.c tests/*/*.c))
+TEST_SRC := $(filter-out tests/fuzz/%,$(TEST_SRC))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+
+ISA_AVX2   := -mavx2 -mfma -mf16c
+ISA_AVX512 := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+
+all: $(BUILD)/libemoc.a $(BUILD)/libemoc.so $(BUILD)/emoc
+
+$(BUILD)/obj/%_avx2.o: %_avx2.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(ISA_AVX2) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%_avx512.o: %_avx512.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(ISA_AVX512) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libemoc.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libemoc.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libemoc.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/emoc: $(CLI_OBJ) $(BUILD)/libemoc.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemoc.a $(LDLIBS)
+$(BUILD)/emoc_tests: $(TEST_OBJ) $(BUILD)/libemoc.a
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libemoc.a -lcriterion $(LDLIBS)
+
+# The whole Criterion suite.  Tests find fixtures relative to the repository root and the CLI at
+# $(BUILD)/emoc (EMOC_BIN).
+test: $(BUILD)/emoc_tests $(BUILD)/emoc
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc EMOC_ROOT=$(CURDIR) ./$(BUILD)/emoc_tests $(TEST_ARGS)
+
+# Conformance against PyTorch (needs Debian python3-torch, python3-onnx): tools/reference/.
+conformance: all
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh
+
+# Fuzz targets (clang libFuzzer), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
+
+bench: all
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash bench/run.sh
+
+models: all
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc bash tools/make_models.sh
+
+# ARM64: cross-compile with Debian's aarch64 gcc and run the suite under qemu-user.
+cross-aarch64:
+	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 all build/aarch64/emoc_tests
+test-qemu: cross-aarch64
+	EMOC_BIN=$(CURDIR)/build/aarch64/emoc EMOC_ROOT=$(CURDIR) QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
+	  qemu-aarch64 ./build/aarch64/emoc_tests $(TEST_ARGS)
+
+$(BUILD)/emoc.pc: tools/emoc.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+install: all $(BUILD)/emoc.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(BUILD)/libemoc.a $(DESTDIR)$(LIBDIR)/libemoc.a
+	install -m 755 $(BUILD)/libemoc.so $(DESTDIR)$(LIBDIR)/libemoc.so.$(VERSION)
+	ln -sf libemoc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libemoc.so.0
+	ln -sf libemoc.so.0 $(DESTDIR)$(LIBDIR)/libemoc.so
+	install -m 644 include/emoc.h $(DESTDIR)$(INCLUDEDIR)/emoc.h
+	install -m 644 $(BUILD)/emoc.pc $(DESTDIR)$(PKGCONFIGDIR)/emoc.pc
+	install -m 755 $(BUILD)/emoc $(DESTDIR)$(BINDIR)/emoc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libemoc.a $(DESTDIR)$(LIBDIR)/libemoc.so* \
+	      $(DESTDIR)$(INCLUDEDIR)/emoc.h $(DESTDIR)$(PKGCONFIGDIR)/emoc.pc $(DESTDIR)$(BINDIR)/emoc
+
+clean:
+	rm -rf build
+
+.PHONY: all test conformance fuzz bench models cross-aarch64 test-qemu install uninstall clean
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,228 @@
+/*
+ * emoc.h — the one public header of emoc, an on-device inference engine for the HSEmotion family
+ * of facial-affect networks (EfficientNet-B0/B2, MobileFaceNet, DDAMFN), plain C11, libc + libm.
+ *
+ * Overview
+ *   emoc_model    weights + validated metadata + execution plan; immutable after load, shareable
+ *                 between threads.
+ *   emoc_session  activation arena, thread pool and per-run state; one per thread of the caller.
+ *   post-processing (heads, blending, smoothing, thresholds, metrics) are pure functions over
+ *                 caller-owned arrays (section "Post-processing" below).
+ *
+ * Conventions
+ *   - Every function that can fail returns emoc_status (EMOC_OK == 0). Library code never exits,
+ *     aborts or prints. emoc_strerror() names a status; handles keep the last message, which names
+ *     the field and values at fault (emoc_model_last_error / emoc_session_last_error). Functions
+ *     that create a handle take an optional emoc_error* because no handle exists yet on failure.
+ *   - Outputs come back through trailing pointer arguments.
+ *   - Memory: every allocation goes through emoc_options.allocator (default: malloc/free).
+ *     emoc_session_run() allocates nothing.
+ *   - Thread safety: a model may be used by many sessions at once; a session by one thread at a
+ *     time.
+ */
+#ifndef EMOC_H
+#define EMOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EMOC_VERSION_MAJOR 0
+#define EMOC_VERSION_MINOR 1
+#define EMOC_VERSION_PATCH 0
+#define EMOC_VERSION_NUMBER (EMOC_VERSION_MAJOR * 10000 + EMOC_VERSION_MINOR * 100 + EMOC_VERSION_PATCH)
+
+/* ============================================================================================ */
+/* Status and errors                                                                            */
+/* ============================================================================================ */
+
+typedef enum emoc_status {
+    EMOC_OK = 0,
+    EMOC_E_ARG = 1,          /* invalid argument from the caller (NULL, out of range) */
+    EMOC_E_IO = 2,           /* file could not be opened, read or written */
+    EMOC_E_FORMAT = 3,       /* malformed file: bad magic, bounds, counts, layout */
+    EMOC_E_VERSION = 4,      /* unknown major format version */
+    EMOC_E_UNSUPPORTED = 5,  /* well-formed but not supported (architecture, dtype, op) */
+    EMOC_E_NOMEM = 6,        /* allocation failed or a size cap was exceeded */
+    EMOC_E_SHAPE = 7,        /* tensor or input shape does not match what is expected */
+    EMOC_E_CHECKSUM = 8,     /* CRC-32 or SHA-256 mismatch */
+    EMOC_E_NONFINITE = 9,    /* NaN or Inf in weights or input */
+    EMOC_E_LIMIT = 10,       /* a configured limit (dimensions, bytes, nesting) was exceeded */
+    EMOC_E_TRUNCATED = 11,   /* input ends before the data it declares */
+    EMOC_E_SECURITY = 12,    /* input asks for something refused on principle (pickle global) */
+    EMOC_E_INTERNAL = 13     /* a bug in emoc; please report */
+} emoc_status;
+
+/* Static English name of a status ("ok", "malformed file", ...). Never NULL. */
+const char *emoc_strerror(emoc_status status);
+
+/* Caller-owned message buffer for functions that create a handle. */
+typedef struct emoc_error {
+    char msg[512];
+} emoc_error;
+
+/* ============================================================================================ */
+/* Version, CPU and kernel sets                                                                 */
+/* ============================================================================================ */
+
+const char *emoc_version_string(void);    /* "0.1.0" */
+int emoc_version_number(void);            /* EMOC_VERSION_NUMBER of the library actually loaded */
+const char *emoc_build_info(void);        /* compiler, build ISA set, flags */
+
+typedef enum emoc_isa {
+    EMOC_ISA_AUTO = 0,   /* best the CPU supports, unless EMOC_ISA is set in the environment */
+    EMOC_ISA_REF = 1,    /* scalar reference kernels only */
+    EMOC_ISA_AVX2 = 2,   /* x86-64 AVX2 + FMA */
+    EMOC_ISA_AVX512 = 3, /* x86-64 AVX-512 F/BW/DQ/VL */
+    EMOC_ISA_NEON = 4    /* ARM64 baseline NEON */
+} emoc_isa;
+
+const char *emoc_isa_name(emoc_isa isa);                  /* "ref", "avx2", ... */
+emoc_status emoc_isa_parse(const char *name, emoc_isa *out);
+/* Best ISA this CPU and this build support (ignores EMOC_ISA). */
+emoc_isa emoc_isa_detect(void);
+/* ISA that EMOC_ISA_AUTO resolves to: EMOC_ISA from the environment if set and supported,
+ * else emoc_isa_detect(). An unsupported request returns EMOC_E_UNSUPPORTED. */
+emoc_status emoc_isa_resolve(emoc_isa requested, emoc_isa *out);
+
+/* ============================================================================================ */
+/* Allocation and options                                                                       */
+/* ============================================================================================ */
+
+typedef struct emoc_allocator {
+    /* Returns memory aligned to `align` (a power of two ≤ 4096) or NULL. */
+    void *(*alloc)(void *user, size_t size, size_t align);
+    void (*free)(void *user, void *ptr);
+    void *user;
+} emoc_allocator;
+
+typedef struct emoc_options {
+    const emoc_allocator *allocator; /* NULL: malloc-based default */
+    emoc_isa isa;                    /* kernel set to bind; EMOC_ISA_AUTO by default */
+    int verify_checksums;            /* 1 (default via emoc_options_default): check every CRC */
+} emoc_options;
+
+void emoc_options_default(emoc_options *opt);
+
+/* ============================================================================================ */
+/* Models                                                                                       */
+/* ============================================================================================ */
+
+typedef struct emoc_model emoc_model;
+
+/* Maps (or reads) an EMW file, validates it completely (weights/FORMAT.md) and builds the plan. */
+emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc_model **out,
+                                 emoc_error *err);
+/* Same from memory; the buffer is copied, so the caller may free it after the call. */
+emoc_status emoc_model_load_memory(const void *data, size_t size, const emoc_options *opt,
+                                   emoc_model **out, emoc_error *err);
+void emoc_model_free(emoc_model *model);
+const char *emoc_model_last_error(const emoc_model *model);
+
+/* Description of the network's input and outputs, read from validated metadata. */
+typedef struct emoc_model_info {
+    const char *arch;          /* "efficientnet", "mobilefacenet", "ddamfn", "mtl_head", ... */
+    const char *variant;       /* "b0", "b2", "mbf", ... */
+    int input_size;            /* S of the square S×S input */
+    int input_channels;        /* 3 */
+    float mean[3], std[3];     /* per-channel normalisation, RGB order */
+    const char *resize;        /* "cv2_linear" or "pil_bilinear" */
+    int n_scores;              /* outputs of the final linear */
+    int n_classes;             /* emotion logits, at scores[0..n_classes) */
+    int valence_index;         /* index in scores, or -1 */
+    int arousal_index;         /* index in scores, or -1 */
+    int embedding_size;        /* input width of the final linear */
+    int n_tensors;
+    uint64_t n_params;
+    emoc_isa isa;              /* kernel set bound at load */
+} emoc_model_info;
+
+emoc_status emoc_model_get_info(const emoc_model *model, emoc_model_info *out);
+const char *emoc_model_class_label(const emoc_model *model, int index); /* NULL if out of range */
+/* Any metadata key as text ("" for arrays is never returned: arrays are joined by ','). */
+const char *emoc_model_meta(const emoc_model *model, const char *key);
+
+/* ============================================================================================ */
+/* Operation trace (privacy review, benchmarks)                                                 */
+/* ============================================================================================ */
+
+/* One op of the plan. Never contains activation values. Shapes are NHWC with n = 1. */
+typedef struct emoc_trace_event {
+    int op_index;
+    const char *op;          /* "conv2d", "dwconv", "pwconv", "gap", "linear", ... */
+    const char *node;        /* net-level name, e.g. "blocks.3.1.dw" */
+    const char *kernel;      /* bound kernel symbol, e.g. "emoc_f32_dwconv_k3_c16__avx512" */
+    int n_inputs;
+    int in_shape[3][4];      /* [input][n,h,w,c] */
+    int out_shape[4];
+    uint64_t in_offset[3];   /* arena byte offsets */
+    uint64_t out_offset;
+    int n_weights;
+    const char *weight_name[4];
+    uint32_t weight_crc[4];  /* CRC-32 stored in the EMW tensor table */
+    uint64_t flops;          /* 2 × multiply-adds (+ elementwise work) */
+    uint64_t ns;             /* elapsed wall time (run trace only; 0 in the plan dump) */
+    emoc_status status;
+} emoc_trace_event;
+
+typedef void (*emoc_trace_fn)(void *user, const emoc_trace_event *ev);
+
+int emoc_model_op_count(const emoc_model *model);
+/* Static plan dump: calls fn once per op, in execution order. */
+emoc_status emoc_model_dump_plan(const emoc_model *model, emoc_trace_fn fn, void *user);
+
+/* ============================================================================================ */
+/* Sessions and inference                                                                       */
+/* ============================================================================================ */
+
+typedef struct emoc_session emoc_session;
+
+/* Bytes of activation arena a session of this model needs with `threads` threads. */
+size_t emoc_model_arena_size(const emoc_model *model, int threads);
+
+/* threads ≤ 0 means the number of online cores. arena may be NULL (allocated through the
+ * model's allocator) or a caller buffer of at least emoc_model_arena_size() bytes, 64-byte
+ * aligned, that outlives the session. */
+emoc_status emoc_session_create(const emoc_model *model, int threads, void *arena,
+                                size_t arena_size, emoc_session **out, emoc_error *err);
+void emoc_session_free(emoc_session *session);
+const char *emoc_session_last_error(const emoc_session *session);
+int emoc_session_threads(const emoc_session *session);
+/* Per-op callback during emoc_session_run (NULL to disable; one branch per op when off). */
+void emoc_session_set_trace(emoc_session *session, emoc_trace_fn fn, void *user);
+
+/* Results of one forward pass; pointers stay valid until the next run or emoc_session_free. */
+typedef struct emoc_output {
+    const float *scores;      /* n_scores raw outputs of the final linear, graph order */
+    int n_scores;
+    const float *probs;       /* softmax over the n_classes emotion logits */
+    int n_classes;
+    int label;                /* argmax of probs */
+    int has_va;
+    float valence, arousal;   /* raw scores[valence_index], scores[arousal_index] */
+    const float *embedding;   /* input of the final linear */
+    int n_embedding;
+} emoc_output;
+
+/* Runs one preprocessed input: float32 NCHW 1×3×S×S, exactly what PyTorch would be given.
+ * Non-finite input values give EMOC_E_NONFINITE. Allocates nothing. */
+emoc_status emoc_session_run(emoc_session *session, const float *input_nchw, size_t n_values,
+                             emoc_output *out);
+
+/* ============================================================================================ */
+/* Images and preprocessing                                                                     */
+/* ============================================================================================ */
+/* (decoders, resize, normalisation — see engine/image/) */
+
+/* ============================================================================================ */
+/* Post-processing                                                                              */
+/* ============================================================================================ */
+/* (heads, blending, smoothing, decisions, compound expressions, metrics, tuning — see post/) */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EMOC_H */

@@ -1,0 +1,112 @@
+/* emoc.c — command-line entry point: dispatches `emoc CMD ...` to tools/cmd_<cmd>.c. */
+#include "tools/cli.h"
+
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    cli_cmd_fn fn;
+    const char *summary;
+    const char *usage;
+} command;
+
+static const command commands[] = {
+    {"info", cmd_info, "describe an EMW weight file and the plan it builds",
+     "emoc info [--no-plan] [--isa ISA] FILE.emw"},
+    {"convert", cmd_convert, "convert an ONNX file or PyTorch checkpoint to EMW",
+     "emoc convert IN.onnx|IN.pth -o OUT.emw [--dtype f32|f16] [--arch NAME]"},
+    {"predict", cmd_predict, "run a model on images, folders, raw frames or tensors",
+     "emoc predict -m MODEL.emw [--tensor FILE.f32 | IMAGE... | DIR/ | --raw WxH -]\n"
+     "             [--format csv|jsonl] [--embedding] [--threads N] [--resize cv2|pil]\n"
+     "             [--boxes FILE.csv] [--progress] [-q] [-o OUT]"},
+    {"bench", cmd_bench, "time forward passes of one input",
+     "emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--json] [--per-op]"},
+    {"decode", cmd_decode, "decode an image and write its pixels as PPM",
+     "emoc decode IMAGE -o OUT.ppm"},
+    {"preprocess", cmd_preprocess, "write the exact float32 NCHW tensor a model receives",
+     "emoc preprocess -m MODEL.emw IMAGE -o OUT.f32 [--resize cv2|pil]"},
+    {"features", cmd_features, "extract per-frame features X = [embedding, scores]",
+     "emoc features -m MODEL.emw INPUTS... -o FEATS [--csv]"},
+    {"mtl", cmd_mtl, "ABAW multi-task submission from features and heads",
+     "emoc mtl --features A[,B] --head HA[,HB] [--blend va=W,expr=W,au=W] [--smooth ...]\n"
+     "         [--au-thresholds PRESET|FILE] [--list MTL.txt] -o submission.txt"},
+    {"ce", cmd_ce, "ABAW compound-expression submission",
+     "emoc ce --features A [...] -o submission.txt"},
+    {"eval", cmd_eval, "metrics of predictions against ABAW annotations",
+     "emoc eval --pred FILE --labels FILE_OR_DIR [--json]"},
+    {"tune", cmd_tune, "tune thresholds, blend weights and smoothing on a validation set",
+     "emoc tune ... -o DIR"},
+    {"train-head", cmd_train_head, "train the multi-task head on extracted features",
+     "emoc train-head --features FEATS --labels FILE -o HEAD.emw [--seed S]"},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "emoc %s — facial affect inference on your own device (HSEmotion models)\n\n"
+               "usage: emoc COMMAND [OPTIONS]\n       emoc help COMMAND\n       emoc --version\n\n"
+               "commands:\n",
+            emoc_version_string());
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nexit codes:\n"
+               "  0  success\n"
+               "  1  runtime failure (I/O, out of memory, internal error)\n"
+               "  2  usage error (bad command line)\n"
+               "  3  invalid input file (weights, image, annotation, features)\n"
+               "  4  completed, but some frames or rows have a non-ok status\n"
+               "\nenvironment:\n"
+               "  EMOC_ISA=ref|avx2|avx512|neon   pin the kernel set\n");
+}
+
+static const command *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        print_help(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        emoc_isa isa = EMOC_ISA_REF;
+        emoc_status st = emoc_isa_resolve(EMOC_ISA_AUTO, &isa);
+        printf("emoc %s\nbuild: %s\nisa: %s%s\n", emoc_version_string(), emoc_build_info(),
+               emoc_isa_name(isa), st == EMOC_OK ? "" : " (EMOC_ISA request not supported)");
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            print_help(stdout);
+            return EXIT_OK;
+        }
+        const command *c = find(argv[2]);
+        if (!c) {
+            cli_error("help", "unknown command '%s' (see emoc --help)", argv[2]);
+            return EXIT_USAGE;
+        }
+        printf("emoc %s — %s\n\nusage: %s\n", c->name, c->summary, c->usage);
+        return EXIT_OK;
+    }
+    const command *c = find(cmd);
+    if (!c) {
+        cli_error(cmd, "unknown command (see emoc --help)");
+        return EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("emoc %s — %s\n\nusage: %s\n", c->name, c->summary, c->usage);
+            return EXIT_OK;
+        }
+    }
+    return c->fn(argc - 1, argv + 1);
+}
