@@ -1,0 +1,48 @@
+/* kernels.c — fills the kernel table: references first, then ISA overrides (STYLE R3). */
+#include "engine/kernels/kernels.h"
+
+#include <math.h>
+
+float emoc_act_scalar(float v, emoc_act act, float slope)
+{
+    switch (act) {
+    case EMOC_ACT_NONE: return v;
+    case EMOC_ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case EMOC_ACT_SILU: return v / (1.0f + expf(-v));
+    case EMOC_ACT_PRELU: return v >= 0.0f ? v : v * slope;
+    case EMOC_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    case EMOC_ACT_HSWISH: {
+        float r = v + 3.0f;
+        r = r < 0.0f ? 0.0f : (r > 6.0f ? 6.0f : r);
+        return v * r / 6.0f;
+    }
+    case EMOC_ACT_COUNT: break;
+    }
+    return v;
+}
+
+void emoc_kernel_table_init(emoc_kernel_table *t, emoc_isa isa)
+{
+    t->isa = EMOC_ISA_REF;
+    t->gemm = emoc_f32_gemm_ref;
+    t->dwconv = emoc_f32_dwconv_ref;
+    t->conv2d = emoc_f32_conv2d_ref;
+    t->act = emoc_f32_act_ref;
+#if !defined(EMOC_ISA_REF_ONLY) && defined(__x86_64__)
+    if (isa == EMOC_ISA_AVX2 || isa == EMOC_ISA_AVX512) {
+        emoc__kernel_table_avx2(t);
+        t->isa = EMOC_ISA_AVX2;
+    }
+    if (isa == EMOC_ISA_AVX512) {
+        emoc__kernel_table_avx512(t);
+        t->isa = EMOC_ISA_AVX512;
+    }
+#elif !defined(EMOC_ISA_REF_ONLY) && defined(__aarch64__)
+    if (isa == EMOC_ISA_NEON) {
+        emoc__kernel_table_neon(t);
+        t->isa = EMOC_ISA_NEON;
+    }
+#else
+    (void)isa;
+#endif
+}

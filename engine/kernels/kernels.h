@@ -1,0 +1,179 @@
+/*
+ * kernels.h — the kernel table: argument structs, function types and the per-ISA registration.
+ *
+ * Layout: activations are float32 NHWC with batch 1, so a tensor is a row-major [H·W][C] matrix
+ * (channels contiguous). Pointwise (1×1) convolutions are GEMMs over pixels; depthwise kernels
+ * vectorise across channels.
+ *
+ * Dispatch (STYLE R3): emoc_kernel_table_init() fills every slot with the scalar reference
+ * (engine/kernels/<family>/<family>_ref.c), then lets each ISA up to the requested one override
+ * slots it implements (engine/kernels/table_<isa>.c). Every slot is always valid.
+ *
+ * Threading contract: a kernel computes a sub-range of its output (rows of pixels, or a block of
+ * output channels) and every output element is computed by exactly one call with the same
+ * arithmetic whatever the split, so results are bitwise identical for any thread count. The
+ * split points passed by the plan are multiples of the slot's declared tile (`nr` for GEMM).
+ *
+ * Kernel names (grammar, STYLE R4):
+ *   emoc_f32_<op>[_<shape>]_<tile>__<isa>
+ *     op    gemm | dwconv | conv2d | ...
+ *     shape kernel/stride facts the code assumes, e.g. k3s2; omitted when generic
+ *     tile  register tile, e.g. 4x32 (pixels × output channels), c16 (channels per vector), 1x1
+ *     isa   ref | avx2 | avx512 | neon
+ *   The activation is a run-time argument, so it is not part of the name.
+ *   Example: emoc_f32_gemm_4x32__avx512, emoc_f32_dwconv_c16__avx512, emoc_f32_conv2d_1x1__ref.
+ */
+#ifndef EMOC_KERNELS_H
+#define EMOC_KERNELS_H
+
+#include "emoc.h"
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum emoc_act {
+    EMOC_ACT_NONE = 0,
+    EMOC_ACT_RELU = 1,
+    EMOC_ACT_SILU = 2,     /* x·sigmoid(x) */
+    EMOC_ACT_PRELU = 3,    /* x ≥ 0 ? x : slope[c]·x (per output channel) */
+    EMOC_ACT_SIGMOID = 4,
+    EMOC_ACT_HSWISH = 5,   /* x·relu6(x+3)/6 */
+    EMOC_ACT_COUNT
+} emoc_act;
+
+/* ---------------------------------------------------------------------------------------------
+ * GEMM / pointwise convolution
+ *   y[p][n] = act( Σ_k x[p][k]·scale[k] · W[n][k] + bias[n] ) + residual[p][n]
+ *   for p in [p0,p1), n in [n0,n1). x rows have stride x_stride floats (≥ K), y rows y_stride.
+ *   scale (per input channel, the SE gate), bias, slope (PReLU, per output channel) and
+ *   residual may be NULL. The residual is added after the activation.
+ *   W is given to pack() as row-major [N][K]; the kernel reads only its own packed form.
+ * ------------------------------------------------------------------------------------------- */
+typedef struct emoc_gemm_args {
+    const float *x;
+    size_t x_stride;
+    const float *w_packed;
+    const float *scale;
+    const float *bias;
+    const float *slope;
+    const float *residual;
+    size_t r_stride;
+    float *y;
+    size_t y_stride;
+    int K, N;
+    emoc_act act;
+} emoc_gemm_args;
+
+typedef void (*emoc_gemm_fn)(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int n1);
+typedef size_t (*emoc_gemm_packed_size_fn)(int K, int N);          /* in floats */
+typedef void (*emoc_gemm_pack_fn)(const float *w, int K, int N, float *packed);
+
+typedef struct emoc_gemm_kernel {
+    const char *name;
+    emoc_gemm_fn fn;
+    emoc_gemm_packed_size_fn packed_size;
+    emoc_gemm_pack_fn pack;
+    int nr;   /* n0/n1 split points are multiples of nr (except n1 == N) */
+} emoc_gemm_kernel;
+
+/* ---------------------------------------------------------------------------------------------
+ * Depthwise convolution (one filter per channel), NHWC.
+ *   Input pixel (iy,ix) channel c at x[(iy·iw + ix)·x_pstride + c], c in [0,c).
+ *   Output likewise with y_pstride, so a channel sub-range of a wider tensor (mixed depthwise)
+ *   is addressed by offsetting x/y and passing the full pixel strides.
+ *   Weights w[(ky·kw + kx)·c + c'] (channel fastest), bias[c], slope[c] (PReLU) may be NULL.
+ *   Padding: pad_t/pad_l zero rows/columns before the input; the bottom/right padding is
+ *   whatever oh/ow imply (asymmetric TF-SAME included). Computes output rows [oy0, oy1).
+ * ------------------------------------------------------------------------------------------- */
+typedef struct emoc_dwconv_args {
+    const float *x;
+    int ih, iw, c;
+    size_t x_pstride;
+    const float *w;
+    const float *bias;
+    const float *slope;
+    float *y;
+    int oh, ow;
+    size_t y_pstride;
+    int kh, kw, sh, sw, pad_t, pad_l;
+    emoc_act act;
+} emoc_dwconv_args;
+
+typedef void (*emoc_dwconv_fn)(const emoc_dwconv_args *a, int oy0, int oy1);
+
+typedef struct emoc_dwconv_kernel {
+    const char *name;
+    emoc_dwconv_fn fn;
+} emoc_dwconv_kernel;
+
+/* ---------------------------------------------------------------------------------------------
+ * Full / grouped convolution (the stems, MobileFaceNet's grouped 3×3), NHWC.
+ *   Weights w[o][ky][kx][ci] with ci in [0, cin/groups) (packed by pack(); the reference
+ *   layout is this one, from PyTorch's [cout][cin/g][kh][kw]).
+ *   Output channel o belongs to group o / (cout/groups). Computes output rows [oy0, oy1).
+ * ------------------------------------------------------------------------------------------- */
+typedef struct emoc_conv2d_args {
+    const float *x;
+    int ih, iw, cin;
+    const float *w_packed;
+    const float *bias;
+    const float *slope;
+    float *y;
+    int oh, ow, cout;
+    int kh, kw, sh, sw, pad_t, pad_l, groups;
+    emoc_act act;
+} emoc_conv2d_args;
+
+typedef void (*emoc_conv2d_fn)(const emoc_conv2d_args *a, int oy0, int oy1);
+/* w is [cout][kh][kw][cin/groups]. */
+typedef size_t (*emoc_conv2d_packed_size_fn)(int cout, int kh, int kw, int cin_g, int groups);
+typedef void (*emoc_conv2d_pack_fn)(const float *w, int cout, int kh, int kw, int cin_g,
+                                    int groups, float *packed);
+
+typedef struct emoc_conv2d_kernel {
+    const char *name;
+    emoc_conv2d_fn fn;
+    emoc_conv2d_packed_size_fn packed_size;
+    emoc_conv2d_pack_fn pack;
+} emoc_conv2d_kernel;
+
+/* ---------------------------------------------------------------------------------------------
+ * Elementwise activation in place over n floats with per-channel slope (PReLU) of period c.
+ * ------------------------------------------------------------------------------------------- */
+typedef void (*emoc_act_fn)(float *x, size_t n, int c, const float *slope, emoc_act act);
+
+typedef struct emoc_act_kernel {
+    const char *name;
+    emoc_act_fn fn;
+} emoc_act_kernel;
+
+/* ---------------------------------------------------------------------------------------------
+ * The table. Add a slot here when a new op family lands; set its reference in
+ * emoc_kernel_table_init().
+ * ------------------------------------------------------------------------------------------- */
+typedef struct emoc_kernel_table {
+    emoc_isa isa;
+    emoc_gemm_kernel gemm;
+    emoc_dwconv_kernel dwconv;
+    emoc_conv2d_kernel conv2d;
+    emoc_act_kernel act;
+} emoc_kernel_table;
+
+/* Fills `t` with reference kernels, then overrides with every ISA up to `isa` (which must be
+ * supported by this build and CPU: see emoc_isa_resolve). */
+void emoc_kernel_table_init(emoc_kernel_table *t, emoc_isa isa);
+
+/* Reference kernels (engine/kernels/<family>/<family>_ref.c). */
+extern const emoc_gemm_kernel emoc_f32_gemm_ref;
+extern const emoc_dwconv_kernel emoc_f32_dwconv_ref;
+extern const emoc_conv2d_kernel emoc_f32_conv2d_ref;
+extern const emoc_act_kernel emoc_f32_act_ref;
+
+/* Scalar activation shared by every reference kernel (and by SIMD tails). */
+float emoc_act_scalar(float v, emoc_act act, float slope);
+
+/* Per-ISA overrides (engine/kernels/table_<isa>.c); only compiled for their architecture. */
+void emoc__kernel_table_avx2(emoc_kernel_table *t);
+void emoc__kernel_table_avx512(emoc_kernel_table *t);
+void emoc__kernel_table_neon(emoc_kernel_table *t);
+
+#endif /* EMOC_KERNELS_H */
