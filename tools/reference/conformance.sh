@@ -150,6 +150,13 @@ EOF
 if [ "${1:-}" = --self-test ]; then self_test; exit $?; fi
 
 : "${EMOC_BIN:?set EMOC_BIN to the emoc binary}"
+# The checker checks itself first: a broken comparison would make every PASS meaningless.
+if ! "$PYTHON" "$HERE/compare.py" --self-test >"${TMPDIR:-/tmp}/emoc_compare_selftest.$$" 2>&1; then
+    cat "${TMPDIR:-/tmp}/emoc_compare_selftest.$$"; rm -f "${TMPDIR:-/tmp}/emoc_compare_selftest.$$"
+    echo "conformance: comparison self-test FAILED"; exit 1
+fi
+rm -f "${TMPDIR:-/tmp}/emoc_compare_selftest.$$"
+echo "comparison self-test: ok"
 models=()
 while read -r m _; do
     case "$m" in ''|'#'*) continue ;; esac
