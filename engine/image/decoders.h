@@ -28,6 +28,8 @@ typedef struct emoc__image_limits {
 typedef struct emoc__image {
     int width, height, channels; /* channels 1 or 3 */
     uint8_t *pixels;             /* width·height·channels bytes, malloc'ed */
+    int orientation;             /* EXIF orientation 1..8 as stored (1 = none); decoders report
+                                    it, the dispatcher applies it */
 } emoc__image;
 
 emoc_status emoc__decode_ppm(const uint8_t *data, size_t size, const emoc__image_limits *lim,
