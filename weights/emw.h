@@ -31,8 +31,28 @@ typedef enum emw_type {
     EMW_T_STR_ARRAY = 5,
 } emw_type;
 
+/* Layout constants (weights/FORMAT.md §2). */
+#define EMW_MAGIC "EMW\x1a"          /* bytes 45 4d 57 1a */
+#define EMW_VERSION_MAJOR 1          /* a reader rejects any other major version */
+#define EMW_VERSION_MINOR 0          /* minor versions only add things old readers may reject */
+#define EMW_BYTE_ORDER_MARK 0x0a0b0c0du /* stored little-endian: 0d 0c 0b 0a */
+#define EMW_PREAMBLE_BYTES 48        /* fixed part of the header */
+#define EMW_ALIGN 64                 /* tensor data alignment (the only value v1 accepts) */
+
+/* Caps (weights/FORMAT.md §7). Every count and length read from a file is checked against
+ * these before it is used; the writer refuses to produce files that break them. */
 #define EMW_MAX_RANK 8
-#define EMW_ALIGN 64
+#define EMW_MAX_FILE_BYTES ((uint64_t)1 << 30)   /* 1 GiB (EfficientNet-B2 f32 is ~36 MB) */
+#define EMW_MAX_HEADER_BYTES ((uint64_t)16 << 20) /* 16 MiB */
+#define EMW_MAX_TENSORS 4096
+#define EMW_MAX_META 256
+#define EMW_MAX_KEY_LEN 128           /* bytes of a metadata key */
+#define EMW_MAX_NAME_LEN 256          /* bytes of a tensor name */
+#define EMW_MAX_STR_LEN 4096          /* bytes of a metadata string (scalar or array element) */
+#define EMW_MAX_ARRAY_LEN 4096        /* elements of a metadata array */
+#define EMW_MAX_DIM ((int64_t)1 << 24) /* any single dimension */
+#define EMW_MIN_META_BYTES 8          /* smallest metadata entry on disk */
+#define EMW_MIN_TENSOR_BYTES 35       /* smallest tensor record on disk (rank 1, 1-byte name) */
 
 /* ------------------------------------------------------------------------------------------- */
 /* Writer                                                                                       */
@@ -96,6 +116,11 @@ typedef struct emw_file {
     size_t n_tensors;
     emw_tensor *tensors;
     uint32_t header_crc32;
+    uint64_t header_bytes;    /* header incl. its CRC */
+    uint64_t data_offset;     /* start of the data section in the file (multiple of 64) */
+    uint64_t data_bytes;      /* size of the data section (file size = offset + bytes) */
+    int data_crc_verified;    /* 1 if every tensor CRC was checked */
+    size_t storage_bytes;     /* size of the one allocation below (bounded by the file size) */
     void *_storage;           /* private: one allocation holding the tables and strings */
 } emw_file;
 
@@ -112,5 +137,31 @@ const emw_tensor *emw_find_tensor(const emw_file *f, const char *name);
 void emw_tensor_to_f32(const emw_tensor *t, float *dst);
 
 uint32_t emoc_crc32(uint32_t crc, const void *data, size_t n);
+
+/* ------------------------------------------------------------------------------------------- */
+/* Helpers shared with the model loader, the converters and `emoc info`                       */
+/* ------------------------------------------------------------------------------------------- */
+
+/* "f32", "f16", "bf16", "int8" (reserved codes) or "?" */
+const char *emw_dtype_name(int dtype);
+/* Bytes per element of an accepted dtype, 0 for any other code. */
+size_t emw_dtype_size(int dtype);
+/* "i64", "f64", "str", "i64[]", "f64[]", "str[]" or "?" */
+const char *emw_type_name(int type);
+
+/* IEEE binary16 conversions: f32 -> f16 rounds to nearest even (overflow gives Inf); f16 -> f32
+ * is exact. */
+uint16_t emw_f32_to_f16(float value);
+float emw_f16_to_f32(uint16_t h);
+
+/* Reads a whole regular file into a 64-byte-aligned malloc'ed buffer (release with free()).
+ * Files larger than EMW_MAX_FILE_BYTES give EMOC_E_LIMIT without reading. */
+emoc_status emw_read_file(const char *path, uint8_t **buf, size_t *size, emoc_error *err);
+
+/* Checks the metadata every network file must carry (weights/FORMAT.md §5): presence, types,
+ * counts and value ranges (e.g. input.mean is f64[3], output.labels has output.n_classes
+ * strings, source.sha256 is 64 hex digits). The per-architecture tensor check is the plan
+ * builder's (engine/core). */
+emoc_status emw_check_net_meta(const emw_file *f, emoc_error *err);
 
 #endif /* EMOC_WEIGHTS_EMW_H */

@@ -1,0 +1,42 @@
+/*
+ * decoders.h — internal interface between the image dispatcher (engine/image/image.c) and the
+ * per-format decoders (ppm.c, png.c + inflate.c, jpeg*.c, bmp.c).
+ *
+ * Every decoder:
+ *   - reads only inside [data, data + size) through a bounded cursor;
+ *   - checks dimensions against `lim` BEFORE allocating anything;
+ *   - returns 8-bit pixels, channels = 1 (gray) or 3 (RGB), rows top to bottom, interleaved,
+ *     in a buffer from malloc() that the caller releases with free() (emoc_image_free);
+ *     alpha is dropped (as cv2.imread and PIL convert('RGB') do), 16-bit samples are reduced
+ *     to 8 bits, palettes are expanded;
+ *   - on failure returns a status and writes into err->msg the byte offset and the reason, e.g.
+ *     "png: offset 1234: IDAT CRC mismatch (stored 0x1a2b3c4d, computed 0x...)"; the caller
+ *     prefixes the file name.
+ */
+#ifndef EMOC_IMAGE_DECODERS_H
+#define EMOC_IMAGE_DECODERS_H
+
+#include "emoc.h"
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct emoc__image_limits {
+    int max_width, max_height;   /* default 16384 × 16384 */
+    size_t max_bytes;            /* default 256 MiB for the decoded pixels */
+} emoc__image_limits;
+
+typedef struct emoc__image {
+    int width, height, channels; /* channels 1 or 3 */
+    uint8_t *pixels;             /* width·height·channels bytes, malloc'ed */
+} emoc__image;
+
+emoc_status emoc__decode_ppm(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                             emoc__image *out, emoc_error *err);
+emoc_status emoc__decode_png(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                             emoc__image *out, emoc_error *err);
+emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                              emoc__image *out, emoc_error *err);
+emoc_status emoc__decode_bmp(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                             emoc__image *out, emoc_error *err);
+
+#endif
