@@ -59,13 +59,16 @@ all: $(BUILD)/libemoc.a $(BUILD)/libemoc.so $(BUILD)/emoc
 
 $(BUILD)/obj/%_avx2.o: %_avx2.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(ISA_AVX2) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_AVX2) $(CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/obj/%_avx512.o: %_avx512.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(ISA_AVX512) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_AVX512) $(CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libemoc.a: $(LIB_OBJ)
 	@rm -f $@

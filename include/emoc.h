@@ -171,6 +171,9 @@ typedef struct emoc_trace_event {
 typedef void (*emoc_trace_fn)(void *user, const emoc_trace_event *ev);
 
 int emoc_model_op_count(const emoc_model *model);
+/* Dead parameters the architecture declares (present in checkpoints, never used): prefixes. */
+int emoc_model_ignored_count(const emoc_model *model);
+const char *emoc_model_ignored_prefix(const emoc_model *model, int index);
 /* Static plan dump: calls fn once per op, in execution order. */
 emoc_status emoc_model_dump_plan(const emoc_model *model, emoc_trace_fn fn, void *user);
 

@@ -1,0 +1,2 @@
+build-ref/obj/engine/core/cpu.o: engine/core/cpu.c include/emoc.h
+include/emoc.h:

@@ -1,0 +1,2 @@
+build-ref/obj/post/compound.o: post/compound.c include/emoc.h
+include/emoc.h:

@@ -1,0 +1,2 @@
+build-ref/obj/post/smooth.o: post/smooth.c include/emoc.h
+include/emoc.h:

@@ -1,0 +1,3 @@
+build-ref/obj/tests/post/refdata.o: tests/post/refdata.c \
+ tests/post/refdata.h
+tests/post/refdata.h:

@@ -1,0 +1,4 @@
+build-ref/obj/tools/cmd_predict.o: tools/cmd_predict.c tools/cli.h \
+ include/emoc.h
+tools/cli.h:
+include/emoc.h:

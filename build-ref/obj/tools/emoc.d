@@ -1,0 +1,3 @@
+build-ref/obj/tools/emoc.o: tools/emoc.c tools/cli.h include/emoc.h
+tools/cli.h:
+include/emoc.h:

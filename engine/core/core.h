@@ -1,0 +1,72 @@
+/*
+ * core.h — internal definitions shared by engine/core: the model and session handles, the
+ * allocator helpers and the planner. Nothing here is public.
+ */
+#ifndef EMOC_CORE_CORE_H
+#define EMOC_CORE_CORE_H
+
+#include "emoc.h"
+#include "engine/core/plan.h"
+#include "engine/kernels/kernels.h"
+#include "weights/emw.h"
+
+#include <stdarg.h>
+
+#define EMOC_MAX_CLASSES 64
+#define EMOC_MAX_LOAD_ALLOCS 4096
+
+struct emoc_model {
+    emoc_allocator alloc;
+    uint8_t *file_buf;            /* aligned copy of the EMW bytes (tensors point into it) */
+    size_t file_size;
+    emw_file emw;
+    int emw_parsed;
+    emoc_plan plan;
+    emoc_kernel_table kt;
+    emoc_model_info info;
+    const char *labels[EMOC_MAX_CLASSES];
+    char **meta_text;             /* per metadata entry, its value formatted as text */
+    void **load_allocs;           /* builder allocations (converted / packed weights) */
+    int n_load_allocs;
+    char **ignored;               /* dead-parameter prefixes declared by the net */
+    int n_ignored;
+    char err[512];
+};
+
+struct emoc_session {
+    const emoc_model *model;
+    emoc_pool *pool;
+    uint8_t *arena;
+    int arena_owned;
+    float *scratch;
+    float *probs;                 /* n_classes */
+    emoc_trace_fn trace;
+    void *trace_user;
+    char err[512];
+};
+
+/* Allocation through the model's allocator. */
+void *emoc__alloc(const emoc_allocator *a, size_t size, size_t align);
+void emoc__free(const emoc_allocator *a, void *p);
+extern const emoc_allocator emoc__default_allocator;
+
+/* Formats into a fixed buffer (never fails, truncates). */
+void emoc__set_err(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void emoc__vset_err(char *buf, size_t len, const char *fmt, va_list ap);
+
+/* Planner: lifetimes + greedy placement; sets p->arena_bytes and every buffer's offset. */
+emoc_status emoc__plan_place(emoc_plan *p, const emoc_allocator *a, char *err, size_t errlen);
+/* Releases the op and buffer arrays. */
+void emoc__plan_release(emoc_plan *p, const emoc_allocator *a);
+
+/* Runs the net builder for the model's architecture (builder.c). */
+emoc_status emoc__build_plan(emoc_model *m);
+
+/* Fills a trace event for op i (ns = 0). */
+void emoc__fill_event(const emoc_model *m, int i, emoc_trace_event *ev);
+
+/* Thread pool (pool.c). */
+emoc_status emoc__pool_create(const emoc_allocator *a, int threads, emoc_pool **out);
+void emoc__pool_free(emoc_pool *pool);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * ops.c — exec functions of the built-in ops: they fill the run-time pointers of the kernel
+ * arguments and split the work over the thread pool. Splits are by output rows (convs) or by
+ * pixels / output-channel panels (GEMM); a kernel computes each output element the same way
+ * whatever the split, so outputs do not depend on the thread count.
+ */
+#include "engine/core/ops.h"
+
+#include <string.h>
+
+/* Tasks per thread: a little over-decomposition evens out uneven rows. */
+#define TASKS_PER_THREAD 4
+
+static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
+{
+    int t = emoc_pool_threads(ctx->pool);
+    if (t <= 1) return 1;
+    int n = t * TASKS_PER_THREAD;
+    return n < units ? n : units;
+}
+
+/* --- conv2d ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const emoc__conv2d_params *p;
+    emoc_conv2d_args a;
+    int n_tasks;
+} conv2d_job;
+
+static void conv2d_task(void *arg, int t)
+{
+    conv2d_job *j = arg;
+    int lo, hi;
+    emoc__split(j->a.oh, j->n_tasks, t, &lo, &hi);
+    if (hi > lo) j->p->fn(&j->a, lo, hi);
+}
+
+void emoc__exec_conv2d(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const emoc__conv2d_params *p = (const emoc__conv2d_params *)op->params;
+    conv2d_job j = {p, p->a, 0};
+    j.a.x = emoc_buf_ptr(ctx, op->in[0]);
+    j.a.y = emoc_buf_ptr(ctx, op->out);
+    j.n_tasks = n_tasks_for(ctx, j.a.oh);
+    emoc_parallel_for(ctx->pool, j.n_tasks, conv2d_task, &j);
+}
+
+/* --- depthwise --------------------------------------------------------------------------- */
+
+typedef struct {
+    const emoc__dwconv_params *p;
+    emoc_dwconv_args a;
+    int n_tasks;
+} dwconv_job;
+
+static void dwconv_task(void *arg, int t)
+{
+    dwconv_job *j = arg;
+    int lo, hi;
+    emoc__split(j->a.oh, j->n_tasks, t, &lo, &hi);
+    if (hi > lo) j->p->fn(&j->a, lo, hi);
+}
+
+void emoc__exec_dwconv(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const emoc__dwconv_params *p = (const emoc__dwconv_params *)op->params;
+    dwconv_job j = {p, p->a, 0};
+    j.a.x = emoc_buf_ptr(ctx, op->in[0]) + p->c0;
+    j.a.y = emoc_buf_ptr(ctx, op->out) + p->c0;
+    j.n_tasks = n_tasks_for(ctx, j.a.oh);
+    emoc_parallel_for(ctx->pool, j.n_tasks, dwconv_task, &j);
+}
+
+/* --- GEMM (pointwise conv, linear) ------------------------------------------------------- */
+
+typedef struct {
+    const emoc__gemm_params *p;
+    emoc_gemm_args a;
+    size_t P;
+    int by_pixels;   /* 1: split pixels, 0: split output-channel panels */
+    int n_tasks;
+} gemm_job;
+
+static void gemm_task(void *arg, int t)
+{
+    gemm_job *j = arg;
+    if (j->by_pixels) {
+        int lo, hi;
+        emoc__split((int)j->P, j->n_tasks, t, &lo, &hi);
+        if (hi > lo) j->p->fn(&j->a, (size_t)lo, (size_t)hi, 0, j->a.N);
+    } else {
+        int nr = j->p->nr, panels = (j->a.N + nr - 1) / nr, lo, hi;
+        emoc__split(panels, j->n_tasks, t, &lo, &hi);
+        int n0 = lo * nr, n1 = hi * nr < j->a.N ? hi * nr : j->a.N;
+        if (n1 > n0) j->p->fn(&j->a, 0, j->P, n0, n1);
+    }
+}
+
+void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const emoc__gemm_params *p = (const emoc__gemm_params *)op->params;
+    const emoc_buffer *ob = &ctx->plan->bufs[op->out];
+    gemm_job j = {p, p->a, (size_t)ob->h * (size_t)ob->w, 1, 1};
+    j.a.x = emoc_buf_ptr(ctx, op->in[0]);
+    j.a.y = emoc_buf_ptr(ctx, op->out);
+    int k = 1;
+    j.a.scale = p->scale_buf >= 0 ? emoc_buf_ptr(ctx, op->in[k++]) : NULL;
+    j.a.residual = p->residual_buf >= 0 ? emoc_buf_ptr(ctx, op->in[k++]) : NULL;
+    int threads = emoc_pool_threads(ctx->pool);
+    if (threads > 1) {
+        int panels = (j.a.N + p->nr - 1) / p->nr;
+        if (j.P >= (size_t)(16 * threads)) {
+            j.n_tasks = n_tasks_for(ctx, (int)(j.P / 8));
+        } else {
+            j.by_pixels = 0;
+            j.n_tasks = n_tasks_for(ctx, panels);
+        }
+    }
+    emoc_parallel_for(ctx->pool, j.n_tasks, gemm_task, &j);
+}
+
+/* --- global average pool ----------------------------------------------------------------- */
+
+void emoc__exec_gap(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const emoc_buffer *ib = &ctx->plan->bufs[op->in[0]];
+    const float *x = emoc_buf_ptr(ctx, op->in[0]);
+    float *y = emoc_buf_ptr(ctx, op->out);
+    const size_t P = (size_t)ib->h * (size_t)ib->w, C = (size_t)ib->c;
+    for (size_t c = 0; c < C; c++) y[c] = 0.0f;
+    for (size_t p = 0; p < P; p++)
+        for (size_t c = 0; c < C; c++) y[c] += x[p * C + c];
+    const float inv = 1.0f / (float)P;
+    for (size_t c = 0; c < C; c++) y[c] *= inv;
+}
+
+/* --- elementwise add --------------------------------------------------------------------- */
+
+typedef struct {
+    const float *a, *b;
+    float *y;
+    int n, n_tasks;
+} add_job;
+
+static void add_task(void *arg, int t)
+{
+    add_job *j = arg;
+    int lo, hi;
+    emoc__split(j->n, j->n_tasks, t, &lo, &hi);
+    for (int i = lo; i < hi; i++) j->y[i] = j->a[i] + j->b[i];
+}
+
+void emoc__exec_add(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const emoc_buffer *ob = &ctx->plan->bufs[op->out];
+    add_job j = {emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->in[1]),
+                 emoc_buf_ptr(ctx, op->out), ob->h * ob->w * ob->c, 1};
+    j.n_tasks = n_tasks_for(ctx, j.n / 4096 + 1);
+    emoc_parallel_for(ctx->pool, j.n_tasks, add_task, &j);
+}

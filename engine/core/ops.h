@@ -1,0 +1,42 @@
+/* ops.h — parameters and exec functions of the built-in ops (engine/core/ops.c). */
+#ifndef EMOC_CORE_OPS_H
+#define EMOC_CORE_OPS_H
+
+#include "engine/core/plan.h"
+
+typedef struct emoc__conv2d_params {
+    emoc_conv2d_args a;      /* x, y filled at run time */
+    emoc_conv2d_fn fn;
+} emoc__conv2d_params;
+
+typedef struct emoc__dwconv_params {
+    emoc_dwconv_args a;      /* x, y filled at run time (+ c0) */
+    emoc_dwconv_fn fn;
+    int c0;                  /* first channel of the range this op covers */
+} emoc__dwconv_params;
+
+typedef struct emoc__gemm_params {
+    emoc_gemm_args a;        /* x, y, scale, residual filled at run time */
+    emoc_gemm_fn fn;
+    int nr;
+    int scale_buf, residual_buf;
+} emoc__gemm_params;
+
+_Static_assert(sizeof(emoc__conv2d_params) <= EMOC_OP_PARAMS, "conv2d params too large");
+_Static_assert(sizeof(emoc__dwconv_params) <= EMOC_OP_PARAMS, "dwconv params too large");
+_Static_assert(sizeof(emoc__gemm_params) <= EMOC_OP_PARAMS, "gemm params too large");
+
+void emoc__exec_conv2d(const emoc_op *op, const emoc_exec_ctx *ctx);
+void emoc__exec_dwconv(const emoc_op *op, const emoc_exec_ctx *ctx);
+void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx);
+void emoc__exec_gap(const emoc_op *op, const emoc_exec_ctx *ctx);
+void emoc__exec_add(const emoc_op *op, const emoc_exec_ctx *ctx);
+
+/* Splits [0, n) into `parts` contiguous ranges; range i is [lo, hi). */
+static inline void emoc__split(int n, int parts, int i, int *lo, int *hi)
+{
+    *lo = (int)((long long)n * i / parts);
+    *hi = (int)((long long)n * (i + 1) / parts);
+}
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * tinynet.c — a deliberately small network ("emoc.arch" = "tinynet") that uses every built-in
+ * op once: TF-SAME stride-2 conv, depthwise conv, squeeze-excite, pointwise conv with a residual,
+ * global average pool and a linear head. It is not a trained model: tests, fuzz corpora and
+ * `emoc info` demos use it to exercise the loader, planner, thread pool and trace end to end
+ * without a 16 MB weight file.
+ *
+ *   input S×S×3 → stem 3×3/s2 SAME, 3→8, SiLU → dw 3×3/s1, SiLU → SE(8→2→8)
+ *   → pw 1×1 8→8 (+ dw output) → GAP → fc 8→n_scores
+ */
+#include "nets/nets.h"
+
+#include "weights/emw.h"
+
+emoc_status emoc_net_build_tinynet(emoc_pb *b, const emw_file *f)
+{
+    const emw_meta *size = emw_find_meta(f, "input.size");
+    int S = size && size->type == EMW_T_I64 ? (int)size->i64 : 16;
+    int x = emoc_pb_input(b, S, S, 3);
+    emoc_conv_desc stem = {.kh = 3, .kw = 3, .sh = 2, .sw = 2, .pad_mode = EMOC_PAD_TF_SAME,
+                           .groups = 1, .act = EMOC_ACT_SILU};
+    x = emoc_pb_conv2d(b, "stem", x, "stem.weight", "stem.bias", &stem);
+    emoc_conv_desc dw = {.kh = 3, .kw = 3, .sh = 1, .sw = 1, .pad_mode = EMOC_PAD_SYMMETRIC,
+                         .pads = {1, 1}, .act = EMOC_ACT_SILU};
+    int d = emoc_pb_dwconv(b, "dw", x, 0, -1, "dw.weight", "dw.bias", &dw);
+    int s = emoc_pb_gap(b, "se.squeeze", d);
+    s = emoc_pb_linear(b, "se.reduce", s, "se.reduce.weight", "se.reduce.bias", EMOC_ACT_SILU);
+    s = emoc_pb_linear(b, "se.expand", s, "se.expand.weight", "se.expand.bias", EMOC_ACT_SIGMOID);
+    int y = emoc_pb_pwconv(b, "pw", d, "pw.weight", "pw.bias", EMOC_ACT_NONE, NULL, s, d);
+    int e = emoc_pb_gap(b, "pool", y);
+    int o = emoc_pb_linear(b, "fc", e, "fc.weight", "fc.bias", EMOC_ACT_NONE);
+    emoc_pb_set_outputs(b, o, e);
+    return emoc_pb_failed(b) ? EMOC_E_SHAPE : EMOC_OK;
+}
