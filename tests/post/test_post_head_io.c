@@ -50,6 +50,7 @@ Test(post_head_io, round_trip_keeps_bits_and_backbone)
     emoc_mtl_head_release(&back);
     cr_assert_null(back.owned);
     unlink(path);
+    free(p);
 }
 
 Test(post_head_io, refuses_other_arch_bad_shape_and_garbage)
