@@ -1,9 +1,104 @@
-/* cmd_convert.c — `emoc convert` (not implemented yet). */
+/*
+ * cmd_convert.c — `emoc convert IN -o OUT.emw [--dtype f32|f16]`: converts a published model
+ * file (ONNX; PyTorch checkpoints when that converter is built in) into EMW.
+ */
 #include "tools/cli.h"
+#include "weights/convert.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The PyTorch-checkpoint converter (weights/convert_pth*.c) lands separately: a weak reference
+ * lets this command say "not supported yet" when it is absent from the build. */
+extern emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+                                    emw_writer *w, emoc_error *err) __attribute__((weak));
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: emoc convert IN.onnx|IN.pt -o OUT.emw [--dtype f32|f16]\n"
+               "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
+               "  and writes weights + metadata (input size, normalisation, labels, source\n"
+               "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n");
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+    return n >= k && !strcmp(s + n - k, suf);
+}
 
 int cmd_convert(int argc, char **argv)
 {
-    (void)argc;
-    cli_error(argv[0], "not implemented yet");
-    return EXIT_RUNTIME;
+    const char *cmd = argv[0], *in = NULL, *out = NULL;
+    emoc_convert_opts opts = {EMW_F32, NULL};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (!strcmp(a, "-o") && i + 1 < argc) {
+            out = argv[++i];
+        } else if (!strcmp(a, "--dtype") && i + 1 < argc) {
+            const char *d = argv[++i];
+            if (!strcmp(d, "f32")) opts.dtype = EMW_F32;
+            else if (!strcmp(d, "f16")) opts.dtype = EMW_F16;
+            else {
+                cli_error(cmd, "--dtype expects f32 or f16, got '%s'", d);
+                return EXIT_USAGE;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            cli_error(cmd, "unknown option '%s' (or missing value)", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else if (!in) {
+            in = a;
+        } else {
+            cli_error(cmd, "more than one input file ('%s', '%s')", in, a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!in || !out) {
+        cli_error(cmd, "%s", !in ? "missing input file" : "missing -o OUT.emw");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    opts.source_name = in;
+    char msg[512];
+    size_t size = 0;
+    unsigned char *buf = cli_read_file(in, &size, msg, sizeof msg);
+    if (!buf) {
+        cli_error(cmd, "%s", msg);
+        return EXIT_INPUT;
+    }
+    int is_pth = has_suffix(in, ".pt") || has_suffix(in, ".pth") ||
+                 (size >= 2 && buf[0] == 'P' && buf[1] == 'K'); /* zip = torch.save */
+    emw_writer *w = NULL;
+    emoc_error err;
+    err.msg[0] = 0;
+    emoc_status st = emw_writer_create(&w);
+    if (st != EMOC_OK) {
+        free(buf);
+        cli_error(cmd, "out of memory");
+        return EXIT_RUNTIME;
+    }
+    if (is_pth && !emoc_convert_pth) {
+        st = EMOC_E_UNSUPPORTED;
+        snprintf(err.msg, sizeof err.msg, "PyTorch checkpoints are not supported by this build "
+                 "yet; convert the .onnx file instead");
+    } else if (is_pth) {
+        st = emoc_convert_pth(buf, size, &opts, w, &err);
+    } else {
+        st = emoc_convert_onnx(buf, size, &opts, w, &err);
+    }
+    free(buf);
+    if (st == EMOC_OK) {
+        st = emw_writer_save(w, out);
+        if (st != EMOC_OK) snprintf(err.msg, sizeof err.msg, "%s", emw_writer_error(w));
+    }
+    emw_writer_free(w);
+    if (st != EMOC_OK) {
+        cli_error(cmd, "%s: %s", in, err.msg[0] ? err.msg : emoc_strerror(st));
+        return st == EMOC_E_IO ? EXIT_RUNTIME : cli_exit_for_status(st);
+    }
+    return EXIT_OK;
 }

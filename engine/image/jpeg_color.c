@@ -1,0 +1,130 @@
+/*
+ * jpeg_color.c — from decoded component planes to interleaved 8-bit pixels, reproducing
+ * libjpeg-turbo's defaults (do_fancy_upsampling = TRUE, JDCT_ISLOW) so results match Pillow and
+ * OpenCV: triangle-filter ("fancy") upsampling for 2:1 horizontal (h2v1), 2:1 vertical (h1v2)
+ * and both (h2v2), plain replication for other integer ratios and for chroma rows of at most two
+ * samples (libjpeg's rule), edge rows replicated at the top and bottom of the downsampled
+ * component, then YCbCr→RGB with libjpeg's 16-bit fixed-point tables (jdcolor.c).
+ */
+#include "engine/image/jpeg_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SCALEBITS 16
+#define ONE_HALF ((int32_t)1 << (SCALEBITS - 1))
+#define FIX(x) ((int32_t)((x) * (1L << SCALEBITS) + 0.5))
+
+static inline uint8_t clamp255(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+/* Produces output row y (width d->width, buffer has room for 2·comp_w + 8) of component c. */
+static void upsample_row(const jpeg_decoder *d, const jpeg_component *c, int y, uint8_t *out)
+{
+    const int hr = d->hmax / c->h, vr = d->vmax / c->v;
+    const size_t stride = (size_t)c->blocks_w * 8;
+    const int cw = c->comp_w, ch = c->comp_h;
+
+    if (hr == 1 && vr == 1) {
+        memcpy(out, c->plane + (size_t)y * stride, (size_t)d->width);
+        return;
+    }
+    if (hr == 2 && vr == 1 && cw > 2) { /* h2v1 fancy */
+        const uint8_t *in = c->plane + (size_t)y * stride;
+        out[0] = in[0];
+        out[1] = (uint8_t)((in[0] * 3 + in[1] + 2) >> 2);
+        for (int x = 1; x < cw - 1; x++) {
+            int v = in[x] * 3;
+            out[2 * x] = (uint8_t)((v + in[x - 1] + 1) >> 2);
+            out[2 * x + 1] = (uint8_t)((v + in[x + 1] + 2) >> 2);
+        }
+        out[2 * cw - 2] = (uint8_t)((in[cw - 1] * 3 + in[cw - 2] + 1) >> 2);
+        out[2 * cw - 1] = in[cw - 1];
+        return;
+    }
+    if (vr == 2 && (hr == 1 || (hr == 2 && cw > 2))) { /* h1v2 / h2v2 fancy */
+        int iy = y / 2, below = y & 1;
+        int ny = below ? iy + 1 : iy - 1;
+        if (ny < 0) ny = 0;
+        if (ny > ch - 1) ny = ch - 1;
+        const uint8_t *r0 = c->plane + (size_t)iy * stride;
+        const uint8_t *r1 = c->plane + (size_t)ny * stride;
+        if (hr == 1) {
+            int bias = below ? 2 : 1;
+            for (int x = 0; x < cw; x++) out[x] = (uint8_t)((r0[x] * 3 + r1[x] + bias) >> 2);
+            return;
+        }
+        int last = r0[0] * 3 + r1[0], cur = last, next;
+        out[0] = (uint8_t)((cur * 4 + 8) >> 4);
+        next = r0[1] * 3 + r1[1];
+        out[1] = (uint8_t)((cur * 3 + next + 7) >> 4);
+        last = cur;
+        cur = next;
+        for (int x = 1; x < cw - 1; x++) {
+            next = r0[x + 1] * 3 + r1[x + 1];
+            out[2 * x] = (uint8_t)((cur * 3 + last + 8) >> 4);
+            out[2 * x + 1] = (uint8_t)((cur * 3 + next + 7) >> 4);
+            last = cur;
+            cur = next;
+        }
+        out[2 * cw - 2] = (uint8_t)((cur * 3 + last + 8) >> 4);
+        out[2 * cw - 1] = (uint8_t)((cur * 4 + 7) >> 4);
+        return;
+    }
+    /* Integer replication (libjpeg's int_upsample / h2v1_upsample / h2v2_upsample). */
+    const uint8_t *in = c->plane + (size_t)(y / vr) * stride;
+    for (int x = 0; x < d->width; x++) out[x] = in[x / hr];
+}
+
+emoc_status jpeg__emit_pixels(jpeg_decoder *d, int rgb_transform, uint8_t *pixels)
+{
+    const size_t w = (size_t)d->width;
+    if (d->ncomp == 1) {
+        const jpeg_component *c = &d->comp[0];
+        for (int y = 0; y < d->height; y++)
+            memcpy(pixels + (size_t)y * w, c->plane + (size_t)y * c->blocks_w * 8, w);
+        return EMOC_OK;
+    }
+
+    size_t rowlen = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t need = (size_t)d->comp[i].comp_w * 2 + 8;
+        if (need < w) need = w;
+        if (need > rowlen) rowlen = need;
+    }
+    uint8_t *rows = malloc(rowlen * 3);
+    if (!rows) return jpeg__fail(d, EMOC_E_NOMEM, 0, "cannot allocate %zu bytes of row buffers", rowlen * 3);
+
+    int cr_r[256], cb_b[256];
+    int32_t cr_g[256], cb_g[256];
+    for (int i = 0; i < 256; i++) {
+        int32_t x = i - 128;
+        cr_r[i] = (int)((FIX(1.40200) * x + ONE_HALF) >> SCALEBITS);
+        cb_b[i] = (int)((FIX(1.77200) * x + ONE_HALF) >> SCALEBITS);
+        cr_g[i] = -FIX(0.71414) * x;
+        cb_g[i] = -FIX(0.34414) * x + ONE_HALF;
+    }
+
+    uint8_t *r0 = rows, *r1 = rows + rowlen, *r2 = rows + 2 * rowlen;
+    for (int y = 0; y < d->height; y++) {
+        upsample_row(d, &d->comp[0], y, r0);
+        upsample_row(d, &d->comp[1], y, r1);
+        upsample_row(d, &d->comp[2], y, r2);
+        uint8_t *o = pixels + (size_t)y * w * 3;
+        if (rgb_transform) {
+            for (size_t x = 0; x < w; x++) {
+                int yy = r0[x], cb = r1[x], cr = r2[x];
+                o[3 * x + 0] = clamp255(yy + cr_r[cr]);
+                o[3 * x + 1] = clamp255(yy + (int)((cb_g[cb] + cr_g[cr]) >> SCALEBITS));
+                o[3 * x + 2] = clamp255(yy + cb_b[cb]);
+            }
+        } else {
+            for (size_t x = 0; x < w; x++) {
+                o[3 * x + 0] = r0[x];
+                o[3 * x + 1] = r1[x];
+                o[3 * x + 2] = r2[x];
+            }
+        }
+    }
+    free(rows);
+    return EMOC_OK;
+}

@@ -1,0 +1,100 @@
+/*
+ * jpeg_internal.h — state shared by the JPEG decoder's files:
+ *   jpeg.c          marker parser, frame/scan validation, EXIF orientation, top level
+ *   jpeg_huffman.c  Huffman tables, bit reader, baseline and progressive block decoding
+ *   jpeg_idct.c     libjpeg-turbo's "islow" integer IDCT (jidctint.c algorithm)
+ *   jpeg_color.c    fancy chroma upsampling and YCbCr→RGB exactly as libjpeg-turbo does
+ * Everything here is private to engine/image/jpeg*.c.
+ */
+#ifndef EMOC_IMAGE_JPEG_INTERNAL_H
+#define EMOC_IMAGE_JPEG_INTERNAL_H
+
+#include "engine/image/decoders.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define JPEG_MAX_COMPONENTS 4
+#define JPEG_MAX_SCANS 1000 /* more scans than this is a CPU-exhaustion attempt, not an image */
+
+/* Huffman table ready for decoding: 9-bit lookahead plus canonical per-length bounds. */
+typedef struct jpeg_huffman {
+    int defined;
+    uint16_t fast[1 << 9];  /* (length << 8) | symbol, or 0 when the code is longer than 9 bits */
+    int32_t maxcode[18];    /* largest code of each length, -1 if none; [17] sentinel */
+    int32_t valoffset[17];  /* symbol index = code + valoffset[length] */
+    uint8_t symbols[256];
+} jpeg_huffman;
+
+typedef struct jpeg_component {
+    int id, h, v, tq;        /* from SOF */
+    int blocks_w, blocks_h;  /* blocks covering the component in an interleaved MCU grid */
+    int comp_w, comp_h;      /* downsampled size: ceil(W·h/hmax), ceil(H·v/vmax) */
+    int dc_table, ac_table;  /* from the current SOS */
+    int dc_pred;
+    int quant_latched;       /* libjpeg latches the quantiser at the component's first scan */
+    uint16_t quant[64];      /* natural order */
+    int covered;             /* at least one scan carried this component */
+    uint8_t *plane;          /* blocks_w·8 × blocks_h·8 samples */
+    int16_t *coefs;          /* progressive only: blocks_w·blocks_h·64, natural order */
+} jpeg_component;
+
+/* Bit reader over entropy-coded data; appends zero bits past a marker or the end of data and
+ * counts them so that any use of an invented bit is reported as truncation. */
+typedef struct jpeg_bits {
+    const uint8_t *data;
+    size_t size, pos;        /* pos: next byte not yet taken into buf */
+    uint64_t buf;            /* MSB-aligned */
+    int count;               /* valid bits in buf */
+    int fake;                /* of which this many (the lowest) are invented zeros */
+    int stopped;             /* hit a marker or the end of data */
+} jpeg_bits;
+
+typedef struct jpeg_decoder {
+    const uint8_t *data;
+    size_t size;
+    emoc_error *err;
+
+    int width, height, ncomp, progressive, frame_seen;
+    int hmax, vmax, mcux, mcuy;
+    jpeg_component comp[JPEG_MAX_COMPONENTS];
+
+    uint16_t qt[4][64];      /* natural order */
+    int qt_defined[4];
+    jpeg_huffman dc_huff[4], ac_huff[4];
+    int restart_interval;
+
+    int saw_jfif, saw_adobe, adobe_transform;
+    int orientation;
+    int scans;
+
+    /* current scan */
+    int scan_ncomp, scan_comp[JPEG_MAX_COMPONENTS];
+    int ss, se, ah, al;
+    int eobrun;
+    jpeg_bits bits;
+} jpeg_decoder;
+
+/* Writes "jpeg: offset N: reason" into d->err and returns `status`. */
+emoc_status jpeg__fail(jpeg_decoder *d, emoc_status status, size_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+extern const uint8_t jpeg__zigzag[64 + 16]; /* zigzag index → natural index; tail maps to 63 */
+
+/* jpeg_huffman.c */
+emoc_status jpeg__build_huffman(jpeg_decoder *d, jpeg_huffman *h, const uint8_t counts[16],
+                                const uint8_t *symbols, int nsymbols, int is_dc, size_t offset);
+/* Decodes the entropy-coded segment of the current scan starting at byte `start`; returns the
+ * offset where the parser should look for the next marker in *end. */
+emoc_status jpeg__decode_scan(jpeg_decoder *d, size_t start, size_t *end);
+
+/* jpeg_idct.c: dequantises and inverse-transforms one block into out (stride bytes/row). */
+void jpeg__idct_islow(const int16_t coef[64], const uint16_t quant[64], uint8_t *out,
+                      size_t stride);
+
+/* jpeg_color.c: upsamples and converts the component planes into out->pixels. */
+emoc_status jpeg__emit_pixels(jpeg_decoder *d, int rgb_transform, uint8_t *pixels);
+
+#endif

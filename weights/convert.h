@@ -1,0 +1,62 @@
+/*
+ * convert.h — converters from published model files to EMW (weights/FORMAT.md).
+ *
+ * emoc_convert_onnx(): parses an ONNX file (weights/onnx.h) and tries each registered
+ * architecture matcher in turn (weights/convert_onnx.c holds the list). A matcher recognises its
+ * network by walking the graph's compute nodes in topological order against the net's own op
+ * sequence — never by initializer names, which the exporter auto-generates after BN folding —
+ * and writes metadata + tensors under emoc's own names. When no matcher accepts the graph, the
+ * error is the one of the matcher that got furthest: it names the first node that did not match
+ * and what was expected there.
+ *
+ * emoc_convert_pth(): PyTorch checkpoints (weights/convert_pth*.c, separate owner).
+ *
+ * Both write into a caller-created emw_writer; the caller serialises it. The dispatcher adds
+ * source.file, source.sha256 and converter.version itself.
+ */
+#ifndef EMOC_WEIGHTS_CONVERT_H
+#define EMOC_WEIGHTS_CONVERT_H
+
+#include "emoc.h"
+#include "weights/emw.h"
+#include "weights/onnx.h"
+
+#define EMOC_CONVERTER_VERSION "emoc-convert 0.1"
+
+typedef struct emoc_convert_opts {
+    emw_dtype dtype;            /* EMW_F32 or EMW_F16 for weights (rank ≥ 2); biases stay f32 */
+    const char *source_name;    /* file name as given (its basename names the model), or NULL */
+} emoc_convert_opts;
+
+emoc_status emoc_convert_onnx(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+                              emw_writer *w, emoc_error *err);
+emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+                             emw_writer *w, emoc_error *err);
+
+/* ---- for matchers (weights/convert_onnx_<arch>.c) ---------------------------------------- */
+
+/* A matcher returns EMOC_OK after writing everything, or an error with `err` set and
+ * *progress = how many compute nodes it matched before failing (the dispatcher reports the
+ * furthest). It must not touch the writer before the whole graph has matched. */
+typedef emoc_status (*emoc_onnx_matcher_fn)(const emoc_onnx_graph *g,
+                                            const emoc_convert_opts *opts, emw_writer *w,
+                                            int *progress, emoc_error *err);
+
+typedef struct emoc_onnx_matcher {
+    const char *arch;
+    emoc_onnx_matcher_fn match;
+} emoc_onnx_matcher;
+
+emoc_status emoc__onnx_match_efficientnet(const emoc_onnx_graph *g, const emoc_convert_opts *opts,
+                                          emw_writer *w, int *progress, emoc_error *err);
+
+/* Model name from the source file name: the basename without directories and extension, if it
+ * is one of `known` (NULL-terminated); else NULL. */
+const char *emoc__convert_known_name(const char *source_name, const char *const *known,
+                                     char *buf, size_t buflen);
+/* Writes a tensor given as float32, storing it as opts->dtype when rank ≥ 2 (f32 otherwise). */
+emoc_status emoc__convert_add_tensor(emw_writer *w, const emoc_convert_opts *opts, const char *name,
+                                     int rank, const int64_t *dims, const float *data,
+                                     emoc_error *err);
+
+#endif /* EMOC_WEIGHTS_CONVERT_H */
