@@ -34,6 +34,14 @@ static void cfail(emoc__pthc *c, emoc_status st, const char *fmt, ...)
     }
 }
 
+void emoc__pthc_fmt(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+}
+
 static void join(char *out, size_t cap, const char *a, const char *b, const char *d)
 {
     snprintf(out, cap, "%s%s%s", a, b, d ? d : "");

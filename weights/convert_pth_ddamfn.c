@@ -23,8 +23,8 @@ static const struct {
 static void conv_bn(emoc__pthc *c, const char *mod, const char *conv, const char *bn)
 {
     char a[200], b[200];
-    snprintf(a, sizeof a, "%s.%s", mod, conv);
-    snprintf(b, sizeof b, "%s.%s", mod, bn);
+    emoc__pthc_fmt(a, sizeof a, "%s.%s", mod, conv);
+    emoc__pthc_fmt(b, sizeof b, "%s.%s", mod, bn);
     emoc__pthc_conv_bn(c, a, b);
 }
 
@@ -33,7 +33,7 @@ static void conv_block(emoc__pthc *c, const char *mod, int prelu)
     char k[200];
     conv_bn(c, mod, "conv", "bn");
     if (prelu) {
-        snprintf(k, sizeof k, "%s.prelu.weight", mod);
+        emoc__pthc_fmt(k, sizeof k, "%s.prelu.weight", mod);
         emoc__pthc_copy(c, k);
     }
 }
@@ -41,32 +41,32 @@ static void conv_block(emoc__pthc *c, const char *mod, int prelu)
 static void copy2(emoc__pthc *c, const char *mod, const char *conv)
 {
     char k[200];
-    snprintf(k, sizeof k, "%s.%s.weight", mod, conv);
+    emoc__pthc_fmt(k, sizeof k, "%s.%s.weight", mod, conv);
     emoc__pthc_copy(c, k);
-    snprintf(k, sizeof k, "%s.%s.bias", mod, conv);
+    emoc__pthc_fmt(k, sizeof k, "%s.%s.bias", mod, conv);
     emoc__pthc_copy(c, k);
 }
 
 static void mix_depth_wise(emoc__pthc *c, const char *mod, int n_splits)
 {
     char k[200];
-    snprintf(k, sizeof k, "%s.conv", mod);
+    emoc__pthc_fmt(k, sizeof k, "%s.conv", mod);
     conv_block(c, k, 1);
     for (int i = 0; i < n_splits; i++) {
-        snprintf(k, sizeof k, "%s.conv_dw.mixed_depthwise_conv.%d.weight", mod, i);
+        emoc__pthc_fmt(k, sizeof k, "%s.conv_dw.mixed_depthwise_conv.%d.weight", mod, i);
         emoc__pthc_copy(c, k);
     }
-    snprintf(k, sizeof k, "%s.conv_dw.mixed_depthwise_conv.%d.", mod, n_splits);
+    emoc__pthc_fmt(k, sizeof k, "%s.conv_dw.mixed_depthwise_conv.%d.", mod, n_splits);
     if (emoc__pthc_has(c, k)) return; /* more splits than the spec: caught as an extra */
-    snprintf(k, sizeof k, "%s.conv_dw.bn.", mod);
+    emoc__pthc_fmt(k, sizeof k, "%s.conv_dw.bn.", mod);
     emoc__pthc_dead(c, k);
-    snprintf(k, sizeof k, "%s.conv_dw.prelu.", mod);
+    emoc__pthc_fmt(k, sizeof k, "%s.conv_dw.prelu.", mod);
     emoc__pthc_dead(c, k);
-    snprintf(k, sizeof k, "%s.CA", mod);
+    emoc__pthc_fmt(k, sizeof k, "%s.CA", mod);
     conv_bn(c, k, "conv1", "bn1");
     copy2(c, k, "conv2");
     copy2(c, k, "conv3");
-    snprintf(k, sizeof k, "%s.project", mod);
+    emoc__pthc_fmt(k, sizeof k, "%s.project", mod);
     conv_block(c, k, 0);
 }
 
@@ -95,26 +95,26 @@ emoc_status emoc__convert_pth_ddamfn(emoc__pthc *c)
     char k[200];
     for (size_t s = 0; s < sizeof TRUNK / sizeof TRUNK[0]; s++) {
         if (!TRUNK[s].blocks) {
-            snprintf(k, sizeof k, "features.%d", TRUNK[s].index);
+            emoc__pthc_fmt(k, sizeof k, "features.%d", TRUNK[s].index);
             mix_depth_wise(c, k, TRUNK[s].n_splits);
         }
         for (int j = 0; j < TRUNK[s].blocks; j++) {
-            snprintf(k, sizeof k, "features.%d.model.%d", TRUNK[s].index, j);
+            emoc__pthc_fmt(k, sizeof k, "features.%d.model.%d", TRUNK[s].index, j);
             mix_depth_wise(c, k, TRUNK[s].n_splits);
         }
     }
     conv_block(c, "features.8", 1);
     for (int h = 0; h < 2; h++) {
         char head[64];
-        snprintf(head, sizeof head, "cat_head%d.CoordAtt", h);
-        snprintf(k, sizeof k, "%s.Linear_h", head);
+        emoc__pthc_fmt(head, sizeof head, "cat_head%d.CoordAtt", h);
+        emoc__pthc_fmt(k, sizeof k, "%s.Linear_h", head);
         conv_block(c, k, 0);
-        snprintf(k, sizeof k, "%s.Linear_w", head);
+        emoc__pthc_fmt(k, sizeof k, "%s.Linear_w", head);
         conv_block(c, k, 0);
         conv_bn(c, head, "conv1", "bn1");
         copy2(c, head, "conv2");
         copy2(c, head, "conv3");
-        snprintf(k, sizeof k, "%s.Linear.", head);
+        emoc__pthc_fmt(k, sizeof k, "%s.Linear.", head);
         emoc__pthc_dead(c, k);
     }
     conv_block(c, "Linear", 0);

@@ -18,11 +18,11 @@
 static void block(emoc__pthc *c, const char *p, int prelu)
 {
     char conv[200], bn[200];
-    snprintf(conv, sizeof conv, "%s.layers.0", p);
-    snprintf(bn, sizeof bn, "%s.layers.1", p);
+    emoc__pthc_fmt(conv, sizeof conv, "%s.layers.0", p);
+    emoc__pthc_fmt(bn, sizeof bn, "%s.layers.1", p);
     emoc__pthc_conv_bn(c, conv, bn);
     if (prelu) {
-        snprintf(conv, sizeof conv, "%s.layers.2.weight", p);
+        emoc__pthc_fmt(conv, sizeof conv, "%s.layers.2.weight", p);
         emoc__pthc_copy(c, conv);
     }
 }
@@ -30,11 +30,11 @@ static void block(emoc__pthc *c, const char *p, int prelu)
 static void depth_wise(emoc__pthc *c, const char *p)
 {
     char k[200];
-    snprintf(k, sizeof k, "%s.layers.0", p);
+    emoc__pthc_fmt(k, sizeof k, "%s.layers.0", p);
     block(c, k, 1);
-    snprintf(k, sizeof k, "%s.layers.1", p);
+    emoc__pthc_fmt(k, sizeof k, "%s.layers.1", p);
     block(c, k, 1);
-    snprintf(k, sizeof k, "%s.layers.2", p);
+    emoc__pthc_fmt(k, sizeof k, "%s.layers.2", p);
     block(c, k, 0);
 }
 
@@ -45,7 +45,7 @@ emoc_status emoc__convert_pth_mbf(emoc__pthc *c)
     const char *outer = c->src_prefix;
     char src[64];
     int wrapped = emoc__pthc_has(c, "features.conv_sep.layers.0.weight");
-    snprintf(src, sizeof src, "%s%s", outer, wrapped ? "features." : "");
+    emoc__pthc_fmt(src, sizeof src, "%s%s", outer, wrapped ? "features." : "");
     c->src_prefix = src;
     c->dst_prefix = "features.";
     const char *s = c->opts && c->opts->source_name ? c->opts->source_name : "";
@@ -53,7 +53,7 @@ emoc_status emoc__convert_pth_mbf(emoc__pthc *c)
     base = base ? base + 1 : s;
     char name[128];
     size_t n = strcspn(base, ".");
-    snprintf(name, sizeof name, "%.*s", (int)(n && n < sizeof name ? n : 0), base);
+    emoc__pthc_fmt(name, sizeof name, "%.*s", (int)(n && n < sizeof name ? n : 0), base);
     emoc__pthc_meta(c, "mobilefacenet", "mbf", name[0] ? name : "mbf_va_mtl", half, half,
                     wrapped ? 10 : 512, wrapped ? 8 : 0);
     block(c, "layers.0", 1);
@@ -62,10 +62,10 @@ emoc_status emoc__convert_pth_mbf(emoc__pthc *c)
     char k[200];
     for (int stage = 0; stage < 3; stage++) {
         int dw = 2 + 2 * stage, res = dw + 1;
-        snprintf(k, sizeof k, "layers.%d", dw);
+        emoc__pthc_fmt(k, sizeof k, "layers.%d", dw);
         depth_wise(c, k);
         for (int j = 0; j < residual_blocks[stage]; j++) {
-            snprintf(k, sizeof k, "layers.%d.layers.%d", res, j);
+            emoc__pthc_fmt(k, sizeof k, "layers.%d.layers.%d", res, j);
             depth_wise(c, k);
         }
     }

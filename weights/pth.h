@@ -159,6 +159,9 @@ void emoc__pthc_dead(emoc__pthc *c, const char *p);
 void emoc__pthc_meta(emoc__pthc *c, const char *arch, const char *variant, const char *name,
                      const double mean[3], const double stdv[3], int n_scores, int n_classes);
 
+/* snprintf for tensor names (too-long names are caught by the lookup that follows). */
+void emoc__pthc_fmt(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 emoc_status emoc__convert_pth_ddamfn(emoc__pthc *c);
 emoc_status emoc__convert_pth_mbf(emoc__pthc *c);
 
