@@ -188,3 +188,44 @@ Test(emw_roundtrip, read_file_gives_aligned_buffer_and_file_round_trips)
     cr_assert_eq(emw_read_file("/tmp", &buf, &size, &err), EMOC_E_IO);
     cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
 }
+
+/* A counting allocator: the reader makes exactly one allocation, through it, and frees it. */
+typedef struct counting {
+    int allocs, frees;
+    size_t bytes;
+} counting;
+static void *count_alloc(void *user, size_t size, size_t align)
+{
+    counting *c = user;
+    c->allocs++;
+    c->bytes += size;
+    void *p = NULL;
+    return posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, size) ? NULL : p;
+}
+static void count_free(void *user, void *p)
+{
+    ((counting *)user)->frees++;
+    free(p);
+}
+
+Test(emw_roundtrip, one_allocation_through_the_callers_allocator)
+{
+    uint8_t *buf;
+    size_t size;
+    cr_assert_eq(fx_build(&buf, &size), EMOC_OK);
+    counting c = {0};
+    emoc_allocator a = {count_alloc, count_free, &c};
+    emw_file f;
+    emoc_error err;
+    cr_assert_eq(emw_parse_alloc(buf, size, 1, &a, &f, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(c.allocs, 1);
+    cr_assert_eq(c.bytes, f.storage_bytes);
+    emw_file_release(&f);
+    cr_assert_eq(c.frees, 1);
+    /* On failure the one allocation is returned too. */
+    buf[size - 1] ^= 0x40;
+    cr_assert_neq(emw_parse_alloc(buf, size, 1, &a, &f, &err), EMOC_OK);
+    cr_assert_eq(c.allocs, 2);
+    cr_assert_eq(c.frees, 2);
+    free(buf);
+}
