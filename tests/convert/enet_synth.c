@@ -1,6 +1,7 @@
 /* enet_synth.c — see enet_synth.h. A minimal protobuf writer plus the EfficientNet graph. */
 #include "tests/convert/enet_synth.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,13 +83,19 @@ typedef struct synth {
     int dedup;          /* counter for Identity-aliased tensors */
 } synth;
 
+/* Per-tensor scale so activations stay O(1) through the depth (std ≈ 1.5/√fan_in, like the
+ * reference replicas' randomisation); without it deep features collapse onto the biases and a
+ * wrong padding would go unnoticed. */
+static float scales[1024];
+
 float enet_synth_value(int tid, uint64_t i)
 {
+    float k = tid >= 0 && tid < 1024 && scales[tid] > 0 ? scales[tid] : 1.0f;
     uint32_t h = (uint32_t)tid * 2654435761u ^ (uint32_t)(i * 2246822519u) ^ (uint32_t)(i >> 32);
     h ^= h >> 15;
     h *= 2246822519u;
     h ^= h >> 13;
-    return ((float)(h & 0xffff) / 65536.0f - 0.5f) * 0.2f;
+    return ((float)(h & 0xffff) / 65536.0f - 0.5f) * 0.2f * k;
 }
 
 static const char *newval(synth *s, char *buf)
@@ -107,6 +114,7 @@ static void init_tensor(synth *s, char *name_out, int rank, const int64_t *dims,
     sprintf(name, "onnx::W_%d", tid);
     uint64_t count = 1;
     for (int i = 0; i < rank; i++) count *= (uint64_t)dims[i];
+    if (tid < 1024) scales[tid] = rank >= 2 ? 1.5f * 1.7320508f / (0.1f * sqrtf((float)(count / (uint64_t)dims[0]))) : 1.0f;
     pbuf t = {0};
     for (int i = 0; i < rank; i++) field_int(&t, 1, dims[i]);
     field_int(&t, 2, 1); /* FLOAT */
