@@ -218,7 +218,69 @@ emoc_status emoc_session_run(emoc_session *session, const float *input_nchw, siz
 /* ============================================================================================ */
 /* Images and preprocessing                                                                     */
 /* ============================================================================================ */
-/* (decoders, resize, normalisation — see engine/image/) */
+/* Decoders (PPM/PGM P5/P6, PNG, JPEG, BMP) written from scratch for untrusted input: every
+ * dimension is checked against emoc_image_limits before anything is allocated, every length is
+ * bounded by what remains, and a failure names the byte offset and the reason. Pixels are 8-bit,
+ * rows top to bottom, channels interleaved (1 = gray, 3 = RGB); alpha is dropped, 16-bit samples
+ * keep their high byte, palettes are expanded, JPEG EXIF orientation is applied. */
+
+typedef struct emoc_image {
+    int width, height, channels;  /* channels: 1 (gray) or 3 (RGB) */
+    uint8_t *pixels;              /* width·height·channels bytes, malloc'ed; emoc_image_free */
+} emoc_image;
+
+typedef struct emoc_image_limits {
+    int max_width, max_height;    /* default 16384 × 16384 */
+    size_t max_bytes;             /* decoded pixel bytes, default 256 MiB */
+} emoc_image_limits;
+
+void emoc_image_limits_default(emoc_image_limits *lim);
+
+typedef enum emoc_image_format {
+    EMOC_IMAGE_UNKNOWN = 0,
+    EMOC_IMAGE_PPM = 1,           /* also PGM */
+    EMOC_IMAGE_PNG = 2,
+    EMOC_IMAGE_JPEG = 3,
+    EMOC_IMAGE_BMP = 4
+} emoc_image_format;
+
+/* Format from the first bytes (magic numbers only). */
+emoc_image_format emoc_image_sniff(const void *data, size_t size);
+const char *emoc_image_format_name(emoc_image_format fmt); /* "ppm", "png", ... , "unknown" */
+
+/* Decodes an image held in memory; lim NULL = defaults. On failure *out is zeroed and err (if
+ * given) holds e.g. "png: offset 1234: IDAT CRC mismatch (stored 0x..., computed 0x...)". */
+emoc_status emoc_image_decode(const void *data, size_t size, const emoc_image_limits *lim,
+                              emoc_image *out, emoc_error *err);
+/* Same from a file; the message is prefixed with the path. */
+emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim, emoc_image *out,
+                                 emoc_error *err);
+void emoc_image_free(emoc_image *img);   /* frees pixels and zeroes *img; NULL is fine */
+
+/* Copy with 3 channels (gray replicated); an RGB input is copied as is. */
+emoc_status emoc_image_to_rgb(const emoc_image *src, emoc_image *out, emoc_error *err);
+
+/* Crop box (x, y, w, h) clipped to the image; an empty clipped box is EMOC_E_SHAPE. */
+emoc_status emoc_image_crop(const emoc_image *src, int x, int y, int w, int h, emoc_image *out,
+                            emoc_error *err);
+
+typedef enum emoc_resize_mode {
+    EMOC_RESIZE_CV2 = 0,  /* cv2.resize INTER_LINEAR on uint8, bit-exact (ONNX pipeline) */
+    EMOC_RESIZE_PIL = 1   /* PIL Image.resize BILINEAR, antialiased (torch pipeline), ±1 */
+} emoc_resize_mode;
+
+/* "cv2" / "cv2_linear" / "pil" / "pil_bilinear" → mode. */
+emoc_status emoc_resize_mode_parse(const char *name, emoc_resize_mode *out);
+
+/* Resizes to dst_w × dst_h (each 1..limit), same channel count. */
+emoc_status emoc_image_resize(const emoc_image *src, int dst_w, int dst_h, emoc_resize_mode mode,
+                              emoc_image *out, emoc_error *err);
+
+/* The network input: resize to size × size, then (v/255 − mean[c]) / std[c], RGB order, float32
+ * NCHW 1×3×size×size; gray images are expanded to 3 channels. n_values must be 3·size·size. */
+emoc_status emoc_image_preprocess(const emoc_image *src, int size, const float mean[3],
+                                  const float std[3], emoc_resize_mode mode, float *out_nchw,
+                                  size_t n_values, emoc_error *err);
 
 /* ============================================================================================ */
 /* Post-processing                                                                              */

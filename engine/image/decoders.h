@@ -28,8 +28,8 @@ typedef struct emoc__image_limits {
 typedef struct emoc__image {
     int width, height, channels; /* channels 1 or 3 */
     uint8_t *pixels;             /* width·height·channels bytes, malloc'ed */
-    int orientation;             /* EXIF orientation 1..8 as stored (1 = none); decoders report
-                                    it, the dispatcher applies it */
+    int orientation;             /* EXIF orientation 1..8 (JPEG only); the dispatcher sets 1
+                                  * before calling a decoder and applies it afterwards */
 } emoc__image;
 
 emoc_status emoc__decode_ppm(const uint8_t *data, size_t size, const emoc__image_limits *lim,
@@ -40,5 +40,25 @@ emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__imag
                               emoc__image *out, emoc_error *err);
 emoc_status emoc__decode_bmp(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                              emoc__image *out, emoc_error *err);
+
+/* Checks w, h (> 0, ≤ limits) and w·h·channels (≤ max_bytes, no overflow) BEFORE allocating,
+ * then mallocs out->pixels and fills width/height/channels. `fmt` and `offset` name the header
+ * field in the error message. */
+emoc_status emoc__image_alloc(emoc__image *out, long long w, long long h, int channels,
+                              const emoc__image_limits *lim, const char *fmt, size_t offset,
+                              emoc_error *err);
+
+/* Rotates/flips img in place per img->orientation (EXIF 2..8, as Pillow's exif_transpose),
+ * then sets orientation = 1. Called by the dispatcher after every decoder. */
+emoc_status emoc__image_apply_orientation(emoc__image *img, emoc_error *err);
+
+/* printf into err->msg (NULL err is fine); returns st so decoders can `return emoc__fail(...)`. */
+emoc_status emoc__fail(emoc_error *err, emoc_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* zlib stream (RFC 1950) inflate into a caller buffer of exactly `want` bytes; *produced is set.
+ * Output beyond `want` is an error (no decompression bombs); so is a missing adler32. */
+emoc_status emoc__zlib_inflate(const uint8_t *src, size_t src_size, uint8_t *dst, size_t want,
+                               size_t *produced, emoc_error *err);
 
 #endif

@@ -221,6 +221,10 @@ static emoc_status parse_sos(jpeg_decoder *d, const uint8_t *p, size_t n, size_t
     if (++d->scans > JPEG_MAX_SCANS)
         return jpeg__fail(d, EMOC_E_LIMIT, off - 4, "more than %d scans", JPEG_MAX_SCANS);
     if (n < 1) return jpeg__fail(d, EMOC_E_FORMAT, off, "empty SOS segment");
+    if (d->scans == 1) { /* libjpeg-turbo fills empty table slots when decoding starts */
+        emoc_status st = jpeg__default_huffman(d);
+        if (st) return st;
+    }
     int ns = p[0];
     if (ns < 1 || ns > d->ncomp)
         return jpeg__fail(d, EMOC_E_FORMAT, off, "SOS: %d components in scan (frame has %d)", ns, d->ncomp);

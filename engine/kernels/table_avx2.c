@@ -1,7 +1,12 @@
-/* table_avx2.c — avx2 overrides of the kernel table (compiled only for its architecture). */
+/* table_avx2.c — AVX2+FMA overrides of the kernel table (compiled only for x86-64). Slots not
+ * set here keep their reference kernel. */
 #include "engine/kernels/kernels.h"
+
+extern const emoc_gemm_kernel emoc_f32_gemm_6x16__avx2;
+extern const emoc_dwconv_kernel emoc_f32_dwconv_c8__avx2;
 
 void emoc__kernel_table_avx2(emoc_kernel_table *t)
 {
-    (void)t; /* no avx2 kernels yet: every slot keeps its reference */
+    t->gemm = emoc_f32_gemm_6x16__avx2;
+    t->dwconv = emoc_f32_dwconv_c8__avx2;
 }

@@ -1,7 +1,12 @@
-/* table_avx512.c — avx512 overrides of the kernel table (compiled only for its architecture). */
+/* table_avx512.c — AVX-512 overrides of the kernel table (compiled only for x86-64). Slots not
+ * set here keep the AVX2 kernel (emoc_kernel_table_init applies avx2 first) or the reference. */
 #include "engine/kernels/kernels.h"
+
+extern const emoc_gemm_kernel emoc_f32_gemm_8x32__avx512;
+extern const emoc_dwconv_kernel emoc_f32_dwconv_c16__avx512;
 
 void emoc__kernel_table_avx512(emoc_kernel_table *t)
 {
-    (void)t; /* no avx512 kernels yet: every slot keeps its reference */
+    t->gemm = emoc_f32_gemm_8x32__avx512;
+    t->dwconv = emoc_f32_dwconv_c16__avx512;
 }

@@ -18,6 +18,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mini_encoder  # noqa: E402
+
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "..")
 OUT = os.path.join(ROOT, "tests", "fixtures", "jpeg")
 SHARED = os.environ.get("EMOC_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
@@ -121,6 +124,26 @@ def main():
     app1 = b"\xff\xe1" + (len(tiff) + 8).to_bytes(2, "big") + b"Exif\x00\x00" + tiff
     base = pil_jpeg(synthetic(9, 7, 29), quality=90)
     emit("exif_be_orient6_9x7", base[:2] + app1 + base[2:], "baseline", 6)
+
+    # Sampling layouts only libjpeg-turbo's decoder (not Pillow's encoder) handles: mini_encoder.
+    def ycc_planes(img):
+        return [np.asarray(p) for p in img.convert("YCbCr").split()]
+
+    mini = [
+        ("mini_440_21x19", 21, 19, [(1, 2), (1, 1), (1, 1)], True, 0),
+        ("mini_411_37x11", 37, 11, [(4, 1), (1, 1), (1, 1)], True, 0),
+        ("mini_311_26x10", 26, 10, [(3, 1), (1, 1), (1, 1)], True, 0),
+        ("mini_22_12_21_27x23", 27, 23, [(2, 2), (1, 2), (2, 1)], True, 0),
+        ("mini_luma_small_19x17", 19, 17, [(1, 1), (2, 2), (2, 2)], True, 0),
+        ("mini_420_noninterleaved_30x22", 30, 22, [(2, 2), (1, 1), (1, 1)], False, 0),
+        ("mini_420_noninterleaved_rst_30x22", 30, 22, [(2, 2), (1, 1), (1, 1)], False, 3),
+        ("mini_440_rst_21x35", 21, 35, [(1, 2), (1, 1), (1, 1)], True, 2),
+    ]
+    for i, (name, w, h, factors, inter, rst) in enumerate(mini):
+        planes = ycc_planes(synthetic(w, h, 40 + i))
+        emit(name, mini_encoder.encode(planes, factors, interleaved=inter, restart_interval=rst), "baseline")
+    gray = np.asarray(synthetic(15, 13, 50, gray=True))
+    emit("mini_gray_h2v2_15x13", mini_encoder.encode([gray], [(2, 2)]), "baseline")
 
     with open(os.path.join(OUT, "manifest.txt"), "w") as f:
         f.write("\n".join(rows) + "\n")

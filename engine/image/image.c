@@ -1,0 +1,273 @@
+/*
+ * image.c — public image entry points: limits, format sniffing, the decoder dispatcher (with EXIF
+ * orientation applied after JPEG decoding), file loading, gray→RGB and crop boxes.
+ * Decoders live in ppm.c, png.c (+ inflate.c), bmp.c and jpeg*.c behind decoders.h.
+ */
+#include "engine/image/decoders.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+emoc_status emoc__fail(emoc_error *err, emoc_status st, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+void emoc_image_limits_default(emoc_image_limits *lim)
+{
+    if (!lim) return;
+    lim->max_width = 16384;
+    lim->max_height = 16384;
+    lim->max_bytes = (size_t)256 << 20;
+}
+
+emoc_status emoc__image_alloc(emoc__image *out, long long w, long long h, int channels,
+                              const emoc__image_limits *lim, const char *fmt, size_t offset,
+                              emoc_error *err)
+{
+    if (w <= 0 || h <= 0)
+        return emoc__fail(err, EMOC_E_FORMAT, "%s: offset %zu: zero or negative dimensions %lldx%lld",
+                          fmt, offset, w, h);
+    if (w > lim->max_width || h > lim->max_height)
+        return emoc__fail(err, EMOC_E_LIMIT,
+                          "%s: offset %zu: dimensions %lldx%lld exceed the limit %dx%d", fmt, offset,
+                          w, h, lim->max_width, lim->max_height);
+    /* w, h ≤ INT_MAX each and channels ≤ 4, so the product fits in 64 bits. */
+    unsigned long long bytes = (unsigned long long)w * (unsigned long long)h * (unsigned)channels;
+    if (bytes > lim->max_bytes || bytes > (unsigned long long)SIZE_MAX)
+        return emoc__fail(err, EMOC_E_LIMIT, "%s: offset %zu: %lldx%lldx%d = %llu bytes exceed the limit %zu",
+                          fmt, offset, w, h, channels, bytes, lim->max_bytes);
+    out->pixels = malloc((size_t)bytes);
+    if (!out->pixels)
+        return emoc__fail(err, EMOC_E_NOMEM, "%s: cannot allocate %llu bytes", fmt, bytes);
+    out->width = (int)w;
+    out->height = (int)h;
+    out->channels = channels;
+    return EMOC_OK;
+}
+
+emoc_image_format emoc_image_sniff(const void *data, size_t size)
+{
+    const uint8_t *p = data;
+    if (!p || size < 2) return EMOC_IMAGE_UNKNOWN;
+    if (size >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8)) return EMOC_IMAGE_PNG;
+    if (size >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return EMOC_IMAGE_JPEG;
+    if (p[0] == 'P' && (p[1] == '5' || p[1] == '6')) return EMOC_IMAGE_PPM;
+    if (p[0] == 'B' && p[1] == 'M') return EMOC_IMAGE_BMP;
+    return EMOC_IMAGE_UNKNOWN;
+}
+
+const char *emoc_image_format_name(emoc_image_format fmt)
+{
+    switch (fmt) {
+    case EMOC_IMAGE_PPM: return "ppm";
+    case EMOC_IMAGE_PNG: return "png";
+    case EMOC_IMAGE_JPEG: return "jpeg";
+    case EMOC_IMAGE_BMP: return "bmp";
+    default: return "unknown";
+    }
+}
+
+/* Applies EXIF orientation 2..8 (TIFF tag 0x0112) the way Pillow's ImageOps.exif_transpose and
+ * cv2.imread do: out(x, y) = in(map(x, y)). */
+emoc_status emoc__image_apply_orientation(emoc__image *img, emoc_error *err)
+{
+    int o = img->orientation;
+    if (o <= 1 || o > 8) return EMOC_OK;
+    int w = img->width, h = img->height, c = img->channels;
+    int swap = o >= 5;
+    int ow = swap ? h : w, oh = swap ? w : h;
+    uint8_t *dst = malloc((size_t)w * h * c);
+    if (!dst) return emoc__fail(err, EMOC_E_NOMEM, "jpeg: cannot allocate the rotated image");
+    for (int y = 0; y < oh; y++) {
+        for (int x = 0; x < ow; x++) {
+            int sx, sy;
+            switch (o) {
+            case 2: sx = w - 1 - x; sy = y; break;              /* mirror horizontal */
+            case 3: sx = w - 1 - x; sy = h - 1 - y; break;      /* rotate 180 */
+            case 4: sx = x; sy = h - 1 - y; break;              /* mirror vertical */
+            case 5: sx = y; sy = x; break;                      /* transpose */
+            case 6: sx = y; sy = h - 1 - x; break;              /* rotate 90 CW */
+            case 7: sx = w - 1 - y; sy = h - 1 - x; break;      /* transverse */
+            default: sx = w - 1 - y; sy = x; break;             /* 8: rotate 90 CCW */
+            }
+            memcpy(dst + ((size_t)y * ow + x) * c, img->pixels + ((size_t)sy * w + sx) * c, c);
+        }
+    }
+    free(img->pixels);
+    img->pixels = dst;
+    img->width = ow;
+    img->height = oh;
+    img->orientation = 1;
+    return EMOC_OK;
+}
+
+emoc_status emoc_image_decode(const void *data, size_t size, const emoc_image_limits *lim,
+                              emoc_image *out, emoc_error *err)
+{
+    if (!out) return emoc__fail(err, EMOC_E_ARG, "image: NULL output");
+    memset(out, 0, sizeof *out);
+    if (!data && size) return emoc__fail(err, EMOC_E_ARG, "image: NULL data");
+    emoc__image_limits l;
+    if (lim) {
+        l.max_width = lim->max_width;
+        l.max_height = lim->max_height;
+        l.max_bytes = lim->max_bytes;
+    } else {
+        emoc_image_limits d;
+        emoc_image_limits_default(&d);
+        l.max_width = d.max_width;
+        l.max_height = d.max_height;
+        l.max_bytes = d.max_bytes;
+    }
+    if (size == 0) return emoc__fail(err, EMOC_E_TRUNCATED, "image: empty file (0 bytes)");
+    emoc__image img = {0, 0, 0, NULL, 1};
+    emoc_status st;
+    switch (emoc_image_sniff(data, size)) {
+    case EMOC_IMAGE_PPM: st = emoc__decode_ppm(data, size, &l, &img, err); break;
+    case EMOC_IMAGE_PNG: st = emoc__decode_png(data, size, &l, &img, err); break;
+    case EMOC_IMAGE_JPEG: st = emoc__decode_jpeg(data, size, &l, &img, err); break;
+    case EMOC_IMAGE_BMP: st = emoc__decode_bmp(data, size, &l, &img, err); break;
+    default: {
+        const uint8_t *p = data;
+        return emoc__fail(err, EMOC_E_UNSUPPORTED,
+                          "image: offset 0: unknown format (first bytes %02x %02x %02x %02x; "
+                          "expected PNG, JPEG, PPM/PGM P5/P6 or BMP)",
+                          p[0], size > 1 ? p[1] : 0, size > 2 ? p[2] : 0, size > 3 ? p[3] : 0);
+    }
+    }
+    if (st == EMOC_OK && (!img.pixels || (img.channels != 1 && img.channels != 3)))
+        st = emoc__fail(err, EMOC_E_INTERNAL, "image: decoder returned no pixels");
+    if (st == EMOC_OK) st = emoc__image_apply_orientation(&img, err);
+    if (st != EMOC_OK) {
+        free(img.pixels);
+        return st;
+    }
+    out->width = img.width;
+    out->height = img.height;
+    out->channels = img.channels;
+    out->pixels = img.pixels;
+    return EMOC_OK;
+}
+
+emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim, emoc_image *out,
+                                 emoc_error *err)
+{
+    if (!out) return emoc__fail(err, EMOC_E_ARG, "image: NULL output");
+    memset(out, 0, sizeof *out);
+    if (!path) return emoc__fail(err, EMOC_E_ARG, "image: NULL path");
+    FILE *f = fopen(path, "rb");
+    if (!f) return emoc__fail(err, EMOC_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    /* Read in growing chunks: works for pipes too, and bounds memory by the file itself. */
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    emoc_status st = EMOC_OK;
+    while (buf) {
+        if (n == cap) {
+            if (cap > ((size_t)1 << 31)) {
+                st = emoc__fail(err, EMOC_E_LIMIT, "%s: file larger than 4 GiB", path);
+                break;
+            }
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) break;
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (st == EMOC_OK && !buf) st = emoc__fail(err, EMOC_E_NOMEM, "%s: out of memory reading", path);
+    if (st == EMOC_OK && ferror(f)) st = emoc__fail(err, EMOC_E_IO, "%s: read error: %s", path, strerror(errno));
+    fclose(f);
+    if (st == EMOC_OK) {
+        emoc_error e2;
+        st = emoc_image_decode(buf, n, lim, out, &e2);
+        if (st != EMOC_OK && err) {
+            /* path, then as much of the decoder's message as fits */
+            size_t n = strlen(path);
+            if (n > sizeof err->msg / 2) n = sizeof err->msg / 2;
+            memcpy(err->msg, path, n);
+            memcpy(err->msg + n, ": ", 2);
+            size_t room = sizeof err->msg - n - 3, m = strlen(e2.msg);
+            if (m > room) m = room;
+            memcpy(err->msg + n + 2, e2.msg, m);
+            err->msg[n + 2 + m] = 0;
+        }
+    }
+    free(buf);
+    return st;
+}
+
+void emoc_image_free(emoc_image *img)
+{
+    if (!img) return;
+    free(img->pixels);
+    memset(img, 0, sizeof *img);
+}
+
+static emoc_status check_image(const emoc_image *img, emoc_error *err)
+{
+    if (!img || !img->pixels || img->width <= 0 || img->height <= 0 ||
+        (img->channels != 1 && img->channels != 3))
+        return emoc__fail(err, EMOC_E_ARG, "image: invalid image (NULL pixels or bad size/channels)");
+    return EMOC_OK;
+}
+
+emoc_status emoc_image_to_rgb(const emoc_image *src, emoc_image *out, emoc_error *err)
+{
+    if (!out) return emoc__fail(err, EMOC_E_ARG, "image: NULL output");
+    memset(out, 0, sizeof *out);
+    emoc_status st = check_image(src, err);
+    if (st) return st;
+    size_t n = (size_t)src->width * src->height;
+    out->pixels = malloc(n * 3);
+    if (!out->pixels) return emoc__fail(err, EMOC_E_NOMEM, "image: cannot allocate %zu bytes", n * 3);
+    if (src->channels == 3) {
+        memcpy(out->pixels, src->pixels, n * 3);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            out->pixels[3 * i] = out->pixels[3 * i + 1] = out->pixels[3 * i + 2] = src->pixels[i];
+    }
+    out->width = src->width;
+    out->height = src->height;
+    out->channels = 3;
+    return EMOC_OK;
+}
+
+emoc_status emoc_image_crop(const emoc_image *src, int x, int y, int w, int h, emoc_image *out,
+                            emoc_error *err)
+{
+    if (!out) return emoc__fail(err, EMOC_E_ARG, "image: NULL output");
+    memset(out, 0, sizeof *out);
+    emoc_status st = check_image(src, err);
+    if (st) return st;
+    /* Clip in 64-bit so x + w cannot overflow. */
+    long long x0 = x, y0 = y, x1 = (long long)x + w, y1 = (long long)y + h;
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > src->width) x1 = src->width;
+    if (y1 > src->height) y1 = src->height;
+    if (w <= 0 || h <= 0 || x1 <= x0 || y1 <= y0)
+        return emoc__fail(err, EMOC_E_SHAPE, "box x=%d y=%d w=%d h=%d is empty inside the %dx%d image",
+                          x, y, w, h, src->width, src->height);
+    int cw = (int)(x1 - x0), ch = (int)(y1 - y0), c = src->channels;
+    out->pixels = malloc((size_t)cw * ch * c);
+    if (!out->pixels) return emoc__fail(err, EMOC_E_NOMEM, "image: cannot allocate the crop");
+    for (int r = 0; r < ch; r++)
+        memcpy(out->pixels + (size_t)r * cw * c,
+               src->pixels + (((size_t)(y0 + r)) * src->width + (size_t)x0) * c, (size_t)cw * c);
+    out->width = cw;
+    out->height = ch;
+    out->channels = c;
+    return EMOC_OK;
+}

@@ -1,0 +1,122 @@
+/*
+ * gemm_avx512.c — AVX-512 packed, register-blocked GEMM / pointwise convolution
+ * (semantics: kernels.h, reference: gemm_ref.c).
+ *
+ * Packing (once, at load): W [N][K] becomes panels of 32 output channels, panel j at
+ * packed + 32·j·K holding [K][32] (k-major, channels contiguous). The last panel is 16 wide
+ * when at most 16 channels remain (half the work for N = 16, 80, 112, ...), else 32 wide;
+ * missing channels are zero.
+ *
+ * Micro-kernel: 8 pixels × 32 channels = 16 zmm accumulators (2 per pixel), one broadcast of
+ * x[p][k] per pixel and k. With an SE gate the weight vectors are scaled (w·s[k]) instead of the
+ * 8 broadcasts. Epilogue: + bias, activation, + residual, stored with lane masks.
+ *
+ * Tails: a pixel tail (< 8 rows) reuses the 8-row kernel with the missing rows pointing at the
+ * last valid row of [p0,p1) (computed, never stored), so no read leaves the caller's range; a
+ * channel tail loads/stores with masks. Every output element is the same FMA chain over
+ * k = 0..K−1 whatever the tile it falls in, so results do not depend on the split.
+ */
+#include "engine/kernels/simd_avx512.h"
+
+enum { MR = 8, NR = 32 };
+
+static size_t packed_size_avx512(int K, int N)
+{
+    int rem = N % NR;
+    size_t cols = (size_t)(N - rem) + (rem == 0 ? 0u : rem <= 16 ? 16u : (size_t)NR);
+    return cols * (size_t)K;
+}
+
+static void pack_avx512(const float *w, int K, int N, float *packed)
+{
+    for (int n0 = 0; n0 < N; n0 += NR) {
+        int nw = N - n0 < NR ? N - n0 : NR;
+        int width = nw <= 16 ? 16 : NR;
+        float *dst = packed + (size_t)n0 * (size_t)K;
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < width; j++)
+                dst[(size_t)k * (size_t)width + (size_t)j] =
+                    j < nw ? w[(size_t)(n0 + j) * (size_t)K + (size_t)k] : 0.0f;
+    }
+}
+
+/* One 8-pixel × (16·nv)-channel tile at pixel p (rows p..p+mr−1 valid, mr ≤ 8), channel n;
+ * nw valid channels. nv and scaled are compile-time constants at each call site. */
+static inline __attribute__((always_inline)) void
+tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, const int nv,
+     const int scaled)
+{
+    const int K = a->K;
+    const int width = 16 * nv;
+    const float *wp = a->w_packed + (size_t)n * (size_t)K;
+    const float *xr[MR];
+    __m512 acc[MR][2];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++) {
+        size_t row = p + (size_t)i <= p_last ? p + (size_t)i : p_last;
+        xr[i] = a->x + row * a->x_stride;
+        acc[i][0] = _mm512_setzero_ps();
+        acc[i][1] = _mm512_setzero_ps();
+    }
+    for (int k = 0; k < K; k++) {
+        const float *wk = wp + (size_t)k * (size_t)width;
+        __m512 w0 = _mm512_loadu_ps(wk);
+        __m512 w1 = nv == 2 ? _mm512_loadu_ps(wk + 16) : _mm512_setzero_ps();
+        if (scaled) {
+            __m512 s = _mm512_set1_ps(a->scale[k]);
+            w0 = _mm512_mul_ps(w0, s);
+            if (nv == 2) w1 = _mm512_mul_ps(w1, s);
+        }
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++) {
+            __m512 xb = _mm512_set1_ps(xr[i][k]);
+            acc[i][0] = _mm512_fmadd_ps(xb, w0, acc[i][0]);
+            if (nv == 2) acc[i][1] = _mm512_fmadd_ps(xb, w1, acc[i][1]);
+        }
+    }
+    __mmask16 m[2] = {emoc__m512_tail(nw), emoc__m512_tail(nw - 16)};
+    __m512 bias[2], slope[2];
+#pragma GCC unroll 2
+    for (int v = 0; v < nv; v++) {
+        bias[v] = a->bias ? _mm512_maskz_loadu_ps(m[v], a->bias + n + 16 * v) : _mm512_setzero_ps();
+        slope[v] = a->act == EMOC_ACT_PRELU && a->slope
+                       ? _mm512_maskz_loadu_ps(m[v], a->slope + n + 16 * v)
+                       : _mm512_setzero_ps();
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++) {
+        if (i >= mr) break;
+        float *yr = a->y + (p + (size_t)i) * a->y_stride + n;
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++) {
+            __m512 r = acc[i][v];
+            if (a->bias) r = _mm512_add_ps(r, bias[v]);
+            r = emoc__act512(r, a->act, slope[v]);
+            if (a->residual)
+                r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(
+                                         m[v], a->residual + (p + (size_t)i) * a->r_stride + n + 16 * v));
+            _mm512_mask_storeu_ps(yr + 16 * v, m[v], r);
+        }
+    }
+}
+
+static void gemm_avx512(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int n1)
+{
+    if (p1 <= p0 || n1 <= n0) return;
+    for (size_t p = p0; p < p1; p += MR) {
+        int mr = p1 - p < MR ? (int)(p1 - p) : MR;
+        for (int n = n0; n < n1; n += NR) {
+            int nw = n1 - n < NR ? n1 - n : NR;
+            if (nw > 16) {
+                if (a->scale) tile(a, p, mr, p1 - 1, n, nw, 2, 1);
+                else tile(a, p, mr, p1 - 1, n, nw, 2, 0);
+            } else {
+                if (a->scale) tile(a, p, mr, p1 - 1, n, nw, 1, 1);
+                else tile(a, p, mr, p1 - 1, n, nw, 1, 0);
+            }
+        }
+    }
+}
+
+const emoc_gemm_kernel emoc_f32_gemm_8x32__avx512 = {"emoc_f32_gemm_8x32__avx512", gemm_avx512,
+                                                     packed_size_avx512, pack_avx512, NR};

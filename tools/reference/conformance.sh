@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# conformance.sh — emoc against PyTorch on the replicas of tools/reference (run by `make conformance`).
+#
+# 1. Generates the replicas, inputs and PyTorch outputs into tools/reference/out/ (skipped when
+#    out/stamp matches the generator sources: see generate.py).
+# 2. For each model named in tools/reference/models.txt: `$EMOC_BIN convert MODEL -o X.emw`, then
+#    for each ISA in ref avx2 avx512 (neon on ARM64) that this CPU supports:
+#    `EMOC_ISA=$isa $EMOC_BIN predict -m X.emw --tensor IN.f32 --format jsonl --embedding`
+#    for every input, and compares "scores" and "embedding" with compare.py:
+#    max |emoc − torch| ≤ 1e-4·max(1, max|torch|). ISAs the CPU lacks are printed as SKIPPED.
+# Exit status: 0 if every check that ran passed, 1 otherwise.
+#
+# Env: EMOC_BIN (required), PYTHON (default /usr/bin/python3), EMOC_REF_OUT (default out/),
+#      EMOC_CONF_ISAS (override the ISA list, e.g. "ref"), EMOC_REF_MODELS (override models.txt).
+# `conformance.sh --self-test` checks the comparison and this harness with a fake emoc.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+PYTHON=${PYTHON:-/usr/bin/python3}
+OUT=${EMOC_REF_OUT:-$HERE/out}
+MODELS_FILE=${EMOC_REF_MODELS:-$HERE/models.txt}
+
+cpu_isas() {
+    local flags arch
+    arch=$(uname -m)
+    echo ref
+    if [ "$arch" = x86_64 ]; then
+        flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+        has() { for f in "$@"; do case "$flags" in *" $f "*) ;; *) return 1 ;; esac; done; }
+        has avx2 fma f16c && echo avx2
+        has avx512f avx512bw avx512dq avx512vl && echo avx512
+    elif [ "$arch" = aarch64 ]; then
+        echo neon
+    fi
+}
+
+# check_model NAME → 0 pass, 1 fail. Needs $OUT/manifest.tsv, $EMOC_BIN, $ISAS, $WORK.
+check_model() {
+    local name=$1 line net file size inputs checks emw isa inp got pairs rc=0
+    line=$(awk -F'\t' -v n="$name" '$1 == n' "$OUT/manifest.tsv")
+    if [ -z "$line" ]; then
+        echo "$name: FAIL: not in $OUT/manifest.tsv (known: $(awk -F'\t' '!/^#/{printf "%s ", $1}' "$OUT/manifest.tsv"))"
+        return 1
+    fi
+    IFS=$'\t' read -r _ net file size inputs checks <<<"$line"
+    checks=${checks:-scores,embedding}
+    emw="$WORK/$name.emw"
+    if ! "$EMOC_BIN" convert "$OUT/$file" -o "$emw" >"$WORK/$name.convert.log" 2>&1; then
+        echo "$name: FAIL: emoc convert $file failed:"
+        sed 's/^/    /' "$WORK/$name.convert.log" | head -20
+        return 1
+    fi
+    for isa in ref avx2 avx512 neon; do
+        if ! grep -qx "$isa" <<<"$ISAS"; then
+            case "$isa" in
+                neon) [ "$(uname -m)" = aarch64 ] || continue ;;
+                *) [ "$(uname -m)" = x86_64 ] || continue ;;
+            esac
+            echo "$name $isa: SKIPPED (${EMOC_CONF_ISAS:+not in EMOC_CONF_ISAS}${EMOC_CONF_ISAS:-this CPU lacks it})"
+            SKIPPED=$((SKIPPED + 1))
+            continue
+        fi
+        pairs=()
+        for inp in ${inputs//,/ }; do
+            got="$WORK/$name.$isa.$inp.jsonl"
+            if ! EMOC_ISA=$isa "$EMOC_BIN" predict -m "$emw" --tensor "$OUT/$net.$inp.f32" \
+                    --format jsonl --embedding >"$got" 2>"$WORK/$name.$isa.$inp.err"; then
+                echo "$name $isa $inp: emoc predict exited non-zero:"
+                sed 's/^/    /' "$WORK/$name.$isa.$inp.err" | head -10
+            fi
+            pairs+=("$OUT/$net.$inp.ref.json:$got")
+        done
+        if "$PYTHON" "$HERE/compare.py" --model "$name" --isa "$isa" --checks "$checks" "${pairs[@]}"; then
+            PASSED=$((PASSED + 1))
+        else
+            FAILED=$((FAILED + 1)); rc=1
+        fi
+    done
+    return $rc
+}
+
+run_checks() {  # models... → prints the table and the summary; returns 0 iff no failure
+    local m nfail_models=0
+    PASSED=0 FAILED=0 SKIPPED=0
+    if [ $# -eq 0 ]; then
+        echo "0 models checked: $MODELS_FILE lists none yet (a net's owner adds its line once its"
+        echo "converter and predict --tensor have landed on main)."
+        return 0
+    fi
+    echo "ISAs: $(echo $ISAS)"
+    "$PYTHON" "$HERE/compare.py" --header
+    for m in "$@"; do
+        check_model "$m" || nfail_models=$((nfail_models + 1))
+    done
+    echo "$# models checked, $((${#} - nfail_models)) passed, $nfail_models failed;" \
+         "model×ISA checks: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+    [ "$nfail_models" -eq 0 ]
+}
+
+self_test() {
+    local t rc=0
+    "$PYTHON" "$HERE/compare.py" --self-test || rc=1
+    t=$(mktemp -d)
+    trap 'rm -rf "$t"' RETURN
+    # A fake emoc: convert copies; predict echoes the reference, perturbed by FAKE_DELTA at index 0.
+    cat >"$t/fake_emoc" <<'EOF'
+#!/usr/bin/env bash
+case "$1" in
+  convert) [ -n "${FAKE_CONVERT_FAIL:-}" ] && { echo "convert: unsupported" >&2; exit 3; }
+           cp "$2" "$4" ;;
+  predict) shift; while [ $# -gt 0 ]; do [ "$1" = --tensor ] && t=$2; shift; done
+           "$PYTHON" - "${t%.f32}.ref.json" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+r["scores"][0] += float(os.environ.get("FAKE_DELTA", "0"))
+print(json.dumps({"input": "x", "status": "ok", "scores": r["scores"], "embedding": r["embedding"]}))
+PY
+           ;;
+esac
+EOF
+    chmod +x "$t/fake_emoc"
+    mkdir -p "$t/out"
+    printf '# name\tnet\tmodel_file\tinput_size\tinputs\nfake\tfake\tfake.onnx\t2\ta,b\n' >"$t/out/manifest.tsv"
+    echo model >"$t/out/fake.onnx"
+    for i in a b; do
+        : >"$t/out/fake.$i.f32"
+        echo '{"input": "'$i'", "scores": [1.5, -2.0], "embedding": [0.25, 0.5, 3.0]}' >"$t/out/fake.$i.ref.json"
+    done
+    expect() {  # description, expected rc, env...
+        local desc=$1 want=$2 got; shift 2
+        mkdir -p "$t/work"
+        (export PYTHON; env "$@" EMOC_REF_OUT="$t/out" WORK="$t/work" EMOC_BIN="$t/fake_emoc" ISAS=ref \
+            bash -c "source '$HERE/conformance.sh' --source-only; run_checks fake" >"$t/log" 2>&1)
+        got=$?
+        if [ "$got" -eq "$want" ]; then
+            echo "self-test: $desc: ok"
+            [ -n "${SELFTEST_VERBOSE:-}" ] && sed 's/^/    /' "$t/log"
+        else
+            echo "self-test: $desc: WRONG (exit $got, expected $want)"; sed 's/^/    /' "$t/log"; rc=1
+        fi
+    }
+    expect "exact outputs pass" 0 FAKE_DELTA=0
+    expect "outputs within bound pass" 0 FAKE_DELTA=1.9e-4
+    expect "perturbed outputs fail" 1 FAKE_DELTA=2.1e-4
+    expect "failed convert fails" 1 FAKE_CONVERT_FAIL=1
+    [ $rc -eq 0 ] && echo "conformance self-test: all passed" || echo "conformance self-test: FAILED"
+    return $rc
+}
+
+[ "${1:-}" = --source-only ] && return 0 2>/dev/null
+if [ "${1:-}" = --self-test ]; then self_test; exit $?; fi
+
+: "${EMOC_BIN:?set EMOC_BIN to the emoc binary}"
+# The checker checks itself first: a broken comparison would make every PASS meaningless.
+if ! "$PYTHON" "$HERE/compare.py" --self-test >"${TMPDIR:-/tmp}/emoc_compare_selftest.$$" 2>&1; then
+    cat "${TMPDIR:-/tmp}/emoc_compare_selftest.$$"; rm -f "${TMPDIR:-/tmp}/emoc_compare_selftest.$$"
+    echo "conformance: comparison self-test FAILED"; exit 1
+fi
+rm -f "${TMPDIR:-/tmp}/emoc_compare_selftest.$$"
+echo "comparison self-test: ok"
+models=()
+while read -r m _; do
+    case "$m" in ''|'#'*) continue ;; esac
+    models+=("$m")
+done <"$MODELS_FILE"
+
+digest=$("$PYTHON" "$HERE/generate.py" --digest) || { echo "conformance: generator unusable"; exit 1; }
+if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$digest" ] && [ -f "$OUT/manifest.tsv" ]; then
+    echo "reference outputs up to date in $OUT"
+else
+    echo "generating reference models, inputs and PyTorch outputs into $OUT ..."
+    "$PYTHON" "$HERE/generate.py" --out "$OUT" || { echo "conformance: generation FAILED"; exit 1; }
+fi
+
+ISAS=${EMOC_CONF_ISAS:-$(cpu_isas)}
+WORK="$OUT/run"
+rm -rf "$WORK" && mkdir -p "$WORK"
+run_checks "${models[@]}"
