@@ -78,7 +78,7 @@ static void teardown(void)
     }
 }
 
-TestSuite(cli_enet, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(cli_enet, .init = setup, .fini = teardown);
 
 Test(cli_enet, predict_jsonl_rows_and_failed_input)
 {

@@ -67,7 +67,7 @@ static float tensor_at(const emw_file *f, const char *name, uint64_t i)
     return r;
 }
 
-Test(convert_enet, b0_8_classes_transB1_metadata_and_values, .timeout = 60)
+Test(convert_enet, b0_8_classes_transB1_metadata_and_values)
 {
     enet_synth_opts o = {.n_scores = 8, .trans_b = 1};
     converted c;
@@ -106,7 +106,7 @@ Test(convert_enet, b0_8_classes_transB1_metadata_and_values, .timeout = 60)
     release(&c);
 }
 
-Test(convert_enet, b0_va_mtl_transB0_is_transposed, .timeout = 60)
+Test(convert_enet, b0_va_mtl_transB0_is_transposed)
 {
     enet_synth_opts o = {.n_scores = 10, .trans_b = 0};
     converted c;
@@ -125,7 +125,7 @@ Test(convert_enet, b0_va_mtl_transB0_is_transposed, .timeout = 60)
     release(&c);
 }
 
-Test(convert_enet, b2_7_classes_and_f16, .timeout = 90)
+Test(convert_enet, b2_7_classes_and_f16)
 {
     enet_synth_opts o = {.b2 = 1, .n_scores = 7, .trans_b = 1};
     converted c;
@@ -148,7 +148,7 @@ Test(convert_enet, b2_7_classes_and_f16, .timeout = 90)
     release(&c);
 }
 
-Test(convert_enet, name_from_file_must_agree_with_the_graph, .timeout = 60)
+Test(convert_enet, name_from_file_must_agree_with_the_graph)
 {
     enet_synth_opts o = {.n_scores = 8, .trans_b = 1};
     converted c;
@@ -158,7 +158,7 @@ Test(convert_enet, name_from_file_must_agree_with_the_graph, .timeout = 60)
     release(&c);
 }
 
-Test(convert_enet, stride2_conv_without_pad_is_named, .timeout = 60)
+Test(convert_enet, stride2_conv_without_pad_is_named)
 {
     enet_synth_opts o = {.n_scores = 8, .trans_b = 1, .drop_pad_stage = 3};
     converted c;
@@ -168,7 +168,7 @@ Test(convert_enet, stride2_conv_without_pad_is_named, .timeout = 60)
     release(&c);
 }
 
-Test(convert_enet, softmax_after_gemm_is_refused, .timeout = 60)
+Test(convert_enet, softmax_after_gemm_is_refused)
 {
     enet_synth_opts o = {.n_scores = 8, .trans_b = 1, .softmax_tail = 1};
     converted c;

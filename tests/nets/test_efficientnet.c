@@ -196,9 +196,9 @@ static void check(int b2, int n_scores, int S)
     free(emw);
 }
 
-Test(efficientnet, b0_even_size_asymmetric_same, .timeout = 120) { check(0, 8, 64); }
-Test(efficientnet, b0_va_odd_size, .timeout = 120) { check(0, 10, 57); }
-Test(efficientnet, b2_odd_size, .timeout = 120) { check(1, 7, 33); }
+Test(efficientnet, b0_even_size_asymmetric_same) { check(0, 8, 64); }
+Test(efficientnet, b0_va_odd_size) { check(0, 10, 57); }
+Test(efficientnet, b2_odd_size) { check(1, 7, 33); }
 
 Test(efficientnet, wrong_variant_metadata_is_refused)
 {
