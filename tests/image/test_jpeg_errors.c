@@ -362,3 +362,28 @@ Test(jpeg_errors, random_mutations_never_crash)
     fprintf(stderr, "jpeg mutations: %d decoded, %d rejected\n", ok, failed);
     cr_assert_gt(failed, 0);
 }
+
+/* A progressive file may repeat scans, but each scan costs a pass over the image: cap them. */
+Test(jpeg_errors, too_many_scans)
+{
+    size_t n;
+    uint8_t *b = jt_fixture("prog_gray_q85_19x27.jpg", &n);
+    long sos = jt_segment(b, n, 0xDA, 0);
+    cr_assert_geq(sos, 0);
+    size_t end = (size_t)sos + 4; /* the first scan runs up to the next marker (not FF00/RSTn) */
+    while (end + 1 < n && !(b[end] == 0xFF && b[end + 1] != 0x00 && (b[end + 1] < 0xD0 || b[end + 1] > 0xD7)))
+        end++;
+    size_t scan_len = end - (size_t)sos, copies = 600;
+    uint8_t *m = malloc(n + scan_len * copies);
+    memcpy(m, b, end);
+    for (size_t i = 0; i < copies; i++) memcpy(m + end + i * scan_len, b + sos, scan_len);
+    memcpy(m + end + copies * scan_len, b + end, n - end);
+    expect_error(m, n + scan_len * copies, EMOC_E_LIMIT, "more than 500 scans");
+    /* 100 repeats of the DC scan are legal and still decode */
+    emoc_error err;
+    cr_assert_eq(jt_decode(m, end + 100 * scan_len, &err), EMOC_E_TRUNCATED, "%s", err.msg); /* no EOI */
+    memcpy(m + end + 100 * scan_len, b + end, n - end);
+    cr_assert_eq(jt_decode(m, end + 100 * scan_len + (n - end), &err), EMOC_OK, "%s", err.msg);
+    free(m);
+    free(b);
+}
