@@ -387,3 +387,20 @@ Test(jpeg_errors, too_many_scans)
     free(m);
     free(b);
 }
+
+/* A sequential file with one scan per component that stops after two scans is incomplete. */
+Test(jpeg_errors, sequential_component_without_scan)
+{
+    size_t n;
+    uint8_t *b = jt_fixture("mini_420_noninterleaved_30x22.jpg", &n);
+    size_t third = 0;
+    int seen = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (b[i] == 0xFF && b[i + 1] == 0xDA && ++seen == 3) { third = i; break; }
+    cr_assert_gt(third, 0, "fixture lacks three scans");
+    b[third] = 0xFF, b[third + 1] = 0xD9; /* EOI where the Cr scan begins */
+    expect_error(b, third + 2, EMOC_E_FORMAT, "EOI before every component had a scan");
+    emoc_error err;
+    cr_assert_eq(jt_decode(b, third, &err), EMOC_E_TRUNCATED, "%s", err.msg); /* no EOI at all */
+    free(b);
+}
