@@ -8,11 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The PyTorch-checkpoint converter (weights/convert_pth*.c) lands separately: a weak reference
- * lets this command say "not supported yet" when it is absent from the build. */
-extern emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
-                                    emw_writer *w, emoc_error *err) __attribute__((weak));
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: emoc convert IN.onnx|IN.pt -o OUT.emw [--dtype f32|f16]\n"
@@ -81,11 +76,7 @@ int cmd_convert(int argc, char **argv)
         cli_error(cmd, "out of memory");
         return EXIT_RUNTIME;
     }
-    if (is_pth && !emoc_convert_pth) {
-        st = EMOC_E_UNSUPPORTED;
-        snprintf(err.msg, sizeof err.msg, "PyTorch checkpoints are not supported by this build "
-                 "yet; convert the .onnx file instead");
-    } else if (is_pth) {
+    if (is_pth) {
         st = emoc_convert_pth(buf, size, &opts, w, &err);
     } else {
         st = emoc_convert_onnx(buf, size, &opts, w, &err);

@@ -123,4 +123,46 @@ emoc_status emoc__pickle_run(const uint8_t *p, size_t n, emoc__pickle **out, con
 void emoc__pickle_free(emoc__pickle *pk);
 size_t emoc__dtype_size(emoc_pth_dtype dt);
 
+/* ---- state_dict → EMW (convert_pth.c helpers, used by convert_pth_<arch>.c) ------------- */
+
+struct emw_writer;
+struct emoc_convert_opts;
+
+typedef struct emoc__pthc {
+    const emoc_pth_checkpoint *ck;
+    const char *src_prefix;         /* prepended to keys looked up ("module.", "features.", "") */
+    const char *dst_prefix;         /* prepended to EMW names */
+    unsigned char *used;            /* per checkpoint tensor */
+    const struct emoc_convert_opts *opts;
+    struct emw_writer *w;
+    emoc_error *err;
+    emoc_status st;                 /* first error; later calls are no-ops */
+    const char *dead[128];          /* prefixes (relative) of dead parameters found */
+    char dead_buf[128][96];
+    int n_dead;
+} emoc__pthc;
+
+/* Source tensor src_prefix+rel with the given rank/dims (dims[i] < 0: any), marked used. */
+const emoc_pth_tensor *emoc__pthc_get(emoc__pthc *c, const char *rel, int rank,
+                                      const int64_t *dims);
+int emoc__pthc_has(const emoc__pthc *c, const char *rel);
+/* Copies tensor `rel` to the EMW as dst_prefix+rel (optionally reshaped to rank/dims). */
+void emoc__pthc_copy(emoc__pthc *c, const char *rel);
+/* Folds BatchNorm `bn` (eps 1e-5) into conv `conv` (weight [O,...], bias optional) and writes
+ * dst_prefix+conv+".weight" and ".bias". */
+void emoc__pthc_conv_bn(emoc__pthc *c, const char *conv, const char *bn);
+/* Folds bias-free Linear `lin` [O,I] then BatchNorm1d `bn` into one linear lin.weight/.bias. */
+void emoc__pthc_linear_bn(emoc__pthc *c, const char *lin, const char *bn);
+/* Declares every tensor under rel prefix `p` dead (accepted, not written, listed in metadata). */
+void emoc__pthc_dead(emoc__pthc *c, const char *p);
+/* Writes the metadata shared by the 112×112 affect nets. */
+void emoc__pthc_meta(emoc__pthc *c, const char *arch, const char *variant, const char *name,
+                     const double mean[3], const double stdv[3], int n_scores, int n_classes);
+
+/* snprintf for tensor names (too-long names are caught by the lookup that follows). */
+void emoc__pthc_fmt(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+emoc_status emoc__convert_pth_ddamfn(emoc__pthc *c);
+emoc_status emoc__convert_pth_mbf(emoc__pthc *c);
+
 #endif /* EMOC_WEIGHTS_PTH_H */

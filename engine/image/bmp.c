@@ -50,19 +50,17 @@ emoc_status emoc__decode_bmp(const uint8_t *data, size_t size, const emoc__image
         return emoc__fail(err, EMOC_E_FORMAT, "bmp: offset 22: height %d invalid", h);
     int top_down = h < 0;
     long long ah = top_down ? -(long long)h : h;
-    emoc_status st = emoc__image_alloc(out, w, ah, 3, lim, "bmp", 18, err);
+    emoc_status st = emoc__image_check(w, ah, 3, lim, "bmp", 18, err);
     if (st) return st;
     size_t bpp = bits / 8u;
     size_t stride = (((size_t)w * bits + 31) / 32) * 4;
     /* Some writers omit the padding of the last row: require only the pixels themselves. */
     size_t need = stride * ((size_t)ah - 1) + (size_t)w * bpp;
-    if (off_bits > size || size - off_bits < need) {
-        free(out->pixels);
-        out->pixels = NULL;
+    if (off_bits > size || size - off_bits < need)
         return emoc__fail(err, EMOC_E_TRUNCATED,
                           "bmp: offset %zu: pixel data truncated (starts at %u, %zu bytes needed for "
                           "%lldx%lld)", size, off_bits, need, (long long)w, ah);
-    }
+    if ((st = emoc__image_alloc(out, w, ah, 3, lim, "bmp", 18, err))) return st;
     for (long long y = 0; y < ah; y++) {
         const uint8_t *row = data + off_bits + (size_t)y * stride;
         long long oy = top_down ? y : ah - 1 - y;

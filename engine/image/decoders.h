@@ -41,6 +41,11 @@ emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__imag
 emoc_status emoc__decode_bmp(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                              emoc__image *out, emoc_error *err);
 
+/* The checks of emoc__image_alloc without allocating (decoders call it before checking that
+ * the file holds the pixel data, so a tiny file cannot make us allocate the limit). */
+emoc_status emoc__image_check(long long w, long long h, int channels, const emoc__image_limits *lim,
+                              const char *fmt, size_t offset, emoc_error *err);
+
 /* Checks w, h (> 0, ≤ limits) and w·h·channels (≤ max_bytes, no overflow) BEFORE allocating,
  * then mallocs out->pixels and fills width/height/channels. `fmt` and `offset` name the header
  * field in the error message. */

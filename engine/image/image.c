@@ -30,9 +30,8 @@ void emoc_image_limits_default(emoc_image_limits *lim)
     lim->max_bytes = (size_t)256 << 20;
 }
 
-emoc_status emoc__image_alloc(emoc__image *out, long long w, long long h, int channels,
-                              const emoc__image_limits *lim, const char *fmt, size_t offset,
-                              emoc_error *err)
+emoc_status emoc__image_check(long long w, long long h, int channels, const emoc__image_limits *lim,
+                              const char *fmt, size_t offset, emoc_error *err)
 {
     if (w <= 0 || h <= 0)
         return emoc__fail(err, EMOC_E_FORMAT, "%s: offset %zu: zero or negative dimensions %lldx%lld",
@@ -46,9 +45,19 @@ emoc_status emoc__image_alloc(emoc__image *out, long long w, long long h, int ch
     if (bytes > lim->max_bytes || bytes > (unsigned long long)SIZE_MAX)
         return emoc__fail(err, EMOC_E_LIMIT, "%s: offset %zu: %lldx%lldx%d = %llu bytes exceed the limit %zu",
                           fmt, offset, w, h, channels, bytes, lim->max_bytes);
-    out->pixels = malloc((size_t)bytes);
+    return EMOC_OK;
+}
+
+emoc_status emoc__image_alloc(emoc__image *out, long long w, long long h, int channels,
+                              const emoc__image_limits *lim, const char *fmt, size_t offset,
+                              emoc_error *err)
+{
+    emoc_status st = emoc__image_check(w, h, channels, lim, fmt, offset, err);
+    if (st) return st;
+    size_t bytes = (size_t)w * (size_t)h * (size_t)channels;
+    out->pixels = malloc(bytes);
     if (!out->pixels)
-        return emoc__fail(err, EMOC_E_NOMEM, "%s: cannot allocate %llu bytes", fmt, bytes);
+        return emoc__fail(err, EMOC_E_NOMEM, "%s: cannot allocate %zu bytes", fmt, bytes);
     out->width = (int)w;
     out->height = (int)h;
     out->channels = channels;

@@ -4,6 +4,7 @@
  *   jpeg_huffman.c  Huffman tables, bit reader, baseline and progressive block decoding
  *   jpeg_idct.c     libjpeg-turbo's "islow" integer IDCT (jidctint.c algorithm)
  *   jpeg_color.c    fancy chroma upsampling and YCbCr→RGB exactly as libjpeg-turbo does
+ *   jpeg_std_tables.c  default Huffman tables for Motion-JPEG frames that omit DHT
  * Everything here is private to engine/image/jpeg*.c.
  */
 #ifndef EMOC_IMAGE_JPEG_INTERNAL_H
@@ -14,7 +15,7 @@
 #include <stdint.h>
 
 #define JPEG_MAX_COMPONENTS 4
-#define JPEG_MAX_SCANS 1000 /* more scans than this is a CPU-exhaustion attempt, not an image */
+#define JPEG_MAX_SCANS 500 /* like libjpeg-turbo fuzzers/tjbench: more is a CPU-exhaustion attempt */
 
 /* Huffman table ready for decoding: 9-bit lookahead plus canonical per-length bounds. */
 typedef struct jpeg_huffman {
@@ -86,6 +87,8 @@ extern const uint8_t jpeg__zigzag[64 + 16]; /* zigzag index → natural index; t
 /* jpeg_huffman.c */
 emoc_status jpeg__build_huffman(jpeg_decoder *d, jpeg_huffman *h, const uint8_t counts[16],
                                 const uint8_t *symbols, int nsymbols, int is_dc, size_t offset);
+/* jpeg_std_tables.c: installs the T.81 Annex K tables in empty slots 0 and 1 (libjpeg-turbo). */
+emoc_status jpeg__default_huffman(jpeg_decoder *d);
 /* Decodes the entropy-coded segment of the current scan starting at byte `start`; returns the
  * offset where the parser should look for the next marker in *end. */
 emoc_status jpeg__decode_scan(jpeg_decoder *d, size_t start, size_t *end);

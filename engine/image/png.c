@@ -207,8 +207,8 @@ emoc_status emoc__decode_png(const uint8_t *data, size_t size, const emoc__image
     int out_ch = (h.color == 2 || h.color == 3 || h.color == 6) ? 3 : 1;
     if (h.w > 0x7FFFFFFFu || h.h > 0x7FFFFFFFu)
         return emoc__fail(err, EMOC_E_FORMAT, "png: offset 16: dimensions %ux%u exceed 2^31-1", h.w, h.h);
-    /* Size limits checked here, before anything else is allocated. */
-    st = emoc__image_alloc(out, h.w, h.h, out_ch, lim, "png", 16, err);
+    /* Size limits checked here, before anything is allocated. */
+    st = emoc__image_check(h.w, h.h, out_ch, lim, "png", 16, err);
     if (st) return st;
     size_t want = 0;
     for (int p = 0; p < (h.interlace ? 7 : 1); p++) {
@@ -218,12 +218,11 @@ emoc_status emoc__decode_png(const uint8_t *data, size_t size, const emoc__image
         if (pw && ph) want += ph * (1 + row_bytes(&h, pw));
     }
     /* DEFLATE expands at most ~1032:1; refuse before allocating if the IDAT data cannot fill it. */
-    if (want / 1032 > idat_size + 64) {
-        free(out->pixels);
-        out->pixels = NULL;
+    if (want / 1032 > idat_size + 64)
         return emoc__fail(err, EMOC_E_TRUNCATED, "png: %zu bytes of IDAT cannot hold %ux%u pixels (%zu bytes)",
                           idat_size, h.w, h.h, want);
-    }
+    st = emoc__image_alloc(out, h.w, h.h, out_ch, lim, "png", 16, err);
+    if (st) return st;
     uint8_t *idat = malloc(idat_size ? idat_size : 1);
     uint8_t *raw = malloc(want);
     uint8_t *prev = calloc(row_bytes(&h, h.w) + 1, 1);

@@ -54,7 +54,6 @@ emoc_status emoc__decode_ppm(const uint8_t *data, size_t size, const emoc__image
     long long w, h, maxval;
     emoc_status st;
     if ((st = read_uint(data, size, &pos, "width", &w, err))) return st;
-    size_t h_off = pos;
     if ((st = read_uint(data, size, &pos, "height", &h, err))) return st;
     size_t m_off = pos;
     if ((st = read_uint(data, size, &pos, "maxval", &maxval, err))) return st;
@@ -72,16 +71,13 @@ emoc_status emoc__decode_ppm(const uint8_t *data, size_t size, const emoc__image
         return emoc__fail(err, EMOC_E_FORMAT, "ppm: offset %zu: expected whitespace after maxval, got 0x%02x",
                           pos, sep);
     pos++;
-    (void)h_off;
-    if ((st = emoc__image_alloc(out, w, h, channels, lim, "ppm", 2, err))) return st;
+    if ((st = emoc__image_check(w, h, channels, lim, "ppm", 2, err))) return st;
     size_t need = (size_t)w * (size_t)h * (size_t)channels;
-    if (size - pos < need) {
-        free(out->pixels);
-        out->pixels = NULL;
+    if (size - pos < need)
         return emoc__fail(err, EMOC_E_TRUNCATED,
                           "ppm: offset %zu: raster truncated (%zu bytes present, %zu needed for %lldx%lldx%d)",
                           size, size - pos, need, w, h, channels);
-    }
+    if ((st = emoc__image_alloc(out, w, h, channels, lim, "ppm", 2, err))) return st;
     if (maxval == 255) {
         memcpy(out->pixels, data + pos, need);
     } else {

@@ -38,7 +38,13 @@ static void report(const char *name, const emoc__image *im, const diff_stats *s)
                 s->mean[2]);
 }
 
-static int worst(const diff_stats *s) { return s->max[0] > s->max[1] ? (s->max[0] > s->max[2] ? s->max[0] : s->max[2]) : (s->max[1] > s->max[2] ? s->max[1] : s->max[2]); }
+static int worst(const diff_stats *s)
+{
+    int m = s->max[0];
+    if (s->max[1] > m) m = s->max[1];
+    if (s->max[2] > m) m = s->max[2];
+    return m;
+}
 
 /* Decodes every manifest fixture; returns the largest difference seen. */
 static int run_manifest(int print)
@@ -124,3 +130,29 @@ static void check_shared(const char *name)
 Test(jpeg, shared_face_q90) { check_shared("face_q90"); }
 Test(jpeg, shared_face_q95_444) { check_shared("face_q95_444"); }
 Test(jpeg, shared_face_progressive) { check_shared("face_progressive"); }
+
+/* Motion-JPEG frames carry no DHT: the standard tables are implied (libjpeg-turbo does this). */
+Test(jpeg, missing_dht_uses_standard_tables)
+{
+    size_t n, rn;
+    uint8_t *b = jt_fixture("base_420_q75_17x13.jpg", &n);
+    uint8_t *expect = jt_fixture("base_420_q75_17x13.rgb", &rn);
+    long h;
+    int removed = 0;
+    while ((h = jt_segment(b, n, 0xC4, 0)) >= 0) { /* Pillow writes the standard tables */
+        size_t len = 2 + ((size_t)b[h + 2] << 8 | b[h + 3]);
+        memmove(b + h, b + h + len, n - (size_t)h - len);
+        n -= len;
+        removed++;
+    }
+    cr_assert_eq(removed, 4);
+    emoc__image_limits lim = jt_default_limits();
+    emoc__image im;
+    emoc_error err = {{0}};
+    cr_assert_eq(emoc__decode_jpeg(b, n, &lim, &im, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq((size_t)im.width * im.height * 3, rn);
+    cr_assert_arr_eq(im.pixels, expect, rn);
+    free(im.pixels);
+    free(b);
+    free(expect);
+}

@@ -18,6 +18,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mini_encoder  # noqa: E402
+
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "..")
 OUT = os.path.join(ROOT, "tests", "fixtures", "jpeg")
 SHARED = os.environ.get("EMOC_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
@@ -78,6 +81,20 @@ def adobe_rgb(data):
     return data[:2] + app14 + data[4 + app0_len:]
 
 
+def rgb_ids(data):
+    """Drop JFIF APP0 and name the components 'R','G','B': libjpeg then skips YCbCr→RGB."""
+    app0_len = int.from_bytes(data[4:6], "big")
+    d = bytearray(data[:2] + data[4 + app0_len:])
+    for marker, first in ((0xC0, 10), (0xDA, 5)):
+        pos = 2
+        while not (d[pos] == 0xFF and d[pos + 1] == marker):
+            pos += 2 + int.from_bytes(d[pos + 2:pos + 4], "big")
+        step = 3 if marker == 0xC0 else 2
+        for k, cid in enumerate(b"RGB"):
+            d[pos + first + step * k] = cid
+    return bytes(d)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     emit("base_444_q90_32x24", pil_jpeg(synthetic(32, 24, 1), quality=90, subsampling=0), "baseline")
@@ -98,6 +115,8 @@ def main():
                                          [cv2.IMWRITE_JPEG_QUALITY, 80, cv2.IMWRITE_JPEG_RST_INTERVAL, 3]),
          "baseline")
     emit("adobe_rgb_444_q90_16x16", adobe_rgb(pil_jpeg(synthetic(16, 16, 14), quality=90, subsampling=0)),
+         "baseline")
+    emit("rgb_ids_444_q90_16x16", rgb_ids(pil_jpeg(synthetic(16, 16, 30), quality=90, subsampling=0)),
          "baseline")
     emit("prog_420_q80_40x30", pil_jpeg(synthetic(40, 30, 15), quality=80, progressive=True), "progressive")
     emit("prog_444_q95_23x19", pil_jpeg(synthetic(23, 19, 16), quality=95, subsampling=0, progressive=True),
@@ -121,6 +140,26 @@ def main():
     app1 = b"\xff\xe1" + (len(tiff) + 8).to_bytes(2, "big") + b"Exif\x00\x00" + tiff
     base = pil_jpeg(synthetic(9, 7, 29), quality=90)
     emit("exif_be_orient6_9x7", base[:2] + app1 + base[2:], "baseline", 6)
+
+    # Sampling layouts only libjpeg-turbo's decoder (not Pillow's encoder) handles: mini_encoder.
+    def ycc_planes(img):
+        return [np.asarray(p) for p in img.convert("YCbCr").split()]
+
+    mini = [
+        ("mini_440_21x19", 21, 19, [(1, 2), (1, 1), (1, 1)], True, 0),
+        ("mini_411_37x11", 37, 11, [(4, 1), (1, 1), (1, 1)], True, 0),
+        ("mini_311_26x10", 26, 10, [(3, 1), (1, 1), (1, 1)], True, 0),
+        ("mini_22_12_21_27x23", 27, 23, [(2, 2), (1, 2), (2, 1)], True, 0),
+        ("mini_luma_small_19x17", 19, 17, [(1, 1), (2, 2), (2, 2)], True, 0),
+        ("mini_420_noninterleaved_30x22", 30, 22, [(2, 2), (1, 1), (1, 1)], False, 0),
+        ("mini_420_noninterleaved_rst_30x22", 30, 22, [(2, 2), (1, 1), (1, 1)], False, 3),
+        ("mini_440_rst_21x35", 21, 35, [(1, 2), (1, 1), (1, 1)], True, 2),
+    ]
+    for i, (name, w, h, factors, inter, rst) in enumerate(mini):
+        planes = ycc_planes(synthetic(w, h, 40 + i))
+        emit(name, mini_encoder.encode(planes, factors, interleaved=inter, restart_interval=rst), "baseline")
+    gray = np.asarray(synthetic(15, 13, 50, gray=True))
+    emit("mini_gray_h2v2_15x13", mini_encoder.encode([gray], [(2, 2)]), "baseline")
 
     with open(os.path.join(OUT, "manifest.txt"), "w") as f:
         f.write("\n".join(rows) + "\n")

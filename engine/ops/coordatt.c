@@ -1,0 +1,340 @@
+/*
+ * coordatt.c — coordinate attention for DDAMFN: strip pooling (means or DDAM's learned 1×W /
+ * H×1 depthwise convs), the two sigmoid gate convs, and the broadcast products (coordatt.h).
+ * Work is split by channel ranges (pool) or output rows (apply) with emoc_parallel_for; every
+ * output element is computed by one task with the same arithmetic, so results do not depend
+ * on the thread count.
+ */
+#include "engine/ops/coordatt.h"
+
+#include <string.h>
+
+#define TASKS_PER_THREAD 4
+
+static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
+{
+    int t = emoc_pool_threads(ctx->pool);
+    if (t <= 1) return 1;
+    int n = t * TASKS_PER_THREAD;
+    return n < units ? n : units;
+}
+
+static void split(int n, int parts, int i, int *lo, int *hi)
+{
+    *lo = (int)((long long)n * i / parts);
+    *hi = (int)((long long)n * (i + 1) / parts);
+}
+
+/* ---- compute kernels ------------------------------------------------------------------- */
+
+void emoc__coord_pool(const float *x, int H, int W, int C, const float *kh, const float *bh,
+                      const float *kw, const float *bw, float *strip, int c0, int c1)
+{
+    float *rows = strip, *cols = strip + (size_t)H * (size_t)C;
+    for (int h = 0; h < H; h++)
+        for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] = 0.0f;
+    for (int w = 0; w < W; w++)
+        for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] = 0.0f;
+    /* Sums in increasing index order (as PyTorch's pooling / conv loops accumulate). */
+    for (int h = 0; h < H; h++) {
+        for (int w = 0; w < W; w++) {
+            const float *px = x + ((size_t)h * W + w) * C;
+            float *r = rows + (size_t)h * C, *col = cols + (size_t)w * C;
+            if (kh) {
+                const float *a = kh + (size_t)w * C, *b = kw + (size_t)h * C;
+                for (int c = c0; c < c1; c++) {
+                    r[c] += px[c] * a[c];
+                    col[c] += px[c] * b[c];
+                }
+            } else {
+                for (int c = c0; c < c1; c++) {
+                    r[c] += px[c];
+                    col[c] += px[c];
+                }
+            }
+        }
+    }
+    if (kh) {
+        for (int h = 0; h < H; h++)
+            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] += bh ? bh[c] : 0.0f;
+        for (int w = 0; w < W; w++)
+            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] += bw ? bw[c] : 0.0f;
+    } else {
+        for (int h = 0; h < H; h++)
+            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] /= (float)W;
+        for (int w = 0; w < W; w++)
+            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] /= (float)H;
+    }
+}
+
+void emoc__coord_apply(const float *x, const float *g, int H, int W, int C, float *y, int h0,
+                       int h1)
+{
+    for (int h = h0; h < h1; h++) {
+        const float *gh = g + (size_t)h * C;
+        for (int w = 0; w < W; w++) {
+            const float *gw = g + (size_t)(H + w) * C;
+            const float *px = x + ((size_t)h * W + w) * C;
+            float *py = y + ((size_t)h * W + w) * C;
+            for (int c = 0; c < C; c++) py[c] = px[c] * gw[c] * gh[c];
+        }
+    }
+}
+
+void emoc__ddam_apply(const float *x, const float *g0, const float *g1, int H, int W, int C,
+                      float *y, int h0, int h1)
+{
+    for (int h = h0; h < h1; h++) {
+        const float *a_h = g0 + (size_t)h * C, *b_h = g1 + (size_t)h * C;
+        for (int w = 0; w < W; w++) {
+            const float *a_w = g0 + (size_t)(H + w) * C, *b_w = g1 + (size_t)(H + w) * C;
+            const float *px = x + ((size_t)h * W + w) * C;
+            float *py = y + ((size_t)h * W + w) * C;
+            for (int c = 0; c < C; c++) {
+                float m0 = a_w[c] * a_h[c], m1 = b_w[c] * b_h[c];
+                py[c] = px[c] * (m1 > m0 ? m1 : m0);
+            }
+        }
+    }
+}
+
+/* ---- pool op --------------------------------------------------------------------------- */
+
+typedef struct {
+    int H, W, C;
+    const float *kh, *bh, *kw, *bw;   /* NULL: means */
+} pool_params;
+
+typedef struct {
+    const pool_params *p;
+    const float *x;
+    float *y;
+    int n_tasks;
+} pool_job;
+
+static void pool_task(void *arg, int t)
+{
+    pool_job *j = arg;
+    int lo, hi;
+    split(j->p->C, j->n_tasks, t, &lo, &hi);
+    if (hi > lo) emoc__coord_pool(j->x, j->p->H, j->p->W, j->p->C, j->p->kh, j->p->bh, j->p->kw,
+                                  j->p->bw, j->y, lo, hi);
+}
+
+static void exec_pool(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const pool_params *p = (const pool_params *)op->params;
+    pool_job j = {p, emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->out), 1};
+    j.n_tasks = n_tasks_for(ctx, p->C / 16 > 0 ? p->C / 16 : 1);
+    emoc_parallel_for(ctx->pool, j.n_tasks, pool_task, &j);
+}
+
+static emoc_op *append_pool(emoc_pb *b, const char *node, int in, const char *kernel)
+{
+    int H = emoc_pb_h(b, in), W = emoc_pb_w(b, in), C = emoc_pb_c(b, in);
+    emoc_op *op = emoc_pb_append(b, "coord_pool", node, exec_pool, &in, 1, H + W, 1, C, kernel);
+    if (!op) return NULL;
+    pool_params *p = (pool_params *)op->params;
+    memset(p, 0, sizeof *p);
+    p->H = H;
+    p->W = W;
+    p->C = C;
+    op->flops = 2ull * (uint64_t)H * (uint64_t)W * (uint64_t)C;
+    return op;
+}
+
+int emoc_op_coord_pool_mean(emoc_pb *b, const char *node, int in)
+{
+    emoc_op *op = append_pool(b, node, in, "emoc_f32_coord_pool_mean_c1__ref");
+    return op ? op->out : -1;
+}
+
+/* [C][1][1][W] or [C][1][H][1] (PyTorch) → [k][C] (channel fastest). */
+static float *transpose_dw(emoc_pb *b, const char *name, int C, int kh, int kw)
+{
+    const float *w = emoc_pb_weight(b, name, 4, (int64_t[4]){C, 1, kh, kw});
+    int k = kh * kw;
+    float *t = w ? emoc_pb_alloc(b, (size_t)k * (size_t)C * sizeof(float)) : NULL;
+    if (!t) return NULL;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < k; i++) t[(size_t)i * C + c] = w[(size_t)c * k + i];
+    return t;
+}
+
+int emoc_op_coord_pool_dw(emoc_pb *b, const char *node, int in, const char *w_h,
+                          const char *bias_h, const char *w_w, const char *bias_w)
+{
+    int H = emoc_pb_h(b, in), W = emoc_pb_w(b, in), C = emoc_pb_c(b, in);
+    float *kh = transpose_dw(b, w_h, C, 1, W);
+    float *kw = transpose_dw(b, w_w, C, H, 1);
+    const float *bh = emoc_pb_weight(b, bias_h, 1, (int64_t[1]){C});
+    const float *bw = emoc_pb_weight(b, bias_w, 1, (int64_t[1]){C});
+    if (emoc_pb_failed(b)) return -1;
+    emoc_op *op = append_pool(b, node, in, "emoc_f32_coord_pool_dw_c1__ref");
+    if (!op) return -1;
+    pool_params *p = (pool_params *)op->params;
+    p->kh = kh;
+    p->kw = kw;
+    p->bh = bh;
+    p->bw = bw;
+    op->flops *= 2;
+    emoc_pb_op_uses(b, op, w_h);
+    emoc_pb_op_uses(b, op, bias_h);
+    emoc_pb_op_uses(b, op, w_w);
+    emoc_pb_op_uses(b, op, bias_w);
+    return op->out;
+}
+
+/* ---- gates op -------------------------------------------------------------------------- */
+
+typedef struct {
+    emoc_gemm_fn fn;
+    emoc_gemm_args a2, a3;  /* x, y filled at run time */
+    int H, W, nr;
+} gates_params;
+
+typedef struct {
+    const gates_params *p;
+    emoc_gemm_args a[2];
+    int n_tasks;
+} gates_job;
+
+/* Tasks 0..n/2-1 cover conv2's output-channel panels, the rest conv3's. */
+static void gates_task(void *arg, int t)
+{
+    gates_job *j = arg;
+    int half = j->n_tasks / 2, which = t >= half, k = which ? t - half : t;
+    const emoc_gemm_args *a = &j->a[which];
+    int panels = (a->N + j->p->nr - 1) / j->p->nr, lo, hi;
+    split(panels, half, k, &lo, &hi);
+    int n0 = lo * j->p->nr, n1 = hi * j->p->nr < a->N ? hi * j->p->nr : a->N;
+    if (n1 > n0) j->p->fn(a, 0, (size_t)(which ? j->p->W : j->p->H), n0, n1);
+}
+
+static void exec_gates(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const gates_params *p = (const gates_params *)op->params;
+    const float *x = emoc_buf_ptr(ctx, op->in[0]);
+    float *y = emoc_buf_ptr(ctx, op->out);
+    gates_job j = {p, {p->a2, p->a3}, 2};
+    j.a[0].x = x;
+    j.a[0].y = y;
+    j.a[1].x = x + (size_t)p->H * p->a2.K;
+    j.a[1].y = y + (size_t)p->H * p->a2.N;
+    int panels = (p->a2.N + p->nr - 1) / p->nr;
+    j.n_tasks = 2 * n_tasks_for(ctx, panels);
+    emoc_parallel_for(ctx->pool, j.n_tasks, gates_task, &j);
+}
+
+static const float *packed_1x1(emoc_pb *b, const char *name, int N, int K)
+{
+    const float *w = emoc_pb_weight(b, name, 4, (int64_t[4]){N, K, 1, 1});
+    const emoc_gemm_kernel *k = &emoc_pb_kernels(b)->gemm;
+    float *p = w ? emoc_pb_alloc(b, k->packed_size(K, N) * sizeof(float)) : NULL;
+    if (p) k->pack(w, K, N, p);
+    return p;
+}
+
+int emoc_op_coord_gates(emoc_pb *b, const char *node, int strip, int h, int C, const char *w2,
+                        const char *b2, const char *w3, const char *b3)
+{
+    int S = emoc_pb_h(b, strip), K = emoc_pb_c(b, strip);
+    if (emoc_pb_failed(b)) return -1;
+    if (h < 1 || h >= S || emoc_pb_w(b, strip) != 1) {
+        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: strip of %dx%d pixels cannot split at row %d", node,
+                     S, emoc_pb_w(b, strip), h);
+        return -1;
+    }
+    const float *p2 = packed_1x1(b, w2, C, K), *p3 = packed_1x1(b, w3, C, K);
+    const float *bias2 = emoc_pb_weight(b, b2, 1, (int64_t[1]){C});
+    const float *bias3 = emoc_pb_weight(b, b3, 1, (int64_t[1]){C});
+    if (emoc_pb_failed(b)) return -1;
+    const emoc_gemm_kernel *k = &emoc_pb_kernels(b)->gemm;
+    emoc_op *op = emoc_pb_append(b, "coord_gates", node, exec_gates, &strip, 1, S, 1, C, k->name);
+    if (!op) return -1;
+    gates_params *p = (gates_params *)op->params;
+    memset(p, 0, sizeof *p);
+    p->fn = k->fn;
+    p->nr = k->nr;
+    p->H = h;
+    p->W = S - h;
+    emoc_gemm_args base = {.x_stride = (size_t)K, .y_stride = (size_t)C, .K = K, .N = C,
+                           .act = EMOC_ACT_SIGMOID};
+    p->a2 = base;
+    p->a2.w_packed = p2;
+    p->a2.bias = bias2;
+    p->a3 = base;
+    p->a3.w_packed = p3;
+    p->a3.bias = bias3;
+    op->flops = 2ull * (uint64_t)S * (uint64_t)K * (uint64_t)C;
+    emoc_pb_op_uses(b, op, w2);
+    emoc_pb_op_uses(b, op, b2);
+    emoc_pb_op_uses(b, op, w3);
+    emoc_pb_op_uses(b, op, b3);
+    return op->out;
+}
+
+/* ---- broadcast products ---------------------------------------------------------------- */
+
+typedef struct {
+    int H, W, C, n_gates;
+} apply_params;
+
+typedef struct {
+    const apply_params *p;
+    const float *x, *g0, *g1;
+    float *y;
+    int n_tasks;
+} apply_job;
+
+static void apply_task(void *arg, int t)
+{
+    apply_job *j = arg;
+    int lo, hi;
+    split(j->p->H, j->n_tasks, t, &lo, &hi);
+    if (hi <= lo) return;
+    if (j->p->n_gates == 1)
+        emoc__coord_apply(j->x, j->g0, j->p->H, j->p->W, j->p->C, j->y, lo, hi);
+    else
+        emoc__ddam_apply(j->x, j->g0, j->g1, j->p->H, j->p->W, j->p->C, j->y, lo, hi);
+}
+
+static void exec_apply(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const apply_params *p = (const apply_params *)op->params;
+    apply_job j = {p, emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->in[1]),
+                   p->n_gates == 2 ? emoc_buf_ptr(ctx, op->in[2]) : NULL,
+                   emoc_buf_ptr(ctx, op->out), 1};
+    j.n_tasks = n_tasks_for(ctx, p->H);
+    emoc_parallel_for(ctx->pool, j.n_tasks, apply_task, &j);
+}
+
+static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gates,
+                        const char *type, const char *kernel)
+{
+    int H = emoc_pb_h(b, ins[0]), W = emoc_pb_w(b, ins[0]), C = emoc_pb_c(b, ins[0]);
+    for (int i = 1; i <= n_gates && !emoc_pb_failed(b); i++)
+        if (emoc_pb_h(b, ins[i]) != H + W || emoc_pb_w(b, ins[i]) != 1 || emoc_pb_c(b, ins[i]) != C) {
+            emoc_pb_fail(b, EMOC_E_SHAPE, "%s: gates %dx%dx%d do not fit input %dx%dx%d", node,
+                         emoc_pb_h(b, ins[i]), emoc_pb_w(b, ins[i]), emoc_pb_c(b, ins[i]), H, W, C);
+            return -1;
+        }
+    emoc_op *op = emoc_pb_append(b, type, node, exec_apply, ins, 1 + n_gates, H, W, C, kernel);
+    if (!op) return -1;
+    apply_params *p = (apply_params *)op->params;
+    *p = (apply_params){H, W, C, n_gates};
+    op->flops = (uint64_t)(n_gates * 2) * (uint64_t)H * (uint64_t)W * (uint64_t)C;
+    return op->out;
+}
+
+int emoc_op_coord_apply(emoc_pb *b, const char *node, int x, int gates)
+{
+    int ins[2] = {x, gates};
+    return append_apply(b, node, ins, 1, "coord_apply", "emoc_f32_coord_apply_c1__ref");
+}
+
+int emoc_op_ddam_apply(emoc_pb *b, const char *node, int x, int gates0, int gates1)
+{
+    int ins[3] = {x, gates0, gates1};
+    return append_apply(b, node, ins, 2, "ddam_apply", "emoc_f32_ddam_apply_c1__ref");
+}
