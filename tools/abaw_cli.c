@@ -215,6 +215,31 @@ emoc_status abaw_run_head(const char *cmd, const emoc_mtl_head *head, const feat
     return EMOC_OK;
 }
 
+emoc_status abaw_run_direct(const char *cmd, emoc_class_map map, const feat_set *feats,
+                            abaw_table *frames, const long *rows)
+{
+    if (feats->dim < EMOC_MTL_N_SCORES) {
+        cli_error(cmd, "--head none needs the backbone's 10 scores at the end of each feature row "
+                       "(features have %d values)", feats->dim);
+        return EMOC_E_SHAPE;
+    }
+    for (size_t t = 0; t < frames->n; t++) {
+        double *s = frames->scores + t * ABAW_N_SCORES, lg[8], mx, sum = 0.0;
+        const float *x = feats->x + (size_t)rows[t] * (size_t)feats->dim + feats->dim - EMOC_MTL_N_SCORES;
+        for (int c = 0; c < 8; c++) lg[c] = x[c];
+        mx = lg[0];
+        for (int c = 1; c < 8; c++) mx = lg[c] > mx ? lg[c] : mx;
+        for (int c = 0; c < 8; c++) sum += lg[c] = exp(lg[c] - mx);
+        for (int c = 0; c < 8; c++) lg[c] /= sum;
+        s[0] = x[8];
+        s[1] = x[9];
+        emoc_class_map_probs(map, lg, s + 2);
+        for (int k = 0; k < EMOC_N_AU; k++) s[10 + k] = 0.0;
+    }
+    frames->has_scores = 1;
+    return EMOC_OK;
+}
+
 typedef struct {
     int video_rank, frame;
     size_t pos;

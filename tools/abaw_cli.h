@@ -32,6 +32,11 @@ int abaw_pick_faces(const feat_set *feats, abaw_table *frames, long **rows_out);
 emoc_status abaw_run_head(const char *cmd, const emoc_mtl_head *head, const feat_set *feats,
                           abaw_table *frames, const long *rows);
 
+/* Without a head (§7.4 "direct use"): V, A = the backbone's raw scores 8 and 9, EXPR = softmax
+ * of its 8 AffectNet logits mapped to ABAW order by `map`, AU scores 0. Needs D ≥ 10. */
+emoc_status abaw_run_direct(const char *cmd, emoc_class_map map, const feat_set *feats,
+                            abaw_table *frames, const long *rows);
+
 /* Groups list rows by video in first-appearance order; within a video sorted by frame.
  * Returns a permutation of [0, n) and the run boundaries (starts[n_runs] = n). */
 int abaw_group_by_video(const abaw_table *t, const long *rows, size_t n, size_t **perm,

@@ -14,6 +14,9 @@
 
 static const char *usage =
     "usage: emoc eval --pred FILE --labels FILE_OR_DIR [--labels ...] [--pred2 FILE] [--json]\n"
+    "                 [--drop-other]\n"
+    "  --pred2 FILE    also report Cohen's kappa between the two prediction sets (EXPR)\n"
+    "  --drop-other    frames labelled Other are skipped, EXPR F1 averages the 7 basic classes\n"
     "  FILE: an `emoc mtl` / `emoc ce` submission, a uni-task submission or a score file\n";
 
 static void jnum(FILE *f, const char *key, double v, int comma)
@@ -41,15 +44,16 @@ static void jarr(FILE *f, const char *key, const double *v, int n, int valid)
 int cmd_eval(int argc, char **argv)
 {
     const char *cmd = argv[0], *pred = NULL, *pred2 = NULL, *labels[8];
-    int nl = 0, json = 0;
+    int nl = 0, json = 0, drop_other = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             return EXIT_OK;
         }
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
+        if (strcmp(a, "--json") == 0 || strcmp(a, "--drop-other") == 0) {
+            if (a[2] == 'j') json = 1;
+            else drop_other = 1;
             continue;
         }
         if (!v) {
@@ -131,7 +135,14 @@ int cmd_eval(int argc, char **argv)
     int do_va = P.has_va && L.has_va, do_ex = P.has_expr && L.has_expr, do_au = P.has_au && L.has_au,
         do_ce = P.has_ce && L.has_ce;
     if (do_va) emoc_metrics_va(pv, tv, m, scratch, &va);
+    if (do_ex && drop_other) emoc_labels_drop_other(te, m);
     if (do_ex) emoc_metrics_expr(pe, te, m, EMOC_N_EXPR, &ex);
+    if (do_ex && drop_other && ex.n) { /* "Contempt excluded": macro F1 over the 7 basic classes */
+        double sum = 0;
+        for (int c = 0; c < 7; c++) sum += ex.f1[c];
+        ex.f1_macro = sum / 7;
+        ex.f1[7] = NAN;
+    }
     if (do_au) emoc_metrics_au(pa, ta, m, &au);
     if (do_ce) emoc_metrics_expr(pc, tc, m, EMOC_N_CE, &ce);
     do_va = do_va && va.n, do_ex = do_ex && ex.n, do_au = do_au && au.n, do_ce = do_ce && ce.n;

@@ -21,6 +21,9 @@ static const char *usage =
     "usage: emoc mtl --features A[,B] --head HA[,HB] [--blend va=W,expr=W,au=W]\n"
     "                [--smooth va=SPEC,expr=SPEC,au=SPEC] [--au-thresholds PRESET|FILE]\n"
     "                [--list MTL.txt] [--scores-out SCORES.csv] -o submission.txt\n"
+    "                [--class-map contempt-other|no-contempt]\n"
+    "  --head none     use the backbone's own scores (V, A raw; EXPR = softmax of the 8 AffectNet\n"
+    "                  logits mapped to ABAW order: Contempt → Other, or Contempt dropped; AU 0)\n"
     "  SPEC: none | box:DELTA | gauss_paper:SIGMA:DELTA | gauss_code:SIGMA:DELTA | notebook:SIGMA:DELTA\n";
 
 int cmd_mtl(int argc, char **argv)
@@ -28,6 +31,7 @@ int cmd_mtl(int argc, char **argv)
     const char *cmd = argv[0], *feat_arg = NULL, *head_arg = NULL, *list_path = NULL,
                *out_path = NULL, *scores_out = NULL;
     emoc_blend_weights bw = {0.8, 0.5, 0.5};
+    emoc_class_map cmap = EMOC_MAP_AFFECTNET8_TO_ABAW;
     emoc_smooth_settings sm;
     emoc_smooth_settings_default(&sm);
     double thr[EMOC_N_AU];
@@ -49,6 +53,14 @@ int cmd_mtl(int argc, char **argv)
         else if (strcmp(a, "--list") == 0) list_path = v;
         else if (strcmp(a, "-o") == 0) out_path = v;
         else if (strcmp(a, "--scores-out") == 0) scores_out = v;
+        else if (strcmp(a, "--class-map") == 0) {
+            if (strcmp(v, "contempt-other") == 0) cmap = EMOC_MAP_AFFECTNET8_TO_ABAW;
+            else if (strcmp(v, "no-contempt") == 0) cmap = EMOC_MAP_AFFECTNET8_TO_ABAW_NO_CONTEMPT;
+            else {
+                cli_error(cmd, "--class-map: contempt-other or no-contempt, not '%s'", v);
+                return EXIT_USAGE;
+            }
+        }
         else if (strcmp(a, "--blend") == 0) {
             if (abaw_parse_blend(cmd, v, &bw)) return EXIT_USAGE;
         } else if (strcmp(a, "--smooth") == 0) {
@@ -99,7 +111,8 @@ int cmd_mtl(int argc, char **argv)
             goto out;
         }
         emoc_error e;
-        st = emoc_mtl_head_load_file(hpath[m], &heads[m], &e);
+        int direct = strcmp(hpath[m], "none") == 0;
+        st = direct ? EMOC_OK : emoc_mtl_head_load_file(hpath[m], &heads[m], &e);
         if (st) {
             cli_error(cmd, "%s", e.msg);
             rc = cli_exit_for_status(st);
@@ -109,7 +122,8 @@ int cmd_mtl(int argc, char **argv)
             rc = EXIT_RUNTIME;
             goto out;
         }
-        st = abaw_run_head(cmd, &heads[m], &feats[m], &frames[m], pick[m]);
+        st = direct ? abaw_run_direct(cmd, cmap, &feats[m], &frames[m], pick[m])
+                    : abaw_run_head(cmd, &heads[m], &feats[m], &frames[m], pick[m]);
         if (st) {
             rc = st == EMOC_E_SHAPE ? EXIT_INPUT : EXIT_RUNTIME;
             goto out;

@@ -108,6 +108,14 @@ only_va = ev("sub0.txt", "test_uni/VA")
 check(only_va["f1_expr"] is None and only_va["p_mtl"] is None and only_va["n_expr"] == 0,
       "missing tasks are null")
 
+# backbone scores without a head (Contempt -> Other), and the Contempt-excluded evaluation
+run("mtl", "--features", "A_test.csv", "--head", "none", *L, "-o", "direct.txt")
+d = ev("direct.txt")
+check(d["f1_expr"] > 0.3 and d["f1_au"] == 0.0 and d["p_va"] > 0.5, "--head none uses the backbone scores")
+run("mtl", "--features", "A_test.csv", "--head", "none", "--class-map", "no-contempt", *L, "-o", "direct7.txt")
+d7 = json.loads(run("eval", "--pred", "direct7.txt", "--labels", "labels_test.txt", "--json", "--drop-other").stdout)
+check(d7["n_expr"] < d["n_expr"] and d7["f1_expr_per_class"][7] is None, "--drop-other skips Other frames")
+
 # compound expressions: runs on every listed frame
 run("ce", "--features", "A_test.csv", *L, "--smooth", "box:10", "-o", "ce.txt")
 with open(os.path.join(WORK, "ce.txt")) as f:

@@ -65,6 +65,12 @@ static void setup(void)
     for (size_t i = 0; i < n; i++) x[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
     snprintf(path, sizeof path, "%s/in.f32", dir);
     write_file(path, x, n * sizeof(float));
+    /* A 10×7 P6 image (any size: the model resizes it). */
+    char ppm[64 + 10 * 7 * 3];
+    int hl = snprintf(ppm, 64, "P6\n10 7\n255\n");
+    for (int i = 0; i < 10 * 7 * 3; i++) ppm[hl + i] = (char)(i * 37);
+    snprintf(path, sizeof path, "%s/face.ppm", dir);
+    write_file(path, ppm, (size_t)hl + 10 * 7 * 3);
     snprintf(path, sizeof path, "%s/short.f32", dir);
     write_file(path, x, 12);
     free(x);
@@ -91,7 +97,7 @@ Test(cli_enet, predict_jsonl_rows_and_failed_input)
     cr_assert(l2);
     *l2++ = 0;
     cr_assert(strstr(out, "\"status\":\"ok\""), "%.300s", out);
-    cr_assert(strstr(out, "\"frame\":0,\"face_id\":0"));
+    cr_assert(strstr(out, "\"frame\":null,\"face_id\":0"), "%.300s", out);
     cr_assert(strstr(out, "\"valence\":null,\"arousal\":null"));
     cr_assert(strstr(out, "\"label\":\""));
     const char *sc = strstr(out, "\"scores\":[");
@@ -112,7 +118,7 @@ Test(cli_enet, predict_jsonl_rows_and_failed_input)
     commas = 0;
     for (const char *p = em; *p && *p != ']'; p++) commas += *p == ',';
     cr_assert_eq(commas, 1279);
-    cr_assert(strstr(l2, "\"status\":\"error: tensor has 12 bytes, the model needs 49152"), "%s", l2);
+    cr_assert(strstr(l2, "\"status\":\"size_mismatch\""), "%s", l2);
     cr_assert(strstr(l2, "\"probs\":null,\"scores\":null"), "%s", l2);
 }
 
@@ -126,7 +132,22 @@ Test(cli_enet, predict_csv_header_names_the_classes)
     cr_assert(!strncmp(out, "input,frame,face_id,status,label,prob_anger,prob_contempt,", 58), "%.200s", out);
     cr_assert(strstr(out, "score_7,valence,arousal\n"), "%.400s", out);
     char *row = strchr(out, '\n') + 1;
-    cr_assert(strstr(row, ",0,0,ok,"), "%s", row);
+    cr_assert(strstr(row, ",,0,ok,"), "%s", row);
+}
+
+Test(cli_enet, predict_images_one_row_each_even_when_missing)
+{
+    char cmd[2048];
+    static char out[20000];
+    snprintf(cmd, sizeof cmd, "%s predict -m %s/s.emw %s/face.ppm %s/missing.ppm -q --format jsonl "
+             "2>/dev/null", bin(), dir, dir, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 4, "%s", out);
+    char *l2 = strchr(out, '\n');
+    cr_assert(l2);
+    *l2++ = 0;
+    cr_assert(strstr(out, "face.ppm\"") && strstr(out, "\"status\":\"ok\""), "%s", out);
+    cr_assert(strstr(l2, "missing.ppm\"") && strstr(l2, "\"status\":\"io_error\"") &&
+              strstr(l2, "\"scores\":null"), "%s", l2);
 }
 
 Test(cli_enet, convert_errors_and_bench)
