@@ -8,6 +8,8 @@
 # If `emoc bench` is not implemented yet (or fails) that is printed, and the peer numbers still are.
 #
 # env: EMOC_BIN (required), PYTHON (/usr/bin/python3), BENCH_RUNS (50), BENCH_THREADS ("1 2"),
+#      BENCH_PER_OP (1: also a per-op trace run at 1 thread, BENCH_PER_OP_RUNS=20 runs),
+#      EMOC_REF_MODELS (a models list instead of tools/reference/models.txt),
 #      PEERS_TORCH (1; 0 skips PyTorch, which is slow here), BENCH_JSON=FILE (also save all rows).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +28,7 @@ models=()
 while read -r m _; do
     case "$m" in ''|'#'*) continue ;; esac
     models+=("$m")
-done <"$REF/models.txt"
+done <"${EMOC_REF_MODELS:-$REF/models.txt}"
 
 # Peers first: this also generates tools/reference/out when it is stale.
 echo "== peers: ONNX Runtime (onnxruntime-node) and PyTorch eager, $RUNS runs after warm-up =="
@@ -57,10 +59,12 @@ for m in "${models[@]}"; do
             echo "emoc $m threads $t: bench FAILED: $(head -3 "$OUT/bench/$m.t$t.err")"
             continue
         fi
-        "$PYTHON" - "$OUT/bench/$m.t$t.json" "$m" "$net" "$t" >>"$rows" <<'EOF' \
+        # CPU time per run from outside (robust to a loaded machine; see peers/cpu_per_run.py).
+        cpu=$("$PYTHON" "$HERE/peers/cpu_per_run.py" "$EMOC_BIN" "$emw" "$t" 5 25 2>/dev/null || echo '{}')
+        "$PYTHON" - "$OUT/bench/$m.t$t.json" "$m" "$net" "$t" "$cpu" >>"$rows" <<'EOF' \
             || echo "emoc $m threads $t: unreadable bench output: $(head -c 300 "$OUT/bench/$m.t$t.json")"
 import json, sys
-path, model, net, threads = sys.argv[1:]
+path, model, net, threads, cpu = sys.argv[1:]
 obj = None
 for line in open(path):
     line = line.strip()
@@ -69,9 +73,26 @@ for line in open(path):
 if obj is None or "median_ms" not in obj:
     sys.exit(1)
 obj.update(runtime="emoc", model=model, net=net, threads=int(obj.get("threads", threads)))
+cpu = json.loads(cpu or "{}").get("cpu_per_run_ms")
+if cpu is not None:
+    obj["cpu_median_ms"] = cpu
 print(json.dumps(obj))
 EOF
     done
+    # Per-op breakdown (trace hook) at 1 thread, in a separate run so tracing never touches the
+    # latencies above.
+    if [ "${BENCH_PER_OP:-1}" = 1 ] && "$EMOC_BIN" bench -m "$emw" --threads 1 --runs "${BENCH_PER_OP_RUNS:-20}" \
+            --json --per-op >"$OUT/bench/$m.perop.json" 2>"$OUT/bench/$m.perop.err"; then
+        "$PYTHON" - "$OUT/bench/$m.perop.json" "$m" >>"$rows" <<'EOF' || true
+import json, sys
+for line in open(sys.argv[1]):
+    if line.strip().startswith("{"):
+        obj = json.loads(line)
+        if "ops" in obj:
+            print(json.dumps({"runtime": "emoc-per-op", "model": sys.argv[2], "isa": obj.get("isa"),
+                              "ops": obj["ops"]}))
+EOF
+    fi
 done
 
 [ -n "${BENCH_JSON:-}" ] && cp "$rows" "$BENCH_JSON"
