@@ -248,7 +248,7 @@ typedef enum emoc_image_format {
 emoc_image_format emoc_image_sniff(const void *data, size_t size);
 const char *emoc_image_format_name(emoc_image_format fmt); /* "ppm", "png", ... , "unknown" */
 
-/* Decodes an image held in memory; lim NULL = defaults. On failure *out is zeroed and err (if
+/* Decodes an image held in memory; lim NULL (or all zero) = defaults. On failure *out is zeroed and err (if
  * given) holds e.g. "png: offset 1234: IDAT CRC mismatch (stored 0x..., computed 0x...)". */
 emoc_status emoc_image_decode(const void *data, size_t size, const emoc_image_limits *lim,
                               emoc_image *out, emoc_error *err);
