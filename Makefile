@@ -131,3 +131,12 @@ clean:
 
 .PHONY: all test conformance fuzz bench models cross-aarch64 test-qemu install uninstall clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+
+# ---- kernel benchmark (owned by the kernels work: bench/bench_kernels.c) ----------------------
+# `make bench-kernels` prints CSV: median ns and GFLOP/s per kernel and ISA on EfficientNet-B0 shapes.
+$(BUILD)/bench_kernels: bench/bench_kernels.c $(BUILD)/libemoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -o $@ $< $(BUILD)/libemoc.a $(LDLIBS)
+bench-kernels: $(BUILD)/bench_kernels
+	./$(BUILD)/bench_kernels $(BENCH_ARGS)
+.PHONY: bench-kernels

@@ -1,20 +1,58 @@
-/* cmd_decode.c — `emoc decode IMAGE -o OUT.ppm`: the decoded pixels (after EXIF orientation), as
- * binary PPM (P6), or PGM (P5) for gray images, so users can compare them with their decoder. */
+/* cmd_decode.c — `emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]`:
+ * the decoded pixels (after EXIF orientation), optionally cropped and resized exactly as the
+ * preprocessing does, as binary PPM (P6), or PGM (P5) for gray images, so users can compare each
+ * step with their own decoder / cv2.resize / PIL. */
 #include "tools/cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static int parse_ints(const char *s, int *v, int n, char sep)
+{
+    char *end;
+    for (int i = 0; i < n; i++) {
+        long x = strtol(s, &end, 10);
+        if (end == s || x < -1000000000L || x > 1000000000L) return -1;
+        v[i] = (int)x;
+        if (i < n - 1) {
+            if (*end != sep && !(sep == 'x' && *end == 'X')) return -1;
+            s = end + 1;
+        }
+    }
+    return *end ? -1 : 0;
+}
 
 int cmd_decode(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
+    int box[4], has_box = 0, size[2] = {0, 0};
+    emoc_resize_mode mode = EMOC_RESIZE_CV2;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc) {
             out = argv[++i];
+        } else if (!strcmp(argv[i], "--box") && i + 1 < argc) {
+            if (parse_ints(argv[++i], box, 4, ',')) {
+                cli_error(argv[0], "--box expects x,y,w,h, got '%s'", argv[i]);
+                return EXIT_USAGE;
+            }
+            has_box = 1;
+        } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+            if (parse_ints(argv[++i], size, 2, 'x') || size[0] <= 0 || size[1] <= 0) {
+                cli_error(argv[0], "--size expects WIDTHxHEIGHT, got '%s'", argv[i]);
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(argv[i], "--resize") && i + 1 < argc) {
+            if (emoc_resize_mode_parse(argv[++i], &mode)) {
+                cli_error(argv[0], "--resize expects cv2 or pil, got '%s'", argv[i]);
+                return EXIT_USAGE;
+            }
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: emoc decode IMAGE -o OUT.ppm\n"
+            printf("usage: emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]\n"
                    "Decodes PNG, JPEG, PPM/PGM or BMP (EXIF orientation applied) and writes the\n"
-                   "pixels as binary PPM (RGB) or PGM (gray). -o - writes to stdout.\n");
+                   "pixels as binary PPM (RGB) or PGM (gray). -o - writes to stdout.\n"
+                   "--box crops (clipped to the image); --size resizes with cv2 INTER_LINEAR\n"
+                   "(default) or PIL BILINEAR, bit-exact with OpenCV / Pillow.\n");
             return EXIT_OK;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error(argv[0], "unknown option '%s'", argv[i]);
@@ -27,14 +65,27 @@ int cmd_decode(int argc, char **argv)
         }
     }
     if (!in || !out) {
-        cli_error(argv[0], "usage: emoc decode IMAGE -o OUT.ppm");
+        cli_error(argv[0], "usage: emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]");
         return EXIT_USAGE;
     }
     emoc_image img;
     emoc_error err;
     emoc_status st = emoc_image_load_file(in, NULL, &img, &err);
+    if (!st && has_box) {
+        emoc_image c;
+        st = emoc_image_crop(&img, box[0], box[1], box[2], box[3], &c, &err);
+        emoc_image_free(&img);
+        img = c;
+    }
+    if (!st && size[0]) {
+        emoc_image r;
+        st = emoc_image_resize(&img, size[0], size[1], mode, &r, &err);
+        emoc_image_free(&img);
+        img = r;
+    }
     if (st) {
         cli_error(argv[0], "%s", err.msg);
+        emoc_image_free(&img);
         return cli_exit_for_status(st);
     }
     FILE *f = strcmp(out, "-") ? fopen(out, "wb") : stdout;

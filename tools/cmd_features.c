@@ -1,9 +1,189 @@
-/* cmd_features.c — `emoc features` (not implemented yet). */
+/*
+ * cmd_features.c — `emoc features`: X = [embedding, backbone scores] per input frame (the MTL
+ * head's input, models.md §7.1), written with video, frame, face and face area in the feature
+ * format of post/FEATURES.md (binary, or CSV with --csv). Inputs: images, folders (Aff-Wild2
+ * layout VIDEO/00001.jpg), --raw WxH streams, --boxes crops (tools/inputs.h), or --tensor files
+ * already preprocessed (VIDEO/00001.f32 names give video and frame). A frame that fails to
+ * decode gets no row (it is "no face" for the pipelines) and is counted; exit code 4 then.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/abaw_io.h"
 #include "tools/cli.h"
+#include "tools/features_io.h"
+#include "tools/inputs.h"
+#include "tools/progress.h"
+
+static const char *usage =
+    "usage: emoc features -m MODEL.emw (IMAGE | DIR | --raw WxH - | --boxes F.csv | --tensor F.f32)...\n"
+    "                     -o FEATS [--csv] [--resize cv2|pil] [--threads N] [-q]\n";
+
+/* "video/00012.f32" → video, 12; otherwise video "tensor", frame = index + 1. */
+static void tensor_key(abaw_names *names, const char *path, long index, int *video, int *frame)
+{
+    size_t len = strlen(path);
+    if (abaw_parse_image(names, path, len, video, frame) == 0) return;
+    *video = abaw_names_intern(names, "tensor", 6);
+    *frame = (int)index + 1;
+}
 
 int cmd_features(int argc, char **argv)
 {
-    (void)argc;
-    cli_error(argv[0], "not implemented yet");
-    return EXIT_RUNTIME;
+    const char *cmd = argv[0], *model_path = NULL, *out = NULL, *resize = NULL;
+    const char *tensors[4096];
+    int n_tensors = 0, csv = 0, quiet = 0;
+    long threads = 1;
+    inputs_spec in;
+    inputs_spec_init(&in);
+    int rc = EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = inputs_spec_option(&in, cmd, argc, argv, &i);
+        if (r < 0) {
+            inputs_spec_free(&in);
+            return EXIT_USAGE;
+        }
+        if (r > 0) continue;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            inputs_spec_free(&in);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--csv")) csv = 1;
+        else if (!strcmp(a, "-q")) quiet = 1;
+        else if ((!strcmp(a, "-m") || !strcmp(a, "-o") || !strcmp(a, "--tensor") || !strcmp(a, "--resize") ||
+                  !strcmp(a, "--threads")) && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strcmp(a, "-m")) model_path = v;
+            else if (!strcmp(a, "-o")) out = v;
+            else if (!strcmp(a, "--resize")) resize = v;
+            else if (!strcmp(a, "--threads")) {
+                if (cli_parse_int(cmd, a, v, 1, 256, &threads)) rc = EXIT_USAGE;
+            } else if (n_tensors < 4096) tensors[n_tensors++] = v;
+        } else if (a[0] != '-' || !strcmp(a, "-")) {
+            if (inputs_spec_add_path(&in, a)) rc = EXIT_RUNTIME;
+        } else {
+            cli_error(cmd, "unknown option or missing value '%s'\n%s", a, usage);
+            rc = EXIT_USAGE;
+        }
+        if (rc) {
+            inputs_spec_free(&in);
+            return rc;
+        }
+    }
+    int has_images = in.n > 0 || in.opt.boxes_csv || in.opt.raw_width > 0;
+    if (!model_path || !out || (!has_images && !n_tensors)) {
+        cli_error(cmd, "-m, -o and at least one input are required\n%s", usage);
+        inputs_spec_free(&in);
+        return EXIT_USAGE;
+    }
+    emoc_error err;
+    emoc_model *model = NULL;
+    emoc_session *sess = NULL;
+    emoc_status st = emoc_model_load_file(model_path, NULL, &model, &err);
+    if (st) {
+        cli_error(cmd, "%s", err.msg);
+        inputs_spec_free(&in);
+        return cli_exit_for_status(st);
+    }
+    emoc_model_info info;
+    emoc_model_get_info(model, &info);
+    emoc_resize_mode mode = EMOC_RESIZE_PIL;
+    if ((resize || info.resize) && emoc_resize_mode_parse(resize ? resize : info.resize, &mode)) {
+        cli_error(cmd, "--resize: cv2 or pil, not '%s'", resize ? resize : info.resize);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    st = emoc_session_create(model, (int)threads, NULL, 0, &sess, &err);
+    if (st) {
+        cli_error(cmd, "%s", err.msg);
+        rc = cli_exit_for_status(st);
+        goto done;
+    }
+    abaw_names names = {0};
+    feat_set fs;
+    const char *bb = emoc_model_meta(model, "emoc.name");
+    feat_init(&fs, info.embedding_size + info.n_scores, info.embedding_size, bb && *bb ? bb : info.variant);
+    size_t nx = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
+    float *x = malloc(nx * sizeof(float)), *row = malloc((size_t)fs.dim * sizeof(float));
+    long failed = 0;
+    for (int t = 0; t < n_tensors && x && row; t++) {
+        char e2[512];
+        size_t size;
+        unsigned char *b = cli_read_file(tensors[t], &size, e2, sizeof e2);
+        emoc_output o;
+        if (!b || size != nx * sizeof(float)) {
+            cli_error(cmd, "%s: %s", tensors[t], b ? "size is not 3·S·S float32 values for this model" : e2);
+            free(b);
+            failed++;
+            continue;
+        }
+        memcpy(x, b, nx * sizeof(float));
+        free(b);
+        if (emoc_session_run(sess, x, nx, &o)) {
+            cli_error(cmd, "%s: %s", tensors[t], emoc_session_last_error(sess));
+            failed++;
+            continue;
+        }
+        memcpy(row, o.embedding, (size_t)o.n_embedding * sizeof(float));
+        memcpy(row + o.n_embedding, o.scores, (size_t)o.n_scores * sizeof(float));
+        int video, frame;
+        tensor_key(&names, tensors[t], t, &video, &frame);
+        feat_append(&fs, video, frame, 0, (float)(info.input_size * info.input_size), row);
+    }
+    if (has_images && x && row) {
+        emoc__input_iter *it;
+        if (inputs_open(&in, &it, &err)) {
+            cli_error(cmd, "%s", err.msg);
+            rc = EXIT_USAGE;
+        } else {
+            progress pg;
+            progress_init(&pg, cmd, quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
+            emoc__input_item item;
+            while (emoc__input_next(it, &item)) {
+                progress_frame_in(&pg);
+                emoc__input_status s = item.status;
+                emoc_output o;
+                if (s == EMOC_INPUT_OK &&
+                    emoc_image_preprocess(&item.image, info.input_size, info.mean, info.std, mode, x, nx, &err))
+                    s = EMOC_INPUT_DECODE_ERROR;
+                if (s == EMOC_INPUT_OK && emoc_session_run(sess, x, nx, &o)) s = EMOC_INPUT_NONFINITE;
+                if (s == EMOC_INPUT_OK) {
+                    memcpy(row, o.embedding, (size_t)o.n_embedding * sizeof(float));
+                    memcpy(row + o.n_embedding, o.scores, (size_t)o.n_scores * sizeof(float));
+                    const char *vn = item.video && *item.video ? item.video : "video";
+                    int video = abaw_names_intern(&names, vn, strlen(vn));
+                    int frame = item.frame >= 0 ? (int)item.frame : (int)item.index + 1;
+                    float area = item.has_box ? (float)item.box[2] * (float)item.box[3]
+                                              : (float)item.image.width * (float)item.image.height;
+                    feat_append(&fs, video, frame, item.face_id, area, row);
+                } else {
+                    if (!quiet) cli_error(cmd, "%s: %s", item.input, item.message[0] ? item.message : "failed");
+                    failed++;
+                }
+                progress_row_out(&pg, s);
+            }
+            progress_finish(&pg);
+            emoc__input_close(it);
+        }
+    }
+    if (!rc) {
+        char e3[1024];
+        st = feat_write(&fs, &names, out, csv, e3, sizeof e3);
+        if (st) {
+            cli_error(cmd, "%s", e3);
+            rc = EXIT_RUNTIME;
+        } else if (failed) {
+            rc = EXIT_PARTIAL;
+        }
+    }
+    free(x);
+    free(row);
+    feat_free(&fs);
+    abaw_names_free(&names);
+done:
+    emoc_session_free(sess);
+    emoc_model_free(model);
+    inputs_spec_free(&in);
+    return rc;
 }

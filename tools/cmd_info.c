@@ -9,6 +9,7 @@
  */
 #include "tools/cli.h"
 #include "weights/emw.h"
+#include "weights/sha256.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,10 @@ static int has_prefix(const char *s, const char *prefix)
 static int print_file(const char *path, const uint8_t *buf, size_t size, const emw_file *f)
 {
     printf("file: %s\n", path);
+    char sha[65];
+    emoc_sha256_hex(buf, size, sha);
     printf("  size %zu bytes, CRC-32 of the whole file 0x%08x\n", size, emoc_crc32(0, buf, size));
+    printf("  SHA-256 %s\n", sha);
     printf("  format EMW %u.%u, header %llu bytes, data section at offset %llu, %llu bytes\n",
            f->version_major, f->version_minor, (unsigned long long)f->header_bytes,
            (unsigned long long)f->data_offset, (unsigned long long)f->data_bytes);

@@ -1,6 +1,8 @@
 /*
- * cmd_predict.c — `emoc predict -m MODEL.emw (--tensor FILE.f32 ... | IMAGE ...)`: one forward pass
- * per input, one output row per input (frame 0, face_id 0 for single inputs), CSV or JSON Lines.
+ * cmd_predict.c — `emoc predict -m MODEL.emw [--tensor FILE.f32]... [IMAGE|DIR|-]...`: one forward
+ * pass per input, one output row per input, CSV or JSON Lines. Images go through the input
+ * iterator (tools/inputs.h: files, directories, --raw WxH streams, --boxes crops) and the
+ * model's own resize + normalisation (metadata input.resize/mean/std); tensors are taken as is.
  *
  * Row fields: input, frame, face_id, status, label, probs (softmax of the emotion logits, class
  * order), scores (raw outputs of the final linear, graph order), valence, arousal (null without
@@ -9,31 +11,41 @@
  * CSV spells arrays as named columns: prob_<label>, score_<i>, emb_<i>.
  */
 #include "tools/cli.h"
+#include "tools/inputs.h"
+#include "tools/progress.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct predict_opts {
-    const char *model, *out, *format;
+    const char *model, *out, *format, *resize;
     int threads, embedding;
-    const char **inputs;
-    int *is_tensor;
-    int n_inputs;
+    progress_mode progress;
+    const char **tensors;
+    int n_tensors;
+    inputs_spec images;
 } predict_opts;
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: emoc predict -m MODEL.emw [--tensor FILE.f32]... [IMAGE]... [options]\n"
+            "usage: emoc predict -m MODEL.emw [--tensor FILE.f32]... [IMAGE|DIR|-]... [options]\n"
             "  --tensor FILE   raw little-endian float32 NCHW 1x3xSxS, already preprocessed\n"
             "                  (exactly what PyTorch would be given); may repeat\n"
-            "  IMAGE           image file, resized and normalised as the model's metadata says\n"
+            "  IMAGE, DIR      RGB face crops (JPEG/PNG/PPM/BMP; directories walked in natural\n"
+            "                  order), resized and normalised as the model's metadata says\n"
+            "  --raw WxH       read rgb24 frames of W x H from the path ('-' = stdin)\n"
+            "  --boxes F.csv   crop faces: rows image,x,y,w,h[,face_id]\n"
+            "  --resize cv2|pil  override the model's resize rule (default: its metadata)\n"
+            "  -q | --progress   no progress/summary | key=value progress on stderr\n"
             "  --format csv|jsonl  output format (default csv)\n"
             "  --embedding     add the embedding (input of the final linear)\n"
             "  --threads N     worker threads (default 1)\n"
             "  -o OUT          write to OUT instead of stdout\n"
-            "One row per input; frame and face_id are 0 for single images and tensors.\n");
+            "One row per input, failed inputs included (status names the failure, value\n"
+            "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
+            "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n");
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
@@ -94,13 +106,16 @@ static void csv_header(FILE *f, const emoc_model *m, const emoc_model_info *info
 
 /* out == NULL: failed row with `status`. */
 static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_info *info,
-                      const char *input, const char *status, const emoc_output *out, int emb)
+                      const char *input, long frame, int face_id, const char *status,
+                      const emoc_output *out, int emb)
 {
     const char *label = out ? emoc_model_class_label(m, out->label) : NULL;
     if (jsonl) {
         fputs("{\"input\":", f);
         json_str(f, input);
-        fputs(",\"frame\":0,\"face_id\":0,\"status\":", f);
+        if (frame >= 0) fprintf(f, ",\"frame\":%ld", frame);
+        else fputs(",\"frame\":null", f);
+        fprintf(f, ",\"face_id\":%d,\"status\":", face_id);
         json_str(f, status);
         fputs(",\"label\":", f);
         if (label) json_str(f, label);
@@ -117,7 +132,8 @@ static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_
         return;
     }
     csv_str(f, input);
-    fputs(",0,0,", f);
+    if (frame >= 0) fprintf(f, ",%ld,%d,", frame, face_id);
+    else fprintf(f, ",,%d,", face_id);
     csv_str(f, status);
     fputc(',', f);
     if (label) csv_str(f, label);
@@ -137,27 +153,18 @@ static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_
 
 /* ---- inputs -------------------------------------------------------------------------------- */
 
-/* Reads a raw float32 tensor of exactly n values; returns NULL with a status sentence. */
-static float *read_tensor(const char *path, size_t n, char *status, size_t len)
+/* Reads a raw float32 tensor of exactly n values into x; returns the row status ("ok",
+ * "io_error", "size_mismatch") and a message. */
+static const char *read_tensor(const char *path, float *x, size_t n, char *msg, size_t len)
 {
-    char msg[512];
     size_t size = 0;
-    unsigned char *buf = cli_read_file(path, &size, msg, sizeof msg);
-    if (!buf) {
-        snprintf(status, len, "error: %s", msg);
-        return NULL;
-    }
+    unsigned char *buf = cli_read_file(path, &size, msg, len);
+    if (!buf) return "io_error";
     if (size != n * sizeof(float)) {
-        snprintf(status, len, "error: tensor has %zu bytes, the model needs %zu (1x3xSxS float32)",
-                 size, n * sizeof(float));
+        snprintf(msg, len, "tensor has %zu bytes, the model needs %zu (float32 1x3xSxS, S from "
+                 "the model's input.size)", size, n * sizeof(float));
         free(buf);
-        return NULL;
-    }
-    float *x = malloc(n * sizeof(float));
-    if (!x) {
-        snprintf(status, len, "error: out of memory");
-        free(buf);
-        return NULL;
+        return "size_mismatch";
     }
     for (size_t i = 0; i < n; i++) { /* explicit little-endian */
         uint32_t u = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 |
@@ -165,21 +172,23 @@ static float *read_tensor(const char *path, size_t n, char *status, size_t len)
         memcpy(&x[i], &u, 4);
     }
     free(buf);
-    return x;
+    return "ok";
 }
 
 static int parse_args(int argc, char **argv, predict_opts *o)
 {
     const char *cmd = argv[0];
-    o->inputs = calloc((size_t)argc, sizeof *o->inputs);
-    o->is_tensor = calloc((size_t)argc, sizeof *o->is_tensor);
-    if (!o->inputs || !o->is_tensor) return EXIT_RUNTIME;
+    o->tensors = calloc((size_t)argc, sizeof *o->tensors);
+    if (!o->tensors) return EXIT_RUNTIME;
     o->format = "csv";
     o->threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
         long v;
+        int r = inputs_spec_option(&o->images, cmd, argc, argv, &i);
+        if (r < 0) return EXIT_USAGE;
+        if (r > 0) continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return -1;
@@ -193,23 +202,29 @@ static int parse_args(int argc, char **argv, predict_opts *o)
                 cli_error(cmd, "--format expects csv or jsonl, got '%s'", o->format);
                 return EXIT_USAGE;
             }
+        } else if (!strcmp(a, "--resize") && has_val) {
+            o->resize = argv[++i];
         } else if (!strcmp(a, "--threads") && has_val) {
             if (cli_parse_int(cmd, "--threads", argv[++i], 1, 256, &v)) return EXIT_USAGE;
             o->threads = (int)v;
         } else if (!strcmp(a, "--embedding")) {
             o->embedding = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->progress = PROGRESS_QUIET;
+        } else if (!strcmp(a, "--progress")) {
+            o->progress = PROGRESS_KV;
         } else if (!strcmp(a, "--tensor") && has_val) {
-            o->is_tensor[o->n_inputs] = 1;
-            o->inputs[o->n_inputs++] = argv[++i];
+            o->tensors[o->n_tensors++] = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             cli_error(cmd, "unknown option '%s' (or missing value)", a);
             usage(stderr);
             return EXIT_USAGE;
-        } else {
-            o->inputs[o->n_inputs++] = a;
+        } else if (inputs_spec_add_path(&o->images, a)) {
+            return EXIT_RUNTIME;
         }
     }
-    if (!o->model || o->n_inputs == 0) {
+    int has_images = o->images.n > 0 || o->images.opt.boxes_csv;
+    if (!o->model || (o->n_tensors == 0 && !has_images)) {
         cli_error(cmd, "%s", !o->model ? "missing -m MODEL.emw" : "no input (--tensor FILE or IMAGE)");
         usage(stderr);
         return EXIT_USAGE;
@@ -217,19 +232,96 @@ static int parse_args(int argc, char **argv, predict_opts *o)
     return 0;
 }
 
+typedef struct run_ctx {
+    FILE *f;
+    int jsonl, emb;
+    const emoc_model *m;
+    const emoc_model_info *info;
+    emoc_session *s;
+    float *x;
+    size_t n;
+    progress *pg;
+} run_ctx;
+
+/* Runs x through the model and writes the row; `status` is "ok" unless the input failed. */
+static void run_and_write(run_ctx *c, const char *input, long frame, int face_id,
+                          const char *status, const char *msg, emoc__input_status st)
+{
+    emoc_output out;
+    int ok = !strcmp(status, "ok");
+    if (ok) {
+        emoc_status rs = emoc_session_run(c->s, c->x, c->n, &out);
+        if (rs != EMOC_OK) {
+            ok = 0;
+            status = rs == EMOC_E_NONFINITE ? "nonfinite_input" : "run_error";
+            st = rs == EMOC_E_NONFINITE ? EMOC_INPUT_NONFINITE : EMOC_INPUT_DECODE_ERROR;
+            msg = emoc_session_last_error(c->s);
+        }
+    }
+    if (!ok) cli_error("predict", "%s: %s: %s", input, status, msg && *msg ? msg : "failed");
+    write_row(c->f, c->jsonl, c->m, c->info, input, frame, face_id, status, ok ? &out : NULL,
+              c->emb);
+    fflush(c->f);
+    progress_row_out(c->pg, ok ? EMOC_INPUT_OK : st);
+}
+
+static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c)
+{
+    char msg[600];
+    for (int i = 0; i < o->n_tensors; i++) {
+        progress_frame_in(c->pg);
+        const char *status = read_tensor(o->tensors[i], c->x, c->n, msg, sizeof msg);
+        run_and_write(c, o->tensors[i], -1, 0, status, msg,
+                      !strcmp(status, "io_error") ? EMOC_INPUT_IO_ERROR : EMOC_INPUT_TRUNCATED);
+    }
+    if (o->images.n == 0 && !o->images.opt.boxes_csv) return EXIT_OK;
+    emoc_resize_mode mode;
+    const char *rs = o->resize ? o->resize : c->info->resize;
+    if (emoc_resize_mode_parse(rs ? rs : "cv2_linear", &mode) != EMOC_OK) {
+        cli_error(cmd, "unknown resize rule '%s' (cv2 or pil)", rs);
+        return EXIT_USAGE;
+    }
+    emoc__input_iter *it = NULL;
+    emoc_error err = {{0}};
+    emoc_status st = inputs_open(&o->images, &it, &err);
+    if (st != EMOC_OK) {
+        cli_error(cmd, "%s", err.msg);
+        return st == EMOC_E_ARG ? EXIT_USAGE : EXIT_INPUT;
+    }
+    emoc__input_item item;
+    while (emoc__input_next(it, &item)) {
+        progress_frame_in(c->pg);
+        const char *status = emoc__input_status_name(item.status);
+        const char *m = item.message;
+        emoc__input_status ist = item.status;
+        if (item.status == EMOC_INPUT_OK &&
+            emoc_image_preprocess(&item.image, c->info->input_size, c->info->mean, c->info->std,
+                                  mode, c->x, c->n, &err) != EMOC_OK) {
+            status = emoc__input_status_name(EMOC_INPUT_DECODE_ERROR);
+            ist = EMOC_INPUT_DECODE_ERROR;
+            m = err.msg;
+        }
+        run_and_write(c, item.input, item.frame, item.face_id, status, m, ist);
+    }
+    emoc__input_close(it);
+    return EXIT_OK;
+}
+
 int cmd_predict(int argc, char **argv)
 {
     const char *cmd = argv[0];
     predict_opts o;
     memset(&o, 0, sizeof o);
+    inputs_spec_init(&o.images);
     int rc = parse_args(argc, argv, &o);
-    if (rc) {
-        free(o.inputs);
-        free(o.is_tensor);
-        return rc < 0 ? EXIT_OK : rc;
-    }
     emoc_model *m = NULL;
     emoc_session *s = NULL;
+    FILE *f = NULL;
+    float *x = NULL;
+    if (rc) {
+        rc = rc < 0 ? EXIT_OK : rc;
+        goto done;
+    }
     emoc_error err = {{0}};
     emoc_model_info info;
     emoc_status st = emoc_model_load_file(o.model, NULL, &m, &err);
@@ -237,51 +329,31 @@ int cmd_predict(int argc, char **argv)
     if (st == EMOC_OK) st = emoc_session_create(m, o.threads, NULL, 0, &s, &err);
     if (st != EMOC_OK) {
         cli_error(cmd, "%s: %s", o.model, err.msg[0] ? err.msg : emoc_strerror(st));
-        emoc_model_free(m);
-        free(o.inputs);
-        free(o.is_tensor);
-        return cli_exit_for_status(st);
+        rc = cli_exit_for_status(st);
+        goto done;
     }
-    FILE *f = o.out ? fopen(o.out, "w") : stdout;
-    if (!f) {
-        cli_error(cmd, "cannot write '%s'", o.out);
+    size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
+    x = malloc(n * sizeof(float));
+    f = o.out ? fopen(o.out, "w") : stdout;
+    if (!f || !x) {
+        cli_error(cmd, !x ? "out of memory" : "cannot write '%s'", o.out);
         rc = EXIT_RUNTIME;
         goto done;
     }
-    int jsonl = !strcmp(o.format, "jsonl"), failed = 0;
+    int jsonl = !strcmp(o.format, "jsonl");
     if (!jsonl) csv_header(f, m, &info, o.embedding);
-    size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
-    for (int i = 0; i < o.n_inputs; i++) {
-        char status[600];
-        float *x = NULL;
-        if (o.is_tensor[i]) {
-            x = read_tensor(o.inputs[i], n, status, sizeof status);
-        } else {
-            snprintf(status, sizeof status, "error: image inputs are not supported by this build "
-                     "yet; preprocess to a tensor and use --tensor");
-        }
-        emoc_output out;
-        int ok = 0;
-        if (x) {
-            emoc_status rs = emoc_session_run(s, x, n, &out);
-            ok = rs == EMOC_OK;
-            if (ok) snprintf(status, sizeof status, "ok");
-            else snprintf(status, sizeof status, "error: %s", emoc_session_last_error(s));
-            free(x);
-        }
-        if (!ok) {
-            failed++;
-            cli_error(cmd, "%s: %s", o.inputs[i], status + 7);
-        }
-        write_row(f, jsonl, m, &info, o.inputs[i], status, ok ? &out : NULL, o.embedding);
-    }
-    rc = failed ? EXIT_PARTIAL : EXIT_OK;
-    if (f != stdout && fclose(f)) rc = EXIT_RUNTIME;
-    else if (f == stdout) fflush(stdout);
+    progress pg;
+    progress_init(&pg, cmd, o.progress, -1, NULL);
+    run_ctx c = {f, jsonl, o.embedding, m, &info, s, x, n, &pg};
+    rc = run_inputs(cmd, &o, &c);
+    progress_finish(&pg);
+    if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
 done:
+    if (f && f != stdout && fclose(f) && rc == EXIT_OK) rc = EXIT_RUNTIME;
+    free(x);
     emoc_session_free(s);
     emoc_model_free(m);
-    free(o.inputs);
-    free(o.is_tensor);
+    free(o.tensors);
+    inputs_spec_free(&o.images);
     return rc;
 }

@@ -122,6 +122,7 @@ typedef struct emw_file {
     int data_crc_verified;    /* 1 if every tensor CRC was checked */
     size_t storage_bytes;     /* size of the one allocation below (bounded by the file size) */
     void *_storage;           /* private: one allocation holding the tables and strings */
+    emoc_allocator _alloc;    /* private: allocator of _storage (alloc == NULL: malloc/free) */
 } emw_file;
 
 /* Parses and validates `buf` (which must stay alive while `f` is used). On failure `err` gets a
@@ -129,6 +130,10 @@ typedef struct emw_file {
  * the per-tensor CRC (the NaN/Inf scan always runs). */
 emoc_status emw_parse(const uint8_t *buf, size_t size, int verify_data_crc, emw_file *f,
                       emoc_error *err);
+/* Same, with the tables allocated through `alloc` (NULL: malloc/free); emw_file_release()
+ * frees them through the same allocator. */
+emoc_status emw_parse_alloc(const uint8_t *buf, size_t size, int verify_data_crc,
+                            const emoc_allocator *alloc, emw_file *f, emoc_error *err);
 void emw_file_release(emw_file *f);
 
 const emw_meta *emw_find_meta(const emw_file *f, const char *key);

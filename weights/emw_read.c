@@ -426,8 +426,29 @@ static emoc_status emw__tensors(emw__rd *r, emw_file *f)
 /* Entry point                                                                                 */
 /* ------------------------------------------------------------------------------------------- */
 
+static void *emw__store_alloc(const emoc_allocator *a, size_t n)
+{
+    if (!a || !a->alloc) return calloc(1, n);
+    void *p = a->alloc(a->user, n, 16);
+    if (p) memset(p, 0, n);
+    return p;
+}
+
+static void emw__store_free(const emoc_allocator *a, void *p)
+{
+    if (!p) return;
+    if (a && a->alloc && a->free) a->free(a->user, p);
+    else if (!a || !a->alloc) free(p);
+}
+
 emoc_status emw_parse(const uint8_t *buf, size_t size, int verify_data_crc, emw_file *f,
                       emoc_error *err)
+{
+    return emw_parse_alloc(buf, size, verify_data_crc, NULL, f, err);
+}
+
+emoc_status emw_parse_alloc(const uint8_t *buf, size_t size, int verify_data_crc,
+                            const emoc_allocator *alloc, emw_file *f, emoc_error *err)
 {
     emw__rd rd = {.buf = buf, .size = size, .err = err};
     emw__rd *r = &rd;
@@ -446,7 +467,7 @@ emoc_status emw_parse(const uint8_t *buf, size_t size, int verify_data_crc, emw_
     r->store_cap = (size_t)n_meta * sizeof(emw_meta) + (size_t)n_tensors * sizeof(emw_tensor) +
                    (size_t)n_tensors * sizeof(void *) + 2 * (size_t)f->header_bytes +
                    16 * (size_t)n_meta + 64;
-    r->store = calloc(1, r->store_cap);
+    r->store = emw__store_alloc(alloc, r->store_cap);
     if (!r->store) {
         st = emw__fail(r, EMOC_E_NOMEM, "cannot allocate %zu bytes for the EMW tables",
                        r->store_cap);
@@ -478,10 +499,11 @@ emoc_status emw_parse(const uint8_t *buf, size_t size, int verify_data_crc, emw_
     f->data_crc_verified = verify_data_crc ? 1 : 0;
     f->storage_bytes = r->store_cap;
     f->_storage = r->store;
+    if (alloc) f->_alloc = *alloc;
     return EMOC_OK;
 
 fail:
-    free(r->store);
+    emw__store_free(alloc, r->store);
     memset(f, 0, sizeof *f);
     return st;
 }
@@ -489,6 +511,6 @@ fail:
 void emw_file_release(emw_file *f)
 {
     if (!f) return;
-    free(f->_storage);
+    emw__store_free(&f->_alloc, f->_storage);
     memset(f, 0, sizeof *f);
 }

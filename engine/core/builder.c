@@ -336,8 +336,7 @@ int emoc_pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const ch
                    const emoc_conv_desc *d)
 {
     if (!valid_buf(b, in, node)) return -1;
-    /* a copy: new_buf() may move the buffer table */
-    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy;
+    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy; /* new_buf may move bufs */
     int groups = d->groups > 0 ? d->groups : 1;
     int wi = find_tensor(b, w);
     if (wi < 0 || b->f->tensors[wi].rank != 4) {
@@ -394,8 +393,7 @@ int emoc_pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new,
                    const char *bias, const emoc_conv_desc *d)
 {
     if (!valid_buf(b, in, node)) return -1;
-    /* a copy: new_buf() may move the buffer table */
-    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy;
+    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy; /* new_buf may move bufs */
     int wi = find_tensor(b, w);
     int C = wi >= 0 && b->f->tensors[wi].rank == 4 ? (int)b->f->tensors[wi].dims[0] : ib->c - c0;
     if (c0 < 0 || C < 1 || c0 + C > ib->c) {
@@ -446,8 +444,7 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
                    int residual_buf)
 {
     if (!valid_buf(b, in, node)) return -1;
-    /* a copy: new_buf() may move the buffer table */
-    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy;
+    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy; /* new_buf may move bufs */
     int K = ib->c;
     int wi = find_tensor(b, w);
     int rank = wi >= 0 ? b->f->tensors[wi].rank : 2;
@@ -510,8 +507,7 @@ int emoc_pb_linear(emoc_pb *b, const char *node, int in, const char *w, const ch
                    emoc_act act)
 {
     if (!valid_buf(b, in, node)) return -1;
-    /* a copy: new_buf() may move the buffer table */
-    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy;
+    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy; /* new_buf may move bufs */
     if (ib->h * ib->w != 1) {
         emoc_pb_fail(b, EMOC_E_SHAPE, "%s: linear needs a 1x1xK input, got %dx%dx%d", node,
                      ib->h, ib->w, ib->c);
@@ -523,8 +519,7 @@ int emoc_pb_linear(emoc_pb *b, const char *node, int in, const char *w, const ch
 int emoc_pb_gap(emoc_pb *b, const char *node, int in)
 {
     if (!valid_buf(b, in, node)) return -1;
-    /* a copy: new_buf() may move the buffer table */
-    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy;
+    const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy; /* new_buf may move bufs */
     emoc_op *op = emoc_pb_append(b, "gap", node, emoc__exec_gap, &in, 1, 1, 1, ib->c,
                                  "emoc_f32_gap_c1__ref");
     if (!op) return -1;
@@ -535,7 +530,7 @@ int emoc_pb_gap(emoc_pb *b, const char *node, int in)
 int emoc_pb_add(emoc_pb *b, const char *node, int a, int bb)
 {
     if (!valid_buf(b, a, node) || !valid_buf(b, bb, node)) return -1;
-    const emoc_buffer xc = b->p->bufs[a], yc = b->p->bufs[bb], *x = &xc, *y = &yc;
+    const emoc_buffer *x = &b->p->bufs[a], *y = &b->p->bufs[bb];
     if (x->h != y->h || x->w != y->w || x->c != y->c) {
         emoc_pb_fail(b, EMOC_E_SHAPE, "%s: add of %dx%dx%d and %dx%dx%d", node, x->h, x->w,
                      x->c, y->h, y->w, y->c);

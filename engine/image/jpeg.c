@@ -6,6 +6,11 @@
  * 1 (gray) or 3 components, any integer sampling ratio. Anything else (12-bit, arithmetic coding,
  * lossless, hierarchical, CMYK) is EMOC_E_UNSUPPORTED with the reason.
  * Every segment length is checked against what remains; every error names the byte offset.
+ * Policy differences from libjpeg, on purpose: where libjpeg pads truncated entropy data with
+ * zeros and only warns ("Premature end of JPEG file"), we return EMOC_E_TRUNCATED; a corrupt
+ * Huffman code, a coefficient run past the block, or a missing/wrong restart marker is an error
+ * instead of a warning plus resynchronisation. A sequential image whose EOI alone is missing
+ * is accepted (all its data is there); a progressive one is not (later scans may be missing).
  */
 #include "engine/image/jpeg_internal.h"
 
@@ -382,7 +387,10 @@ static emoc_status parse(jpeg_decoder *d, const emoc__image_limits *lim)
 emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                               emoc__image *out, emoc_error *err)
 {
-    if (!out || !lim || (!data && size)) return EMOC_E_ARG;
+    if (!out || !lim || (!data && size)) {
+        if (err) snprintf(err->msg, sizeof err->msg, "jpeg: NULL %s", !out ? "output image" : !lim ? "limits" : "data");
+        return EMOC_E_ARG;
+    }
     memset(out, 0, sizeof *out);
     jpeg_decoder *d = calloc(1, sizeof *d);
     if (!d) {

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define JPEG_MAX_COMPONENTS 4
-#define JPEG_MAX_SCANS 1000 /* more scans than this is a CPU-exhaustion attempt, not an image */
+#define JPEG_MAX_SCANS 500 /* like libjpeg-turbo fuzzers/tjbench: more is a CPU-exhaustion attempt */
 
 /* Huffman table ready for decoding: 9-bit lookahead plus canonical per-length bounds. */
 typedef struct jpeg_huffman {

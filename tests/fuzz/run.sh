@@ -18,7 +18,9 @@ CC=${FUZZ_CC:-clang}
 JOBS=${FUZZ_JOBS:-2}
 OUT=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+VERSION=$(sed -n 's/^VERSION *:= *//p' Makefile)
 BASE="-std=c11 -g -O1 -Iinclude -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread"
+BASE="$BASE -DEMOC_VERSION_STRING=\"${VERSION:-0.0.0}\""
 ISA_AVX2="-mavx2 -mfma -mf16c"
 ISA_AVX512="-mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c"
 

@@ -46,6 +46,27 @@ Test(cli_image, decode_writes_the_pixels_as_pnm)
         free(got);
         free(want);
     }
+    /* crop + resize: identical to the library calls */
+    snprintf(cmd, sizeof cmd, "'%s' decode '%s' -o %s --box 1,2,9,8 --size 20x9 --resize pil", bin,
+             fx_path("png_rgb8.png"), out);
+    cr_assert_eq(run(cmd), 0, "%s", cmd);
+    {
+        emoc_image img, c, r;
+        emoc_error e;
+        cr_assert_eq(emoc_image_load_file(fx_path("png_rgb8.png"), NULL, &img, &e), EMOC_OK);
+        cr_assert_eq(emoc_image_crop(&img, 1, 2, 9, 8, &c, &e), EMOC_OK);
+        cr_assert_eq(emoc_image_resize(&c, 20, 9, EMOC_RESIZE_PIL, &r, &e), EMOC_OK);
+        size_t n;
+        uint8_t *got = slurp(out, &n);
+        const char *hdr = "P6\n20 9\n255\n";
+        cr_assert_eq(n, strlen(hdr) + 20 * 9 * 3);
+        cr_assert(!memcmp(got, hdr, strlen(hdr)));
+        cr_assert(!memcmp(got + strlen(hdr), r.pixels, 20 * 9 * 3));
+        free(got);
+        emoc_image_free(&img);
+        emoc_image_free(&c);
+        emoc_image_free(&r);
+    }
     /* a corrupt file: exit 3, message with the offset */
     char bad[64], log[64];
     snprintf(bad, sizeof bad, "/tmp/emoc_bad_%d.png", (int)getpid());

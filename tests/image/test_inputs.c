@@ -4,6 +4,7 @@
 #include "tests/image/image_fixture.h"
 #include "engine/image/input_iter.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,6 +80,51 @@ Test(inputs, raw_stream_exact_frames_and_empty_stream)
     it = open_raw(f, 2, 2);
     cr_assert_eq(emoc__input_next(it, &item), 0);
     emoc__input_close(it);
+    fclose(f);
+}
+
+/* Writes 3 frames of 5x4 rgb24 plus 7 bytes into a pipe in odd-sized pieces with pauses, the
+ * way ffmpeg's rawvideo output arrives: the reader must assemble whole frames from short reads. */
+static void *pipe_writer(void *arg)
+{
+    int fd = *(int *)arg;
+    uint8_t buf[3 * 60 + 7];
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 3);
+    size_t off = 0, piece = 1;
+    while (off < sizeof buf) {
+        size_t n = piece < sizeof buf - off ? piece : sizeof buf - off;
+        if (write(fd, buf + off, n) != (ssize_t)n) break;
+        off += n;
+        piece = piece * 2 + 3; /* 1, 5, 13, 29, ... never frame-aligned */
+        usleep(2000);
+    }
+    close(fd);
+    return NULL;
+}
+
+Test(inputs, raw_pipe_short_reads_assemble_whole_frames)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, pipe_writer, &fds[1]), 0);
+    FILE *f = fdopen(fds[0], "rb");
+    cr_assert(f);
+    setvbuf(f, NULL, _IONBF, 0); /* no stdio buffering: every fread sees the pipe's short reads */
+    emoc__input_iter *it = open_raw(f, 5, 4);
+    cr_assert_eq(emoc__input_total(it), -1);
+    emoc__input_item item;
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq(emoc__input_next(it, &item), 1);
+        cr_assert_eq(item.status, EMOC_INPUT_OK, "frame %d: %s", k + 1, item.message);
+        for (int i = 0; i < 60; i++) cr_assert_eq(item.image.pixels[i], (uint8_t)((k * 60 + i) * 3));
+    }
+    cr_assert_eq(emoc__input_next(it, &item), 1);
+    cr_assert_eq(item.status, EMOC_INPUT_TRUNCATED);
+    cr_assert(strstr(item.message, "7 of 60 bytes"), "%s", item.message);
+    cr_assert_eq(emoc__input_next(it, &item), 0);
+    emoc__input_close(it);
+    pthread_join(th, NULL);
     fclose(f);
 }
 

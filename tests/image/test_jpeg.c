@@ -38,7 +38,13 @@ static void report(const char *name, const emoc__image *im, const diff_stats *s)
                 s->mean[2]);
 }
 
-static int worst(const diff_stats *s) { return s->max[0] > s->max[1] ? (s->max[0] > s->max[2] ? s->max[0] : s->max[2]) : (s->max[1] > s->max[2] ? s->max[1] : s->max[2]); }
+static int worst(const diff_stats *s)
+{
+    int m = s->max[0];
+    if (s->max[1] > m) m = s->max[1];
+    if (s->max[2] > m) m = s->max[2];
+    return m;
+}
 
 /* Decodes every manifest fixture; returns the largest difference seen. */
 static int run_manifest(int print)

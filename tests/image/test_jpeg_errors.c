@@ -362,3 +362,45 @@ Test(jpeg_errors, random_mutations_never_crash)
     fprintf(stderr, "jpeg mutations: %d decoded, %d rejected\n", ok, failed);
     cr_assert_gt(failed, 0);
 }
+
+/* A progressive file may repeat scans, but each scan costs a pass over the image: cap them. */
+Test(jpeg_errors, too_many_scans)
+{
+    size_t n;
+    uint8_t *b = jt_fixture("prog_gray_q85_19x27.jpg", &n);
+    long sos = jt_segment(b, n, 0xDA, 0);
+    cr_assert_geq(sos, 0);
+    size_t end = (size_t)sos + 4; /* the first scan runs up to the next marker (not FF00/RSTn) */
+    while (end + 1 < n && !(b[end] == 0xFF && b[end + 1] != 0x00 && (b[end + 1] < 0xD0 || b[end + 1] > 0xD7)))
+        end++;
+    size_t scan_len = end - (size_t)sos, copies = 600;
+    uint8_t *m = malloc(n + scan_len * copies);
+    memcpy(m, b, end);
+    for (size_t i = 0; i < copies; i++) memcpy(m + end + i * scan_len, b + sos, scan_len);
+    memcpy(m + end + copies * scan_len, b + end, n - end);
+    expect_error(m, n + scan_len * copies, EMOC_E_LIMIT, "more than 500 scans");
+    /* 100 repeats of the DC scan are legal and still decode */
+    emoc_error err;
+    cr_assert_eq(jt_decode(m, end + 100 * scan_len, &err), EMOC_E_TRUNCATED, "%s", err.msg); /* no EOI */
+    memcpy(m + end + 100 * scan_len, b + end, n - end);
+    cr_assert_eq(jt_decode(m, end + 100 * scan_len + (n - end), &err), EMOC_OK, "%s", err.msg);
+    free(m);
+    free(b);
+}
+
+/* A sequential file with one scan per component that stops after two scans is incomplete. */
+Test(jpeg_errors, sequential_component_without_scan)
+{
+    size_t n;
+    uint8_t *b = jt_fixture("mini_420_noninterleaved_30x22.jpg", &n);
+    size_t third = 0;
+    int seen = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (b[i] == 0xFF && b[i + 1] == 0xDA && ++seen == 3) { third = i; break; }
+    cr_assert_gt(third, 0, "fixture lacks three scans");
+    b[third] = 0xFF, b[third + 1] = 0xD9; /* EOI where the Cr scan begins */
+    expect_error(b, third + 2, EMOC_E_FORMAT, "EOI before every component had a scan");
+    emoc_error err;
+    cr_assert_eq(jt_decode(b, third, &err), EMOC_E_TRUNCATED, "%s", err.msg); /* no EOI at all */
+    free(b);
+}

@@ -13,6 +13,7 @@
 #include "tests/core/tinynet_fixture.h"
 #include "tests/weights/emw_fixture.h"
 #include "weights/emw.h"
+#include "weights/sha256.h"
 
 typedef struct run_result {
     char out[65536];
@@ -85,6 +86,10 @@ Test(cli_info, tinynet_file_is_described_with_plan)
     snprintf(want, sizeof want, "size %zu bytes, CRC-32 of the whole file 0x%08x", size,
              emoc_crc32(0, buf, size));
     cr_assert(strstr(r->out, want), "missing '%s' in:\n%s", want, r->out);
+    char sha[65];
+    emoc_sha256_hex(buf, size, sha);
+    snprintf(want, sizeof want, "  SHA-256 %s\n", sha);
+    cr_assert(strstr(r->out, want), "missing '%s'", want);
     snprintf(want, sizeof want, "metadata (%zu keys):", f.n_meta);
     cr_assert(strstr(r->out, want), "missing '%s'", want);
     cr_assert(strstr(r->out, "emoc.arch                str      \"tinynet\""), "%s", r->out);

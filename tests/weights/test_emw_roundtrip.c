@@ -17,6 +17,31 @@ Test(emw_crc32, standard_check_value_and_chaining)
     cr_assert_eq(emoc_crc32(part, "56789", 5), 0xCBF43926u);
 }
 
+/* Bitwise reference CRC, to check the table-driven one on every length and alignment. */
+static uint32_t crc_bitwise(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+Test(emw_crc32, matches_bitwise_reference_on_all_lengths_and_alignments)
+{
+    uint8_t buf[300];
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 131u + 7u);
+    for (size_t off = 0; off < 9; off++)
+        for (size_t n = 0; n + off <= sizeof buf; n += 1 + n / 16) {
+            cr_assert_eq(emoc_crc32(0, buf + off, n), crc_bitwise(buf + off, n), "off %zu n %zu",
+                         off, n);
+            size_t h = n / 3; /* chaining across a split */
+            cr_assert_eq(emoc_crc32(emoc_crc32(0, buf + off, h), buf + off + h, n - h),
+                         crc_bitwise(buf + off, n));
+        }
+}
+
 Test(emw_f16, every_half_round_trips_through_f32)
 {
     for (uint32_t h = 0; h < 65536; h++) {
@@ -162,4 +187,45 @@ Test(emw_roundtrip, read_file_gives_aligned_buffer_and_file_round_trips)
     cr_assert(strstr(err.msg, "cannot open"), "%s", err.msg);
     cr_assert_eq(emw_read_file("/tmp", &buf, &size, &err), EMOC_E_IO);
     cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
+}
+
+/* A counting allocator: the reader makes exactly one allocation, through it, and frees it. */
+typedef struct counting {
+    int allocs, frees;
+    size_t bytes;
+} counting;
+static void *count_alloc(void *user, size_t size, size_t align)
+{
+    counting *c = user;
+    c->allocs++;
+    c->bytes += size;
+    void *p = NULL;
+    return posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, size) ? NULL : p;
+}
+static void count_free(void *user, void *p)
+{
+    ((counting *)user)->frees++;
+    free(p);
+}
+
+Test(emw_roundtrip, one_allocation_through_the_callers_allocator)
+{
+    uint8_t *buf;
+    size_t size;
+    cr_assert_eq(fx_build(&buf, &size), EMOC_OK);
+    counting c = {0};
+    emoc_allocator a = {count_alloc, count_free, &c};
+    emw_file f;
+    emoc_error err;
+    cr_assert_eq(emw_parse_alloc(buf, size, 1, &a, &f, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(c.allocs, 1);
+    cr_assert_eq(c.bytes, f.storage_bytes);
+    emw_file_release(&f);
+    cr_assert_eq(c.frees, 1);
+    /* On failure the one allocation is returned too. */
+    buf[size - 1] ^= 0x40;
+    cr_assert_neq(emw_parse_alloc(buf, size, 1, &a, &f, &err), EMOC_OK);
+    cr_assert_eq(c.allocs, 2);
+    cr_assert_eq(c.frees, 2);
+    free(buf);
 }

@@ -130,10 +130,42 @@ def self_test():
     return not bad
 
 
+def summarize(table_path):
+    """Per model × ISA: the worst error over all inputs, per vector, and its bound."""
+    worst, failed_early = {}, []
+    for line in open(table_path):
+        f = line.split()
+        if len(f) >= 2 and f[1] == "FAIL:":
+            failed_early.append(line.strip())
+            continue
+        if len(f) < 7 or f[3] not in ("scores", "embedding"):
+            continue
+        key = (f[0], f[1])
+        try:
+            err, bound = float(f[4]), float(f[5])
+        except ValueError:
+            continue
+        w = worst.setdefault(key, {})
+        prev = w.get(f[3])
+        if prev is None or err > prev[0]:
+            w[f[3]] = (err, bound, f[6] == "PASS" and (prev is None or prev[2]))
+        elif f[6] != "PASS":
+            w[f[3]] = (prev[0], prev[1], False)
+    print("Summary: worst max |emoc - torch| over the inputs (bound in parentheses)")
+    print("%-24s %-7s %-26s %-26s" % ("model", "isa", "scores", "embedding"))
+    for (model, isa), w in worst.items():
+        cell = lambda k: "%.2e (%.1e) %s" % (w[k][0], w[k][1], "ok" if w[k][2] else "FAIL") \
+            if k in w else "-"  # noqa: E731
+        print("%-24s %-7s %-26s %-26s" % (model, isa, cell("scores"), cell("embedding")))
+    for line in failed_early:
+        print(line)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--self-test", action="store_true")
     ap.add_argument("--header", action="store_true", help="print the table header and exit")
+    ap.add_argument("--summarize", metavar="TABLE", help="summarise a printed table and exit")
     ap.add_argument("--model", default="?")
     ap.add_argument("--isa", default="?")
     ap.add_argument("--checks", default="scores,embedding")
@@ -143,6 +175,9 @@ def main():
         return 0 if self_test() else 1
     if args.header:
         print(HEADER)
+        return 0
+    if args.summarize:
+        summarize(args.summarize)
         return 0
     checks = [c for c in args.checks.split(",") if c]
     ok = True

@@ -14,7 +14,7 @@
 #      EMOC_CONF_ISAS (override the ISA list, e.g. "ref"), EMOC_REF_MODELS (override models.txt).
 # `conformance.sh --self-test` checks the comparison and this harness with a fake emoc.
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=${EMOC_REF_OUT:-$HERE/out}
 MODELS_FILE=${EMOC_REF_MODELS:-$HERE/models.txt}
@@ -35,7 +35,7 @@ cpu_isas() {
 
 # check_model NAME → 0 pass, 1 fail. Needs $OUT/manifest.tsv, $EMOC_BIN, $ISAS, $WORK.
 check_model() {
-    local name=$1 line net file size inputs checks emw isa inp got pairs rc=0
+    local name=$1 line net file size inputs checks emw isa inp got pairs why rc=0
     line=$(awk -F'\t' -v n="$name" '$1 == n' "$OUT/manifest.tsv")
     if [ -z "$line" ]; then
         echo "$name: FAIL: not in $OUT/manifest.tsv (known: $(awk -F'\t' '!/^#/{printf "%s ", $1}' "$OUT/manifest.tsv"))"
@@ -45,7 +45,7 @@ check_model() {
     checks=${checks:-scores,embedding}
     emw="$WORK/$name.emw"
     if ! "$EMOC_BIN" convert "$OUT/$file" -o "$emw" >"$WORK/$name.convert.log" 2>&1; then
-        echo "$name: FAIL: emoc convert $file failed:"
+        echo "$name: FAIL: emoc convert $file failed:" | tee -a "$WORK/table.txt"
         sed 's/^/    /' "$WORK/$name.convert.log" | head -20
         return 1
     fi
@@ -55,7 +55,8 @@ check_model() {
                 neon) [ "$(uname -m)" = aarch64 ] || continue ;;
                 *) [ "$(uname -m)" = x86_64 ] || continue ;;
             esac
-            echo "$name $isa: SKIPPED (${EMOC_CONF_ISAS:+not in EMOC_CONF_ISAS}${EMOC_CONF_ISAS:-this CPU lacks it})"
+            if [ -n "${EMOC_CONF_ISAS:-}" ]; then why="not in EMOC_CONF_ISAS"; else why="this CPU lacks it"; fi
+            echo "$name $isa: SKIPPED ($why)"
             SKIPPED=$((SKIPPED + 1))
             continue
         fi
@@ -69,7 +70,8 @@ check_model() {
             fi
             pairs+=("$OUT/$net.$inp.ref.json:$got")
         done
-        if "$PYTHON" "$HERE/compare.py" --model "$name" --isa "$isa" --checks "$checks" "${pairs[@]}"; then
+        if "$PYTHON" "$HERE/compare.py" --model "$name" --isa "$isa" --checks "$checks" "${pairs[@]}" \
+                | tee -a "$WORK/table.txt"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
             PASSED=$((PASSED + 1))
         else
             FAILED=$((FAILED + 1)); rc=1
@@ -81,6 +83,7 @@ check_model() {
 run_checks() {  # models... → prints the table and the summary; returns 0 iff no failure
     local m nfail_models=0
     PASSED=0 FAILED=0 SKIPPED=0
+    : >"$WORK/table.txt"
     if [ $# -eq 0 ]; then
         echo "0 models checked: $MODELS_FILE lists none yet (a net's owner adds its line once its"
         echo "converter and predict --tensor have landed on main)."
@@ -91,6 +94,8 @@ run_checks() {  # models... → prints the table and the summary; returns 0 iff 
     for m in "$@"; do
         check_model "$m" || nfail_models=$((nfail_models + 1))
     done
+    echo
+    "$PYTHON" "$HERE/compare.py" --summarize "$WORK/table.txt"
     echo "$# models checked, $((${#} - nfail_models)) passed, $nfail_models failed;" \
          "model×ISA checks: $PASSED passed, $FAILED failed, $SKIPPED skipped"
     [ "$nfail_models" -eq 0 ]
@@ -128,7 +133,7 @@ EOF
     expect() {  # description, expected rc, env...
         local desc=$1 want=$2 got; shift 2
         mkdir -p "$t/work"
-        (export PYTHON; env "$@" EMOC_REF_OUT="$t/out" WORK="$t/work" EMOC_BIN="$t/fake_emoc" ISAS=ref \
+        (export PYTHON; env "$@" EMOC_REF_OUT="$t/out" WORK="$t/work" EMOC_BIN="$t/fake_emoc" ISAS=ref EMOC_CONF_ISAS=ref \
             bash -c "source '$HERE/conformance.sh' --source-only; run_checks fake" >"$t/log" 2>&1)
         got=$?
         if [ "$got" -eq "$want" ]; then

@@ -13,63 +13,86 @@
  */
 #include "engine/kernels/simd_avx512.h"
 
+#include <stddef.h>
+
 enum { CV = 16, PX = 8 };
 
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
-/* npx output pixels (ox .. ox+npx−1 of row oy) that share the tap ranges [ky0,ky1)×[kx0,kx1),
- * channels [c0, c0+16) masked by m. npx, kwc (0 = use a->kw) and full are compile-time. */
+/* npx output pixels (ox .. ox+npx−1 of row oy) × nvb channel blocks starting at c0, sharing the
+ * tap ranges [ky0,ky1)×[kx0,kx1); with nvb = 1 the block may be partial (mask m, full = 0).
+ * npx, nvb, kwc (0 = use a->kw) and full are compile-time. Addresses are stepped with
+ * precomputed pixel offsets (no multiply per load). */
 static inline __attribute__((always_inline)) void
-dw_pixels(const emoc_dwconv_args *a, int oy, int ox, const int npx, int ky0, int ky1, int kx0,
-          int kx1, const int kwc, int c0, const int full, __mmask16 m)
+dw_tile(const emoc_dwconv_args *a, int oy, int ox, const int npx, const int nvb, int ky0, int ky1,
+        int kx0, int kx1, const int kwc, int c0, const int full, __mmask16 m)
 {
     const int kw = kwc ? kwc : a->kw;
-    const size_t ps = a->x_pstride;
-    __m512 acc[PX];
+    const size_t ps = a->x_pstride, c = (size_t)a->c, step = (size_t)a->sw * ps;
+    const size_t row_stride = (size_t)a->iw * ps;
+    size_t off[PX];
 #pragma GCC unroll 8
-    for (int j = 0; j < PX; j++) acc[j] = _mm512_setzero_ps();
-    for (int ky = ky0; ky < ky1; ky++) {
-        const int iy = oy * a->sh + ky - a->pad_t;
-        const float *xrow = a->x + (size_t)iy * (size_t)a->iw * ps + (size_t)c0;
-        const float *wrow = a->w + (size_t)ky * (size_t)kw * (size_t)a->c + (size_t)c0;
+    for (int j = 0; j < PX; j++) off[j] = (size_t)j * step;
+    __m512 acc[PX][4];
+#pragma GCC unroll 8
+    for (int j = 0; j < PX; j++)
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; v++) acc[j][v] = _mm512_setzero_ps();
+    const int iy0 = oy * a->sh - a->pad_t, ix0 = ox * a->sw - a->pad_l;
+    const float *xrow = a->x + (size_t)c0 + (ptrdiff_t)(iy0 + ky0) * (ptrdiff_t)row_stride +
+                        (ptrdiff_t)(ix0 + kx0) * (ptrdiff_t)ps;
+    const float *wrow = a->w + (size_t)c0 + ((size_t)ky0 * (size_t)kw + (size_t)kx0) * c;
+    for (int ky = ky0; ky < ky1; ky++, xrow += row_stride, wrow += (size_t)kw * c) {
+        const float *xp = xrow, *wp = wrow;
 #pragma GCC unroll 9
-        for (int kx = kx0; kx < kx1; kx++) {
-            const float *wp = wrow + (size_t)kx * (size_t)a->c;
-            __m512 w = full ? _mm512_loadu_ps(wp) : _mm512_maskz_loadu_ps(m, wp);
+        for (int kx = kx0; kx < kx1; kx++, xp += ps, wp += c) {
+            __m512 w[4];
+#pragma GCC unroll 4
+            for (int v = 0; v < nvb; v++)
+                w[v] = full ? _mm512_loadu_ps(wp + 16 * v) : _mm512_maskz_loadu_ps(m, wp);
 #pragma GCC unroll 8
-            for (int j = 0; j < npx; j++) {
-                const int ix = (ox + j) * a->sw + kx - a->pad_l;
-                const float *xp = xrow + (size_t)ix * ps;
-                __m512 xv = full ? _mm512_loadu_ps(xp) : _mm512_maskz_loadu_ps(m, xp);
-                acc[j] = _mm512_fmadd_ps(xv, w, acc[j]);
-            }
+            for (int j = 0; j < npx; j++)
+#pragma GCC unroll 4
+                for (int v = 0; v < nvb; v++) {
+                    const float *q = xp + off[j] + 16 * v;
+                    __m512 xv = full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m, q);
+                    acc[j][v] = _mm512_fmadd_ps(xv, w[v], acc[j][v]);
+                }
         }
     }
-    __m512 bias = _mm512_setzero_ps(), slope = _mm512_setzero_ps();
-    if (a->bias) bias = full ? _mm512_loadu_ps(a->bias + c0) : _mm512_maskz_loadu_ps(m, a->bias + c0);
-    if (a->act == EMOC_ACT_PRELU && a->slope)
-        slope = full ? _mm512_loadu_ps(a->slope + c0) : _mm512_maskz_loadu_ps(m, a->slope + c0);
+#pragma GCC unroll 4
+    for (int v = 0; v < nvb; v++) {
+        const int cv = c0 + 16 * v;
+        __m512 bias = _mm512_setzero_ps(), slope = _mm512_setzero_ps();
+        if (a->bias) bias = full ? _mm512_loadu_ps(a->bias + cv) : _mm512_maskz_loadu_ps(m, a->bias + cv);
+        if (a->act == EMOC_ACT_PRELU && a->slope)
+            slope = full ? _mm512_loadu_ps(a->slope + cv) : _mm512_maskz_loadu_ps(m, a->slope + cv);
+        float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)ox) * a->y_pstride + (size_t)cv;
 #pragma GCC unroll 8
-    for (int j = 0; j < npx; j++) {
-        __m512 r = acc[j];
-        if (a->bias) r = _mm512_add_ps(r, bias);
-        r = emoc__act512(r, a->act, slope);
-        float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)(ox + j)) * a->y_pstride + (size_t)c0;
-        if (full) _mm512_storeu_ps(yp, r);
-        else _mm512_mask_storeu_ps(yp, m, r);
+        for (int j = 0; j < npx; j++, yp += a->y_pstride) {
+            __m512 r = acc[j][v];
+            if (a->bias) r = _mm512_add_ps(r, bias);
+            r = emoc__act512(r, a->act, slope);
+            if (full) _mm512_storeu_ps(yp, r);
+            else _mm512_mask_storeu_ps(yp, m, r);
+        }
     }
 }
 
-/* All channel blocks of npx pixels. */
+/* All channels of npx pixels: groups of 8 pixels go one block at a time (8 chains); smaller
+ * groups take 4 blocks at once so that a lone border pixel still has 4 independent chains. */
 static inline __attribute__((always_inline)) void
 dw_group(const emoc_dwconv_args *a, int oy, int ox, const int npx, int ky0, int ky1, int kx0,
          int kx1, const int kwc)
 {
     int c0 = 0;
-    for (; c0 + CV <= a->c; c0 += CV) dw_pixels(a, oy, ox, npx, ky0, ky1, kx0, kx1, kwc, c0, 1, 0xFFFF);
+    if (npx < PX)
+        for (; c0 + 4 * CV <= a->c; c0 += 4 * CV)
+            dw_tile(a, oy, ox, npx, 4, ky0, ky1, kx0, kx1, kwc, c0, 1, 0xFFFF);
+    for (; c0 + CV <= a->c; c0 += CV) dw_tile(a, oy, ox, npx, 1, ky0, ky1, kx0, kx1, kwc, c0, 1, 0xFFFF);
     if (c0 < a->c)
-        dw_pixels(a, oy, ox, npx, ky0, ky1, kx0, kx1, kwc, c0, 0, emoc__m512_tail(a->c - c0));
+        dw_tile(a, oy, ox, npx, 1, ky0, ky1, kx0, kx1, kwc, c0, 0, emoc__m512_tail(a->c - c0));
 }
 
 static inline __attribute__((always_inline)) void dw_rows(const emoc_dwconv_args *a, int oy0,
@@ -85,7 +108,15 @@ static inline __attribute__((always_inline)) void dw_rows(const emoc_dwconv_args
         for (int ox = 0; ox < a->ow; ox++) {
             if (ox == ox_lo) {
                 for (; ox + PX <= ox_hi; ox += PX) dw_group(a, oy, ox, PX, ky0, ky1, 0, kw, kwc);
-                for (; ox < ox_hi; ox++) dw_group(a, oy, ox, 1, ky0, ky1, 0, kw, kwc);
+                if (ox + 4 <= ox_hi) {
+                    dw_group(a, oy, ox, 4, ky0, ky1, 0, kw, kwc);
+                    ox += 4;
+                }
+                if (ox + 2 <= ox_hi) {
+                    dw_group(a, oy, ox, 2, ky0, ky1, 0, kw, kwc);
+                    ox += 2;
+                }
+                if (ox < ox_hi) dw_group(a, oy, ox++, 1, ky0, ky1, 0, kw, kwc);
                 if (ox >= a->ow) break;
             }
             const int kx0 = imax(0, pl - ox * sw), kx1 = imin(kw, a->iw + pl - ox * sw);

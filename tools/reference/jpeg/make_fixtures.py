@@ -81,6 +81,20 @@ def adobe_rgb(data):
     return data[:2] + app14 + data[4 + app0_len:]
 
 
+def rgb_ids(data):
+    """Drop JFIF APP0 and name the components 'R','G','B': libjpeg then skips YCbCr→RGB."""
+    app0_len = int.from_bytes(data[4:6], "big")
+    d = bytearray(data[:2] + data[4 + app0_len:])
+    for marker, first in ((0xC0, 10), (0xDA, 5)):
+        pos = 2
+        while not (d[pos] == 0xFF and d[pos + 1] == marker):
+            pos += 2 + int.from_bytes(d[pos + 2:pos + 4], "big")
+        step = 3 if marker == 0xC0 else 2
+        for k, cid in enumerate(b"RGB"):
+            d[pos + first + step * k] = cid
+    return bytes(d)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     emit("base_444_q90_32x24", pil_jpeg(synthetic(32, 24, 1), quality=90, subsampling=0), "baseline")
@@ -101,6 +115,8 @@ def main():
                                          [cv2.IMWRITE_JPEG_QUALITY, 80, cv2.IMWRITE_JPEG_RST_INTERVAL, 3]),
          "baseline")
     emit("adobe_rgb_444_q90_16x16", adobe_rgb(pil_jpeg(synthetic(16, 16, 14), quality=90, subsampling=0)),
+         "baseline")
+    emit("rgb_ids_444_q90_16x16", rgb_ids(pil_jpeg(synthetic(16, 16, 30), quality=90, subsampling=0)),
          "baseline")
     emit("prog_420_q80_40x30", pil_jpeg(synthetic(40, 30, 15), quality=80, progressive=True), "progressive")
     emit("prog_444_q95_23x19", pil_jpeg(synthetic(23, 19, 16), quality=95, subsampling=0, progressive=True),

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""table.py — print bench/run.sh's latency table from its JSON rows (one object per line).
+
+Rows: {"runtime": "emoc"|"onnxruntime-node"|"pytorch-eager", "model", ["net"], "threads",
+"median_ms", "min_ms", ...}. Peers are keyed by reference net; PyTorch is timed once per
+architecture (b0, b2, mbf, ddamfn) and shared by the nets of that architecture.
+Ratios are emoc median / peer median (below 1 = emoc faster).
+"""
+import json
+import sys
+
+
+def num(v):
+    return "%.2f" % v if isinstance(v, (int, float)) else "-"
+
+
+def arch(net):
+    return net.split("_")[1] if net.startswith("enet_") else net
+
+
+def main(path):
+    emoc, ort, torch, perop = [], {}, {}, []
+    for line in open(path):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        r = json.loads(line)
+        rt = r.get("runtime")
+        if rt == "emoc":
+            emoc.append(r)
+        elif rt == "onnxruntime-node":
+            ort[(r["model"], r["threads"])] = r
+        elif rt == "pytorch-eager":
+            torch[(arch(r["model"]), r["threads"])] = r
+        elif rt == "emoc-per-op":
+            perop.append(r)
+    fmt = "%-22s %3s %10s %10s %10s %10s   %s"
+    print("Peers (ms; median / min)")
+    print(fmt % ("net", "thr", "ORT med", "ORT min", "torch med", "torch min", "ORT vs torch max err"))
+    for (net, t), r in sorted(ort.items()):
+        tr = torch.get((arch(net), t), {})
+        print(fmt % (net, t, num(r["median_ms"]), num(r["min_ms"]), num(tr.get("median_ms")),
+                     num(tr.get("min_ms")), "%.2g" % r["max_err_vs_torch"]
+                     if "max_err_vs_torch" in r else "-"))
+    ort_versions = sorted({r.get("version", "?") for r in ort.values()})
+    torch_versions = sorted({r.get("version", "?") for r in torch.values()})
+    print("ONNX Runtime %s, PyTorch %s" % (",".join(ort_versions) or "-",
+                                           ",".join(torch_versions) or "-"))
+    print()
+    if not emoc:
+        print("emoc: no measurements (see messages above)")
+        return 0
+    fmt = "%-22s %-7s %3s %10s %10s %10s %10s %9s %11s"
+    print("emoc vs peers (ms; ratios of medians, < 1 = emoc faster)")
+    print(fmt % ("model", "isa", "thr", "emoc med", "emoc min", "ORT med", "torch med",
+                 "emoc/ORT", "emoc/torch"))
+    for r in emoc:
+        net, t = r.get("net", r["model"]), r["threads"]
+        o = ort.get((net, t), {}).get("median_ms")
+        p = torch.get((arch(net), t), {}).get("median_ms")
+        ratio = lambda peer: "%.2f" % (r["median_ms"] / peer) if peer else "-"  # noqa: E731
+        print(fmt % (r["model"], r.get("isa", "?"), t, num(r["median_ms"]), num(r.get("min_ms")),
+                     num(o), num(p), ratio(o), ratio(p)))
+    for r in perop:
+        print_per_kernel(r)
+    return 0
+
+
+def print_per_kernel(r):
+    """emoc's per-op trace at 1 thread, aggregated per kernel: time share and GFLOP/s."""
+    agg = {}
+    total_ns = 0.0
+    for op in r["ops"]:
+        ns = float(op.get("median_ns", 0))
+        total_ns += ns
+        a = agg.setdefault(op.get("kernel", "?"), [0, 0.0, 0.0])
+        a[0] += 1
+        a[1] += ns
+        a[2] += float(op.get("gflops", 0.0)) * ns  # GFLOP/s x ns = flop
+    print()
+    print("emoc per-kernel breakdown: %s (%s, 1 thread, sum of per-op medians %.2f ms)"
+          % (r["model"], r.get("isa", "?"), total_ns / 1e6))
+    print("%-40s %5s %10s %7s %9s" % ("kernel", "ops", "ms", "share", "GFLOP/s"))
+    for k, (n, ns, fl) in sorted(agg.items(), key=lambda kv: -kv[1][1]):
+        print("%-40s %5d %10.3f %6.1f%% %9.2f" % (k, n, ns / 1e6, 100.0 * ns / max(total_ns, 1),
+                                                fl / ns if ns else 0.0))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

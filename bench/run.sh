@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# bench/run.sh — `make bench`: emoc latency next to ONNX Runtime and PyTorch on the same models.
+#
+# For each model in tools/reference/models.txt (the ones whose C side has landed): converts the
+# replica with `$EMOC_BIN convert`, runs `$EMOC_BIN bench -m X.emw --threads T --runs 50 --json`
+# at T = 1 and 2, runs the peers (bench/peers/run_peers.sh) in the same run, and prints one table
+# with median/min latencies and the emoc/ORT and emoc/PyTorch ratios of the medians.
+# If `emoc bench` is not implemented yet (or fails) that is printed, and the peer numbers still are.
+#
+# env: EMOC_BIN (required), PYTHON (/usr/bin/python3), BENCH_RUNS (50), BENCH_THREADS ("1 2"),
+#      BENCH_PER_OP (1: also a per-op trace run at 1 thread, BENCH_PER_OP_RUNS=20 runs),
+#      EMOC_REF_MODELS (a models list instead of tools/reference/models.txt),
+#      PEERS_TORCH (1; 0 skips PyTorch, which is slow here), BENCH_JSON=FILE (also save all rows).
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+REF="$ROOT/tools/reference"
+OUT="$REF/out"
+PYTHON=${PYTHON:-/usr/bin/python3}
+RUNS=${BENCH_RUNS:-50}
+THREADS=${BENCH_THREADS:-1 2}
+: "${EMOC_BIN:?set EMOC_BIN to the emoc binary}"
+
+rows=$(mktemp)
+trap 'rm -f "$rows"' EXIT
+
+models=()
+while read -r m _; do
+    case "$m" in ''|'#'*) continue ;; esac
+    models+=("$m")
+done <"${EMOC_REF_MODELS:-$REF/models.txt}"
+
+# Peers first: this also generates tools/reference/out when it is stale.
+echo "== peers: ONNX Runtime (onnxruntime-node) and PyTorch eager, $RUNS runs after warm-up =="
+PEERS_RUNS=$RUNS PEERS_THREADS=$(echo $THREADS | tr ' ' ',') PYTHON=$PYTHON \
+    bash "$HERE/peers/run_peers.sh" >>"$rows" || echo "bench: peer run FAILED (see above)"
+
+echo "== emoc =="
+if [ ${#models[@]} -eq 0 ]; then
+    echo "emoc: no model listed in tools/reference/models.txt yet; nothing of emoc's to time."
+fi
+mkdir -p "$OUT/bench"
+for m in "${models[@]}"; do
+    line=$(awk -F'\t' -v n="$m" '$1 == n' "$OUT/manifest.tsv")
+    if [ -z "$line" ]; then echo "emoc $m: not in $OUT/manifest.tsv"; continue; fi
+    IFS=$'\t' read -r _ net file _ <<<"$line"
+    emw="$OUT/bench/$m.emw"
+    if ! "$EMOC_BIN" convert "$OUT/$file" -o "$emw" >"$OUT/bench/$m.convert.log" 2>&1; then
+        echo "emoc $m: convert FAILED: $(head -3 "$OUT/bench/$m.convert.log")"
+        continue
+    fi
+    for t in $THREADS; do
+        if ! "$EMOC_BIN" bench -m "$emw" --threads "$t" --runs "$RUNS" --json \
+                >"$OUT/bench/$m.t$t.json" 2>"$OUT/bench/$m.t$t.err"; then
+            if grep -qi "not implemented" "$OUT/bench/$m.t$t.err"; then
+                echo "emoc bench: NOT IMPLEMENTED yet ($(head -1 "$OUT/bench/$m.t$t.err")) — peer numbers only"
+                break 2
+            fi
+            echo "emoc $m threads $t: bench FAILED: $(head -3 "$OUT/bench/$m.t$t.err")"
+            continue
+        fi
+        "$PYTHON" - "$OUT/bench/$m.t$t.json" "$m" "$net" "$t" >>"$rows" <<'EOF' \
+            || echo "emoc $m threads $t: unreadable bench output: $(head -c 300 "$OUT/bench/$m.t$t.json")"
+import json, sys
+path, model, net, threads = sys.argv[1:]
+obj = None
+for line in open(path):
+    line = line.strip()
+    if line.startswith("{"):
+        obj = json.loads(line)
+if obj is None or "median_ms" not in obj:
+    sys.exit(1)
+obj.update(runtime="emoc", model=model, net=net, threads=int(obj.get("threads", threads)))
+print(json.dumps(obj))
+EOF
+    done
+    # Per-op breakdown (trace hook) at 1 thread, in a separate run so tracing never touches the
+    # latencies above.
+    if [ "${BENCH_PER_OP:-1}" = 1 ] && "$EMOC_BIN" bench -m "$emw" --threads 1 --runs "${BENCH_PER_OP_RUNS:-20}" \
+            --json --per-op >"$OUT/bench/$m.perop.json" 2>"$OUT/bench/$m.perop.err"; then
+        "$PYTHON" - "$OUT/bench/$m.perop.json" "$m" >>"$rows" <<'EOF' || true
+import json, sys
+for line in open(sys.argv[1]):
+    if line.strip().startswith("{"):
+        obj = json.loads(line)
+        if "ops" in obj:
+            print(json.dumps({"runtime": "emoc-per-op", "model": sys.argv[2], "isa": obj.get("isa"),
+                              "ops": obj["ops"]}))
+EOF
+    fi
+done
+
+[ -n "${BENCH_JSON:-}" ] && cp "$rows" "$BENCH_JSON"
+echo
+"$PYTHON" "$HERE/peers/table.py" "$rows"

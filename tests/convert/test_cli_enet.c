@@ -1,0 +1,166 @@
+/* test_cli_enet.c — `emoc convert`, `emoc predict` and `emoc bench` end to end through the CLI
+ * binary (EMOC_BIN) on a synthetic EfficientNet-B0 export: row format, failed rows, exit codes. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/convert/enet_synth.h"
+
+static char dir[256];
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "cannot write %s", path);
+    cr_assert_eq(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+/* Runs a shell command, captures stdout into out (cap bytes); returns the exit status. */
+static int run(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert(p, "popen %s", cmd);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("EMOC_BIN");
+    cr_assert(b, "EMOC_BIN not set (run through make test)");
+    return b;
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/emoc_cli_enet_XXXXXX");
+    cr_assert(mkdtemp(dir));
+    enet_synth_opts o = {.n_scores = 8, .trans_b = 1};
+    size_t size;
+    uint8_t *onnx = enet_synth_build(&o, &size);
+    cr_assert(onnx);
+    char path[512], cmd[1024], out[4096];
+    snprintf(path, sizeof path, "%s/enet_b0_8_best_afew.onnx", dir);
+    write_file(path, onnx, size);
+    free(onnx);
+    snprintf(cmd, sizeof cmd, "%s convert %s -o %s/m.emw 2>&1", bin(), path, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "convert failed: %s", out);
+    /* The same model at input 64 keeps the runs below fast (the net reads its input size from
+     * metadata; weights do not depend on it). */
+    emoc_error err = {{0}};
+    size_t emw_size = 0;
+    uint8_t *emw = enet_synth_emw(&o, "enet_b0_8_best_afew.onnx", 64, &emw_size, &err);
+    cr_assert(emw, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/s.emw", dir);
+    write_file(path, emw, emw_size);
+    free(emw);
+    size_t n = 3 * 64 * 64;
+    float *x = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) x[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
+    snprintf(path, sizeof path, "%s/in.f32", dir);
+    write_file(path, x, n * sizeof(float));
+    /* A 10×7 P6 image (any size: the model resizes it). */
+    char ppm[64 + 10 * 7 * 3];
+    int hl = snprintf(ppm, 64, "P6\n10 7\n255\n");
+    for (int i = 0; i < 10 * 7 * 3; i++) ppm[hl + i] = (char)(i * 37);
+    snprintf(path, sizeof path, "%s/face.ppm", dir);
+    write_file(path, ppm, (size_t)hl + 10 * 7 * 3);
+    snprintf(path, sizeof path, "%s/short.f32", dir);
+    write_file(path, x, 12);
+    free(x);
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) {
+    }
+}
+
+TestSuite(cli_enet, .init = setup, .fini = teardown);
+
+Test(cli_enet, predict_jsonl_rows_and_failed_input)
+{
+    char cmd[2048];
+    static char out[200000];
+    snprintf(cmd, sizeof cmd, "%s predict -m %s/s.emw --tensor %s/in.f32 --tensor %s/short.f32 "
+             "--format jsonl --embedding 2>/dev/null", bin(), dir, dir, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 4, "some rows failed → exit 4; output: %.300s", out);
+    char *l2 = strchr(out, '\n');
+    cr_assert(l2);
+    *l2++ = 0;
+    cr_assert(strstr(out, "\"status\":\"ok\""), "%.300s", out);
+    cr_assert(strstr(out, "\"frame\":null,\"face_id\":0"), "%.300s", out);
+    cr_assert(strstr(out, "\"valence\":null,\"arousal\":null"));
+    cr_assert(strstr(out, "\"label\":\""));
+    const char *sc = strstr(out, "\"scores\":[");
+    cr_assert(sc);
+    int commas = 0;
+    for (const char *p = sc; *p && *p != ']'; p++) commas += *p == ',';
+    cr_assert_eq(commas, 7, "8 scores");
+    const char *pr = strstr(out, "\"probs\":[") + 9;
+    double sum = 0;
+    for (int i = 0; i < 8; i++) {
+        char *end;
+        sum += strtod(pr, &end);
+        pr = end + 1;
+    }
+    cr_assert_float_eq(sum, 1.0, 1e-5);
+    const char *em = strstr(out, "\"embedding\":[");
+    cr_assert(em);
+    commas = 0;
+    for (const char *p = em; *p && *p != ']'; p++) commas += *p == ',';
+    cr_assert_eq(commas, 1279);
+    cr_assert(strstr(l2, "\"status\":\"size_mismatch\""), "%s", l2);
+    cr_assert(strstr(l2, "\"probs\":null,\"scores\":null"), "%s", l2);
+}
+
+Test(cli_enet, predict_csv_header_names_the_classes)
+{
+    char cmd[2048];
+    static char out[20000];
+    snprintf(cmd, sizeof cmd, "%s predict -m %s/s.emw --tensor %s/in.f32 -o %s/o.csv && cat %s/o.csv",
+             bin(), dir, dir, dir, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(!strncmp(out, "input,frame,face_id,status,label,prob_anger,prob_contempt,", 58), "%.200s", out);
+    cr_assert(strstr(out, "score_7,valence,arousal\n"), "%.400s", out);
+    char *row = strchr(out, '\n') + 1;
+    cr_assert(strstr(row, ",,0,ok,"), "%s", row);
+}
+
+Test(cli_enet, predict_images_one_row_each_even_when_missing)
+{
+    char cmd[2048];
+    static char out[20000];
+    snprintf(cmd, sizeof cmd, "%s predict -m %s/s.emw %s/face.ppm %s/missing.ppm -q --format jsonl "
+             "2>/dev/null", bin(), dir, dir, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 4, "%s", out);
+    char *l2 = strchr(out, '\n');
+    cr_assert(l2);
+    *l2++ = 0;
+    cr_assert(strstr(out, "face.ppm\"") && strstr(out, "\"status\":\"ok\""), "%s", out);
+    cr_assert(strstr(l2, "missing.ppm\"") && strstr(l2, "\"status\":\"io_error\"") &&
+              strstr(l2, "\"scores\":null"), "%s", l2);
+}
+
+Test(cli_enet, convert_errors_and_bench)
+{
+    char cmd[2048], out[4096];
+    const char *root = getenv("EMOC_ROOT");
+    snprintf(cmd, sizeof cmd, "%s convert %s/tests/fixtures/onnx/unknown_op.onnx -o %s/x.emw 2>&1",
+             bin(), root ? root : ".", dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 3, "%s", out);
+    cr_assert(strstr(out, "node 4 'tail' (Relu) does not match"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s convert %s/in.f32 2>&1", bin(), dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 2, "missing -o is a usage error: %s", out);
+    snprintf(cmd, sizeof cmd, "%s bench -m %s/s.emw --runs 2 --warmup 1 --json", bin(), dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "\"median_ms\":") && strstr(out, "\"threads\":1,\"runs\":2"), "%s", out);
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# make_models.sh — `make models`: fetch the five published EfficientNet ONNX files of EmotiEffLib
+# (github.com/sb-ai-lab/EmotiEffLib, models/affectnet_emotions/onnx/), record their SHA-256 in
+# models/SHA256SUMS and convert each into models/<name>.emw with `emoc convert`.
+#
+# Without network access it prints exactly which files to download and where to put them, then
+# converts whatever is already there. Files already present are never downloaded again; a file
+# whose SHA-256 differs from the one recorded earlier in SHA256SUMS is reported.
+#
+# Env: EMOC_BIN (default build/emoc), MODELS_DIR (default models), EMOC_MODELS_URL (base URL,
+#      default the raw GitHub path below), EMOC_DTYPE (f32 or f16, default f32).
+# Exit: 0 when all five are present and converted, 1 otherwise.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+EMOC_BIN=${EMOC_BIN:-$ROOT/build/emoc}
+MODELS_DIR=${MODELS_DIR:-$ROOT/models}
+BASE=${EMOC_MODELS_URL:-https://raw.githubusercontent.com/sb-ai-lab/EmotiEffLib/main/models/affectnet_emotions/onnx}
+LFS_BASE=https://media.githubusercontent.com/media/sb-ai-lab/EmotiEffLib/main/models/affectnet_emotions/onnx
+DTYPE=${EMOC_DTYPE:-f32}
+NAMES="enet_b0_8_best_afew enet_b0_8_best_vgaf enet_b0_8_va_mtl enet_b2_7 enet_b2_8"
+
+mkdir -p "$MODELS_DIR" || exit 1
+MODELS_DIR=$(cd "$MODELS_DIR" && pwd)
+SUMS="$MODELS_DIR/SHA256SUMS"
+touch "$SUMS"
+
+if [ ! -x "$EMOC_BIN" ]; then
+    echo "make_models: $EMOC_BIN not found; run 'make' first" >&2
+    exit 1
+fi
+
+# fetch URL DEST → 0 on success (a Git LFS pointer is not a model: rejected)
+fetch() {
+    local url=$1 dest=$2 tmp="$2.part"
+    rm -f "$tmp"
+    if command -v curl >/dev/null 2>&1; then
+        curl -fsSL --connect-timeout 10 --retry 1 -o "$tmp" "$url" 2>/dev/null || { rm -f "$tmp"; return 1; }
+    elif command -v wget >/dev/null 2>&1; then
+        wget -q --timeout=10 -O "$tmp" "$url" 2>/dev/null || { rm -f "$tmp"; return 1; }
+    else
+        return 1
+    fi
+    if head -c 40 "$tmp" | grep -q '^version https://git-lfs'; then
+        rm -f "$tmp"
+        return 2
+    fi
+    mv "$tmp" "$dest"
+}
+
+missing="" failed="" converted=0
+for name in $NAMES; do
+    onnx="$MODELS_DIR/$name.onnx"
+    if [ ! -s "$onnx" ]; then
+        echo "fetching $name.onnx ..."
+        fetch "$BASE/$name.onnx" "$onnx"
+        rc=$?
+        [ $rc -eq 2 ] && { fetch "$LFS_BASE/$name.onnx" "$onnx"; rc=$?; }
+        if [ $rc -ne 0 ]; then
+            missing="$missing $name"
+            continue
+        fi
+    fi
+    sum=$(sha256sum "$onnx" | cut -d' ' -f1)
+    old=$(awk -v f="$name.onnx" '$2 == f {print $1}' "$SUMS")
+    if [ -n "$old" ] && [ "$old" != "$sum" ]; then
+        echo "make_models: WARNING: $name.onnx has SHA-256 $sum, SHA256SUMS recorded $old" >&2
+    fi
+    { grep -v "  $name.onnx\$" "$SUMS"; echo "$sum  $name.onnx"; } | sort -k2 >"$SUMS.tmp" && mv "$SUMS.tmp" "$SUMS"
+    if "$EMOC_BIN" convert "$onnx" -o "$MODELS_DIR/$name.emw" --dtype "$DTYPE"; then
+        echo "converted $name.onnx → models/$name.emw (sha256 $sum)"
+        converted=$((converted + 1))
+    else
+        failed="$failed $name"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    echo
+    echo "make_models: could not download (no network?). Download these files by hand:"
+    for name in $missing; do
+        echo "  $BASE/$name.onnx"
+    done
+    echo "and put them in $MODELS_DIR/ under the same names (e.g. $MODELS_DIR/enet_b0_8_best_afew.onnx),"
+    echo "then run 'make models' again to record their SHA-256 and convert them."
+fi
+[ -n "$failed" ] && echo "make_models: conversion failed for:$failed" >&2
+echo "make_models: $converted of 5 models converted in $MODELS_DIR"
+[ -z "$missing" ] && [ -z "$failed" ]
