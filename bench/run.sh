@@ -59,10 +59,12 @@ for m in "${models[@]}"; do
             echo "emoc $m threads $t: bench FAILED: $(head -3 "$OUT/bench/$m.t$t.err")"
             continue
         fi
-        "$PYTHON" - "$OUT/bench/$m.t$t.json" "$m" "$net" "$t" >>"$rows" <<'EOF' \
+        # CPU time per run from outside (robust to a loaded machine; see peers/cpu_per_run.py).
+        cpu=$("$PYTHON" "$HERE/peers/cpu_per_run.py" "$EMOC_BIN" "$emw" "$t" 5 25 2>/dev/null || echo '{}')
+        "$PYTHON" - "$OUT/bench/$m.t$t.json" "$m" "$net" "$t" "$cpu" >>"$rows" <<'EOF' \
             || echo "emoc $m threads $t: unreadable bench output: $(head -c 300 "$OUT/bench/$m.t$t.json")"
 import json, sys
-path, model, net, threads = sys.argv[1:]
+path, model, net, threads, cpu = sys.argv[1:]
 obj = None
 for line in open(path):
     line = line.strip()
@@ -71,6 +73,9 @@ for line in open(path):
 if obj is None or "median_ms" not in obj:
     sys.exit(1)
 obj.update(runtime="emoc", model=model, net=net, threads=int(obj.get("threads", threads)))
+cpu = json.loads(cpu or "{}").get("cpu_per_run_ms")
+if cpu is not None:
+    obj["cpu_median_ms"] = cpu
 print(json.dumps(obj))
 EOF
     done

@@ -248,7 +248,7 @@ typedef enum emoc_image_format {
 emoc_image_format emoc_image_sniff(const void *data, size_t size);
 const char *emoc_image_format_name(emoc_image_format fmt); /* "ppm", "png", ... , "unknown" */
 
-/* Decodes an image held in memory; lim NULL = defaults. On failure *out is zeroed and err (if
+/* Decodes an image held in memory; lim NULL (or all zero) = defaults. On failure *out is zeroed and err (if
  * given) holds e.g. "png: offset 1234: IDAT CRC mismatch (stored 0x..., computed 0x...)". */
 emoc_status emoc_image_decode(const void *data, size_t size, const emoc_image_limits *lim,
                               emoc_image *out, emoc_error *err);
@@ -583,7 +583,8 @@ typedef struct emoc_train_opts {
     double l2_expr, l2_va;   /* kernel L2 factors (1/batch as in §7.1) */
     int au_hidden;           /* 128 */
     uint64_t seed;
-    int threads;             /* accepted for the API; training runs on the calling thread */
+    int threads;             /* workers per batch for EXPR and AU (VA's CCC runs on one); the
+                              * weights are bitwise reproducible for a given seed and count */
 } emoc_train_opts;
 void emoc_train_opts_default(emoc_train_opts *o);
 
@@ -599,11 +600,13 @@ typedef struct emoc_train_report {
     double best_f1_expr, best_p_va, best_f1_au;          /* on the validation set */
 } emoc_train_report;
 
-/* Bytes of scratch emoc_train_head needs. */
-size_t emoc_train_scratch_size(int dim, int au_hidden, int batch, size_t n_train, size_t n_val);
+/* Bytes of scratch emoc_train_head needs (threads as in emoc_train_opts; ≤ 0 counts as 1). */
+size_t emoc_train_scratch_size(int dim, int au_hidden, int batch, size_t n_train, size_t n_val,
+                               int threads);
 /* Trains the three heads of `head` (a view of the right size, e.g. from emoc_mtl_head_view;
  * initialised here from the seed) on train, keeping per head the epoch with the best
- * validation metric. Deterministic for a seed. */
+ * validation metric. Deterministic for a seed and thread count; threads > 1 start and join
+ * pthreads per batch (no other allocation). */
 emoc_status emoc_train_head(const emoc_train_opts *opt, const emoc_train_set *train,
                             const emoc_train_set *val, emoc_mtl_head *head, void *scratch,
                             size_t scratch_size, emoc_train_report *report, emoc_error *err);

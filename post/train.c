@@ -13,6 +13,7 @@
 #include "post/train_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -125,9 +126,11 @@ static double l2_term(const double *w, size_t n, double l2, double *g)
     return l2 * s;
 }
 
+/* Samples idx[0..b) of a batch of `norm` samples; the L2 term only when with_l2 (once per
+ * batch when the batch is split over threads). */
 static double expr_loss(const emoc__head_params *p, const emoc__loss_cfg *cfg,
-                        const emoc_train_set *set, const size_t *idx, size_t b,
-                        emoc__head_params *g)
+                        const emoc_train_set *set, const size_t *idx, size_t b, double norm,
+                        int with_l2, emoc__head_params *g)
 {
     double loss = 0.0;
     for (size_t s = 0; s < b; s++) {
@@ -142,7 +145,7 @@ static double expr_loss(const emoc__head_params *p, const emoc__loss_cfg *cfg,
         loss += w * (log(sum) + mx - z[y]);
         double gz[EMOC_N_EXPR];
         for (int c = 0; c < EMOC_N_EXPR; c++)
-            gz[c] = w * (exp(z[c] - mx) / sum - (c == y)) / (double)b;
+            gz[c] = w * (exp(z[c] - mx) / sum - (c == y)) / norm;
         for (int c = 0; c < EMOC_N_EXPR; c++) g->expr_b[c] += gz[c];
         for (int i = 0; i < p->d; i++) {
             double xi = x[i];
@@ -150,8 +153,8 @@ static double expr_loss(const emoc__head_params *p, const emoc__loss_cfg *cfg,
             for (int c = 0; c < EMOC_N_EXPR; c++) gw[c] += xi * gz[c];
         }
     }
-    return loss / (double)b +
-           l2_term(p->expr_k, (size_t)p->d * EMOC_N_EXPR, cfg->l2_expr, g->expr_k);
+    return loss / norm +
+           (with_l2 ? l2_term(p->expr_k, (size_t)p->d * EMOC_N_EXPR, cfg->l2_expr, g->expr_k) : 0.0);
 }
 
 static double va_loss(const emoc__head_params *p, const emoc__loss_cfg *cfg,
@@ -202,12 +205,12 @@ static double va_loss(const emoc__head_params *p, const emoc__loss_cfg *cfg,
 }
 
 static double au_loss(const emoc__head_params *p, const emoc__loss_cfg *cfg,
-                      const emoc_train_set *set, const size_t *idx, size_t b,
+                      const emoc_train_set *set, const size_t *idx, size_t b, double norm,
                       emoc__head_params *g, double *scratch)
 {
     int H = p->h;
     double *hid = scratch, *gh = scratch + H;
-    double loss = 0.0, scale = 1.0 / ((double)b * EMOC_N_AU);
+    double loss = 0.0, scale = 1.0 / (norm * EMOC_N_AU);
     for (size_t s = 0; s < b; s++) {
         const float *x = set->x + idx[s] * (size_t)set->dim;
         const int *y = set->labels.au + idx[s] * EMOC_N_AU;
@@ -248,9 +251,63 @@ double emoc__task_loss_grad(emoc_task task, const emoc__head_params *p, const em
 {
     if (b == 0) return 0.0;
     switch (task) {
-    case EMOC_TASK_EXPR: return expr_loss(p, cfg, set, idx, b, grad);
+    case EMOC_TASK_EXPR: return expr_loss(p, cfg, set, idx, b, (double)b, 1, grad);
     case EMOC_TASK_VA: return va_loss(p, cfg, set, idx, b, grad, scratch);
-    default: return au_loss(p, cfg, set, idx, b, grad, scratch);
+    default: return au_loss(p, cfg, set, idx, b, (double)b, grad, scratch);
+    }
+}
+
+/* ---- batch split over threads (EXPR, AU) ---------------------------------------------------- */
+
+typedef struct {
+    emoc_task task;
+    const emoc__head_params *p;
+    const emoc__loss_cfg *cfg;
+    const emoc_train_set *set;
+    const size_t *idx;
+    size_t b;
+    double norm;
+    int first;
+    emoc__head_params g;   /* this worker's gradient block */
+    double *scratch;
+} chunk_job;
+
+static void *chunk_run(void *arg)
+{
+    chunk_job *j = arg;
+    if (j->task == EMOC_TASK_EXPR) expr_loss(j->p, j->cfg, j->set, j->idx, j->b, j->norm, j->first, &j->g);
+    else au_loss(j->p, j->cfg, j->set, j->idx, j->b, j->norm, &j->g, j->scratch);
+    return NULL;
+}
+
+/* Gradient of one batch with T workers: contiguous chunks, each into its own block, summed in
+ * worker order — the same result for the same T, whatever the scheduling. */
+static void batch_grad_threads(emoc_task t, const emoc__head_params *p, const emoc__loss_cfg *cfg,
+                               const emoc_train_set *set, const size_t *idx, size_t b, int T,
+                               double *gr, double *gblocks, double *scr, size_t scr_stride,
+                               size_t P, size_t lo, size_t hi)
+{
+    chunk_job jobs[64];
+    pthread_t th[64];
+    int started[64] = {0};
+    if (T > 64) T = 64;
+    if ((size_t)T > b) T = (int)b;
+    for (int k = 0; k < T; k++) {
+        size_t c0 = b * (size_t)k / (size_t)T, c1 = b * (size_t)(k + 1) / (size_t)T;
+        double *blk = gblocks + (size_t)k * P;
+        memset(blk + lo, 0, (hi - lo) * sizeof(double));
+        jobs[k] = (chunk_job){t, p, cfg, set, idx + c0, c1 - c0, (double)b, k == 0, {0}, scr + (size_t)k * scr_stride};
+        emoc__head_params_bind(&jobs[k].g, p->e, p->h, blk);
+    }
+    for (int k = 1; k < T; k++) started[k] = pthread_create(&th[k], NULL, chunk_run, &jobs[k]) == 0;
+    chunk_run(&jobs[0]);
+    for (int k = 1; k < T; k++) {
+        if (started[k]) pthread_join(th[k], NULL);
+        else chunk_run(&jobs[k]); /* could not start a thread: same work, same order */
+    }
+    for (int k = 0; k < T; k++) {
+        const double *blk = gblocks + (size_t)k * P;
+        for (size_t q = lo; q < hi; q++) gr[q] += blk[q];
     }
 }
 
@@ -284,13 +341,17 @@ static void shuffle(size_t *v, size_t n, uint64_t *rng)
 
 static size_t align8(size_t x) { return (x + 7) & ~(size_t)7; }
 
-size_t emoc_train_scratch_size(int dim, int au_hidden, int batch, size_t n_train, size_t n_val)
+static int clamp_threads(int threads) { return threads < 1 ? 1 : threads > 64 ? 64 : threads; }
+
+size_t emoc_train_scratch_size(int dim, int au_hidden, int batch, size_t n_train, size_t n_val,
+                               int threads)
 {
     if (dim < EMOC_MTL_N_SCORES || au_hidden < 1 || batch < 1) return 0;
     size_t P = emoc_mtl_head_param_count(dim - EMOC_MTL_N_SCORES, au_hidden);
+    size_t T = (size_t)clamp_threads(threads), per_thread = T > 1 ? P + 2 * (size_t)au_hidden : 0;
     return 5 * P * sizeof(double) + align8((size_t)batch * ((size_t)au_hidden + 16) * sizeof(double)) +
            align8(n_train * sizeof(size_t)) + n_val * EMOC_N_AU * sizeof(double) +
-           align8(emoc_task_scratch_size(n_val)) + 64;
+           align8(emoc_task_scratch_size(n_val)) + T * per_thread * sizeof(double) + 64;
 }
 
 /* Validation metric of one task with the double weights. */
@@ -338,7 +399,8 @@ emoc_status emoc_train_head(const emoc_train_opts *opt, const emoc_train_set *tr
     if (train->labels.n != train->n || (val && val->labels.n != val->n))
         return fail(err, EMOC_E_ARG, "label count differs from feature count");
     size_t n_val = val ? val->n : 0;
-    size_t need = emoc_train_scratch_size(head->in_dim, head->au_hidden, opt->batch, train->n, n_val);
+    int T = clamp_threads(opt->threads);
+    size_t need = emoc_train_scratch_size(head->in_dim, head->au_hidden, opt->batch, train->n, n_val, T);
     if (scratch_size < need) return fail(err, EMOC_E_ARG, "scratch smaller than emoc_train_scratch_size()");
 
     int e = head->embedding_size, H = head->au_hidden;
@@ -349,6 +411,9 @@ emoc_status emoc_train_head(const emoc_train_opts *opt, const emoc_train_set *tr
     size_t *idx = (size_t *)((unsigned char *)bscr + align8((size_t)opt->batch * ((size_t)H + 16) * sizeof(double)));
     double *vpred = (double *)((unsigned char *)idx + align8(train->n * sizeof(size_t)));
     void *vscr = vpred + n_val * EMOC_N_AU;
+    /* per-thread gradient blocks and hidden buffers (T > 1 only) */
+    double *gblocks = (double *)((unsigned char *)vscr + align8(emoc_task_scratch_size(n_val)));
+    double *tscr = gblocks + (size_t)(T > 1 ? T : 0) * P;
 
     emoc__head_params p, g;
     emoc__head_params_bind(&p, e, H, w);
@@ -403,7 +468,11 @@ emoc_status emoc_train_head(const emoc_train_opts *opt, const emoc_train_set *tr
             for (size_t s = 0; s < n_t; s += (size_t)opt->batch) {
                 size_t b = n_t - s < (size_t)opt->batch ? n_t - s : (size_t)opt->batch;
                 memset(gr + lo, 0, (hi - lo) * sizeof(double));
-                emoc__task_loss_grad(t, &p, &cfg, train, idx + s, b, &g, bscr);
+                if (T > 1 && t != EMOC_TASK_VA) /* VA's CCC needs the whole batch at once */
+                    batch_grad_threads(t, &p, &cfg, train, idx + s, b, T, gr, gblocks, tscr,
+                                       2 * (size_t)H, P, lo, hi);
+                else
+                    emoc__task_loss_grad(t, &p, &cfg, train, idx + s, b, &g, bscr);
                 b1t *= ADAM_B1;
                 b2t *= ADAM_B2;
                 for (size_t q = lo; q < hi; q++) {

@@ -518,6 +518,15 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
         }
     }
     free(buf);
+    if (!st && width < 0 && !list_only) {
+        snprintf(err, errlen, "%s:%zu:1: no data row (expected lines like video/00001.jpg,...)", path,
+                 c.line ? c.line : 1);
+        st = EMOC_E_FORMAT;
+    }
+    if (!st && order && *n_order == 0) {
+        snprintf(err, errlen, "%s:%zu:1: the list names no image", path, c.line ? c.line : 1);
+        st = EMOC_E_FORMAT;
+    }
     if (st && order) {
         free(*order);
         *order = NULL;

@@ -101,8 +101,13 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
         putchar('\n');
     }
 
+    int name_w = 4;
+    for (size_t i = 0; i < f->n_tensors; i++) {
+        size_t len = strlen(f->tensors[i].name);
+        if (len > (size_t)name_w) name_w = len > 80 ? 80 : (int)len;
+    }
     printf("\ntensors (%zu):\n", f->n_tensors);
-    printf("  %4s  %-40s %-5s %-16s %10s %10s  %-10s %s\n", "#", "name", "dtype", "dims",
+    printf("  %4s  %-*s %-5s %-16s %10s %10s  %-10s %s\n", "#", name_w, "name", "dtype", "dims",
            "offset", "bytes", "crc32", "status");
     uint64_t params = 0, weight_bytes = 0;
     int bad = 0;
@@ -111,7 +116,7 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
         char dims[160];
         dims_text(t, dims, sizeof dims);
         uint32_t crc = emoc_crc32(0, t->data, (size_t)t->nbytes);
-        printf("  %4zu  %-40s %-5s %-16s %10llu %10llu  0x%08x %s", i, t->name,
+        printf("  %4zu  %-*s %-5s %-16s %10llu %10llu  0x%08x %s", i, name_w, t->name,
                emw_dtype_name(t->dtype), dims, (unsigned long long)t->offset,
                (unsigned long long)t->nbytes, t->crc32, crc == t->crc32 ? "ok" : "CRC MISMATCH");
         if (crc != t->crc32) {
@@ -129,7 +134,8 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
 
     const emw_meta *ign = emw_find_meta(f, "ignored.prefixes");
     if (ign && ign->type == EMW_T_STR_ARRAY && ign->count) {
-        printf("dead parameters accepted and ignored:");
+        printf("dead parameters accepted and ignored (%zu prefixes in ignored.prefixes):\n",
+               ign->count);
         for (size_t k = 0; k < ign->count; k++) {
             uint64_t n = 0, p = 0;
             for (size_t i = 0; i < f->n_tensors; i++)
@@ -137,12 +143,12 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
                     n++;
                     p += f->tensors[i].count;
                 }
-            printf("%s ", k ? "," : "");
+            printf("  ");
             put_text(ign->strs[k]);
-            printf(" (%llu tensors, %llu parameters)", (unsigned long long)n,
-                   (unsigned long long)p);
+            if (n) printf("  %llu tensors in this file, %llu parameters, unused\n",
+                          (unsigned long long)n, (unsigned long long)p);
+            else printf("  no tensor with this prefix in the file (not converted)\n");
         }
-        putchar('\n');
     }
     return bad;
 }

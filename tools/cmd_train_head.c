@@ -14,7 +14,8 @@ static const char *usage =
     "usage: emoc train-head --features FEATS --labels FILE_OR_DIR [--labels ...] -o HEAD.emw\n"
     "          [--val-features FEATS --val-labels FILE_OR_DIR | --val-every K (default 5)]\n"
     "          [--seed S] [--epochs EXPR,VA,AU (10,20,10)] [--batch 512] [--lr 0.001]\n"
-    "          [--hidden 128] [--backbone NAME]\n";
+    "          [--hidden 128] [--backbone NAME] [--threads N (1)]\n"
+    "  the weights are the same bit for bit for the same seed and thread count\n";
 
 typedef struct {
     size_t n;
@@ -110,6 +111,9 @@ int cmd_train_head(int argc, char **argv)
         } else if (strcmp(a, "--batch") == 0) {
             if (cli_parse_int(cmd, a, v, 1, 1 << 20, &tmp)) return EXIT_USAGE;
             o.batch = (int)tmp;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (cli_parse_int(cmd, a, v, 1, 64, &tmp)) return EXIT_USAGE;
+            o.threads = (int)tmp;
         } else if (strcmp(a, "--hidden") == 0) {
             if (cli_parse_int(cmd, a, v, 1, 65536, &hidden)) return EXIT_USAGE;
         } else if (strcmp(a, "--lr") == 0) {
@@ -180,7 +184,7 @@ int cmd_train_head(int argc, char **argv)
     float *params = malloc(np * sizeof(float));
     emoc_mtl_head head;
     emoc_mtl_head_view(&head, e, o.au_hidden, backbone ? backbone : f.backbone[0] ? f.backbone : "unknown", params);
-    size_t ss = emoc_train_scratch_size(f.dim, o.au_hidden, o.batch, tr.n, va.n);
+    size_t ss = emoc_train_scratch_size(f.dim, o.au_hidden, o.batch, tr.n, va.n, o.threads);
     void *scratch = malloc(ss);
     emoc_train_set ts = {tr.n, tr.dim, tr.x, {tr.n, tr.va, tr.ex, tr.au}};
     emoc_train_set vs = {va.n, f.dim, va.x, {va.n, va.va, va.ex, va.au}};
@@ -194,7 +198,8 @@ int cmd_train_head(int argc, char **argv)
         cli_error(cmd, "%s", e2.msg);
         rc = cli_exit_for_status(st);
     } else {
-        printf("trained on %zu frames, validated on %zu (seed %llu)\n", tr.n, va.n, (unsigned long long)o.seed);
+        printf("trained on %zu frames, validated on %zu (seed %llu, %d thread%s)\n", tr.n, va.n,
+               (unsigned long long)o.seed, o.threads, o.threads == 1 ? "" : "s");
         printf("EXPR best epoch %d  F1 %.4f\nVA   best epoch %d  P_VA %.4f\nAU   best epoch %d  F1 %.4f\n",
                rep.best_epoch_expr, rep.best_f1_expr, rep.best_epoch_va, rep.best_p_va, rep.best_epoch_au,
                rep.best_f1_au);

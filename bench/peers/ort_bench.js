@@ -5,7 +5,9 @@
 // sequential execution, graphOptimizationLevel 'all'; warm-up runs, then `runs` timed runs of
 // session.run on the 1×3×S×S float32 input. Prints one JSON object per line:
 //   {"runtime":"onnxruntime-node","version":...,"model":NAME,"threads":T,"runs":R,
-//    "median_ms":...,"min_ms":...,"max_err_vs_torch":...}
+//    "median_ms":...,"min_ms":...,"cpu_median_ms":...,"max_err_vs_torch":...}
+// cpu_median_ms: process CPU time per run (all threads). At 1 thread it is close to what the wall
+// clock would show on an idle machine, so it helps read numbers taken on a loaded one.
 // max_err_vs_torch (when REF.json is given) = max |ORT output − PyTorch scores|: a check that the
 // exported graph computes what the PyTorch replica computes.
 'use strict';
@@ -53,16 +55,19 @@ async function benchOne(name, onnxPath, inputPath, refPath, threads, runs, warmu
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [1, 3, side, side]) };
   let out;
   for (let i = 0; i < warmup; i++) out = await session.run(feeds);
-  const times = [];
+  const times = [], cpu = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     out = await session.run(feeds);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e3);
   }
   const result = {
     runtime: 'onnxruntime-node', version: require('onnxruntime-node/package.json').version,
     model: name, threads, runs, median_ms: +median(times).toFixed(3),
-    min_ms: +Math.min(...times).toFixed(3),
+    min_ms: +Math.min(...times).toFixed(3), cpu_median_ms: +median(cpu).toFixed(3),
   };
   if (refPath) {
     const ref = JSON.parse(fs.readFileSync(refPath, 'utf8')).scores;

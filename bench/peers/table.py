@@ -34,13 +34,15 @@ def main(path):
             torch[(arch(r["model"]), r["threads"])] = r
         elif rt == "emoc-per-op":
             perop.append(r)
-    fmt = "%-22s %3s %10s %10s %10s %10s   %s"
-    print("Peers (ms; median / min)")
-    print(fmt % ("net", "thr", "ORT med", "ORT min", "torch med", "torch min", "ORT vs torch max err"))
+    fmt = "%-22s %3s %9s %9s %9s %10s %10s %10s   %s"
+    print("Peers (ms; median / min of wall time; cpu = median process CPU time per run)")
+    print(fmt % ("net", "thr", "ORT med", "ORT min", "ORT cpu", "torch med", "torch min",
+                 "torch cpu", "ORT vs torch max err"))
     for (net, t), r in sorted(ort.items()):
         tr = torch.get((arch(net), t), {})
-        print(fmt % (net, t, num(r["median_ms"]), num(r["min_ms"]), num(tr.get("median_ms")),
-                     num(tr.get("min_ms")), "%.2g" % r["max_err_vs_torch"]
+        print(fmt % (net, t, num(r["median_ms"]), num(r["min_ms"]), num(r.get("cpu_median_ms")),
+                     num(tr.get("median_ms")), num(tr.get("min_ms")), num(tr.get("cpu_median_ms")),
+                     "%.2g" % r["max_err_vs_torch"]
                      if "max_err_vs_torch" in r else "-"))
     ort_versions = sorted({r.get("version", "?") for r in ort.values()})
     torch_versions = sorted({r.get("version", "?") for r in torch.values()})
@@ -50,17 +52,23 @@ def main(path):
     if not emoc:
         print("emoc: no measurements (see messages above)")
         return 0
-    fmt = "%-22s %-7s %3s %10s %10s %10s %10s %9s %11s"
-    print("emoc vs peers (ms; ratios of medians, < 1 = emoc faster)")
-    print(fmt % ("model", "isa", "thr", "emoc med", "emoc min", "ORT med", "torch med",
-                 "emoc/ORT", "emoc/torch"))
+    fmt = "%-22s %-7s %3s %9s %9s %9s %9s %9s %9s %10s %9s %10s"
+    print("emoc vs peers (ms; ratios of wall-time medians and of CPU time per run; < 1 = emoc faster)")
+    print(fmt % ("model", "isa", "thr", "emoc med", "emoc min", "emoc cpu", "ORT med", "ORT cpu",
+                 "torch med", "emoc/ORT", "(cpu)", "emoc/torch"))
     for r in emoc:
         net, t = r.get("net", r["model"]), r["threads"]
-        o = ort.get((net, t), {}).get("median_ms")
-        p = torch.get((arch(net), t), {}).get("median_ms")
-        ratio = lambda peer: "%.2f" % (r["median_ms"] / peer) if peer else "-"  # noqa: E731
+        o = ort.get((net, t), {})
+        p = torch.get((arch(net), t), {})
+
+        def ratio(a, b):
+            return "%.2f" % (a / b) if isinstance(a, (int, float)) and b else "-"
         print(fmt % (r["model"], r.get("isa", "?"), t, num(r["median_ms"]), num(r.get("min_ms")),
-                     num(o), num(p), ratio(o), ratio(p)))
+                     num(r.get("cpu_median_ms")), num(o.get("median_ms")),
+                     num(o.get("cpu_median_ms")), num(p.get("median_ms")),
+                     ratio(r["median_ms"], o.get("median_ms")),
+                     ratio(r.get("cpu_median_ms"), o.get("cpu_median_ms")),
+                     ratio(r["median_ms"], p.get("median_ms"))))
     for r in perop:
         print_per_kernel(r)
     return 0

@@ -5,7 +5,8 @@ usage: torch_bench.py [--threads 1,2] [--runs 50] [--warmup 3] NET ...   (NET as
 Each net: the seeded replica in eval mode under torch.inference_mode(), input = its face tensor
 from tools/reference/out/ (or noise if absent), torch.set_num_threads(T); warm-up runs, then
 `runs` timed forward passes. One JSON object per line, like ort_bench.js:
-  {"runtime":"pytorch-eager","version":...,"model":NET,"threads":T,"runs":R,"median_ms":...,"min_ms":...}
+  {"runtime":"pytorch-eager","version":...,"model":NET,"threads":T,"runs":R,"median_ms":...,"min_ms":...,
+   "cpu_median_ms": process CPU time per forward, all threads}
 """
 import argparse
 import json
@@ -29,14 +30,16 @@ def bench(net, model, x, threads, runs, warmup):
     with torch.inference_mode():
         for _ in range(warmup):
             model(x)
-        times = []
+        times, cpu = [], []
         for _ in range(runs):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             model(x)
             times.append((time.perf_counter() - t0) * 1e3)
+            cpu.append((time.process_time() - c0) * 1e3)
     return {"runtime": "pytorch-eager", "version": torch.__version__, "model": net,
             "threads": threads, "runs": runs, "median_ms": round(statistics.median(times), 3),
-            "min_ms": round(min(times), 3)}
+            "min_ms": round(min(times), 3), "cpu_median_ms": round(statistics.median(cpu), 3)}
 
 
 def main():

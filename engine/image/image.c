@@ -127,7 +127,7 @@ emoc_status emoc_image_decode(const void *data, size_t size, const emoc_image_li
     memset(out, 0, sizeof *out);
     if (!data && size) return emoc__fail(err, EMOC_E_ARG, "image: NULL data");
     emoc__image_limits l;
-    if (lim) {
+    if (lim && (lim->max_width || lim->max_height || lim->max_bytes)) {
         l.max_width = lim->max_width;
         l.max_height = lim->max_height;
         l.max_bytes = lim->max_bytes;

@@ -48,6 +48,11 @@ for m in "AB":
     run("train-head", "--features", f"{m}_train.csv", "--labels", "labels_train.txt",
         "--val-features", f"{m}_val.csv", "--val-labels", "labels_val.txt", "-o", f"head{m}.emw", *train)
     run("mtl", "--features", f"{m}_val.csv", "--head", f"head{m}.emw", "--scores-out", f"val_{m}.csv")
+for k in (1, 2):
+    run("train-head", "--features", "A_train.csv", "--labels", "labels_train.txt", "--val-features", "A_val.csv",
+        "--val-labels", "labels_val.txt", "-o", f"headA_t2_{k}.emw", "--threads", "2", *train)
+with open(os.path.join(WORK, "headA_t2_1.emw"), "rb") as f1, open(os.path.join(WORK, "headA_t2_2.emw"), "rb") as f2:
+    check(f1.read() == f2.read(), "train-head: same seed and thread count -> identical head file")
 tune = run("tune", "--scores", "val_A.csv", "--scores", "val_B.csv", "--labels", "labels_val.txt",
            "-o", "tune", "--kind", "box", "--deltas", "0,2,5,10,15,25")
 print(tune.stdout)

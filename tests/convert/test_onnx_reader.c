@@ -203,3 +203,39 @@ Test(onnx_convert, unknown_op_names_the_node_and_the_expectation)
     emw_writer_free(w);
     free(buf);
 }
+
+Test(onnx_reader, random_byte_mutations_never_crash)
+{
+    /* Seeded mutations of a valid file through parse + order check + conversion: each must
+     * return a status (ASan/UBSan runs of this test catch any out-of-bounds access). */
+    size_t size;
+    uint8_t *buf = load_fixture("unknown_op.onnx", &size);
+    uint32_t seed = 1;
+    int ok = 0, rejected = 0;
+    for (int iter = 0; iter < 1500; iter++) {
+        uint8_t *m = malloc(size);
+        memcpy(m, buf, size);
+        int flips = 1 + iter % 4;
+        for (int k = 0; k < flips; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % size;
+            seed = seed * 1103515245u + 12345u;
+            m[at] = (uint8_t)(iter & 1 ? (seed >> 16) : m[at] ^ (1u << ((seed >> 16) & 7)));
+        }
+        emw_writer *w = NULL;
+        cr_assert_eq(emw_writer_create(&w), EMOC_OK);
+        emoc_convert_opts o = {EMW_F32, "m.onnx"};
+        emoc_error err = {{0}};
+        emoc_status st = emoc_convert_onnx(m, size, &o, w, &err);
+        if (st == EMOC_OK) ok++;
+        else {
+            rejected++;
+            cr_assert(err.msg[0], "iteration %d: status %d without a message", iter, st);
+        }
+        emw_writer_free(w);
+        free(m);
+    }
+    cr_assert_eq(ok, 0, "a stem followed by Relu must never convert");
+    cr_assert_eq(rejected, 1500);
+    free(buf);
+}

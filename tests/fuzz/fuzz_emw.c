@@ -4,13 +4,26 @@
  *
  * Each input is parsed as is; then a copy with the header CRC recomputed is parsed with tensor
  * CRCs off, so mutations that keep the structure valid also reach the data checks, the NaN scan,
- * the metadata check and the f16/f32 conversion instead of stopping at a checksum mismatch.
+ * the metadata check, the f16/f32 conversion and the full model load (plan builder, planner)
+ * instead of stopping at a checksum mismatch.
  * The input copy is exactly `size` bytes so ASan catches any read past the end.
  */
 #include "weights/emw.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* Full model load (network metadata, plan builder's per-architecture tensor checks, planner)
+ * on a file the reader accepted. */
+static void load_model(const uint8_t *buf, size_t size)
+{
+    emoc_options opt;
+    emoc_options_default(&opt);
+    opt.verify_checksums = 0;
+    emoc_model *m = NULL;
+    emoc_error err;
+    if (emoc_model_load_memory(buf, size, &opt, &m, &err) == EMOC_OK) emoc_model_free(m);
+}
 
 static void exercise(const emw_file *f)
 {
@@ -49,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (emw_parse(buf, size, 0, &f, &err) == EMOC_OK) {
                 exercise(&f);
                 emw_file_release(&f);
+                load_model(buf, size);
             }
         }
     }

@@ -99,6 +99,15 @@ def main():
         "rank8_f16.emw": emw([("k", "v"), ("unicode.é", "ünïcödé ✓")],
                              [("x", rng.standard_normal((1, 2, 1, 2, 1, 2, 1, 3)).astype(np.float16)),
                               ("y", np.array([0.0, -0.0, 1e-8, 65504.0], dtype=np.float32))]),
+        # Same tensors as nets/tinynet.c (tests/core/tinynet_fixture.c): reaches the plan builder.
+        "tinynet.emw": emw(
+            [(k, v) for k, v in net_meta("tinynet", "tiny", "tinynet_seed", 8, True, 8)
+             if k != "input.size"] + [("input.size", 16)],
+            [(n, (rng.standard_normal(s) * 0.3).astype(np.float32)) for n, s in [
+                ("stem.weight", (8, 3, 3, 3)), ("stem.bias", (8,)), ("dw.weight", (8, 1, 3, 3)),
+                ("dw.bias", (8,)), ("se.reduce.weight", (2, 8)), ("se.reduce.bias", (2,)),
+                ("se.expand.weight", (8, 2)), ("se.expand.bias", (8,)), ("pw.weight", (8, 8, 1, 1)),
+                ("pw.bias", (8,)), ("fc.weight", (10, 8)), ("fc.bias", (10,))]]),
         "mtl_head.emw": emw(
             [("emoc.arch", "mtl_head"), ("emoc.variant", "mbf"), ("emoc.name", "head"),
              ("converter.version", "x"), ("output.n_scores", 22), ("output.n_classes", 8),

@@ -149,7 +149,8 @@ Test(post_train, gradients_match_central_differences)
 /* ---- training runs -------------------------------------------------------------------------- */
 
 static float *train_once(const dataset *tr, const dataset *va, uint64_t seed, int ep_expr,
-                         int ep_va, int ep_au, emoc_train_report *rep, emoc_mtl_head *head)
+                         int ep_va, int ep_au, int threads, emoc_train_report *rep,
+                         emoc_mtl_head *head)
 {
     emoc_train_opts o;
     emoc_train_opts_default(&o);
@@ -160,7 +161,8 @@ static float *train_once(const dataset *tr, const dataset *va, uint64_t seed, in
     size_t P = emoc_mtl_head_param_count(E, o.au_hidden);
     float *params = malloc(P * sizeof(float));
     cr_assert_eq(emoc_mtl_head_view(head, E, o.au_hidden, "synthetic", params), EMOC_OK);
-    size_t ss = emoc_train_scratch_size(D, o.au_hidden, o.batch, tr->n, va->n);
+    o.threads = threads;
+    size_t ss = emoc_train_scratch_size(D, o.au_hidden, o.batch, tr->n, va->n, threads);
     void *scratch = malloc(ss);
     emoc_train_set ts = as_train_set(tr), vs = as_train_set(va);
     emoc_error err;
@@ -176,15 +178,24 @@ Test(post_train, same_seed_same_bits)
     tr.n = va.n = 600; /* a short run is enough to compare bits */
     emoc_train_report r1, r2, r3;
     emoc_mtl_head h1, h2, h3;
-    float *a = train_once(&tr, &va, 42, 2, 3, 2, &r1, &h1);
-    float *b = train_once(&tr, &va, 42, 2, 3, 2, &r2, &h2);
-    float *c = train_once(&tr, &va, 43, 2, 3, 2, &r3, &h3);
+    float *a = train_once(&tr, &va, 42, 2, 3, 2, 1, &r1, &h1);
+    float *b = train_once(&tr, &va, 42, 2, 3, 2, 1, &r2, &h2);
+    float *c = train_once(&tr, &va, 43, 2, 3, 2, 1, &r3, &h3);
     size_t P = emoc_mtl_head_param_count(E, 128);
     cr_assert_eq(memcmp(a, b, P * sizeof(float)), 0, "same seed → same weights");
     cr_assert_neq(memcmp(a, c, P * sizeof(float)), 0, "another seed → other weights");
+    /* three workers: bitwise reproducible, and the same training up to summation order */
+    float *d = train_once(&tr, &va, 42, 2, 3, 2, 3, &r1, &h1);
+    float *e = train_once(&tr, &va, 42, 2, 3, 2, 3, &r2, &h2);
+    cr_assert_eq(memcmp(d, e, P * sizeof(float)), 0, "same seed and thread count → same weights");
+    double maxdiff = 0;
+    for (size_t i = 0; i < P; i++) maxdiff = fmax(maxdiff, fabs((double)d[i] - a[i]));
+    cr_assert(maxdiff < 1e-4, "threads change only rounding (max diff %g)", maxdiff);
     free(a);
     free(b);
     free(c);
+    free(d);
+    free(e);
     free_set(&tr);
     free_set(&va);
 }
@@ -200,7 +211,7 @@ Test(post_train, matches_pytorch_reference_on_synthetic_set, .timeout = 60)
     for (int j = 0; j < D; j++) cr_assert_eq(va.x[(N_VAL - 1) * D + j], (float)row[j]);
     emoc_train_report rep;
     emoc_mtl_head head;
-    float *params = train_once(&tr, &va, 1, 100, 500, 20, &rep, &head);
+    float *params = train_once(&tr, &va, 1, 100, 500, 20, 1, &rep, &head);
     /* Margin: within 0.02 of the worst and best of 3 PyTorch seeds. */
     const char *keys[3] = {"torch.f1_expr", "torch.p_va", "torch.f1_au"};
     double got[3] = {rep.best_f1_expr, rep.best_p_va, rep.best_f1_au};

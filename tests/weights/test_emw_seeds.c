@@ -22,14 +22,15 @@ static void load(const char *name, uint8_t **buf, size_t *size, emw_file *f)
 
 Test(emw_seeds, python_written_files_parse)
 {
-    const char *names[] = {"empty.emw", "net_small.emw", "rank8_f16.emw", "mtl_head.emw"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *names[] = {"empty.emw", "net_small.emw", "rank8_f16.emw", "mtl_head.emw",
+                           "tinynet.emw"};
+    for (size_t i = 0; i < 5; i++) {
         uint8_t *buf;
         size_t size;
         emw_file f;
         load(names[i], &buf, &size, &f);
         emoc_error err;
-        if (i == 1 || i == 3)
+        if (i == 1 || i >= 3)
             cr_assert_eq(emw_check_net_meta(&f, &err), EMOC_OK, "%s: %s", names[i], err.msg);
         emw_file_release(&f);
         free(buf);
@@ -58,5 +59,20 @@ Test(emw_seeds, values_match_what_python_wrote)
     cr_assert_str_eq(m->strs[1], "old.");
     cr_assert_eq(emw_find_meta(&f, "test.i64s")->i64s[2], 7);
     emw_file_release(&f);
+    free(buf);
+}
+
+Test(emw_seeds, python_written_tinynet_loads_as_a_model)
+{
+    uint8_t *buf;
+    size_t size;
+    emw_file f;
+    load("tinynet.emw", &buf, &size, &f);
+    emw_file_release(&f);
+    emoc_model *m = NULL;
+    emoc_error err;
+    cr_assert_eq(emoc_model_load_memory(buf, size, NULL, &m, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_gt(emoc_model_op_count(m), 0);
+    emoc_model_free(m);
     free(buf);
 }
