@@ -2,8 +2,8 @@
  * ddamfn.c — DDAMFN as HSEmotion's MT-EmotiDDAMFN: MixedFeatureNet trunk, two DDAM coordinate-
  * attention heads, dw 7×7 + fc(512→10) (spec §3.2–3.3). Input 112×112, ImageNet mean/std.
  * BatchNorms are folded at conversion (weights/convert_pth_ddamfn.c); the dead parameters of the
- * PyTorch module (MDConv bn/prelu, the heads' Linear, DDAMNet.bn) are not in the EMW and are
- * listed in its metadata ignored.prefixes.
+ * PyTorch module (MDConv bn/prelu, the heads' Linear, DDAMNet.bn) ride along unchanged under
+ * the prefixes of metadata ignored.prefixes, which the builder declares dead.
  *
  *   conv 3×3/s2 3→64 PReLU · dw 3×3 PReLU
  *   Mix_Depth_Wise ×34: 1×1 in→G PReLU · mixed dw (splits with k 3/5/7/9, same stride) ·

@@ -11,7 +11,7 @@
 
 static const emoc_onnx_matcher matchers[] = {
     {"efficientnet", emoc__onnx_match_efficientnet},
-    /* {"mobilefacenet", emoc__onnx_match_mobilefacenet}, */
+    {"mobilefacenet", emoc__onnx_match_mobilefacenet},
 };
 
 static const char *basename_of(const char *path)

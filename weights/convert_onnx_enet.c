@@ -55,6 +55,7 @@ typedef struct matcher {
     block blocks[MAX_BLOCKS];
     int nb;
     int stem_cout, head_cout, n_scores, embedding;
+    int h, w;                   /* spatial size of the current activation, -1 when symbolic */
 } matcher;
 
 static __attribute__((format(printf, 3, 4))) int failf(matcher *m, emoc_status st,
@@ -169,6 +170,33 @@ static int ints_all(const emoc_onnx_attr *a, int64_t v)
     return 1;
 }
 
+/* Constant Pad amounts (older exports, or exports at a fixed size) must be the TF-SAME ones at
+ * the traced size, since the engine recomputes TF-SAME itself; amounts computed by a Shape
+ * subgraph (timm's Conv2dSame) are not constants and are accepted as they are. */
+static int check_constant_pads(matcher *m, const emoc_onnx_node *pad, int k)
+{
+    int64_t p[8];
+    const emoc_onnx_attr *a = emoc_onnx_attr_find(pad, "pads");
+    if (a && a->n_ints == 8) {
+        memcpy(p, a->ints, sizeof p);
+    } else {
+        const emoc_onnx_tensor *t = pad->n_inputs >= 2 ? emoc_onnx_const(m->g, pad->inputs[1]) : NULL;
+        if (!t || t->count != 8 || emoc_onnx_tensor_i64(t, p, NULL) != EMOC_OK) return 0;
+    }
+    if (m->h <= 0 || m->w <= 0) return 0;
+    int th = ((m->h + 1) / 2 - 1) * 2 + k - m->h, tw = ((m->w + 1) / 2 - 1) * 2 + k - m->w;
+    if (th < 0) th = 0;
+    if (tw < 0) tw = 0;
+    /* ONNX order: begins of N,C,H,W then ends of N,C,H,W. */
+    if (p[0] || p[1] || p[4] || p[5] || p[2] != th / 2 || p[3] != tw / 2 || p[6] != th - th / 2 ||
+        p[7] != tw - tw / 2)
+        return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Pad): constant pads top %lld left %lld "
+                     "bottom %lld right %lld at %dx%d are not TF-SAME (expected %d %d %d %d)",
+                     pad->index, pad->name, (long long)p[2], (long long)p[3], (long long)p[6],
+                     (long long)p[7], m->h, m->w, th / 2, tw / 2, th - th / 2, tw - tw / 2);
+    return 0;
+}
+
 /* [Pad] Conv reading x. Stride 2 needs TF-SAME (a zero Pad in front with pads 0 on the conv,
  * or auto_pad SAME_UPPER); stride 1 needs symmetric pads k/2. */
 static int match_conv(matcher *m, const char *x, const char *what, conv *c)
@@ -231,6 +259,9 @@ static int match_conv(matcher *m, const char *x, const char *what, conv *c)
             return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Conv): a stride-2 conv must pad "
                          "TF-SAME (expected a Pad node in front and pads 0)", n->index, n->name);
         c->tf_same = 1;
+        if (pad && check_constant_pads(m, pad, c->k)) return -1;
+        if (m->h > 0) m->h = (m->h + 1) / 2;
+        if (m->w > 0) m->w = (m->w + 1) / 2;
     } else {
         if (pad || (c->k > 1 && !same_upper && (!pads || pads->n_ints != 4 || !ints_all(pads, c->k / 2))) ||
             (c->k == 1 && !ints_all(pads, 0)))
@@ -679,6 +710,8 @@ emoc_status emoc__onnx_match_efficientnet(const emoc_onnx_graph *g, const emoc_c
         failf(&m, EMOC_E_UNSUPPORTED, "input '%s' must be N×3×H×W", input);
         return m.st;
     }
+    m.h = in->rank == 4 ? (int)in->dims[2] : -1;
+    m.w = in->rank == 4 ? (int)in->dims[3] : -1;
     m.t = calloc(MAX_TENSORS, sizeof *m.t);
     const variant *v = NULL;
     if (!m.t) failf(&m, EMOC_E_NOMEM, "out of memory");

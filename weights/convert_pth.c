@@ -204,11 +204,18 @@ void emoc__pthc_dead(emoc__pthc *c, const char *p)
     join(full, sizeof full, c->src_prefix, p, NULL);
     size_t len = strlen(full);
     int found = 0;
-    for (size_t i = 0; i < c->ck->n_tensors; i++)
-        if (!strncmp(c->ck->tensors[i].name, full, len)) {
-            c->used[i] = 1;
-            found = 1;
-        }
+    size_t plen = strlen(c->src_prefix);
+    for (size_t i = 0; i < c->ck->n_tensors; i++) {
+        const emoc_pth_tensor *t = &c->ck->tensors[i];
+        if (strncmp(t->name, full, len)) continue;
+        c->used[i] = 1;
+        found = 1;
+        /* Kept (unfolded) so the EMW documents them and `emoc info` can count them; the
+         * net declares the prefix dead and never reads them. BN counters are dropped. */
+        if (t->dtype == EMOC_PTH_F32 || t->dtype == EMOC_PTH_F16 || t->dtype == EMOC_PTH_F64 ||
+            t->dtype == EMOC_PTH_BF16)
+            put(c, t->name + plen, t->rank, t->dims, t->data);
+    }
     if (!found) return; /* DDAMNet.bn may be absent (replaced by Identity before saving) */
     if (c->n_dead == (int)(sizeof c->dead / sizeof c->dead[0])) {
         cfail(c, EMOC_E_INTERNAL, "convert: too many dead-parameter prefixes");

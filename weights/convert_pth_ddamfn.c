@@ -4,8 +4,8 @@
  * EMW names are the state_dict module names of the folded convs: "<module>.weight/.bias" for
  * every conv+BN pair (Conv_block / Linear_block / CoordAtt conv1+bn1 / heads' Linear_h, Linear_w
  * / final Linear), "<module>.prelu.weight" slopes, MDConv splits and CoordAtt conv2/conv3 as they
- * are, fc.*. Dead parameters (MDConv bn/prelu, the heads' Linear, DDAMNet.bn) are accepted,
- * not written, and listed in metadata ignored.prefixes.
+ * are, fc.*. Dead parameters (MDConv bn/prelu, the heads' Linear, DDAMNet.bn) are copied
+ * unchanged and their prefixes listed in metadata ignored.prefixes (the net never reads them).
  */
 #include "weights/convert.h"
 #include "weights/pth.h"

@@ -462,10 +462,11 @@ emoc_status emw_parse_alloc(const uint8_t *buf, size_t size, int verify_data_crc
     if (st) goto fail;
 
     /* Storage bound (FORMAT.md §7): tables + sorted-name index + every string and array at
-     * most twice its on-disk size + alignment slack. Counts are capped, header_bytes <= 16 MiB,
+     * most three times its on-disk size (an empty string in a str[] is 4 bytes on disk, a
+     * pointer + NUL in storage) + alignment slack. Counts are capped, header_bytes <= 16 MiB,
      * so nothing here can overflow. */
     r->store_cap = (size_t)n_meta * sizeof(emw_meta) + (size_t)n_tensors * sizeof(emw_tensor) +
-                   (size_t)n_tensors * sizeof(void *) + 2 * (size_t)f->header_bytes +
+                   (size_t)n_tensors * sizeof(void *) + 3 * (size_t)f->header_bytes +
                    16 * (size_t)n_meta + 64;
     r->store = emw__store_alloc(alloc, r->store_cap);
     if (!r->store) {

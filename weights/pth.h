@@ -153,7 +153,8 @@ void emoc__pthc_copy(emoc__pthc *c, const char *rel);
 void emoc__pthc_conv_bn(emoc__pthc *c, const char *conv, const char *bn);
 /* Folds bias-free Linear `lin` [O,I] then BatchNorm1d `bn` into one linear lin.weight/.bias. */
 void emoc__pthc_linear_bn(emoc__pthc *c, const char *lin, const char *bn);
-/* Declares every tensor under rel prefix `p` dead (accepted, not written, listed in metadata). */
+/* Declares every tensor under rel prefix `p` dead: copied as is (BN counters dropped) and the
+ * prefix listed in metadata ignored.prefixes; the net never reads them. */
 void emoc__pthc_dead(emoc__pthc *c, const char *p);
 /* Writes the metadata shared by the 112×112 affect nets. */
 void emoc__pthc_meta(emoc__pthc *c, const char *arch, const char *variant, const char *name,

@@ -196,6 +196,14 @@ Test(onnx_convert, unknown_op_names_the_node_and_the_expectation)
     emw_writer_free(w);
     free(buf);
 
+    buf = load_fixture("const_pads_symmetric.onnx", &size);
+    cr_assert_eq(emw_writer_create(&w), EMOC_OK);
+    cr_assert_eq(emoc_convert_onnx(buf, size, &o, w, &err), EMOC_E_UNSUPPORTED);
+    cr_assert(strstr(err.msg, "(Pad): constant pads top 1 left 1 bottom 1 right 1 at 32x32 are "
+                     "not TF-SAME (expected 0 0 1 1)"), "%s", err.msg);
+    emw_writer_free(w);
+    free(buf);
+
     buf = load_fixture("missing_init.onnx", &size);
     cr_assert_eq(emw_writer_create(&w), EMOC_OK);
     cr_assert_eq(emoc_convert_onnx(buf, size, &o, w, &err), EMOC_E_FORMAT);

@@ -47,11 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, data, size);
     emw_file f;
     emoc_error err;
-    if (emw_parse(buf, size, 1, &f, &err) == EMOC_OK) {
+    emoc_status st = emw_parse(buf, size, 1, &f, &err);
+    if (st == EMOC_OK) {
         exercise(&f);
         emw_file_release(&f);
-    } else if (err.msg[0] == '\0') {
-        abort(); /* every failure must explain itself */
+    } else if (err.msg[0] == '\0' || st == EMOC_E_INTERNAL) {
+        abort(); /* every failure must explain itself; INTERNAL means a reader bug */
     }
     if (size >= EMW_PREAMBLE_BYTES) {
         uint64_t hb = 0;
@@ -59,7 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (hb >= EMW_PREAMBLE_BYTES + 4 && hb <= size) {
             uint32_t crc = emoc_crc32(0, buf, (size_t)hb - 4);
             for (int i = 0; i < 4; i++) buf[hb - 4 + (uint64_t)i] = (uint8_t)(crc >> (8 * i));
-            if (emw_parse(buf, size, 0, &f, &err) == EMOC_OK) {
+            st = emw_parse(buf, size, 0, &f, &err);
+            if (st == EMOC_E_INTERNAL) abort();
+            if (st == EMOC_OK) {
                 exercise(&f);
                 emw_file_release(&f);
                 load_model(buf, size);

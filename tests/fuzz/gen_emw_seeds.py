@@ -88,6 +88,9 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     seeds = {
         "empty.emw": emw([], []),
+        # Dense metadata: empty strings and arrays stress the reader's storage bound.
+        "dense_meta.emw": emw([("e", ("str[]", [""] * 64)), ("i", ("i64[]", [])),
+                               ("f", ("f64[]", [])), ("s", ("str[]", []))], []),
         "net_small.emw": emw(
             net_meta("efficientnet", "b0", "enet_b0_8_va_mtl", 8, True, 4)
             + [("ignored.prefixes", ("str[]", ["aux.", "old."])), ("test.i64s", ("i64[]", [-1, 0, 7])),

@@ -197,3 +197,17 @@ Test(cli_info, damaged_truncated_missing_and_usage)
     free(r);
     free(buf);
 }
+
+Test(cli_info, mtl_head_file_has_no_plan)
+{
+    const char *root = getenv("EMOC_ROOT");
+    char args[4096];
+    snprintf(args, sizeof args, "'%s/tests/fuzz/corpus/emw/mtl_head.emw'", root ? root : ".");
+    run_result *r = malloc(sizeof *r);
+    run_info(args, r);
+    cr_assert_eq(r->rc, 0, "rc %d: %s", r->rc, r->err);
+    cr_assert(strstr(r->out, "emoc.arch                str      \"mtl_head\""), "%s", r->out);
+    cr_assert(strstr(r->out, "network metadata: ok"), "%s", r->out);
+    cr_assert(strstr(r->out, "plan: none (an mtl_head file"), "%s", r->out);
+    free(r);
+}

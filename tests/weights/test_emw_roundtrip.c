@@ -229,3 +229,41 @@ Test(emw_roundtrip, one_allocation_through_the_callers_allocator)
     cr_assert_eq(c.frees, 2);
     free(buf);
 }
+
+/* Worst cases for the storage bound: a string array of empty strings (4 bytes on disk, pointer +
+ * NUL in memory) and many empty arrays (alignment slack). */
+static void parse_dense(int with_strings, int n_empty_arrays)
+{
+    emw_writer *w;
+    cr_assert_eq(emw_writer_create(&w), EMOC_OK);
+    static const char *empties[EMW_MAX_ARRAY_LEN];
+    for (size_t i = 0; i < EMW_MAX_ARRAY_LEN; i++) empties[i] = "";
+    if (with_strings)
+        cr_assert_eq(emw_writer_meta_str_array(w, "e", empties, EMW_MAX_ARRAY_LEN), EMOC_OK);
+    for (int k = 0; k < n_empty_arrays; k++) {
+        char key[16];
+        snprintf(key, sizeof key, "a%d", k);
+        cr_assert_eq(emw_writer_meta_i64_array(w, key, NULL, 0), EMOC_OK, "%s", emw_writer_error(w));
+    }
+    uint8_t *buf;
+    size_t size;
+    cr_assert_eq(emw_writer_to_memory(w, &buf, &size), EMOC_OK);
+    emw_writer_free(w);
+    emw_file f;
+    emoc_error err;
+    cr_assert_eq(emw_parse(buf, size, 1, &f, &err), EMOC_OK, "%s", err.msg);
+    if (with_strings) {
+        cr_assert_eq(emw_find_meta(&f, "e")->count, EMW_MAX_ARRAY_LEN);
+        cr_assert_str_eq(emw_find_meta(&f, "e")->strs[EMW_MAX_ARRAY_LEN - 1], "");
+    }
+    cr_assert_leq(f.storage_bytes, 4 * size + 600000);
+    emw_file_release(&f);
+    free(buf);
+}
+
+Test(emw_roundtrip, storage_bound_holds_for_dense_metadata)
+{
+    parse_dense(1, 0);
+    parse_dense(0, EMW_MAX_META);
+    parse_dense(1, EMW_MAX_META - 1);
+}

@@ -9,6 +9,7 @@ wrong_order.onnx      the two nodes of a valid graph swapped (not topologically 
 missing_init.onnx     a Conv whose weight names no initializer.
 unknown_op.onnx       EfficientNet stem (Pad, Conv s2, SiLU) followed by a Relu.
 softmax_tail.onnx     stem then Softmax: not an EfficientNet either.
+const_pads_symmetric.onnx  stem whose constant Pad is symmetric (1,1,1,1), not TF-SAME at 32x32.
 truncated.onnx        tiny_valid.onnx cut in the middle of the graph.
 bad_varint.onnx       a tag whose varint runs 11 bytes.
 length_past_end.onnx  a graph field declaring 1000 bytes with 12 present.
@@ -69,12 +70,12 @@ def tiny_valid():
                  [helper.make_tensor_value_info("out3", TensorProto.FLOAT, None)])
 
 
-def stem(tail_op):
+def stem(tail_op, pads=(0, 0, 0, 0, 0, 0, 1, 1)):
     """Pad → Conv(3→32, 3×3, s2) → Sigmoid → Mul → tail_op: an EfficientNet start gone wrong."""
     rng = np.random.default_rng(1)
     w = numpy_helper.from_array(rng.standard_normal((32, 3, 3, 3)).astype(np.float32), "stem_w")
     b = numpy_helper.from_array(np.zeros(32, np.float32), "stem_b")
-    pads = numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 1, 1], np.int64), "pads")
+    pads = numpy_helper.from_array(np.array(pads, np.int64), "pads")
     nodes = [
         helper.make_node("Pad", ["input", "pads"], ["p"], name="pad0", mode="constant"),
         helper.make_node("Conv", ["p", "stem_w", "stem_b"], ["c"], name="conv_stem",
@@ -118,6 +119,7 @@ def main():
     save(m, "missing_init.onnx")
     save(stem("Relu"), "unknown_op.onnx")
     save(stem("Softmax"), "softmax_tail.onnx")
+    save(stem("Relu", (0, 0, 1, 1, 0, 0, 1, 1)), "const_pads_symmetric.onnx")
     write("truncated.onnx", tiny[: len(tiny) * 2 // 3])
     # ModelProto field 1 (ir_version, varint) whose varint never ends within 10 bytes.
     write("bad_varint.onnx", bytes([0x08]) + bytes([0xff] * 11) + bytes([0x01]))
