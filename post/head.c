@@ -83,11 +83,17 @@ emoc_status emoc_mtl_head_forward(const emoc_mtl_head *h, const float *x, int n_
     }
     if (au) {
         int hid = h->au_hidden;
-        for (int j = 0; j < hid; j++) scratch[j] = 0.0f;
-        for (int j = 0; j < hid; j++) {
-            double z = h->au1_bias[j];
-            for (size_t i = 0; i < d; i++) z += (double)x[i] * h->au1_kernel[i * (size_t)hid + j];
-            scratch[j] = z > 0.0 ? (float)z : 0.0f;
+        /* blocks of 64 hidden units: the kernel rows are read contiguously, sums in double */
+        for (int j0 = 0; j0 < hid; j0 += 64) {
+            int nb = hid - j0 < 64 ? hid - j0 : 64;
+            double acc[64];
+            for (int j = 0; j < nb; j++) acc[j] = h->au1_bias[j0 + j];
+            for (size_t i = 0; i < d; i++) {
+                double xi = x[i];
+                const float *w = h->au1_kernel + i * (size_t)hid + j0;
+                for (int j = 0; j < nb; j++) acc[j] += xi * w[j];
+            }
+            for (int j = 0; j < nb; j++) scratch[j0 + j] = acc[j] > 0.0 ? (float)acc[j] : 0.0f;
         }
         for (int k = 0; k < EMOC_N_AU; k++) {
             double z = h->au2_bias[k];

@@ -200,7 +200,12 @@ int cmd_eval(int argc, char **argv)
         if (do_ex) {
             printf("EXPR  (n=%zu)  F1 %.4f  (present classes %.4f)  accuracy %.4f  KL %.4f\n", ex.n,
                    ex.f1_macro, ex.f1_macro_present, ex.accuracy, kl);
-            for (int c = 0; c < EMOC_N_EXPR; c++) printf("      %-10s F1 %.4f\n", emoc_abaw_expr_name(c), ex.f1[c]);
+            printf("      %-10s %-9s confusion (rows truth, columns prediction)\n", "class", "F1");
+            for (int c = 0; c < EMOC_N_EXPR; c++) {
+                printf("      %-10s %-9.4f", emoc_abaw_expr_name(c), ex.f1[c]);
+                for (int k = 0; k < EMOC_N_EXPR; k++) printf(" %6zu", ex.confusion[c][k]);
+                printf("\n");
+            }
         } else {
             printf("EXPR  -\n");
         }

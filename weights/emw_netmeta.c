@@ -55,7 +55,7 @@ static emoc_status emw__input_meta(const emw_file *f, int required, emoc_error *
     const emw_meta *m;
     emoc_status st;
     if ((st = emw__need(f, "input.size", EMW_T_I64, required, &m, err))) return st;
-    if (m && (st = emw__range(m, 16, 2048, err))) return st;
+    if (m && (st = emw__range(m, 16, 4096, err))) return st;
     if ((st = emw__need(f, "input.channels", EMW_T_I64, required, &m, err))) return st;
     if (m && (st = emw__range(m, 3, 3, err))) return st;
     if ((st = emw__need(f, "input.color", EMW_T_STR, required, &m, err))) return st;
@@ -106,7 +106,7 @@ static emoc_status emw__output_meta(const emw_file *f, emoc_error *err)
     const emw_meta *ns, *nc, *labels, *m;
     emoc_status st;
     if ((st = emw__need(f, "output.n_scores", EMW_T_I64, 1, &ns, err))) return st;
-    if ((st = emw__range(ns, 1, 65536, err))) return st;
+    if ((st = emw__range(ns, 1, 4096, err))) return st;
     if ((st = emw__need(f, "output.n_classes", EMW_T_I64, 1, &nc, err))) return st;
     if ((st = emw__range(nc, 0, ns->i64, err))) return st;
     if ((st = emw__need(f, "output.labels", EMW_T_STR_ARRAY, 1, &labels, err))) return st;
@@ -131,7 +131,7 @@ static emoc_status emw__output_meta(const emw_file *f, emoc_error *err)
         return emw__mfail(err, "output.valence_index and output.arousal_index are both %lld",
                           (long long)idx[0]);
     if ((st = emw__need(f, "output.embedding_size", EMW_T_I64, 1, &m, err))) return st;
-    return emw__range(m, 1, 65536, err);
+    return emw__range(m, 1, 1 << 20, err);
 }
 
 emoc_status emw_check_net_meta(const emw_file *f, emoc_error *err)

@@ -59,6 +59,11 @@ print(tune.stdout)
 smooth = tune.stdout.split("--smooth ")[1].split()[0]
 for f in ("au_thresholds.csv", "au_thresholds.svg", "blend.csv", "smooth_va.svg", "smooth_expr.csv"):
     check(os.path.getsize(os.path.join(WORK, "tune", f)) > 50, f"tune wrote {f}")
+import xml.etree.ElementTree as ET
+for f in ("au_thresholds.svg", "blend.svg", "smooth_va.svg", "smooth_expr.svg", "smooth_au.svg"):
+    root = ET.parse(os.path.join(WORK, "tune", f)).getroot()
+    check(root.tag.endswith("svg") and len(root.findall("{http://www.w3.org/2000/svg}polyline")) >= 1,
+          f"tune wrote a well-formed {f} with curves")
 
 L = ["--list", "test_list.txt"]
 runs = {

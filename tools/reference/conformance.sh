@@ -165,6 +165,7 @@ echo "comparison self-test: ok"
 models=()
 while read -r m _; do
     case "$m" in ''|'#'*) continue ;; esac
+    case " ${models[*]:-} " in *" $m "*) echo "note: $m listed twice in $MODELS_FILE; checked once"; continue ;; esac
     models+=("$m")
 done <"$MODELS_FILE"
 

@@ -6,7 +6,8 @@ features.N (MixedFeatureNet children minus the last 4), cat_head0/1.CoordAtt.*, 
 Dead parameters are kept like upstream: MDConv's bn/prelu, each head's Linear, DDAMNet.bn.
 
 `mean_pool=True` builds the same maths with x.mean() instead of AdaptiveAvgPool2d((None,1)), only
-so the peer benchmark can get an ONNX file (torch's opset-11 exporter fails on the real module).
+so the peer benchmark can get an ONNX file: with the authors' export settings (dynamic batch axis)
+torch 1.13's opset-11 exporter rejects AdaptiveAvgPool2d((None,1)) ("output_size is not constant").
 """
 import torch
 import torch.nn as nn
