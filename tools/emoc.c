@@ -3,41 +3,26 @@
 
 #include <string.h>
 
+/* Each command prints its own full usage for `--help` (one source of truth per command). */
 typedef struct {
     const char *name;
     cli_cmd_fn fn;
     const char *summary;
-    const char *usage;
 } command;
 
 static const command commands[] = {
-    {"info", cmd_info, "describe an EMW weight file and the plan it builds",
-     "emoc info [--no-plan] [--isa ISA] FILE.emw"},
-    {"convert", cmd_convert, "convert an ONNX file or PyTorch checkpoint to EMW",
-     "emoc convert IN.onnx|IN.pth -o OUT.emw [--dtype f32|f16] [--arch NAME]"},
-    {"predict", cmd_predict, "run a model on images, folders, raw frames or tensors",
-     "emoc predict -m MODEL.emw [--tensor FILE.f32 | IMAGE... | DIR/ | --raw WxH -]\n"
-     "             [--format csv|jsonl] [--embedding] [--threads N] [--resize cv2|pil]\n"
-     "             [--boxes FILE.csv] [--progress] [-q] [-o OUT]"},
-    {"bench", cmd_bench, "time forward passes of one input",
-     "emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--json] [--per-op]"},
-    {"decode", cmd_decode, "decode an image and write its pixels as PPM",
-     "emoc decode IMAGE -o OUT.ppm"},
-    {"preprocess", cmd_preprocess, "write the exact float32 NCHW tensor a model receives",
-     "emoc preprocess -m MODEL.emw IMAGE -o OUT.f32 [--resize cv2|pil]"},
-    {"features", cmd_features, "extract per-frame features X = [embedding, scores]",
-     "emoc features -m MODEL.emw INPUTS... -o FEATS [--csv]"},
-    {"mtl", cmd_mtl, "ABAW multi-task submission from features and heads",
-     "emoc mtl --features A[,B] --head HA[,HB] [--blend va=W,expr=W,au=W] [--smooth ...]\n"
-     "         [--au-thresholds PRESET|FILE] [--list MTL.txt] -o submission.txt"},
-    {"ce", cmd_ce, "ABAW compound-expression submission",
-     "emoc ce --features A [...] -o submission.txt"},
-    {"eval", cmd_eval, "metrics of predictions against ABAW annotations",
-     "emoc eval --pred FILE --labels FILE_OR_DIR [--json]"},
-    {"tune", cmd_tune, "tune thresholds, blend weights and smoothing on a validation set",
-     "emoc tune ... -o DIR"},
-    {"train-head", cmd_train_head, "train the multi-task head on extracted features",
-     "emoc train-head --features FEATS --labels FILE -o HEAD.emw [--seed S]"},
+    {"info", cmd_info, "describe an EMW weight file and the plan it builds"},
+    {"convert", cmd_convert, "convert an ONNX file or PyTorch checkpoint to EMW"},
+    {"predict", cmd_predict, "run a model on images, folders, raw frames or tensors"},
+    {"bench", cmd_bench, "time forward passes of one input"},
+    {"decode", cmd_decode, "decode an image and write its pixels as PPM"},
+    {"preprocess", cmd_preprocess, "write the exact float32 NCHW tensor a model receives"},
+    {"features", cmd_features, "extract per-frame features X = [embedding, scores]"},
+    {"mtl", cmd_mtl, "ABAW multi-task submission from features and heads"},
+    {"ce", cmd_ce, "ABAW compound-expression submission"},
+    {"eval", cmd_eval, "metrics of predictions against ABAW annotations"},
+    {"tune", cmd_tune, "tune thresholds, blend weights and smoothing on a validation set"},
+    {"train-head", cmd_train_head, "train the multi-task head on extracted features"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -94,19 +79,13 @@ int main(int argc, char **argv)
             cli_error("help", "unknown command '%s' (see emoc --help)", argv[2]);
             return EXIT_USAGE;
         }
-        printf("emoc %s — %s\n\nusage: %s\n", c->name, c->summary, c->usage);
-        return EXIT_OK;
+        char *help_argv[] = {(char *)c->name, (char *)"--help", NULL};
+        return c->fn(2, help_argv);
     }
     const command *c = find(cmd);
     if (!c) {
         cli_error(cmd, "unknown command (see emoc --help)");
         return EXIT_USAGE;
-    }
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("emoc %s — %s\n\nusage: %s\n", c->name, c->summary, c->usage);
-            return EXIT_OK;
-        }
     }
     return c->fn(argc - 1, argv + 1);
 }
