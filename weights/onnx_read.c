@@ -29,6 +29,7 @@ typedef struct arena {
 
 static void *arena_alloc(arena *a, size_t n)
 {
+    if (n > a->budget) return NULL; /* also keeps the rounding below from wrapping */
     n = (n + 15) & ~(size_t)15;
     if (n == 0) n = 16;
     if (n > a->budget) return NULL;
