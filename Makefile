@@ -21,6 +21,7 @@ CFLAGS_COMMON := -std=c11 $(OPT) -g -Wall -Wextra -Werror -fPIC -pthread \
                  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -I. \
                  -DEMOC_VERSION_STRING=\"$(VERSION)\"
 LDLIBS   := -lm -pthread
+CRITERION_LIBS ?= -lcriterion
 
 BUILD    := build
 ifeq ($(SANITIZE),1)
@@ -78,7 +79,7 @@ $(BUILD)/libemoc.so: $(LIB_OBJ)
 $(BUILD)/emoc: $(CLI_OBJ) $(BUILD)/libemoc.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemoc.a $(LDLIBS)
 $(BUILD)/emoc_tests: $(TEST_OBJ) $(BUILD)/libemoc.a
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libemoc.a -lcriterion $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libemoc.a $(CRITERION_LIBS) $(LDLIBS)
 
 # The whole Criterion suite.  Tests find fixtures relative to the repository root and the CLI at
 # $(BUILD)/emoc (EMOC_BIN).
@@ -100,14 +101,35 @@ bench: all
 models: all
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc bash tools/make_models.sh
 
-# ARM64: cross-compile with Debian's aarch64 gcc and run the kernel tests under qemu-user.
-# Debian has no aarch64 libcriterion on an amd64 host, so the kernel tests link against the
-# small Criterion shim in tests/kernels/shim/ (build/aarch64/kernel_tests, rule at the end).
+# ARM64: cross-compile with Debian's aarch64 gcc and run the kernel tests under qemu-user, linked
+# against the small Criterion shim in tests/kernels/shim/ (build/aarch64/kernel_tests).
+# WORK IN PROGRESS (not in CI): `make test-qemu-full` links the WHOLE suite against Debian's real
+# aarch64 Criterion (unpacked by tests/qemu/criterion_aarch64.sh into build/aarch64-criterion:
+# libcriterion-dev:arm64 cannot be co-installed with the amd64 one).  It builds and lists the
+# tests, but running hangs under qemu-user without binfmt (Criterion's worker spawn); see the
+# report of the arm64 branch.  CLI tests spawn $$EMOC_BIN = tests/qemu/emoc_qemu.sh.
+A64_CRIT  := build/aarch64-criterion/root
+A64_LIBS  := $(CURDIR)/$(A64_CRIT)/usr/lib/aarch64-linux-gnu
+QEMU_A64  := QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
+             QEMU_SET_ENV=LD_LIBRARY_PATH=$(A64_LIBS):/usr/lib/aarch64-linux-gnu qemu-aarch64
 cross-aarch64:
 	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 all build/aarch64/kernel_tests
 test-qemu: cross-aarch64
 	EMOC_BIN=$(CURDIR)/build/aarch64/emoc EMOC_ROOT=$(CURDIR) QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
 	  qemu-aarch64 ./build/aarch64/kernel_tests $(TEST_ARGS)
+$(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3: tests/qemu/criterion_aarch64.sh
+	bash tests/qemu/criterion_aarch64.sh build/aarch64-criterion
+cross-aarch64-full: $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3
+	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 CFLAGS="$(CFLAGS) -isystem $(CURDIR)/$(A64_CRIT)/usr/include" \
+	  CRITERION_LIBS="$(A64_LIBS)/libcriterion.so.3 -Wl,-rpath-link,$(A64_LIBS):/usr/lib/aarch64-linux-gnu" \
+	  all build/aarch64/emoc_tests
+test-qemu-full: cross-aarch64-full
+	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_ROOT=$(CURDIR) $(QEMU_A64) ./build/aarch64/emoc_tests $(TEST_ARGS)
+# Conformance of the aarch64 binary against PyTorch at ISA neon and ref (under qemu-user; not yet
+# run to completion on this branch, not in CI).
+conformance-aarch64: cross-aarch64
+	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
+	  PYTHON=$(PYTHON) bash tools/reference/conformance.sh
 
 $(BUILD)/emoc.pc: tools/emoc.pc.in
 	@mkdir -p $(dir $@)
@@ -131,7 +153,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all test conformance fuzz bench models cross-aarch64 test-qemu install uninstall clean
+.PHONY: all test conformance fuzz bench models cross-aarch64 test-qemu cross-aarch64-full test-qemu-full conformance-aarch64 install uninstall clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
 # ---- kernel benchmark (owned by the kernels work: bench/bench_kernels.c) ----------------------
