@@ -5,10 +5,12 @@
 extern const emoc_gemm_kernel emoc_f32_gemm_8x32__avx512;
 extern const emoc_dwconv_kernel emoc_f32_dwconv_c16__avx512;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_4x16__avx512;
+extern const emoc_act_kernel emoc_f32_act_c16__avx512;
 
 void emoc__kernel_table_avx512(emoc_kernel_table *t)
 {
     t->gemm = emoc_f32_gemm_8x32__avx512;
     t->dwconv = emoc_f32_dwconv_c16__avx512;
     t->conv2d = emoc_f32_conv2d_4x16__avx512;
+    t->act = emoc_f32_act_c16__avx512;
 }

@@ -1,7 +1,15 @@
-/* table_neon.c — neon overrides of the kernel table (compiled only for its architecture). */
+/* table_neon.c — AArch64 NEON overrides of the kernel table (compiled only for AArch64). */
 #include "engine/kernels/kernels.h"
+
+extern const emoc_gemm_kernel emoc_f32_gemm_8x8__neon;
+extern const emoc_dwconv_kernel emoc_f32_dwconv_c4__neon;
+extern const emoc_conv2d_kernel emoc_f32_conv2d_4x4__neon;
+extern const emoc_act_kernel emoc_f32_act_c4__neon;
 
 void emoc__kernel_table_neon(emoc_kernel_table *t)
 {
-    (void)t; /* no neon kernels yet: every slot keeps its reference */
+    t->gemm = emoc_f32_gemm_8x8__neon;
+    t->dwconv = emoc_f32_dwconv_c4__neon;
+    t->conv2d = emoc_f32_conv2d_4x4__neon;
+    t->act = emoc_f32_act_c4__neon;
 }

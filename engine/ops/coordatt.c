@@ -19,6 +19,18 @@ static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
     return n < units ? n : units;
 }
 
+/* AVX2 versions when the bound kernel set is AVX2 or better (identical results). */
+static int use_avx2(const emoc_pb *b)
+{
+#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
+    emoc_isa isa = emoc_pb_kernels(b)->isa;
+    return isa == EMOC_ISA_AVX2 || isa == EMOC_ISA_AVX512;
+#else
+    (void)b;
+    return 0;
+#endif
+}
+
 static void split(int n, int parts, int i, int *lo, int *hi)
 {
     *lo = (int)((long long)n * i / parts);
@@ -103,6 +115,7 @@ void emoc__ddam_apply(const float *x, const float *g0, const float *g1, int H, i
 typedef struct {
     int H, W, C;
     const float *kh, *bh, *kw, *bw;   /* NULL: means */
+    emoc__coord_pool_fn fn;
 } pool_params;
 
 typedef struct {
@@ -117,8 +130,8 @@ static void pool_task(void *arg, int t)
     pool_job *j = arg;
     int lo, hi;
     split(j->p->C, j->n_tasks, t, &lo, &hi);
-    if (hi > lo) emoc__coord_pool(j->x, j->p->H, j->p->W, j->p->C, j->p->kh, j->p->bh, j->p->kw,
-                                  j->p->bw, j->y, lo, hi);
+    if (hi > lo) j->p->fn(j->x, j->p->H, j->p->W, j->p->C, j->p->kh, j->p->bh, j->p->kw, j->p->bw,
+                          j->y, lo, hi);
 }
 
 static void exec_pool(const emoc_op *op, const emoc_exec_ctx *ctx)
@@ -129,13 +142,22 @@ static void exec_pool(const emoc_op *op, const emoc_exec_ctx *ctx)
     emoc_parallel_for(ctx->pool, j.n_tasks, pool_task, &j);
 }
 
-static emoc_op *append_pool(emoc_pb *b, const char *node, int in, const char *kernel)
+static emoc_op *append_pool(emoc_pb *b, const char *node, int in, int weighted)
 {
     int H = emoc_pb_h(b, in), W = emoc_pb_w(b, in), C = emoc_pb_c(b, in);
-    emoc_op *op = emoc_pb_append(b, "coord_pool", node, exec_pool, &in, 1, H + W, 1, C, kernel);
+    int v = use_avx2(b);
+    static const char *const names[2][2] = {
+        {"emoc_f32_coord_pool_mean_c1__ref", "emoc_f32_coord_pool_dw_c1__ref"},
+        {"emoc_f32_coord_pool_mean_c8__avx2", "emoc_f32_coord_pool_dw_c8__avx2"}};
+    emoc_op *op = emoc_pb_append(b, "coord_pool", node, exec_pool, &in, 1, H + W, 1, C,
+                                 names[v][weighted]);
     if (!op) return NULL;
     pool_params *p = (pool_params *)op->params;
     memset(p, 0, sizeof *p);
+    p->fn = emoc__coord_pool;
+#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
+    if (v) p->fn = emoc__coord_pool_avx2;
+#endif
     p->H = H;
     p->W = W;
     p->C = C;
@@ -145,7 +167,7 @@ static emoc_op *append_pool(emoc_pb *b, const char *node, int in, const char *ke
 
 int emoc_op_coord_pool_mean(emoc_pb *b, const char *node, int in)
 {
-    emoc_op *op = append_pool(b, node, in, "emoc_f32_coord_pool_mean_c1__ref");
+    emoc_op *op = append_pool(b, node, in, 0);
     return op ? op->out : -1;
 }
 
@@ -170,7 +192,7 @@ int emoc_op_coord_pool_dw(emoc_pb *b, const char *node, int in, const char *w_h,
     const float *bh = emoc_pb_weight(b, bias_h, 1, (int64_t[1]){C});
     const float *bw = emoc_pb_weight(b, bias_w, 1, (int64_t[1]){C});
     if (emoc_pb_failed(b)) return -1;
-    emoc_op *op = append_pool(b, node, in, "emoc_f32_coord_pool_dw_c1__ref");
+    emoc_op *op = append_pool(b, node, in, 1);
     if (!op) return -1;
     pool_params *p = (pool_params *)op->params;
     p->kh = kh;
@@ -278,6 +300,8 @@ int emoc_op_coord_gates(emoc_pb *b, const char *node, int strip, int h, int C, c
 
 typedef struct {
     int H, W, C, n_gates;
+    emoc__coord_apply_fn apply;
+    emoc__ddam_apply_fn ddam;
 } apply_params;
 
 typedef struct {
@@ -294,9 +318,9 @@ static void apply_task(void *arg, int t)
     split(j->p->H, j->n_tasks, t, &lo, &hi);
     if (hi <= lo) return;
     if (j->p->n_gates == 1)
-        emoc__coord_apply(j->x, j->g0, j->p->H, j->p->W, j->p->C, j->y, lo, hi);
+        j->p->apply(j->x, j->g0, j->p->H, j->p->W, j->p->C, j->y, lo, hi);
     else
-        emoc__ddam_apply(j->x, j->g0, j->g1, j->p->H, j->p->W, j->p->C, j->y, lo, hi);
+        j->p->ddam(j->x, j->g0, j->g1, j->p->H, j->p->W, j->p->C, j->y, lo, hi);
 }
 
 static void exec_apply(const emoc_op *op, const emoc_exec_ctx *ctx)
@@ -310,8 +334,13 @@ static void exec_apply(const emoc_op *op, const emoc_exec_ctx *ctx)
 }
 
 static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gates,
-                        const char *type, const char *kernel)
+                        const char *type)
 {
+    int v = use_avx2(b);
+    static const char *const names[2][2] = {
+        {"emoc_f32_coord_apply_c1__ref", "emoc_f32_ddam_apply_c1__ref"},
+        {"emoc_f32_coord_apply_c8__avx2", "emoc_f32_ddam_apply_c8__avx2"}};
+    const char *kernel = names[v][n_gates - 1];
     int H = emoc_pb_h(b, ins[0]), W = emoc_pb_w(b, ins[0]), C = emoc_pb_c(b, ins[0]);
     for (int i = 1; i <= n_gates && !emoc_pb_failed(b); i++)
         if (emoc_pb_h(b, ins[i]) != H + W || emoc_pb_w(b, ins[i]) != 1 || emoc_pb_c(b, ins[i]) != C) {
@@ -322,7 +351,13 @@ static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gate
     emoc_op *op = emoc_pb_append(b, type, node, exec_apply, ins, 1 + n_gates, H, W, C, kernel);
     if (!op) return -1;
     apply_params *p = (apply_params *)op->params;
-    *p = (apply_params){H, W, C, n_gates};
+    *p = (apply_params){H, W, C, n_gates, emoc__coord_apply, emoc__ddam_apply};
+#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
+    if (v) {
+        p->apply = emoc__coord_apply_avx2;
+        p->ddam = emoc__ddam_apply_avx2;
+    }
+#endif
     op->flops = (uint64_t)(n_gates * 2) * (uint64_t)H * (uint64_t)W * (uint64_t)C;
     return op->out;
 }
@@ -330,11 +365,11 @@ static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gate
 int emoc_op_coord_apply(emoc_pb *b, const char *node, int x, int gates)
 {
     int ins[2] = {x, gates};
-    return append_apply(b, node, ins, 1, "coord_apply", "emoc_f32_coord_apply_c1__ref");
+    return append_apply(b, node, ins, 1, "coord_apply");
 }
 
 int emoc_op_ddam_apply(emoc_pb *b, const char *node, int x, int gates0, int gates1)
 {
     int ins[3] = {x, gates0, gates1};
-    return append_apply(b, node, ins, 2, "ddam_apply", "emoc_f32_ddam_apply_c1__ref");
+    return append_apply(b, node, ins, 2, "ddam_apply");
 }

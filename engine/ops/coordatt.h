@@ -40,4 +40,21 @@ void emoc__coord_apply(const float *x, const float *g, int H, int W, int C, floa
 void emoc__ddam_apply(const float *x, const float *g0, const float *g1, int H, int W, int C,
                       float *y, int h0, int h1);
 
+typedef void (*emoc__coord_pool_fn)(const float *, int, int, int, const float *, const float *,
+                                    const float *, const float *, float *, int, int);
+typedef void (*emoc__coord_apply_fn)(const float *, const float *, int, int, int, float *, int,
+                                     int);
+typedef void (*emoc__ddam_apply_fn)(const float *, const float *, const float *, int, int, int,
+                                    float *, int, int);
+
+#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
+/* coordatt_avx2.c: same results bit for bit, 8 channels per vector. */
+void emoc__coord_pool_avx2(const float *x, int H, int W, int C, const float *kh, const float *bh,
+                           const float *kw, const float *bw, float *strip, int c0, int c1);
+void emoc__coord_apply_avx2(const float *x, const float *g, int H, int W, int C, float *y,
+                            int h0, int h1);
+void emoc__ddam_apply_avx2(const float *x, const float *g0, const float *g1, int H, int W, int C,
+                           float *y, int h0, int h1);
+#endif
+
 #endif

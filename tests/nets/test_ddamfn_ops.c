@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,3 +185,40 @@ Test(ddamfn_ops, activations_used_by_the_nets)
         cr_assert_float_eq(emoc_act_scalar(v, EMOC_ACT_PRELU, -0.1f), v >= 0 ? v : -0.1f * v, 0);
     }
 }
+
+#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
+/* The AVX2 versions must give the reference's bits (same operations, same order). */
+Test(ddamfn_ops, avx2_versions_are_bitwise_equal_to_the_reference)
+{
+    emoc_isa best = emoc_isa_detect();
+    if (best != EMOC_ISA_AVX2 && best != EMOC_ISA_AVX512) {
+        printf("SKIPPED: AVX2 coordatt (CPU supports %s)\n", emoc_isa_name(best));
+        criterion_skip_test("no AVX2 on this CPU");
+    }
+    for (size_t k = 0; k < sizeof SHAPES / sizeof SHAPES[0]; k++) {
+        shape s = SHAPES[k];
+        size_t n = (size_t)s.H * s.W * s.C, ng = (size_t)(s.H + s.W) * s.C;
+        float *x = rnd(n), *kh = rnd((size_t)s.W * s.C), *kw = rnd((size_t)s.H * s.C);
+        float *bh = rnd((size_t)s.C), *bw = rnd((size_t)s.C), *g0 = rnd(ng), *g1 = rnd(ng);
+        float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+        float *sa = malloc(ng * sizeof(float)), *sb = malloc(ng * sizeof(float));
+        for (int weighted = 0; weighted < 2; weighted++) {
+            int c1 = s.C > 3 ? 3 : s.C; /* an unaligned channel split */
+            emoc__coord_pool(x, s.H, s.W, s.C, weighted ? kh : NULL, bh, kw, bw, sa, 0, c1);
+            emoc__coord_pool(x, s.H, s.W, s.C, weighted ? kh : NULL, bh, kw, bw, sa, c1, s.C);
+            emoc__coord_pool_avx2(x, s.H, s.W, s.C, weighted ? kh : NULL, bh, kw, bw, sb, 0, c1);
+            emoc__coord_pool_avx2(x, s.H, s.W, s.C, weighted ? kh : NULL, bh, kw, bw, sb, c1, s.C);
+            cr_assert(!memcmp(sa, sb, ng * sizeof(float)), "pool(weighted=%d) %dx%dx%d", weighted,
+                      s.H, s.W, s.C);
+        }
+        emoc__coord_apply(x, g0, s.H, s.W, s.C, a, 0, s.H);
+        emoc__coord_apply_avx2(x, g0, s.H, s.W, s.C, b, 0, s.H);
+        cr_assert(!memcmp(a, b, n * sizeof(float)), "apply %dx%dx%d", s.H, s.W, s.C);
+        emoc__ddam_apply(x, g0, g1, s.H, s.W, s.C, a, 0, s.H);
+        emoc__ddam_apply_avx2(x, g0, g1, s.H, s.W, s.C, b, 0, s.H);
+        cr_assert(!memcmp(a, b, n * sizeof(float)), "ddam %dx%dx%d", s.H, s.W, s.C);
+        free(x), free(kh), free(kw), free(bh), free(bw), free(g0), free(g1);
+        free(a), free(b), free(sa), free(sb);
+    }
+}
+#endif

@@ -80,6 +80,54 @@ dw_tile(const emoc_dwconv_args *a, int oy, int ox, const int npx, const int nvb,
     }
 }
 
+/* Interior fast path for a compile-time kernel width K and stride S: 8 pixels × one block.
+ * Per kernel row the K weights stay in registers and each input pixel of the row is loaded once
+ * and fed to every (pixel, tap) pair that uses it. For pixel j the taps still arrive in kx order
+ * (input t = S·j + kx grows with kx), so each element is the same FMA chain as in dw_tile. */
+static inline __attribute__((always_inline)) void
+dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int K, const int S, int ky0, int ky1, int c0,
+         const int full, __mmask16 m)
+{
+    const size_t ps = a->x_pstride, c = (size_t)a->c, row_stride = (size_t)a->iw * ps;
+    __m512 acc[PX];
+#pragma GCC unroll 8
+    for (int j = 0; j < PX; j++) acc[j] = _mm512_setzero_ps();
+    const float *xrow = a->x + (size_t)c0 + (ptrdiff_t)(oy * a->sh - a->pad_t + ky0) * (ptrdiff_t)row_stride +
+                        (ptrdiff_t)(ox * S - a->pad_l) * (ptrdiff_t)ps;
+    const float *wrow = a->w + (size_t)c0 + (size_t)ky0 * (size_t)K * c;
+    for (int ky = ky0; ky < ky1; ky++, xrow += row_stride, wrow += (size_t)K * c) {
+        __m512 w[5];
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; kx++) w[kx] = full ? _mm512_loadu_ps(wrow + (size_t)kx * c) : _mm512_maskz_loadu_ps(m, wrow + (size_t)kx * c);
+#pragma GCC unroll 24
+        for (int t = 0; t < (PX - 1) * S + K; t++) {
+            const float *q = xrow + (size_t)t * ps;
+            __m512 xv = full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m, q);
+#pragma GCC unroll 5
+            for (int kx = 0; kx < K; kx++) {
+                const int u = t - kx;
+                if (u >= 0 && u % S == 0 && u / S < PX) acc[u / S] = _mm512_fmadd_ps(xv, w[kx], acc[u / S]);
+            }
+        }
+    }
+    {
+        const int cv = c0;
+        __m512 bias = _mm512_setzero_ps(), slope = _mm512_setzero_ps();
+        if (a->bias) bias = full ? _mm512_loadu_ps(a->bias + cv) : _mm512_maskz_loadu_ps(m, a->bias + cv);
+        if (a->act == EMOC_ACT_PRELU && a->slope)
+            slope = full ? _mm512_loadu_ps(a->slope + cv) : _mm512_maskz_loadu_ps(m, a->slope + cv);
+        float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)ox) * a->y_pstride + (size_t)cv;
+#pragma GCC unroll 8
+        for (int j = 0; j < PX; j++, yp += a->y_pstride) {
+            __m512 r = acc[j];
+            if (a->bias) r = _mm512_add_ps(r, bias);
+            r = emoc__act512(r, a->act, slope);
+            if (full) _mm512_storeu_ps(yp, r);
+            else _mm512_mask_storeu_ps(yp, m, r);
+        }
+    }
+}
+
 /* All channels of npx pixels: groups of 8 pixels go one block at a time (8 chains); smaller
  * groups take 4 blocks at once so that a lone border pixel still has 4 independent chains. */
 static inline __attribute__((always_inline)) void
@@ -87,6 +135,17 @@ dw_group(const emoc_dwconv_args *a, int oy, int ox, const int npx, int ky0, int 
          int kx1, const int kwc)
 {
     int c0 = 0;
+    if (npx == PX && kwc && kx0 == 0 && kx1 == kwc && (a->sw == 1 || a->sw == 2)) {
+        for (; c0 + CV <= a->c; c0 += CV) {
+            if (a->sw == 1) dw_slide(a, oy, ox, kwc, 1, ky0, ky1, c0, 1, 0xFFFF);
+            else dw_slide(a, oy, ox, kwc, 2, ky0, ky1, c0, 1, 0xFFFF);
+        }
+        if (c0 < a->c) {
+            if (a->sw == 1) dw_slide(a, oy, ox, kwc, 1, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
+            else dw_slide(a, oy, ox, kwc, 2, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
+        }
+        return;
+    }
     if (npx < PX)
         for (; c0 + 4 * CV <= a->c; c0 += 4 * CV)
             dw_tile(a, oy, ox, npx, 4, ky0, ky1, kx0, kx1, kwc, c0, 1, 0xFFFF);
