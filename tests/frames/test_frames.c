@@ -195,3 +195,52 @@ Test(frames, usage_errors, .init = setup, .fini = teardown)
     free(out);
     free(err);
 }
+
+/* `emoc features` runs through the same runner: same file for every mode and thread count, the
+ * corrupt frame left out (it is "no face" there) and exit 4. */
+Test(frames, features_identical_across_modes, .init = setup, .fini = teardown)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/v1", dir);
+    cr_assert_eq(mkdir(p, 0700), 0);
+    const int n = 6, bad = 3;
+    for (int k = 1; k <= n; k++) {
+        snprintf(p, sizeof p, "%s/v1/%05d.ppm", dir, k);
+        FILE *f = fopen(p, "wb");
+        cr_assert(f);
+        fputs(k == bad ? "P6\n0 18\n255\n" : "P6\n16 16\n255\n", f);
+        for (int i = 0; i < 16 * 16 * 3; i++) fputc(px(k, i), f);
+        fclose(f);
+    }
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin);
+    char *ref = NULL;
+    const char *modes[] = {"ops", "frames"};
+    for (int t = 1; t <= 3; t++)
+        for (int m = 0; m < 2; m++) {
+            char cmd[1024];
+            snprintf(cmd, sizeof cmd, "'%s' features -m %s/tiny.emw %s/v1 --csv -o %s/f.csv -q --threads %d --batch-mode %s",
+                     bin, dir, dir, dir, t, modes[m]);
+            int rc = system(cmd);
+            cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 4, "%s: status %d", cmd, rc);
+            snprintf(p, sizeof p, "%s/f.csv", dir);
+            char *got = slurp(p);
+            if (!ref) {
+                ref = got;
+                cr_assert_eq(count_lines(ref), 2 + n - 1, "comment, header, one line per decoded frame: %s", ref);
+                for (int k = 1, line = 0; k <= n; k++) {
+                    if (k == bad) continue;
+                    const char *s = ref;
+                    for (int j = 0; j < 2 + line; j++) s = strchr(s, '\n') + 1;
+                    char want[32];
+                    snprintf(want, sizeof want, "v1,%d,0,", k);
+                    cr_assert(!strncmp(s, want, strlen(want)), "line %d: %.40s", line, s);
+                    line++;
+                }
+                continue;
+            }
+            cr_assert_str_eq(got, ref, "%s: features differ", cmd);
+            free(got);
+        }
+    free(ref);
+}
