@@ -27,6 +27,7 @@ trap 'rm -f "$rows"' EXIT
 models=()
 while read -r m _; do
     case "$m" in ''|'#'*) continue ;; esac
+    case " ${models[*]:-} " in *" $m "*) continue ;; esac
     models+=("$m")
 done <"${EMOC_REF_MODELS:-$REF/models.txt}"
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define EMOC_MAX_MODEL_FILE ((size_t)1 << 31) /* 2 GiB: far above any model we know */
 
@@ -239,6 +240,11 @@ emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc
     if (!opt) opt = &defaults;
     FILE *f = fopen(path, "rb");
     if (!f) return fail(err, EMOC_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat sb; /* a directory "opens" and ftell()s as LONG_MAX: refuse it by name */
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return fail(err, EMOC_E_IO, "'%s' is not a regular file", path);
+    }
     long len = -1;
     if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
     if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {

@@ -156,7 +156,7 @@ static emoc_status walk(emoc__input_list *l, const char *dir, int depth, emoc_er
         n++;
     }
     closedir(d);
-    if (st == EMOC_OK) qsort(names, n, sizeof *names, cmp_names);
+    if (st == EMOC_OK && n > 1) qsort(names, n, sizeof *names, cmp_names); /* names is NULL when empty */
     size_t dl = strlen(dir);
     int slash = dl > 0 && dir[dl - 1] == '/';
     for (size_t i = 0; i < n && st == EMOC_OK; i++) {

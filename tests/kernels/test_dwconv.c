@@ -115,6 +115,13 @@ static void sweep(emoc_isa isa)
                     dw_case d = {c, 14, 15, k, k, s, pad, EMOC_ACT_SILU, 1, 0};
                     run_case(&t, &d, seed++);
                 }
+    /* wide rows: interior runs of ≥ 16 pixels (the 16- and 8-pixel register tiles), c with tails */
+    for (int k = 3; k <= 5; k += 2)
+        for (int s = 1; s <= 2; s++)
+            for (int c = 17; c <= 33; c += 16) {
+                dw_case d = {c, 5, s == 1 ? 37 : 41 + c % 2, k, k, s, 1 + (c + k) % 2, EMOC_ACT_SILU, 1, 0};
+                run_case(&t, &d, seed++);
+            }
     /* every activation with and without bias/slope */
     for (int act = 0; act < EMOC_ACT_COUNT; act++)
         for (int f = 0; f < 4; f++) {

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "weights/convert.h"
 #include "weights/pth.h"
@@ -141,4 +143,27 @@ Test(convert_pth, unknown_architectures_and_refused_pickles)
     expect_convert_error("wrapped.pth", EMOC_E_UNSUPPORTED, "neither DDAMFN");
     expect_convert_error("os_system.pth", EMOC_E_SECURITY, "global 'os.system' refused");
     expect_convert_error("compressed.pth", EMOC_E_UNSUPPORTED, "is compressed");
+}
+
+/* `emoc convert` on a checkpoint: refused pickles exit 3 (invalid input) naming the global. */
+Test(convert_pth, cli_refuses_a_malicious_checkpoint)
+{
+    const char *bin = getenv("EMOC_BIN"), *root = getenv("EMOC_ROOT");
+    cr_assert(bin && root, "EMOC_BIN / EMOC_ROOT not set (run through `make test`)");
+    char out[] = "/tmp/emoc_pth_cli_XXXXXX";
+    int fd = mkstemp(out);
+    cr_assert(fd >= 0);
+    close(fd);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' convert '%s/tests/fixtures/pth/posix_system.pth' -o '%s' 2>&1",
+             bin, root, out);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    char text[1024] = "";
+    size_t n = fread(text, 1, sizeof text - 1, p);
+    text[n] = 0;
+    int rc = pclose(p);
+    unlink(out);
+    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 3, "exit status %d, output: %s", rc, text);
+    cr_assert(strstr(text, "global 'posix.system' refused"), "output: %s", text);
 }

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-enum { CV = 16, PX = 8 };
+enum { CV = 16, PX = 8, SPX = 16 };
 
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
@@ -85,13 +85,13 @@ dw_tile(const emoc_dwconv_args *a, int oy, int ox, const int npx, const int nvb,
  * and fed to every (pixel, tap) pair that uses it. For pixel j the taps still arrive in kx order
  * (input t = S·j + kx grows with kx), so each element is the same FMA chain as in dw_tile. */
 static inline __attribute__((always_inline)) void
-dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int K, const int S, int ky0, int ky1, int c0,
+dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int NP, const int K, const int S, int ky0, int ky1, int c0,
          const int full, __mmask16 m)
 {
     const size_t ps = a->x_pstride, c = (size_t)a->c, row_stride = (size_t)a->iw * ps;
-    __m512 acc[PX];
-#pragma GCC unroll 8
-    for (int j = 0; j < PX; j++) acc[j] = _mm512_setzero_ps();
+    __m512 acc[SPX];
+#pragma GCC unroll 16
+    for (int j = 0; j < NP; j++) acc[j] = _mm512_setzero_ps();
     const float *xrow = a->x + (size_t)c0 + (ptrdiff_t)(oy * a->sh - a->pad_t + ky0) * (ptrdiff_t)row_stride +
                         (ptrdiff_t)(ox * S - a->pad_l) * (ptrdiff_t)ps;
     const float *wrow = a->w + (size_t)c0 + (size_t)ky0 * (size_t)K * c;
@@ -99,14 +99,14 @@ dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int K, const int S, in
         __m512 w[5];
 #pragma GCC unroll 5
         for (int kx = 0; kx < K; kx++) w[kx] = full ? _mm512_loadu_ps(wrow + (size_t)kx * c) : _mm512_maskz_loadu_ps(m, wrow + (size_t)kx * c);
-#pragma GCC unroll 24
-        for (int t = 0; t < (PX - 1) * S + K; t++) {
+#pragma GCC unroll 40
+        for (int t = 0; t < (NP - 1) * S + K; t++) {
             const float *q = xrow + (size_t)t * ps;
             __m512 xv = full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m, q);
 #pragma GCC unroll 5
             for (int kx = 0; kx < K; kx++) {
                 const int u = t - kx;
-                if (u >= 0 && u % S == 0 && u / S < PX) acc[u / S] = _mm512_fmadd_ps(xv, w[kx], acc[u / S]);
+                if (u >= 0 && u % S == 0 && u / S < NP) acc[u / S] = _mm512_fmadd_ps(xv, w[kx], acc[u / S]);
             }
         }
     }
@@ -117,8 +117,8 @@ dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int K, const int S, in
         if (a->act == EMOC_ACT_PRELU && a->slope)
             slope = full ? _mm512_loadu_ps(a->slope + cv) : _mm512_maskz_loadu_ps(m, a->slope + cv);
         float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)ox) * a->y_pstride + (size_t)cv;
-#pragma GCC unroll 8
-        for (int j = 0; j < PX; j++, yp += a->y_pstride) {
+#pragma GCC unroll 16
+        for (int j = 0; j < NP; j++, yp += a->y_pstride) {
             __m512 r = acc[j];
             if (a->bias) r = _mm512_add_ps(r, bias);
             r = emoc__act512(r, a->act, slope);
@@ -135,14 +135,14 @@ dw_group(const emoc_dwconv_args *a, int oy, int ox, const int npx, int ky0, int 
          int kx1, const int kwc)
 {
     int c0 = 0;
-    if (npx == PX && kwc && kx0 == 0 && kx1 == kwc && (a->sw == 1 || a->sw == 2)) {
+    if (npx >= PX && kwc && kx0 == 0 && kx1 == kwc && (a->sw == 1 || a->sw == 2)) {
         for (; c0 + CV <= a->c; c0 += CV) {
-            if (a->sw == 1) dw_slide(a, oy, ox, kwc, 1, ky0, ky1, c0, 1, 0xFFFF);
-            else dw_slide(a, oy, ox, kwc, 2, ky0, ky1, c0, 1, 0xFFFF);
+            if (a->sw == 1) dw_slide(a, oy, ox, npx, kwc, 1, ky0, ky1, c0, 1, 0xFFFF);
+            else dw_slide(a, oy, ox, npx, kwc, 2, ky0, ky1, c0, 1, 0xFFFF);
         }
         if (c0 < a->c) {
-            if (a->sw == 1) dw_slide(a, oy, ox, kwc, 1, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
-            else dw_slide(a, oy, ox, kwc, 2, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
+            if (a->sw == 1) dw_slide(a, oy, ox, npx, kwc, 1, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
+            else dw_slide(a, oy, ox, npx, kwc, 2, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
         }
         return;
     }
@@ -166,6 +166,8 @@ static inline __attribute__((always_inline)) void dw_rows(const emoc_dwconv_args
         const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
         for (int ox = 0; ox < a->ow; ox++) {
             if (ox == ox_lo) {
+                if (kwc && (sw == 1 || sw == 2))
+                    for (; ox + SPX <= ox_hi; ox += SPX) dw_group(a, oy, ox, SPX, ky0, ky1, 0, kw, kwc);
                 for (; ox + PX <= ox_hi; ox += PX) dw_group(a, oy, ox, PX, ky0, ky1, 0, kw, kwc);
                 if (ox + 4 <= ox_hi) {
                     dw_group(a, oy, ox, 4, ky0, ky1, 0, kw, kwc);

@@ -1,0 +1,107 @@
+/* test_qa_cli.c — adversarial CLI checks through $EMOC_BIN: a directory given where a model file
+ * is expected, and the "nothing lost" contract on a raw stream with a short final frame (one row
+ * per frame, in order, empty value fields on the error row, summary frames_in == rows_out,
+ * exit 4). Uses the tinynet fixture written to /tmp so the checks take milliseconds. */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/core/tinynet_fixture.h"
+
+static int qa_run(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *qa_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "missing %s", path);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return buf;
+}
+
+static void qa_write_tiny(const char *path)
+{
+    tiny_opts o;
+    tiny_default(&o);
+    size_t n = 0;
+    uint8_t *buf = tiny_build(&o, &n);
+    cr_assert_not_null(buf);
+    FILE *f = fopen(path, "wb");
+    cr_assert(f);
+    cr_assert_eq(fwrite(buf, 1, n, f), n);
+    fclose(f);
+    free(buf);
+}
+
+Test(qa_cli, directory_as_model_is_named_as_such)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    char cmd[4096], errp[64];
+    snprintf(errp, sizeof errp, "/tmp/emoc_qa_err_%d.txt", (int)getpid());
+    snprintf(cmd, sizeof cmd, "'%s' predict -m /tmp --raw 16x16 - </dev/null >/dev/null 2>%s", bin, errp);
+    int rc = qa_run(cmd);
+    char *msg = qa_slurp(errp);
+    cr_assert_eq(rc, 1, "rc %d: %s", rc, msg);
+    cr_assert(strstr(msg, "not a regular file") != NULL, "%s", msg);
+    snprintf(cmd, sizeof cmd, "'%s' preprocess -m /tmp /dev/null -o /dev/null 2>%s", bin, errp);
+    rc = qa_run(cmd);
+    msg = qa_slurp(errp);
+    cr_assert_eq(rc, 1, "rc %d: %s", rc, msg);
+    cr_assert(strstr(msg, "not a regular file") != NULL, "%s", msg);
+    unlink(errp);
+}
+
+Test(qa_cli, raw_stream_short_final_frame_gives_one_row_per_frame)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    char model[64], raw[64], out[64], errp[64], cmd[4096];
+    int pid = (int)getpid();
+    snprintf(model, sizeof model, "/tmp/emoc_qa_tiny_%d.emw", pid);
+    snprintf(raw, sizeof raw, "/tmp/emoc_qa_raw_%d.bin", pid);
+    snprintf(out, sizeof out, "/tmp/emoc_qa_out_%d.csv", pid);
+    snprintf(errp, sizeof errp, "/tmp/emoc_qa_err_%d.txt", pid);
+    qa_write_tiny(model);
+    FILE *f = fopen(raw, "wb");
+    cr_assert(f);
+    for (int i = 0; i < 3 * 16 * 16 * 3 + 7; i++) fputc((i * 37) & 255, f); /* 3 frames + 7 bytes */
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' predict -m %s --raw 16x16 - <%s >%s 2>%s", bin, model, raw, out, errp);
+    int rc = qa_run(cmd);
+    char *err = strdup(qa_slurp(errp));
+    cr_assert_eq(rc, 4, "rc %d: %s", rc, err);
+    cr_assert(strstr(err, "frames_in=4 rows_out=4") != NULL, "%s", err);
+    char *csv = qa_slurp(out);
+    int rows = 0, ok = 0;
+    for (char *line = strtok(csv, "\n"); line; line = strtok(NULL, "\n"), rows++) {
+        if (rows == 0) continue; /* header */
+        char want[32];
+        snprintf(want, sizeof want, "-,%d,0,", rows);
+        cr_assert_eq(strncmp(line, want, strlen(want)), 0, "row %d out of order: %s", rows, line);
+        if (rows <= 3) {
+            ok += strstr(line, ",ok,") != NULL;
+        } else {
+            cr_assert(strstr(line, ",truncated,") != NULL, "%s", line);
+            for (const char *p = strstr(line, ",truncated,") + 11; *p; p++)
+                cr_assert_eq(*p, ',', "non-empty value on an error row: %s", line);
+        }
+    }
+    cr_assert_eq(rows, 5, "header + 4 rows expected, got %d lines", rows);
+    cr_assert_eq(ok, 3);
+    free(err);
+    unlink(model);
+    unlink(raw);
+    unlink(out);
+    unlink(errp);
+}
