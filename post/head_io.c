@@ -61,7 +61,9 @@ emoc_status emoc_mtl_head_save_file(const emoc_mtl_head *h, const char *path, em
     if (!st) st = emw_writer_meta_str(w, "emoc.arch", "mtl_head");
     if (!st) st = emw_writer_meta_str(w, "emoc.variant", bb);
     if (!st) st = emw_writer_meta_str(w, "emoc.name", name);
-    if (!st) st = emw_writer_meta_str(w, "converter.version", "emoc train-head " EMOC_VERSION_STRING);
+    char version[64];
+    snprintf(version, sizeof(version), "emoc train-head %s", emoc_version_string());
+    if (!st) st = emw_writer_meta_str(w, "converter.version", version);
     if (!st) st = emw_writer_meta_i64(w, "output.n_scores", EMOC_N_EXPR + 2 + EMOC_N_AU);
     if (!st) st = emw_writer_meta_i64(w, "output.n_classes", EMOC_N_EXPR);
     if (!st) st = emw_writer_meta_str_array(w, "output.labels", labels, EMOC_N_EXPR);

@@ -384,7 +384,14 @@ int cmd_predict(int argc, char **argv)
     progress_finish(&pg);
     if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
 done:
-    if (f && f != stdout && fclose(f) && rc == EXIT_OK) rc = EXIT_RUNTIME;
+    if (f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
+        int werr = fflush(f) != 0 || ferror(f);
+        if (f != stdout && fclose(f)) werr = 1;
+        if (werr && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
+            cli_error(cmd, "error writing '%s': output rows were lost", o.out ? o.out : "stdout");
+            rc = EXIT_RUNTIME;
+        }
+    }
     free(x);
     emoc_session_free(s);
     emoc_model_free(m);

@@ -95,8 +95,9 @@ static emoc_status read_info(emoc_model *m)
     if (!(e = need(m, "input.resize", EMW_T_STR, 1))) return EMOC_E_FORMAT;
     in->resize = e->str;
     if (need_int(m, "output.n_scores", 1, 4096, &in->n_scores)) return EMOC_E_FORMAT;
+    /* 0 classes: a bare backbone (e.g. an insightface MobileFaceNet without its fc head) */
     int cap = in->n_scores < EMOC_MAX_CLASSES ? in->n_scores : EMOC_MAX_CLASSES;
-    if (need_int(m, "output.n_classes", 1, cap, &in->n_classes)) return EMOC_E_FORMAT;
+    if (need_int(m, "output.n_classes", 0, cap, &in->n_classes)) return EMOC_E_FORMAT;
     const emw_meta *labels = need(m, "output.labels", EMW_T_STR_ARRAY, (size_t)in->n_classes);
     if (!labels) return EMOC_E_FORMAT;
     for (int i = 0; i < in->n_classes; i++) m->labels[i] = labels->strs[i];
@@ -160,6 +161,11 @@ static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error
         return fail(err, st, "%s", perr.msg);
     }
     m->emw_parsed = 1;
+    /* Every documented network key (weights/FORMAT.md §5), types and cross-field ranges. */
+    if ((st = emw_check_net_meta(&m->emw, &perr)) != EMOC_OK) {
+        emoc__set_err(m->err, sizeof(m->err), "%s", perr.msg);
+        return fail(err, st, "%s", perr.msg);
+    }
     if ((st = read_info(m)) != EMOC_OK) return fail(err, st, "%s", m->err);
     if ((st = format_meta_text(m)) != EMOC_OK) return fail(err, st, "out of memory");
     emoc_isa isa;

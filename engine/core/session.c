@@ -52,7 +52,7 @@ emoc_status emoc_session_create(const emoc_model *m, int threads, void *arena, s
         if (!s->arena) goto nomem;
     }
     s->scratch = (float *)(s->arena + m->plan.arena_bytes);
-    s->probs = emoc__alloc(a, sizeof(float) * (size_t)m->info.n_classes, 64);
+    s->probs = emoc__alloc(a, sizeof(float) * (size_t)(m->info.n_classes + 1), 64);
     if (!s->probs) goto nomem;
     if (emoc__pool_create(a, threads, &s->pool) != EMOC_OK) goto nomem;
     *out = s;
@@ -139,8 +139,8 @@ emoc_status emoc_session_run(emoc_session *s, const float *input, size_t n_value
     }
     const float *scores = (const float *)(s->arena + p->bufs[p->scores_buf].offset);
     const int nc = m->info.n_classes;
-    float mx = scores[0];
-    int label = 0;
+    float mx = nc > 0 ? scores[0] : 0.0f;
+    int label = nc > 0 ? 0 : -1; /* a bare backbone has no emotion logits */
     for (int i = 1; i < nc; i++)
         if (scores[i] > mx) {
             mx = scores[i];

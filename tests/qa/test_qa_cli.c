@@ -1,7 +1,8 @@
 /* test_qa_cli.c — adversarial CLI checks through $EMOC_BIN: a directory given where a model file
  * is expected, and the "nothing lost" contract on a raw stream with a short final frame (one row
  * per frame, in order, empty value fields on the error row, summary frames_in == rows_out,
- * exit 4). Uses the tinynet fixture written to /tmp so the checks take milliseconds. */
+ * exit 4), and output that cannot be written (file-size limit) failing the run instead of
+ * dropping rows silently. Uses the tinynet fixture written to /tmp so the checks take milliseconds. */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +103,36 @@ Test(qa_cli, raw_stream_short_final_frame_gives_one_row_per_frame)
     free(err);
     unlink(model);
     unlink(raw);
+    unlink(out);
+    unlink(errp);
+}
+
+/* With RLIMIT_FSIZE at 1 KiB (SIGXFSZ ignored) writes past it fail with EFBIG: predict used to
+ * drop the remaining rows and still exit 0; it must exit 1 and say the rows were lost. */
+Test(qa_cli, predict_output_write_failure_is_an_error)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    char model[64], out[64], errp[64], cmd[4096];
+    int pid = (int)getpid();
+    snprintf(model, sizeof model, "/tmp/emoc_qa_tiny_w%d.emw", pid);
+    snprintf(out, sizeof out, "/tmp/emoc_qa_full_%d.csv", pid);
+    snprintf(errp, sizeof errp, "/tmp/emoc_qa_werr_%d.txt", pid);
+    qa_write_tiny(model);
+    const char *fmt[] = {"-o %s", "--format jsonl > %s"};
+    for (int k = 0; k < 2; k++) {
+        char dest[128];
+        snprintf(dest, sizeof dest, fmt[k], out);
+        /* 40 frames of 16x16 give ~8 KiB of rows */
+        snprintf(cmd, sizeof cmd,
+                 "head -c %d /dev/zero | (trap '' XFSZ; ulimit -f 1; '%s' predict -m %s --raw 16x16 - -q %s) 2>%s",
+                 40 * 768, bin, model, dest, errp);
+        int rc = qa_run(cmd);
+        char *msg = qa_slurp(errp);
+        cr_assert_eq(rc, 1, "%s: rc %d: %s", fmt[k], rc, msg);
+        cr_assert(strstr(msg, "rows were lost") != NULL, "%s", msg);
+    }
+    unlink(model);
     unlink(out);
     unlink(errp);
 }
