@@ -11,13 +11,19 @@
  *   MobileFaceNet (112)    9.8 f/s 0.65 s  11.9 f/s 0.83 s  13.9 f/s 0.64 s
  *   DDAMFN (112)           6.3 f/s 1.01 s   7.7 f/s 1.49 s   8.8 f/s 1.01 s
  *
- * Wall time was ~10x the CPU time (the host was saturated; best-of-5 reached 20-37 f/s), so
- * the wall columns are noisy; the CPU column is stable to ~3 %: across frames costs exactly
+ * A second series (21:03 UTC, 3 rounds, host still busy) gave medians / best-of-3 in f/s:
+ *   EfficientNet-B0  T=1 25.6/31.7   T=2 ops 20.6/33.5   T=2 frames 20.9/66.0
+ *   MobileFaceNet    T=1 33.7/72.7   T=2 ops 23.4/44.1   T=2 frames 29.2/63.4
+ *   DDAMFN           T=1 24.7/45.7   T=2 ops 15.2/17.3   T=2 frames 27.7/37.0
+ * and the same CPU s per run as above (frames = T=1, ops +35-70 %).
+ *
+ * In the first series wall time was ~10x the CPU time (host saturated), and in both a busy
+ * host often made T=1 the fastest median, so the wall columns are noisy; the CPU column is stable to ~3 %: across frames costs exactly
  * the 1-thread CPU per frame (14.8 / 10.0 / 15.8 ms), inside ops costs 1.35-1.5x more (pool
  * hand-offs on small ops, DDAMFN's tiny CoordAtt ops worst). With 2 CPUs that bounds 2-thread
  * throughput at 2/CPU-per-frame: frames mode wins by that ratio when the cores are free and
- * never loses when they are not (wall medians: better for MobileFaceNet and DDAMFN, a tie
- * within noise for EfficientNet-B0). Rule (frame_batch_resolve): AUTO runs across frames when
+ * never loses to ops when they are not (wall medians at T=2: frames ahead for MobileFaceNet
+ * and DDAMFN, a tie for EfficientNet-B0; best-of: frames 1.4-2.1x ops). Rule (frame_batch_resolve): AUTO runs across frames when
  * threads > 1 and there are at least as many frames as threads or the count is unknown (a raw
  * stream); otherwise (one image, few images, T = 1) inside ops, where latency per frame matters.
  * Rows are bitwise identical in every mode (tests/frames/test_frames.c; checked here on all
