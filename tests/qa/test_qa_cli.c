@@ -136,3 +136,24 @@ Test(qa_cli, predict_output_write_failure_is_an_error)
     unlink(out);
     unlink(errp);
 }
+
+/* A --boxes or --raw file that cannot be opened is an I/O failure (exit 1) for both predict and
+ * features; features used to call every input-open failure a usage error (exit 2). */
+Test(qa_cli, missing_input_stream_is_io_error)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    char model[64], cmd[4096];
+    snprintf(model, sizeof model, "/tmp/emoc_qa_tiny_m%d.emw", (int)getpid());
+    qa_write_tiny(model);
+    const char *tails[] = {"predict -m %s --boxes /nonexistent/b.csv", "predict -m %s --raw 16x16 /nonexistent/r.raw",
+                           "features -m %s --boxes /nonexistent/b.csv -o /dev/null",
+                           "features -m %s --raw 16x16 /nonexistent/r.raw -o /dev/null"};
+    for (int k = 0; k < 4; k++) {
+        char tail[256];
+        snprintf(tail, sizeof tail, tails[k], model);
+        snprintf(cmd, sizeof cmd, "'%s' %s -q >/dev/null 2>&1", bin, tail);
+        cr_assert_eq(qa_run(cmd), 1, "%s", tail);
+    }
+    unlink(model);
+}
