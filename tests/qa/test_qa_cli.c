@@ -157,3 +157,27 @@ Test(qa_cli, missing_input_stream_is_io_error)
     }
     unlink(model);
 }
+
+/* Commands that report on stdout (here `emoc info`, ~9 KiB for tinynet with its plan) exited 0
+ * when stdout could not be written; the dispatcher now checks stdout and exits 1. */
+Test(qa_cli, stdout_write_failure_is_an_error)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    char model[64], out[64], cmd[4096];
+    snprintf(model, sizeof model, "/tmp/emoc_qa_tiny_i%d.emw", (int)getpid());
+    snprintf(out, sizeof out, "/tmp/emoc_qa_info_%d.txt", (int)getpid());
+    qa_write_tiny(model);
+    snprintf(cmd, sizeof cmd, "'%s' info %s >%s 2>&1", bin, model, out);
+    cr_assert_eq(qa_run(cmd), 0, "info works when stdout is writable");
+    FILE *f = fopen(out, "rb");
+    cr_assert(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    cr_assert_gt(size, 1024, "the report must exceed the 1 KiB limit below (%ld bytes)", size);
+    snprintf(cmd, sizeof cmd, "(trap '' XFSZ; ulimit -f 1; '%s' info %s >%s 2>/dev/null)", bin, model, out);
+    cr_assert_eq(qa_run(cmd), 1);
+    unlink(model);
+    unlink(out);
+}
