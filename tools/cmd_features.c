@@ -180,9 +180,10 @@ int cmd_features(int argc, char **argv)
     }
     if (has_images && x && row) {
         emoc__input_iter *it;
-        if (inputs_open(&in, &it, &err)) {
+        emoc_status ost = inputs_open(&in, &it, &err);
+        if (ost) {
             cli_error(cmd, "%s", err.msg);
-            rc = EXIT_USAGE;
+            rc = cli_exit_for_status(ost); /* a missing --boxes/--raw file is not a usage error */
         } else {
             progress pg;
             progress_init(&pg, cmd, quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);

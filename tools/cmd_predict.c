@@ -328,7 +328,7 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c)
     emoc_status st = inputs_open(&o->images, &it, &err);
     if (st != EMOC_OK) {
         cli_error(cmd, "%s", err.msg);
-        return st == EMOC_E_ARG ? EXIT_USAGE : EXIT_INPUT;
+        return cli_exit_for_status(st); /* E_ARG usage, E_IO (cannot open) 1, bad file 3 */
     }
     frame_runner_config rc = {c->m, c->info, mode, o->threads, o->batch_mode, c->pg,
                               image_row_finish, image_row_emit, c};
