@@ -383,6 +383,12 @@ int cmd_predict(int argc, char **argv)
     rc = run_inputs(cmd, &o, &c);
     progress_finish(&pg);
     if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
+    if (rc == EXIT_OK && o.n_tensors == 0 && pg.frames_in == 0) {
+        /* an empty stream or a folder without images is almost always a mistake upstream
+         * (wrong path, ffmpeg failed): say so rather than succeed with no rows */
+        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
+        rc = EXIT_INPUT;
+    }
 done:
     if (f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
         int werr = fflush(f) != 0 || ferror(f);
