@@ -77,9 +77,11 @@ $(BUILD)/libemoc.a: $(LIB_OBJ)
 $(BUILD)/libemoc.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libemoc.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/emoc: $(CLI_OBJ) $(BUILD)/libemoc.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemoc.a $(LDLIBS)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemoc.a $(LDLIBS)
 $(BUILD)/emoc_tests: $(TEST_OBJ) $(BUILD)/libemoc.a
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libemoc.a $(CRITERION_LIBS) $(LDLIBS)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libemoc.a $(CRITERION_LIBS) $(LDLIBS)
 
 # The whole Criterion suite.  Tests find fixtures relative to the repository root and the CLI at
 # $(BUILD)/emoc (EMOC_BIN).

@@ -12,12 +12,54 @@
 #include "tools/abaw_io.h"
 #include "tools/cli.h"
 #include "tools/features_io.h"
+#include "tools/frame_runner.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
 
 static const char *usage =
     "usage: emoc features -m MODEL.emw (IMAGE | DIR | --raw WxH - | --boxes F.csv | --tensor F.f32)...\n"
-    "                     -o FEATS [--csv] [--resize cv2|pil] [--threads N] [-q]\n";
+    "                     -o FEATS [--csv] [--resize cv2|pil] [--threads N]\n"
+    "                     [--batch-mode auto|ops|frames] [-q]\n";
+
+/* State the frame runner's callbacks share (emit runs in input order, one at a time). */
+typedef struct feat_ctx {
+    feat_set *fs;
+    abaw_names *names;
+    const char *cmd;
+    int quiet;
+    long failed;
+} feat_ctx;
+
+/* Worker side: X = [embedding, scores] copied out of the session's output. */
+static void *feat_finish(void *user, const frame_job *job, const emoc_output *o)
+{
+    feat_ctx *c = user;
+    (void)job;
+    if (!o) return NULL;
+    float *row = malloc((size_t)c->fs->dim * sizeof(float));
+    if (!row) return NULL;
+    memcpy(row, o->embedding, (size_t)o->n_embedding * sizeof(float));
+    memcpy(row + o->n_embedding, o->scores, (size_t)o->n_scores * sizeof(float));
+    return row;
+}
+
+static void feat_emit(void *user, const frame_job *job, void *result)
+{
+    feat_ctx *c = user;
+    float *row = result;
+    if (job->status == EMOC_INPUT_OK && row) {
+        const char *vn = job->video[0] ? job->video : "video";
+        int video = abaw_names_intern(c->names, vn, strlen(vn));
+        int frame = job->frame >= 0 ? (int)job->frame : (int)job->index + 1;
+        float area = job->has_box ? (float)job->box[2] * (float)job->box[3] : (float)job->width * (float)job->height;
+        feat_append(c->fs, video, frame, job->face_id, area, row);
+    } else {
+        if (!c->quiet)
+            cli_error(c->cmd, "%s: %s", job->input, job->message[0] ? job->message : "out of memory");
+        c->failed++;
+    }
+    free(row);
+}
 
 /* "video/00012.f32" → video, 12; otherwise video "tensor", frame = index + 1. */
 static void tensor_key(abaw_names *names, const char *path, long index, int *video, int *frame)
@@ -34,6 +76,7 @@ int cmd_features(int argc, char **argv)
     const char *tensors[4096];
     int n_tensors = 0, csv = 0, quiet = 0;
     long threads = 1;
+    frame_batch_mode batch_mode = FRAME_BATCH_AUTO;
     inputs_spec in;
     inputs_spec_init(&in);
     int rc = EXIT_OK;
@@ -52,9 +95,13 @@ int cmd_features(int argc, char **argv)
         } else if (!strcmp(a, "--csv")) csv = 1;
         else if (!strcmp(a, "-q")) quiet = 1;
         else if ((!strcmp(a, "-m") || !strcmp(a, "-o") || !strcmp(a, "--tensor") || !strcmp(a, "--resize") ||
-                  !strcmp(a, "--threads")) && i + 1 < argc) {
+                  !strcmp(a, "--threads") || !strcmp(a, "--batch-mode")) && i + 1 < argc) {
             const char *v = argv[++i];
             if (!strcmp(a, "-m")) model_path = v;
+            else if (!strcmp(a, "--batch-mode") && frame_batch_mode_parse(v, &batch_mode)) {
+                cli_error(cmd, "--batch-mode expects auto, ops or frames, got '%s'", v);
+                rc = EXIT_USAGE;
+            } else if (!strcmp(a, "--batch-mode")) continue;
             else if (!strcmp(a, "-o")) out = v;
             else if (!strcmp(a, "--resize")) resize = v;
             else if (!strcmp(a, "--threads")) {
@@ -94,8 +141,8 @@ int cmd_features(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
-    st = emoc_session_create(model, (int)threads, NULL, 0, &sess, &err);
-    if (st) {
+    st = n_tensors ? emoc_session_create(model, (int)threads, NULL, 0, &sess, &err) : EMOC_OK;
+    if (st) { /* images get their sessions from the frame runner */
         cli_error(cmd, "%s", err.msg);
         rc = cli_exit_for_status(st);
         goto done;
@@ -133,36 +180,20 @@ int cmd_features(int argc, char **argv)
     }
     if (has_images && x && row) {
         emoc__input_iter *it;
-        if (inputs_open(&in, &it, &err)) {
+        emoc_status ost = inputs_open(&in, &it, &err);
+        if (ost) {
             cli_error(cmd, "%s", err.msg);
-            rc = EXIT_USAGE;
+            rc = cli_exit_for_status(ost); /* a missing --boxes/--raw file is not a usage error */
         } else {
             progress pg;
             progress_init(&pg, cmd, quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
-            emoc__input_item item;
-            while (emoc__input_next(it, &item)) {
-                progress_frame_in(&pg);
-                emoc__input_status s = item.status;
-                emoc_output o;
-                if (s == EMOC_INPUT_OK &&
-                    emoc_image_preprocess(&item.image, info.input_size, info.mean, info.std, mode, x, nx, &err))
-                    s = EMOC_INPUT_DECODE_ERROR;
-                if (s == EMOC_INPUT_OK && emoc_session_run(sess, x, nx, &o)) s = EMOC_INPUT_NONFINITE;
-                if (s == EMOC_INPUT_OK) {
-                    memcpy(row, o.embedding, (size_t)o.n_embedding * sizeof(float));
-                    memcpy(row + o.n_embedding, o.scores, (size_t)o.n_scores * sizeof(float));
-                    const char *vn = item.video && *item.video ? item.video : "video";
-                    int video = abaw_names_intern(&names, vn, strlen(vn));
-                    int frame = item.frame >= 0 ? (int)item.frame : (int)item.index + 1;
-                    float area = item.has_box ? (float)item.box[2] * (float)item.box[3]
-                                              : (float)item.image.width * (float)item.image.height;
-                    feat_append(&fs, video, frame, item.face_id, area, row);
-                } else {
-                    if (!quiet) cli_error(cmd, "%s: %s", item.input, item.message[0] ? item.message : "failed");
-                    failed++;
-                }
-                progress_row_out(&pg, s);
+            feat_ctx fc = {&fs, &names, cmd, quiet, 0};
+            frame_runner_config cfg = {model, &info, mode, (int)threads, batch_mode, &pg, feat_finish, feat_emit, &fc};
+            if (frame_runner_run(&cfg, it, &err)) {
+                cli_error(cmd, "%s", err.msg);
+                rc = EXIT_RUNTIME;
             }
+            failed += fc.failed;
             progress_finish(&pg);
             emoc__input_close(it);
         }

@@ -11,6 +11,7 @@
  * CSV spells arrays as named columns: prob_<label>, score_<i>, emb_<i>.
  */
 #include "tools/cli.h"
+#include "tools/frame_runner.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
 
@@ -21,6 +22,7 @@
 typedef struct predict_opts {
     const char *model, *out, *format, *resize;
     int threads, embedding;
+    frame_batch_mode batch_mode;
     progress_mode progress;
     const char **tensors;
     int n_tensors;
@@ -42,6 +44,10 @@ static void usage(FILE *f)
             "  --format csv|jsonl  output format (default csv)\n"
             "  --embedding     add the embedding (input of the final linear)\n"
             "  --threads N     worker threads (default 1)\n"
+            "  --batch-mode auto|ops|frames  spend the threads inside each frame's ops or\n"
+            "                  across frames (one session per thread; rows stay in input order,\n"
+            "                  values identical). auto: frames when there are at least as many\n"
+            "                  images as threads or the input is a --raw stream\n"
             "  -o OUT          write to OUT instead of stdout\n"
             "One row per input, failed inputs included (status names the failure, value\n"
             "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
@@ -207,6 +213,11 @@ static int parse_args(int argc, char **argv, predict_opts *o)
         } else if (!strcmp(a, "--threads") && has_val) {
             if (cli_parse_int(cmd, "--threads", argv[++i], 1, 256, &v)) return EXIT_USAGE;
             o->threads = (int)v;
+        } else if (!strcmp(a, "--batch-mode") && has_val) {
+            if (frame_batch_mode_parse(argv[++i], &o->batch_mode)) {
+                cli_error(cmd, "--batch-mode expects auto, ops or frames, got '%s'", argv[i]);
+                return EXIT_USAGE;
+            }
         } else if (!strcmp(a, "--embedding")) {
             o->embedding = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -265,6 +276,37 @@ static void run_and_write(run_ctx *c, const char *input, long frame, int face_id
     progress_row_out(c->pg, ok ? EMOC_INPUT_OK : st);
 }
 
+/* Frame runner worker side: the row as text (formatting runs in parallel too). */
+static void *image_row_finish(void *user, const frame_job *job, const emoc_output *out)
+{
+    run_ctx *c = user;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&text, &len);
+    if (!mf) return NULL;
+    write_row(mf, c->jsonl, c->m, c->info, job->input, job->frame, job->face_id, job->status_name, out,
+              c->emb);
+    if (fclose(mf)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Frame runner, in input order: the error line, then the row, flushed. */
+static void image_row_emit(void *user, const frame_job *job, void *result)
+{
+    run_ctx *c = user;
+    if (job->status != EMOC_INPUT_OK)
+        cli_error("predict", "%s: %s: %s", job->input, job->status_name,
+                  job->message[0] ? job->message : "failed");
+    if (result) fputs(result, c->f);
+    else write_row(c->f, c->jsonl, c->m, c->info, job->input, job->frame, job->face_id, "io_error", NULL,
+                   c->emb); /* no memory for the text: still one row */
+    fflush(c->f);
+    free(result);
+}
+
 static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c)
 {
     char msg[600];
@@ -286,24 +328,16 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c)
     emoc_status st = inputs_open(&o->images, &it, &err);
     if (st != EMOC_OK) {
         cli_error(cmd, "%s", err.msg);
-        return st == EMOC_E_ARG ? EXIT_USAGE : EXIT_INPUT;
+        return cli_exit_for_status(st); /* E_ARG usage, E_IO (cannot open) 1, bad file 3 */
     }
-    emoc__input_item item;
-    while (emoc__input_next(it, &item)) {
-        progress_frame_in(c->pg);
-        const char *status = emoc__input_status_name(item.status);
-        const char *m = item.message;
-        emoc__input_status ist = item.status;
-        if (item.status == EMOC_INPUT_OK &&
-            emoc_image_preprocess(&item.image, c->info->input_size, c->info->mean, c->info->std,
-                                  mode, c->x, c->n, &err) != EMOC_OK) {
-            status = emoc__input_status_name(EMOC_INPUT_DECODE_ERROR);
-            ist = EMOC_INPUT_DECODE_ERROR;
-            m = err.msg;
-        }
-        run_and_write(c, item.input, item.frame, item.face_id, status, m, ist);
-    }
+    frame_runner_config rc = {c->m, c->info, mode, o->threads, o->batch_mode, c->pg,
+                              image_row_finish, image_row_emit, c};
+    st = frame_runner_run(&rc, it, &err);
     emoc__input_close(it);
+    if (st != EMOC_OK) {
+        cli_error(cmd, "%s", err.msg);
+        return cli_exit_for_status(st);
+    }
     return EXIT_OK;
 }
 
@@ -326,7 +360,8 @@ int cmd_predict(int argc, char **argv)
     emoc_model_info info;
     emoc_status st = emoc_model_load_file(o.model, NULL, &m, &err);
     if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
-    if (st == EMOC_OK) st = emoc_session_create(m, o.threads, NULL, 0, &s, &err);
+    if (st == EMOC_OK && o.n_tensors > 0) /* images get their sessions from the frame runner */
+        st = emoc_session_create(m, o.threads, NULL, 0, &s, &err);
     if (st != EMOC_OK) {
         cli_error(cmd, "%s: %s", o.model, err.msg[0] ? err.msg : emoc_strerror(st));
         rc = cli_exit_for_status(st);
@@ -348,8 +383,21 @@ int cmd_predict(int argc, char **argv)
     rc = run_inputs(cmd, &o, &c);
     progress_finish(&pg);
     if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
+    if (rc == EXIT_OK && o.n_tensors == 0 && pg.frames_in == 0) {
+        /* an empty stream or a folder without images is almost always a mistake upstream
+         * (wrong path, ffmpeg failed): say so rather than succeed with no rows */
+        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
+        rc = EXIT_INPUT;
+    }
 done:
-    if (f && f != stdout && fclose(f) && rc == EXIT_OK) rc = EXIT_RUNTIME;
+    if (f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
+        int werr = fflush(f) != 0 || ferror(f);
+        if (f != stdout && fclose(f)) werr = 1;
+        if (werr && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
+            cli_error(cmd, "error writing '%s': output rows were lost", o.out ? o.out : "stdout");
+            rc = EXIT_RUNTIME;
+        }
+    }
     free(x);
     emoc_session_free(s);
     emoc_model_free(m);

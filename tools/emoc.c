@@ -87,5 +87,12 @@ int main(int argc, char **argv)
         cli_error(cmd, "unknown command (see emoc --help)");
         return EXIT_USAGE;
     }
-    return c->fn(argc - 1, argv + 1);
+    int rc = c->fn(argc - 1, argv + 1);
+    /* Reports (info, eval, bench, jsonl/csv rows) go to stdout: a full disk or a file-size limit
+     * must not end in a success status with the report cut short. */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
+        cli_error(cmd, "error writing standard output: the output is incomplete");
+        rc = EXIT_RUNTIME;
+    }
+    return rc;
 }

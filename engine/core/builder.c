@@ -521,7 +521,7 @@ int emoc_pb_gap(emoc_pb *b, const char *node, int in)
     if (!valid_buf(b, in, node)) return -1;
     const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy; /* new_buf may move bufs */
     emoc_op *op = emoc_pb_append(b, "gap", node, emoc__exec_gap, &in, 1, 1, 1, ib->c,
-                                 "emoc_f32_gap_c1__ref");
+                                 b->m->kt.gap.name);
     if (!op) return -1;
     op->flops = (uint64_t)ib->h * (uint64_t)ib->w * (uint64_t)ib->c;
     return op->out;

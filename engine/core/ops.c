@@ -121,11 +121,12 @@ void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx)
 
 /* --- global average pool ----------------------------------------------------------------- */
 
-/* Channel blocks of 16 with a fixed-size accumulator, so the compiler vectorises the inner loop
- * with the baseline ISA; each channel still sums its pixels in order (deterministic). */
-#define GAP_BLOCK 16
+/* Split into blocks of 64 channels (the widest SIMD pass); the kernel sums each channel over the
+ * pixels in order, so the split never changes a bit. */
+#define GAP_BLOCK 64
 
 typedef struct {
+    emoc_gap_fn fn;
     const float *x;
     float *y;
     size_t P, C;
@@ -137,30 +138,15 @@ static void gap_task(void *arg, int t)
     gap_job *j = arg;
     int blocks = (int)((j->C + GAP_BLOCK - 1) / GAP_BLOCK), lo, hi;
     emoc__split(blocks, j->n_tasks, t, &lo, &hi);
-    const float inv = 1.0f / (float)j->P;
-    for (int b = lo; b < hi; b++) {
-        size_t c0 = (size_t)b * GAP_BLOCK;
-        if (c0 + GAP_BLOCK <= j->C) {
-            float acc[GAP_BLOCK] = {0};
-            for (size_t p = 0; p < j->P; p++) {
-                const float *xp = j->x + p * j->C + c0;
-                for (int k = 0; k < GAP_BLOCK; k++) acc[k] += xp[k];
-            }
-            for (int k = 0; k < GAP_BLOCK; k++) j->y[c0 + (size_t)k] = acc[k] * inv;
-        } else {
-            for (size_t c = c0; c < j->C; c++) {
-                float acc = 0.0f;
-                for (size_t p = 0; p < j->P; p++) acc += j->x[p * j->C + c];
-                j->y[c] = acc * inv;
-            }
-        }
-    }
+    size_t c0 = (size_t)lo * GAP_BLOCK, c1 = (size_t)hi * GAP_BLOCK;
+    if (c1 > j->C) c1 = j->C;
+    if (c1 > c0) j->fn(j->x, j->P, j->C, j->y, c0, c1);
 }
 
 void emoc__exec_gap(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const emoc_buffer *ib = &ctx->plan->bufs[op->in[0]];
-    gap_job j = {emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->out),
+    gap_job j = {ctx->kt->gap.fn, emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->out),
                  (size_t)ib->h * (size_t)ib->w, (size_t)ib->c, 1};
     int blocks = (int)((j.C + GAP_BLOCK - 1) / GAP_BLOCK);
     if (j.P * j.C >= 65536) j.n_tasks = n_tasks_for(ctx, blocks);

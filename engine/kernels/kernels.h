@@ -147,6 +147,17 @@ typedef struct emoc_act_kernel {
 } emoc_act_kernel;
 
 /* ---------------------------------------------------------------------------------------------
+ * Global average pool, NHWC: y[c] = (Σ_p x[p][c]) · (1/P) over P pixels of C channels (pixel
+ * stride C), the sum in increasing pixel order, for channels [c0, c1).
+ * ------------------------------------------------------------------------------------------- */
+typedef void (*emoc_gap_fn)(const float *x, size_t P, size_t C, float *y, size_t c0, size_t c1);
+
+typedef struct emoc_gap_kernel {
+    const char *name;
+    emoc_gap_fn fn;
+} emoc_gap_kernel;
+
+/* ---------------------------------------------------------------------------------------------
  * The table. Add a slot here when a new op family lands; set its reference in
  * emoc_kernel_table_init().
  * ------------------------------------------------------------------------------------------- */
@@ -156,6 +167,7 @@ typedef struct emoc_kernel_table {
     emoc_dwconv_kernel dwconv;
     emoc_conv2d_kernel conv2d;
     emoc_act_kernel act;
+    emoc_gap_kernel gap;
 } emoc_kernel_table;
 
 /* Fills `t` with reference kernels, then overrides with every ISA up to `isa` (which must be
@@ -167,6 +179,7 @@ extern const emoc_gemm_kernel emoc_f32_gemm_ref;
 extern const emoc_dwconv_kernel emoc_f32_dwconv_ref;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_ref;
 extern const emoc_act_kernel emoc_f32_act_ref;
+extern const emoc_gap_kernel emoc_f32_gap_ref;
 
 /* Scalar activation shared by every reference kernel (and by SIMD tails). */
 float emoc_act_scalar(float v, emoc_act act, float slope);

@@ -6,6 +6,7 @@ extern const emoc_gemm_kernel emoc_f32_gemm_8x32__avx512;
 extern const emoc_dwconv_kernel emoc_f32_dwconv_c16__avx512;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_4x16__avx512;
 extern const emoc_act_kernel emoc_f32_act_c16__avx512;
+extern const emoc_gap_kernel emoc_f32_gap_c16__avx512;
 
 void emoc__kernel_table_avx512(emoc_kernel_table *t)
 {
@@ -13,4 +14,5 @@ void emoc__kernel_table_avx512(emoc_kernel_table *t)
     t->dwconv = emoc_f32_dwconv_c16__avx512;
     t->conv2d = emoc_f32_conv2d_4x16__avx512;
     t->act = emoc_f32_act_c16__avx512;
+    t->gap = emoc_f32_gap_c16__avx512;
 }

@@ -69,9 +69,9 @@ Test(cli_rows, raw_pipe_short_final_frame, .init = setup, .fini = teardown)
     snprintf(cmd, sizeof cmd, "head -c %d /dev/zero | '%s' predict -m %s/tiny.emw --raw 16x16 - -q", 2 * 768, bin, dir);
     cr_assert_eq(run_lines(cmd, lines, 16, &n), 0);
     cr_assert_eq(n, 3);
-    /* empty stream: header only */
+    /* empty stream: header only, and an error exit (reliability §5.1: 0 bytes → non-zero) */
     snprintf(cmd, sizeof cmd, "'%s' predict -m %s/tiny.emw --raw 16x16 - -q < /dev/null", bin, dir);
-    cr_assert_eq(run_lines(cmd, lines, 16, &n), 0);
+    cr_assert_eq(run_lines(cmd, lines, 16, &n), 3);
     cr_assert_eq(n, 1);
 }
 

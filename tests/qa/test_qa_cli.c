@@ -1,7 +1,8 @@
 /* test_qa_cli.c — adversarial CLI checks through $EMOC_BIN: a directory given where a model file
  * is expected, and the "nothing lost" contract on a raw stream with a short final frame (one row
  * per frame, in order, empty value fields on the error row, summary frames_in == rows_out,
- * exit 4). Uses the tinynet fixture written to /tmp so the checks take milliseconds. */
+ * exit 4), and output that cannot be written (file-size limit) failing the run instead of
+ * dropping rows silently. Uses the tinynet fixture written to /tmp so the checks take milliseconds. */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,4 +105,79 @@ Test(qa_cli, raw_stream_short_final_frame_gives_one_row_per_frame)
     unlink(raw);
     unlink(out);
     unlink(errp);
+}
+
+/* With RLIMIT_FSIZE at 1 KiB (SIGXFSZ ignored) writes past it fail with EFBIG: predict used to
+ * drop the remaining rows and still exit 0; it must exit 1 and say the rows were lost. */
+Test(qa_cli, predict_output_write_failure_is_an_error)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    char model[64], out[64], errp[64], cmd[4096];
+    int pid = (int)getpid();
+    snprintf(model, sizeof model, "/tmp/emoc_qa_tiny_w%d.emw", pid);
+    snprintf(out, sizeof out, "/tmp/emoc_qa_full_%d.csv", pid);
+    snprintf(errp, sizeof errp, "/tmp/emoc_qa_werr_%d.txt", pid);
+    qa_write_tiny(model);
+    const char *fmt[] = {"-o %s", "--format jsonl > %s"};
+    for (int k = 0; k < 2; k++) {
+        char dest[128];
+        snprintf(dest, sizeof dest, fmt[k], out);
+        /* 40 frames of 16x16 give ~8 KiB of rows */
+        snprintf(cmd, sizeof cmd,
+                 "head -c %d /dev/zero | (trap '' XFSZ; ulimit -f 1; '%s' predict -m %s --raw 16x16 - -q %s) 2>%s",
+                 40 * 768, bin, model, dest, errp);
+        int rc = qa_run(cmd);
+        char *msg = qa_slurp(errp);
+        cr_assert_eq(rc, 1, "%s: rc %d: %s", fmt[k], rc, msg);
+        cr_assert(strstr(msg, "rows were lost") != NULL, "%s", msg);
+    }
+    unlink(model);
+    unlink(out);
+    unlink(errp);
+}
+
+/* A --boxes or --raw file that cannot be opened is an I/O failure (exit 1) for both predict and
+ * features; features used to call every input-open failure a usage error (exit 2). */
+Test(qa_cli, missing_input_stream_is_io_error)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    char model[64], cmd[4096];
+    snprintf(model, sizeof model, "/tmp/emoc_qa_tiny_m%d.emw", (int)getpid());
+    qa_write_tiny(model);
+    const char *tails[] = {"predict -m %s --boxes /nonexistent/b.csv", "predict -m %s --raw 16x16 /nonexistent/r.raw",
+                           "features -m %s --boxes /nonexistent/b.csv -o /dev/null",
+                           "features -m %s --raw 16x16 /nonexistent/r.raw -o /dev/null"};
+    for (int k = 0; k < 4; k++) {
+        char tail[256];
+        snprintf(tail, sizeof tail, tails[k], model);
+        snprintf(cmd, sizeof cmd, "'%s' %s -q >/dev/null 2>&1", bin, tail);
+        cr_assert_eq(qa_run(cmd), 1, "%s", tail);
+    }
+    unlink(model);
+}
+
+/* Commands that report on stdout (here `emoc info`, ~9 KiB for tinynet with its plan) exited 0
+ * when stdout could not be written; the dispatcher now checks stdout and exits 1. */
+Test(qa_cli, stdout_write_failure_is_an_error)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    char model[64], out[64], cmd[4096];
+    snprintf(model, sizeof model, "/tmp/emoc_qa_tiny_i%d.emw", (int)getpid());
+    snprintf(out, sizeof out, "/tmp/emoc_qa_info_%d.txt", (int)getpid());
+    qa_write_tiny(model);
+    snprintf(cmd, sizeof cmd, "'%s' info %s >%s 2>&1", bin, model, out);
+    cr_assert_eq(qa_run(cmd), 0, "info works when stdout is writable");
+    FILE *f = fopen(out, "rb");
+    cr_assert(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    cr_assert_gt(size, 1024, "the report must exceed the 1 KiB limit below (%ld bytes)", size);
+    snprintf(cmd, sizeof cmd, "(trap '' XFSZ; ulimit -f 1; '%s' info %s >%s 2>/dev/null)", bin, model, out);
+    cr_assert_eq(qa_run(cmd), 1);
+    unlink(model);
+    unlink(out);
 }

@@ -13,6 +13,7 @@
  *
  * Tails: a pixel tail (< 8 rows) reuses the 8-row kernel with the missing rows pointing at the
  * last valid row of [p0,p1) (computed, never stored), so no read leaves the caller's range; a
+ * single pixel (linear layers, SE) takes a 1-row variant instead of computing 8 copies; a
  * channel tail loads/stores with masks. Every output element is the same FMA chain over
  * k = 0..K−1 whatever the tile it falls in, so results do not depend on the split.
  */
@@ -44,7 +45,7 @@ static void pack_avx512(const float *w, int K, int N, float *packed)
  * nw valid channels. nv and scaled are compile-time constants at each call site. */
 static inline __attribute__((always_inline)) void
 tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, const int nv,
-     const int scaled)
+     const int scaled, const int rows)
 {
     const int K = a->K;
     const int width = 16 * nv;
@@ -68,7 +69,7 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
             if (nv == 2) w1 = _mm512_mul_ps(w1, s);
         }
 #pragma GCC unroll 8
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < rows; i++) {
             __m512 xb = _mm512_set1_ps(xr[i][k]);
             acc[i][0] = _mm512_fmadd_ps(xb, w0, acc[i][0]);
             if (nv == 2) acc[i][1] = _mm512_fmadd_ps(xb, w1, acc[i][1]);
@@ -85,7 +86,7 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
     }
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++) {
-        if (i >= mr) break;
+        if (i >= mr || i >= rows) break;
         float *yr = a->y + (p + (size_t)i) * a->y_stride + n;
 #pragma GCC unroll 2
         for (int v = 0; v < nv; v++) {
@@ -107,12 +108,20 @@ static void gemm_avx512(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, i
         int mr = p1 - p < MR ? (int)(p1 - p) : MR;
         for (int n = n0; n < n1; n += NR) {
             int nw = n1 - n < NR ? n1 - n : NR;
-            if (nw > 16) {
-                if (a->scale) tile(a, p, mr, p1 - 1, n, nw, 2, 1);
-                else tile(a, p, mr, p1 - 1, n, nw, 2, 0);
+            if (mr == 1) { /* a single pixel (linear, SE): one row, not 8 copies of it */
+                if (nw > 16) {
+                    if (a->scale) tile(a, p, 1, p, n, nw, 2, 1, 1);
+                    else tile(a, p, 1, p, n, nw, 2, 0, 1);
+                } else {
+                    if (a->scale) tile(a, p, 1, p, n, nw, 1, 1, 1);
+                    else tile(a, p, 1, p, n, nw, 1, 0, 1);
+                }
+            } else if (nw > 16) {
+                if (a->scale) tile(a, p, mr, p1 - 1, n, nw, 2, 1, MR);
+                else tile(a, p, mr, p1 - 1, n, nw, 2, 0, MR);
             } else {
-                if (a->scale) tile(a, p, mr, p1 - 1, n, nw, 1, 1);
-                else tile(a, p, mr, p1 - 1, n, nw, 1, 0);
+                if (a->scale) tile(a, p, mr, p1 - 1, n, nw, 1, 1, MR);
+                else tile(a, p, mr, p1 - 1, n, nw, 1, 0, MR);
             }
         }
     }
