@@ -18,6 +18,8 @@ void shim_register(shim_test *t);
 _Noreturn void shim_fail(const char *file, int line, const char *expr, const char *fmt, ...);
 _Noreturn void criterion_skip_test(const char *fmt, ...);
 
+#include <string.h>
+
 #define Test(suite, name)                                                                          \
     static void suite##_##name(void);                                                              \
     static shim_test suite##_##name##_entry = {#suite, #name, suite##_##name, 0};                  \
@@ -31,6 +33,8 @@ _Noreturn void criterion_skip_test(const char *fmt, ...);
     do {                                                                                           \
         if (!(cond)) shim_fail(__FILE__, __LINE__, #cond, "" __VA_ARGS__);                        \
     } while (0)
+
+#define cr_assert_str_eq(a, b, ...) cr_assert(strcmp((a), (b)) == 0, __VA_ARGS__)
 
 #define cr_skip_test(...) criterion_skip_test("" __VA_ARGS__)
 
