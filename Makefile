@@ -30,7 +30,7 @@ ifeq ($(SANITIZE),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 ifeq ($(ISA),ref)
-  BUILD := $(BUILD)-ref
+  BUILD := $(BUILD)/ref
   CFLAGS_COMMON += -DEMOC_ISA_REF_ONLY
 endif
 

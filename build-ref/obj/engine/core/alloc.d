@@ -1,7 +1,0 @@
-build-ref/obj/engine/core/alloc.o: engine/core/alloc.c engine/core/core.h \
- include/emoc.h engine/core/plan.h engine/kernels/kernels.h weights/emw.h
-engine/core/core.h:
-include/emoc.h:
-engine/core/plan.h:
-engine/kernels/kernels.h:
-weights/emw.h:

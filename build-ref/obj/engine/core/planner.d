@@ -1,8 +1,0 @@
-build-ref/obj/engine/core/planner.o: engine/core/planner.c \
- engine/core/core.h include/emoc.h engine/core/plan.h \
- engine/kernels/kernels.h weights/emw.h
-engine/core/core.h:
-include/emoc.h:
-engine/core/plan.h:
-engine/kernels/kernels.h:
-weights/emw.h:

@@ -1,7 +1,0 @@
-build-ref/obj/nets/tinynet.o: nets/tinynet.c nets/nets.h \
- engine/core/plan.h include/emoc.h engine/kernels/kernels.h weights/emw.h
-nets/nets.h:
-engine/core/plan.h:
-include/emoc.h:
-engine/kernels/kernels.h:
-weights/emw.h:

@@ -1,2 +1,0 @@
-build-ref/obj/post/labels.o: post/labels.c include/emoc.h
-include/emoc.h:

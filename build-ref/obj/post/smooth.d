@@ -1,2 +1,0 @@
-build-ref/obj/post/smooth.o: post/smooth.c include/emoc.h
-include/emoc.h:

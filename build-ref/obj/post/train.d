@@ -1,4 +1,0 @@
-build-ref/obj/post/train.o: post/train.c post/train_internal.h \
- include/emoc.h
-post/train_internal.h:
-include/emoc.h:

@@ -1,2 +1,0 @@
-build-ref/obj/post/tune.o: post/tune.c include/emoc.h
-include/emoc.h:

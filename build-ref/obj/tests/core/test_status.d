@@ -1,3 +1,0 @@
-build-ref/obj/tests/core/test_status.o: tests/core/test_status.c \
- include/emoc.h
-include/emoc.h:

@@ -1,4 +1,0 @@
-build-ref/obj/tests/image/test_decoders.o: tests/image/test_decoders.c \
- tests/image/image_fixture.h include/emoc.h
-tests/image/image_fixture.h:
-include/emoc.h:

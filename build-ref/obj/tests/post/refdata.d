@@ -1,3 +1,0 @@
-build-ref/obj/tests/post/refdata.o: tests/post/refdata.c \
- tests/post/refdata.h
-tests/post/refdata.h:

@@ -1,6 +1,0 @@
-build-ref/obj/tests/weights/test_emw_roundtrip.o: \
- tests/weights/test_emw_roundtrip.c tests/weights/emw_fixture.h \
- weights/emw.h include/emoc.h
-tests/weights/emw_fixture.h:
-weights/emw.h:
-include/emoc.h:

@@ -1,7 +1,0 @@
-build-ref/obj/tools/cmd_eval.o: tools/cmd_eval.c tools/abaw_cli.h \
- tools/abaw_io.h include/emoc.h tools/features_io.h tools/cli.h
-tools/abaw_cli.h:
-tools/abaw_io.h:
-include/emoc.h:
-tools/features_io.h:
-tools/cli.h:

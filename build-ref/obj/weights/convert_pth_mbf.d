@@ -1,8 +1,0 @@
-build-ref/obj/weights/convert_pth_mbf.o: weights/convert_pth_mbf.c \
- weights/convert.h include/emoc.h weights/emw.h weights/onnx.h \
- weights/pth.h
-weights/convert.h:
-include/emoc.h:
-weights/emw.h:
-weights/onnx.h:
-weights/pth.h:
