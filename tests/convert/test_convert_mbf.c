@@ -7,24 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fixture_file.h"
 #include "weights/convert.h"
 #include "weights/emw.h"
 
 static uint8_t *slurp(const char *name, size_t *n)
 {
-    const char *root = getenv("EMOC_ROOT");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/onnx/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)len);
-    cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
+    char rel[512];
+    snprintf(rel, sizeof rel, "tests/fixtures/onnx/%s", name);
+    return fixture_read(rel, n);
 }
 
 static void expect_refused(const char *name, const char *needle1, const char *needle2)

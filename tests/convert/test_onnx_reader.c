@@ -5,25 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fixture_file.h"
 #include "weights/convert.h"
 #include "weights/onnx.h"
 
 static uint8_t *load_fixture(const char *name, size_t *size)
 {
-    const char *root = getenv("EMOC_ROOT");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/onnx/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open fixture %s (EMOC_ROOT set?)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n + 1);
-    cr_assert(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
+    char rel[512];
+    snprintf(rel, sizeof rel, "tests/fixtures/onnx/%s", name);
+    return fixture_read(rel, size);
 }
 
 static const emoc_onnx_node *node_named(const emoc_onnx_graph *g, const char *name)

@@ -13,24 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/fixture_file.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 
 static uint8_t *load(const char *name, size_t *size)
 {
-    const char *root = getenv("EMOC_ROOT");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/pth/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
+    char rel[512];
+    snprintf(rel, sizeof rel, "tests/fixtures/pth/%s", name);
+    return fixture_read(rel, size);
 }
 
 static const emw_tensor *tensor(const emw_file *f, const char *name)

@@ -9,24 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fixture_file.h"
 #include "weights/pth.h"
 
 static uint8_t *load_fixture(const char *name, size_t *size)
 {
-    const char *root = getenv("EMOC_ROOT");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/pth/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n + 1);
-    cr_assert(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
+    char rel[512];
+    snprintf(rel, sizeof rel, "tests/fixtures/pth/%s", name);
+    return fixture_read(rel, size);
 }
 
 static emoc_status read_fixture(const char *name, emoc_pth_checkpoint *ck, emoc_error *err)
