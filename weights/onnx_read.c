@@ -657,6 +657,13 @@ static int parse_model(parser *p, cursor c, emoc_onnx_model *m)
                 return -1;
             break;
         case 7:
+            /* parse_graph sizes its tables from one message; a second graph field would append
+             * to tables sized for the first (protobuf would merge them; no exporter writes two). */
+            if (have_graph) {
+                fail(p, EMOC_E_FORMAT, "second graph (field 7 of ModelProto) at byte %zu; a model "
+                     "has exactly one", tp);
+                return -1;
+            }
             if (expect_wt(p, &c, wt, 2, f, tp) || rd_len(p, &c, &s, "GraphProto") ||
                 parse_graph(p, s, &m->graph))
                 return -1;
