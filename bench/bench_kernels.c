@@ -6,8 +6,10 @@
  * are not included).
  *
  * Usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] [--layer PREFIX] [--act none|silu]
+ *                      [--cold]
  * (default: every ISA ≤ detected, 21 timed runs after 3 warm-up runs, every layer, SiLU on the
- * expand / depthwise / stem layers as in B0; --act none drops it to isolate the epilogue cost).
+ * expand / depthwise / stem layers as in B0; --act none drops it to isolate the epilogue cost;
+ * --cold evicts the caches before every timed call, as in a forward pass).
  */
 #include "emoc.h"
 #include "engine/kernels/kernels.h"
@@ -103,6 +105,17 @@ static void same_pad(int in, int k, int s, int *out, int *before)
 }
 
 /* Runs one layer `runs` times; returns the median in ns and sets *flop and *kname. */
+/* --cold: before each timed call, write this many bytes so weights and activations come from
+ * DRAM / far cache as in a forward pass, where every layer's weights are used once. */
+#define COLD_BYTES (64u << 20)
+static unsigned char *g_cold;
+
+static void evict_caches(void)
+{
+    if (!g_cold) return;
+    for (size_t i = 0; i < COLD_BYTES; i += 64) g_cold[i]++;
+}
+
 static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, emoc_act act,
                          double *flop, const char **kname)
 {
@@ -155,6 +168,7 @@ static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, e
         break;
     }
     for (int r = -3; r < runs; r++) {
+        evict_caches();
         double t0 = now_ns();
         if (L->op == OP_GEMM) t->gemm.fn(&ga, 0, P, 0, L->cout);
         else if (L->op == OP_DW) t->dwconv.fn(&da, 0, oh);
@@ -183,6 +197,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench_kernels: unknown ISA '%s'\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--cold")) {
+            g_cold = calloc(COLD_BYTES, 1);
+            if (!g_cold) return 1;
         } else if (!strcmp(argv[i], "--layer") && i + 1 < argc) {
             layer_prefix = argv[++i];
         } else if (!strcmp(argv[i], "--act") && i + 1 < argc) {
@@ -195,7 +212,7 @@ int main(int argc, char **argv)
             }
         } else {
             fprintf(stderr, "usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] "
-                            "[--layer PREFIX] [--act none|silu]\n");
+                            "[--layer PREFIX] [--act none|silu] [--cold]\n");
             return 2;
         }
     }
