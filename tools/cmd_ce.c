@@ -25,17 +25,9 @@ int cmd_ce(int argc, char **argv)
     emoc_ce_faces faces = EMOC_CE_FACES_MAX;
     emoc_smooth_settings sm;
     emoc_smooth_settings_default(&sm);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (!v) {
-            cli_error(cmd, "option %s needs a value\n%s", a, usage);
-            return EXIT_USAGE;
-        }
-        i++;
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
         if (strcmp(a, "--features") == 0) feat = v;
         else if (strcmp(a, "--list") == 0) list_path = v;
         else if (strcmp(a, "-o") == 0) out_path = v;
@@ -61,10 +53,10 @@ int cmd_ce(int argc, char **argv)
             snprintf(spec, sizeof spec, "expr=%s", v);
             if (abaw_parse_smooth(cmd, spec, &sm)) return EXIT_USAGE;
         } else {
-            cli_error(cmd, "unknown option '%s'\n%s", a, usage);
-            return EXIT_USAGE;
+            return cli_opts_unknown(&scan, a);
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!feat || !out_path) {
         cli_error(cmd, "--features and -o are required\n%s", usage);
         return EXIT_USAGE;

@@ -36,18 +36,9 @@ int cmd_mtl(int argc, char **argv)
     emoc_smooth_settings_default(&sm);
     double thr[EMOC_N_AU];
     memcpy(thr, emoc_au_threshold_preset("0.5"), sizeof thr);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (!v) {
-            cli_error(cmd, "option %s needs a value\n%s", a, usage);
-            return EXIT_USAGE;
-        }
-        i++;
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
         if (strcmp(a, "--features") == 0) feat_arg = v;
         else if (strcmp(a, "--head") == 0) head_arg = v;
         else if (strcmp(a, "--list") == 0) list_path = v;
@@ -68,10 +59,10 @@ int cmd_mtl(int argc, char **argv)
         } else if (strcmp(a, "--au-thresholds") == 0) {
             if (abaw_parse_thresholds(cmd, v, thr)) return EXIT_USAGE;
         } else {
-            cli_error(cmd, "unknown option '%s'\n%s", a, usage);
-            return EXIT_USAGE;
+            return cli_opts_unknown(&scan, a);
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!feat_arg || !head_arg || (!out_path && !scores_out)) {
         cli_error(cmd, "--features, --head and -o (or --scores-out) are required\n%s", usage);
         return EXIT_USAGE;

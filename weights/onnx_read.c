@@ -7,6 +7,7 @@
  * and all memory comes from one arena whose total is capped by a bound derived from the file
  * size, so a hostile file can neither read out of bounds nor make us allocate without limit.
  */
+#include "engine/core/error.h"
 #include "weights/onnx.h"
 
 #include <stdarg.h>
@@ -81,13 +82,10 @@ static __attribute__((format(printf, 3, 4))) emoc_status fail(parser *p, emoc_st
 {
     if (p->st == EMOC_OK) {
         p->st = st;
-        if (p->err) {
-            va_list ap;
-            va_start(ap, fmt);
-            int n = snprintf(p->err->msg, sizeof p->err->msg, "onnx: ");
-            vsnprintf(p->err->msg + n, sizeof p->err->msg - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
+        va_list ap;
+        va_start(ap, fmt);
+        emoc__vset_err_prefixed(p->err, "onnx: ", fmt, ap);
+        va_end(ap);
     }
     return p->st;
 }

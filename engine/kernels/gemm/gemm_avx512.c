@@ -2,7 +2,7 @@
  * gemm_avx512.c — AVX-512 packed, register-blocked GEMM / pointwise convolution
  * (semantics: kernels.h, reference: gemm_ref.c).
  *
- * Packing (once, at load): W [N][K] becomes panels of 32 output channels, panel j at
+ * Packing (once, at load; gemm_pack.h): W [N][K] becomes panels of 32 output channels, panel j at
  * packed + 32·j·K holding [K][32] (k-major, channels contiguous). The last panel is 16 wide
  * when at most 16 channels remain (half the work for N = 16, 80, 112, ...), else 32 wide;
  * missing channels are zero.
@@ -22,29 +22,17 @@
  * channel tail loads/stores with masks. Every output element is the same FMA chain over
  * k = 0..K−1 whatever the tile it falls in, so results do not depend on the split.
  */
+#include "engine/kernels/gemm/gemm_pack.h"
 #include "engine/kernels/simd_avx512.h"
 
 enum { MR = 8, NR = 32 };
 #define X_CHUNK_BYTES (256u * 1024u)
 
-static size_t packed_size_avx512(int K, int N)
-{
-    int rem = N % NR;
-    size_t cols = (size_t)(N - rem) + (rem == 0 ? 0u : rem <= 16 ? 16u : (size_t)NR);
-    return cols * (size_t)K;
-}
+static size_t packed_size_avx512(int K, int N) { return emoc__gemm_packed_size(K, N, NR); }
 
 static void pack_avx512(const float *w, int K, int N, float *packed)
 {
-    for (int n0 = 0; n0 < N; n0 += NR) {
-        int nw = N - n0 < NR ? N - n0 : NR;
-        int width = nw <= 16 ? 16 : NR;
-        float *dst = packed + (size_t)n0 * (size_t)K;
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < width; j++)
-                dst[(size_t)k * (size_t)width + (size_t)j] =
-                    j < nw ? w[(size_t)(n0 + j) * (size_t)K + (size_t)k] : 0.0f;
-    }
+    emoc__gemm_pack(w, K, N, NR, packed);
 }
 
 /* One 8-pixel × (16·nv)-channel tile at pixel p (rows p..p+mr−1 valid, mr ≤ 8), channel n;
