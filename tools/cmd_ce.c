@@ -71,6 +71,7 @@ int cmd_ce(int argc, char **argv)
     abaw_table_init(&frames, &names);
     abaw_table_init(&list, &names);
     long *order = NULL, *fr_of_row = NULL;
+    char **images = NULL; /* list entries as spelled in --list (NULL without a list) */
     size_t n_order = 0, *perm = NULL, *starts = NULL, n_runs = 0, *byframe = NULL, *fstart = NULL;
     double *face7 = NULL, *vals = NULL, *rows = NULL, *buf = NULL, *areas = NULL, *scr = NULL;
     int *lvid = NULL, *lfr = NULL, *q = NULL;
@@ -120,7 +121,7 @@ int cmd_ce(int argc, char **argv)
         goto out;
     }
     if (list_path) {
-        st = abaw_load_list(&list, list_path, &order, &n_order, err, sizeof err);
+        st = abaw_load_list(&list, list_path, &order, &images, &n_order, err, sizeof err);
         if (st) {
             cli_error(cmd, "%s", err);
             rc = cli_exit_for_status(st);
@@ -179,10 +180,11 @@ int cmd_ce(int argc, char **argv)
     }
     for (size_t i = 0; i < n_order; i++) {
         const double *s = rows + (size_t)order[i] * EMOC_N_CE;
-        const char *vn = names.name[list.video[order[i]]];
-        fprintf(o, "%s/%05d.jpg,%d\n", vn, list.frame[order[i]], emoc_argmax(s, EMOC_N_CE));
+        int video = list.video[order[i]], frame = list.frame[order[i]];
+        abaw_write_image(o, &names, images, i, video, frame);
+        fprintf(o, ",%d\n", emoc_argmax(s, EMOC_N_CE));
         if (so) {
-            fprintf(so, "%s/%05d.jpg", vn, list.frame[order[i]]);
+            abaw_write_image(so, &names, images, i, video, frame);
             for (int c = 0; c < EMOC_N_CE; c++) fprintf(so, ",%.9g", s[c]);
             fputc('\n', so);
         }
@@ -200,6 +202,7 @@ out:
     abaw_table_free(&list);
     abaw_names_free(&names);
     free(order);
+    free(images);
     free(fr_of_row);
     free(perm);
     free(starts);
