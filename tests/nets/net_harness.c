@@ -83,6 +83,17 @@ uint8_t *net_build(const net_tensors *l, const net_meta *meta, int skip, const c
     return out;
 }
 
+emoc_model *net_load(const net_tensors *l, const net_meta *meta, const char *extra)
+{
+    size_t size;
+    uint8_t *buf = net_build(l, meta, -1, extra, &size);
+    emoc_model *m = NULL;
+    emoc_error err;
+    cr_assert_eq(emoc_model_load_memory(buf, size, NULL, &m, &err), EMOC_OK, "%s", err.msg);
+    free(buf);
+    return m;
+}
+
 static void run(const emoc_model *m, int threads, float *scores, float *emb)
 {
     emoc_session *s = NULL;

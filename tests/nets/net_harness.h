@@ -43,6 +43,9 @@ typedef struct net_meta {
 uint8_t *net_build(const net_tensors *l, const net_meta *meta, int skip, const char *extra,
                    size_t *size);
 
+/* net_build (nothing skipped) loaded as a model; the load must succeed. */
+emoc_model *net_load(const net_tensors *l, const net_meta *meta, const char *extra);
+
 /* Runs m on one fixed random input with 1 and with `threads` threads: scores (10) and embedding
  * (512) must agree bit for bit, be finite and not all zero. */
 void net_assert_threads_agree(const emoc_model *m, int threads);

@@ -104,12 +104,7 @@ static const net_meta META = {"ddamfn", "ddamfn", "ddamfn_test", "test_ddamfn_ne
 Test(ddamfn_net, random_weights_run_and_threads_agree_bitwise)
 {
     ddamfn_tensors(&L);
-    size_t size;
-    uint8_t *buf = net_build(&L, &META, -1, NULL, &size);
-    emoc_model *m = NULL;
-    emoc_error err;
-    cr_assert_eq(emoc_model_load_memory(buf, size, NULL, &m, &err), EMOC_OK, "%s", err.msg);
-    free(buf);
+    emoc_model *m = net_load(&L, &META, NULL);
     emoc_model_info info;
     cr_assert_eq(emoc_model_get_info(m, &info), EMOC_OK);
     cr_assert_str_eq(info.arch, "ddamfn");
@@ -142,11 +137,5 @@ Test(ddamfn_net, extra_tensor_rejected_but_dead_prefix_accepted)
 {
     ddamfn_tensors(&L);
     net_expect_rejected(&L, &META, -1, "cat_head1.CoordAtt.unknown", "cat_head1.CoordAtt.unknown");
-    size_t size;
-    uint8_t *buf = net_build(&L, &META, -1, "cat_head0.CoordAtt.Linear.bn.weight", &size);
-    emoc_model *m = NULL;
-    emoc_error err;
-    cr_assert_eq(emoc_model_load_memory(buf, size, NULL, &m, &err), EMOC_OK, "%s", err.msg);
-    free(buf);
-    emoc_model_free(m);
+    emoc_model_free(net_load(&L, &META, "cat_head0.CoordAtt.Linear.bn.weight"));
 }

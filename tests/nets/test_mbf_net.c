@@ -74,12 +74,7 @@ static const net_meta META = {"mobilefacenet", "mbf", "mbf_test", "test_mbf_net.
 Test(mbf_net, random_weights_run_and_threads_agree_bitwise)
 {
     mbf_tensors(&L);
-    size_t size;
-    uint8_t *buf = net_build(&L, &META, -1, NULL, &size);
-    emoc_model *m = NULL;
-    emoc_error err;
-    cr_assert_eq(emoc_model_load_memory(buf, size, NULL, &m, &err), EMOC_OK, "%s", err.msg);
-    free(buf);
+    emoc_model *m = net_load(&L, &META, NULL);
     net_assert_threads_agree(m, 2);
     /* 2 convs + 15 DepthWise × 3 + conv_sep + GDC dw + linear + fc */
     cr_assert_eq(emoc_model_op_count(m), 2 + 15 * 3 + 4, "%d ops", emoc_model_op_count(m));
