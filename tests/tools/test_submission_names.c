@@ -4,55 +4,31 @@
  * $EMOC_BIN. */
 #include <criterion/criterion.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static char dir[64];
+#include "tests/cli_run.h"
 
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/emoc_sub_names_XXXXXX");
-    cr_assert(mkdtemp(dir));
-}
+static cli_scratch scratch;
 
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { cli_scratch_init(&scratch); }
+static void teardown(void) { cli_scratch_free(&scratch); }
 
-static int emoc(const char *args)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s 2>stderr.txt >stdout.txt", dir, getenv("EMOC_BIN"),
-             args);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+static int emoc(const char *args) { return cli_run(&scratch, args, NULL, 0, NULL, 0); }
 
-static void write_text(const char *name, const char *text)
-{
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
-}
+static void write_text(const char *name, const char *text) { cli_write_text(&scratch, name, text); }
 
-/* Reads dir/name into lines[] (at most max, each at most 511 chars); returns the count. */
+/* Reads a file of the scratch directory into lines[] (at most max); returns the count. */
 static int read_lines(const char *name, char lines[][512], int max)
 {
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "r");
-    cr_assert(f, "%s missing", p);
+    static char text[8192];
+    cli_read_text(&scratch, name, text, sizeof text);
     int n = 0;
-    for (; n < max && fgets(lines[n], 512, f); n++) lines[n][strcspn(lines[n], "\n")] = 0;
-    fclose(f);
+    for (char *p = text, *nl; n < max && *p; p = nl + 1, n++) {
+        nl = strchr(p, '\n');
+        cr_assert(nl && nl - p < 512, "%s: line %d unterminated or too long", name, n + 1);
+        memcpy(lines[n], p, (size_t)(nl - p));
+        lines[n][nl - p] = '\0';
+    }
     return n;
 }
 
