@@ -92,10 +92,10 @@ test: $(BUILD)/emoc_tests $(BUILD)/emoc
 conformance: all
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh
 
-# Fuzz targets (clang libFuzzer), FUZZ_SECONDS each.
+# Fuzz targets (clang libFuzzer), FUZZ_SECONDS each; FUZZ_SEED fixes the seed (CI: 1), unset = random.
 FUZZ_SECONDS ?= 60
 fuzz:
-	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) bash tests/fuzz/run.sh
 
 bench: all
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash bench/run.sh

@@ -5,8 +5,11 @@
  * medians over one B0 forward pass (kernels only, one thread; SE, pooling and the classifier
  * are not included).
  *
- * Usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N]   (default: every ISA ≤ detected,
- * 21 timed runs after 3 warm-up runs).
+ * Usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] [--layer PREFIX] [--act none|silu]
+ *                      [--cold]
+ * (default: every ISA ≤ detected, 21 timed runs after 3 warm-up runs, every layer, SiLU on the
+ * expand / depthwise / stem layers as in B0; --act none drops it to isolate the epilogue cost;
+ * --cold evicts the caches before every timed call, as in a forward pass).
  */
 #include "emoc.h"
 #include "engine/kernels/kernels.h"
@@ -102,8 +105,19 @@ static void same_pad(int in, int k, int s, int *out, int *before)
 }
 
 /* Runs one layer `runs` times; returns the median in ns and sets *flop and *kname. */
-static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, double *flop,
-                         const char **kname)
+/* --cold: before each timed call, write this many bytes so weights and activations come from
+ * DRAM / far cache as in a forward pass, where every layer's weights are used once. */
+#define COLD_BYTES (64u << 20)
+static unsigned char *g_cold;
+
+static void evict_caches(void)
+{
+    if (!g_cold) return;
+    for (size_t i = 0; i < COLD_BYTES; i += 64) g_cold[i]++;
+}
+
+static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, emoc_act act,
+                         double *flop, const char **kname)
 {
     double *ts = malloc(sizeof(double) * (size_t)runs);
     if (!ts) exit(1);
@@ -125,7 +139,7 @@ static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, d
         y = filled(P * (size_t)L->cout, 5);
         res = L->residual ? filled(P * (size_t)L->cout, 6) : NULL;
         ga = (emoc_gemm_args){x, (size_t)L->cin, packed, scale, bias, NULL, res, (size_t)L->cout, y,
-                              (size_t)L->cout, L->cin, L->cout, L->scale ? EMOC_ACT_NONE : EMOC_ACT_SILU};
+                              (size_t)L->cout, L->cin, L->cout, L->scale ? EMOC_ACT_NONE : act};
         *flop = 2.0 * (double)P * L->cin * L->cout;
         *kname = t->gemm.name;
         break;
@@ -135,7 +149,7 @@ static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, d
         w = filled((size_t)L->k * (size_t)L->k * (size_t)L->cin, 2);
         y = filled((size_t)oh * (size_t)ow * (size_t)L->cin, 5);
         da = (emoc_dwconv_args){x, L->h, L->w, L->cin, (size_t)L->cin, w, bias, NULL, y, oh, ow,
-                                (size_t)L->cin, L->k, L->k, L->s, L->s, pt, pl, EMOC_ACT_SILU};
+                                (size_t)L->cin, L->k, L->k, L->s, L->s, pt, pl, act};
         *flop = 2.0 * (double)oh * ow * L->cin * L->k * L->k;
         *kname = t->dwconv.name;
         break;
@@ -148,12 +162,13 @@ static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, d
         t->conv2d.pack(w, L->cout, L->k, L->k, L->cin, 1, packed);
         y = filled((size_t)oh * (size_t)ow * (size_t)L->cout, 5);
         ca = (emoc_conv2d_args){x, L->h, L->w, L->cin, packed, bias, NULL, y, oh, ow, L->cout,
-                                L->k, L->k, L->s, L->s, pt, pl, 1, EMOC_ACT_SILU};
+                                L->k, L->k, L->s, L->s, pt, pl, 1, act};
         *flop = 2.0 * (double)oh * ow * L->cout * L->k * L->k * L->cin;
         *kname = t->conv2d.name;
         break;
     }
     for (int r = -3; r < runs; r++) {
+        evict_caches();
         double t0 = now_ns();
         if (L->op == OP_GEMM) t->gemm.fn(&ga, 0, P, 0, L->cout);
         else if (L->op == OP_DW) t->dwconv.fn(&da, 0, oh);
@@ -173,6 +188,8 @@ int main(int argc, char **argv)
 {
     int runs = 21;
     emoc_isa only = EMOC_ISA_AUTO;
+    const char *layer_prefix = "";
+    emoc_act act = EMOC_ACT_SILU;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--isa") && i + 1 < argc) {
@@ -180,8 +197,22 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench_kernels: unknown ISA '%s'\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--cold")) {
+            g_cold = calloc(COLD_BYTES, 1);
+            if (!g_cold) return 1;
+        } else if (!strcmp(argv[i], "--layer") && i + 1 < argc) {
+            layer_prefix = argv[++i];
+        } else if (!strcmp(argv[i], "--act") && i + 1 < argc) {
+            i++;
+            if (!strcmp(argv[i], "none")) act = EMOC_ACT_NONE;
+            else if (!strcmp(argv[i], "silu")) act = EMOC_ACT_SILU;
+            else {
+                fprintf(stderr, "bench_kernels: --act is none or silu, not '%s'\n", argv[i]);
+                return 2;
+            }
         } else {
-            fprintf(stderr, "usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N]\n");
+            fprintf(stderr, "usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] "
+                            "[--layer PREFIX] [--act none|silu] [--cold]\n");
             return 2;
         }
     }
@@ -199,9 +230,10 @@ int main(int argc, char **argv)
         double total[3] = {0, 0, 0}, flops[3] = {0, 0, 0};
         for (size_t l = 0; l < sizeof B0 / sizeof B0[0]; l++) {
             const layer *L = &B0[l];
+            if (strncmp(L->name, layer_prefix, strlen(layer_prefix))) continue;
             double flop = 0;
             const char *kname = "";
-            double ns = time_layer(&t, L, runs, &flop, &kname);
+            double ns = time_layer(&t, L, runs, act, &flop, &kname);
             printf("%s,%s,%s,%s,%dx%dx%d->%d k%ds%d,%.3f,%.0f,%.2f\n", emoc_isa_name(isa), kname, L->name,
                    op_name(L->op), L->h, L->w, L->cin, L->cout, L->k, L->s, flop / 1e6, ns, flop / ns);
             total[L->op] += ns * L->count;

@@ -9,9 +9,9 @@
  * Tensors (f32 or f16, [in][out]): expr.kernel [D,8], expr.bias [8], va.kernel [10,2],
  * va.bias [2], au1.kernel [D,H], au1.bias [H], au2.kernel [H,12], au2.bias [12].
  */
+#include "engine/core/error.h"
 #include "weights/emw.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +46,8 @@ static float *const *head_tensors(const emoc_mtl_head *h, float *out[8])
 
 emoc_status emoc_mtl_head_save_file(const emoc_mtl_head *h, const char *path, emoc_error *err)
 {
-    if (!h || !path || h->in_dim != h->embedding_size + EMOC_MTL_N_SCORES) {
-        if (err) snprintf(err->msg, sizeof err->msg, "mtl head save: bad arguments");
-        return EMOC_E_ARG;
-    }
+    if (!h || !path || h->in_dim != h->embedding_size + EMOC_MTL_N_SCORES)
+        return emoc__fail(err, EMOC_E_ARG, "mtl head save: bad arguments");
     emw_writer *w;
     emoc_status st = emw_writer_create(&w);
     if (st != EMOC_OK) return st;
@@ -80,22 +78,8 @@ emoc_status emoc_mtl_head_save_file(const emoc_mtl_head *h, const char *path, em
     for (int k = 0; k < 8 && !st; k++)
         st = emw_writer_add_tensor(w, spec[k].name, EMW_F32, spec[k].rank, spec[k].dims, t[k]);
     if (!st) st = emw_writer_save(w, path);
-    if (st && err)
-        snprintf(err->msg, sizeof err->msg, "writing mtl head '%s': %s", path, emw_writer_error(w));
+    if (st) emoc__fail(err, st, "writing mtl head '%s': %s", path, emw_writer_error(w));
     emw_writer_free(w);
-    return st;
-}
-
-static emoc_status fail(emoc_error *err, emoc_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static emoc_status fail(emoc_error *err, emoc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
     return st;
 }
 
@@ -104,10 +88,10 @@ static emoc_status meta_i64(const emw_file *f, const char *key, long lo, long hi
 {
     const emw_meta *m = emw_find_meta(f, key);
     if (!m || m->type != EMW_T_I64)
-        return fail(err, EMOC_E_FORMAT, "mtl head: metadata '%s' missing or not i64", key);
+        return emoc__fail(err, EMOC_E_FORMAT, "mtl head: metadata '%s' missing or not i64", key);
     if (m->i64 < lo || m->i64 > hi)
-        return fail(err, EMOC_E_FORMAT, "mtl head: metadata '%s' = %ld outside [%ld, ...]", key,
-                    (long)m->i64, lo);
+        return emoc__fail(err, EMOC_E_FORMAT, "mtl head: metadata '%s' = %ld outside [%ld, ...]",
+                          key, (long)m->i64, lo);
     *out = (long)m->i64;
     return EMOC_OK;
 }
@@ -122,8 +106,8 @@ emoc_status emoc_mtl_head_load_memory(const void *data, size_t size, emoc_mtl_he
     if (st != EMOC_OK) return st;
     const emw_meta *arch = emw_find_meta(&f, "emoc.arch");
     if (arch && arch->type == EMW_T_STR && strcmp(arch->str, "mtl_head") != 0) {
-        st = fail(err, EMOC_E_UNSUPPORTED,
-                  "file holds a '%s' network, not an mtl_head (emoc.arch)", arch->str);
+        st = emoc__fail(err, EMOC_E_UNSUPPORTED,
+                        "file holds a '%s' network, not an mtl_head (emoc.arch)", arch->str);
         goto out;
     }
     if ((st = emw_check_net_meta(&f, err))) goto out;
@@ -132,8 +116,9 @@ emoc_status emoc_mtl_head_load_memory(const void *data, size_t size, emoc_mtl_he
     if ((st = meta_i64(&f, "mtl_head.au_hidden", 1, 1 << 16, &h, err))) goto out;
     if ((st = meta_i64(&f, "output.embedding_size", 1, 65536, &d, err))) goto out;
     if (d != e + EMOC_MTL_N_SCORES) {
-        st = fail(err, EMOC_E_FORMAT, "mtl head: output.embedding_size %ld != backbone_embedding + 10 = %ld", d,
-                  e + EMOC_MTL_N_SCORES);
+        st = emoc__fail(err, EMOC_E_FORMAT,
+                        "mtl head: output.embedding_size %ld != backbone_embedding + 10 = %ld", d,
+                        e + EMOC_MTL_N_SCORES);
         goto out;
     }
     tensor_spec spec[8];
@@ -143,19 +128,20 @@ emoc_status emoc_mtl_head_load_memory(const void *data, size_t size, emoc_mtl_he
         int ok = t && t->rank == spec[k].rank && t->dims[0] == spec[k].dims[0] &&
                  (spec[k].rank == 1 || t->dims[1] == spec[k].dims[1]);
         if (!ok) {
-            st = fail(err, EMOC_E_SHAPE, "mtl head: tensor '%s' missing or not of shape [%ld,%ld]",
-                      spec[k].name, (long)spec[k].dims[0], (long)spec[k].dims[1]);
+            st = emoc__fail(err, EMOC_E_SHAPE,
+                            "mtl head: tensor '%s' missing or not of shape [%ld,%ld]", spec[k].name,
+                            (long)spec[k].dims[0], (long)spec[k].dims[1]);
             goto out;
         }
     }
     if (f.n_tensors != 8) {
-        st = fail(err, EMOC_E_FORMAT, "mtl head: %zu tensors, expected 8", f.n_tensors);
+        st = emoc__fail(err, EMOC_E_FORMAT, "mtl head: %zu tensors, expected 8", f.n_tensors);
         goto out;
     }
     size_t np = emoc_mtl_head_param_count((int)e, (int)h);
     float *block = malloc(np * sizeof(float));
     if (!block) {
-        st = fail(err, EMOC_E_NOMEM, "mtl head: out of memory");
+        st = emoc__fail(err, EMOC_E_NOMEM, "mtl head: out of memory");
         goto out;
     }
     const emw_meta *bb = emw_find_meta(&f, "mtl_head.backbone");

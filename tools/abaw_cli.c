@@ -286,8 +286,16 @@ int abaw_group_by_video(const abaw_table *t, const long *rows, size_t n, size_t 
     return 0;
 }
 
+void abaw_write_image(FILE *f, const abaw_names *names, char *const *images, size_t i,
+                      int video, int frame)
+{
+    if (images) fputs(images[i], f);
+    else fprintf(f, "%s/%05d.jpg", names->name[video], frame);
+}
+
 int abaw_write_scores(const char *cmd, const char *path, const abaw_names *names,
-                      const int *video, const int *frame, const double *scores, size_t n)
+                      char *const *images, const int *video, const int *frame,
+                      const double *scores, size_t n)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -299,7 +307,7 @@ int abaw_write_scores(const char *cmd, const char *path, const abaw_names *names
     for (int k = 0; k < EMOC_N_AU; k++) fprintf(f, ",%s", emoc_au_name(k));
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, "%s/%05d.jpg", names->name[video[i]], frame[i]);
+        abaw_write_image(f, names, images, i, video[i], frame[i]);
         for (int j = 0; j < ABAW_N_SCORES; j++) fprintf(f, ",%.9g", scores[i * ABAW_N_SCORES + j]);
         fputc('\n', f);
     }

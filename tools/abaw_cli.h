@@ -42,9 +42,17 @@ emoc_status abaw_run_direct(const char *cmd, emoc_class_map map, const feat_set 
 int abaw_group_by_video(const abaw_table *t, const long *rows, size_t n, size_t **perm,
                         size_t **starts, size_t *n_runs);
 
-/* Score file: header `image,valence,arousal,<8 expr>,<12 AU>`, one row per list entry. */
+/* The image column of row i of a submission or score file: images[i] as the organisers' list
+ * spells it, or without a list (images NULL) `video/%05d.jpg`, the cropped-aligned naming
+ * (ecosystem.md §2.2). */
+void abaw_write_image(FILE *f, const abaw_names *names, char *const *images, size_t i,
+                      int video, int frame);
+
+/* Score file: header `image,valence,arousal,<8 expr>,<12 AU>`, one row per list entry; image
+ * names as abaw_write_image. */
 int abaw_write_scores(const char *cmd, const char *path, const abaw_names *names,
-                      const int *video, const int *frame, const double *scores, size_t n);
+                      char *const *images, const int *video, const int *frame,
+                      const double *scores, size_t n);
 
 /* Writes an SVG line plot: n_series curves over shared x values (log x if log_x). */
 int abaw_write_svg(const char *path, const char *title, const char *xlabel, const char *ylabel,

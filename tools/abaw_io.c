@@ -447,8 +447,26 @@ static emoc_status load_dir(abaw_table *t, const char *path, char *err, size_t e
 }
 
 /* A file of rows that start with an image path. order/n_order: optional list output. */
+/* One malloc'ed block: n pointers, then the n NUL-terminated strings they point at; span[2i],
+ * span[2i+1] = offset and length of string i in buf. */
+static char **image_block(const unsigned char *buf, const size_t *span, size_t n)
+{
+    size_t bytes = n * sizeof(char *);
+    for (size_t i = 0; i < n; i++) bytes += span[2 * i + 1] + 1;
+    char **img = malloc(bytes ? bytes : 1);
+    if (!img) return NULL;
+    char *s = (char *)(img + n);
+    for (size_t i = 0; i < n; i++) {
+        img[i] = s;
+        memcpy(s, buf + span[2 * i], span[2 * i + 1]);
+        s += span[2 * i + 1];
+        *s++ = '\0';
+    }
+    return img;
+}
+
 static emoc_status load_rows(abaw_table *t, const char *path, int list_only, long **order,
-                             size_t *n_order, char *err, size_t errlen)
+                             char ***images, size_t *n_order, char *err, size_t errlen)
 {
     size_t size;
     unsigned char *buf = cli_read_file(path, &size, err, errlen);
@@ -458,8 +476,9 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
     emoc_status st = EMOC_OK;
     int width = -1, is_ce = 0;
     enum kind k = K_MTL;
-    size_t cap = 0;
+    size_t cap = 0, *span = NULL;
     if (order) *order = NULL, *n_order = 0;
+    if (images) *images = NULL;
     while (next_line(&pos, end, &b, &e)) {
         c.line++;
         c.line_start = b;
@@ -513,10 +532,25 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
                     break;
                 }
                 *order = no;
+                size_t *ns = images ? realloc(span, cap * 2 * sizeof *ns) : NULL;
+                if (images && !ns) {
+                    st = EMOC_E_NOMEM;
+                    break;
+                }
+                span = ns;
+            }
+            if (images) {
+                span[2 * *n_order] = (size_t)((const unsigned char *)f.s[0] - buf);
+                span[2 * *n_order + 1] = f.len[0];
             }
             (*order)[(*n_order)++] = r;
         }
     }
+    if (!st && images && !(*images = image_block(buf, span, *n_order))) {
+        snprintf(err, errlen, "out of memory reading %s", path);
+        st = EMOC_E_NOMEM;
+    }
+    free(span);
     free(buf);
     if (!st && width < 0 && !list_only) {
         snprintf(err, errlen, "%s:%zu:1: no data row (expected lines like video/00001.jpg,...)", path,
@@ -531,6 +565,10 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
         free(*order);
         *order = NULL;
     }
+    if (st && images) {
+        free(*images);
+        *images = NULL;
+    }
     return st;
 }
 
@@ -542,11 +580,11 @@ emoc_status abaw_load(abaw_table *t, const char *path, char *err, size_t errlen)
         return EMOC_E_IO;
     }
     if (S_ISDIR(sb.st_mode)) return load_dir(t, path, err, errlen);
-    return load_rows(t, path, 0, NULL, NULL, err, errlen);
+    return load_rows(t, path, 0, NULL, NULL, NULL, err, errlen);
 }
 
-emoc_status abaw_load_list(abaw_table *t, const char *path, long **order, size_t *n_order,
-                           char *err, size_t errlen)
+emoc_status abaw_load_list(abaw_table *t, const char *path, long **order, char ***images,
+                           size_t *n_order, char *err, size_t errlen)
 {
-    return load_rows(t, path, 1, order, n_order, err, errlen);
+    return load_rows(t, path, 1, order, images, n_order, err, errlen);
 }

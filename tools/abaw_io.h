@@ -64,8 +64,10 @@ emoc_status abaw_load(abaw_table *t, const char *path, char *err, size_t errlen)
 
 /* Image list (MTL.txt, CE list, a submission): rows appended in file order (duplicates kept
  * once); header lines that do not parse as a path are skipped only on line 1. order[] gets the
- * row indices in list order (caller frees). */
-emoc_status abaw_load_list(abaw_table *t, const char *path, long **order, size_t *n_order,
-                           char *err, size_t errlen);
+ * row indices in list order and, when images is not NULL, images[i] the image path of list entry
+ * i exactly as the list spells it, so submissions echo the organisers' names (one block: the
+ * caller frees order and *images). */
+emoc_status abaw_load_list(abaw_table *t, const char *path, long **order, char ***images,
+                           size_t *n_order, char *err, size_t errlen);
 
 #endif

@@ -41,6 +41,50 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long
     return 0;
 }
 
+void cli_opts_init(cli_opts *o, int argc, char **argv, const char *usage, const char *const *flags)
+{
+    o->argc = argc;
+    o->argv = argv;
+    o->i = 1;
+    o->usage = usage;
+    o->flags = flags;
+    o->exit_code = -1;
+}
+
+static int is_flag(const cli_opts *o, const char *a)
+{
+    for (const char *const *f = o->flags; f && *f; f++)
+        if (strcmp(a, *f) == 0) return 1;
+    return 0;
+}
+
+int cli_opts_next(cli_opts *o, const char **name, const char **value)
+{
+    if (o->exit_code >= 0 || o->i >= o->argc) return 0;
+    const char *a = o->argv[o->i++];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        fputs(o->usage, stdout);
+        o->exit_code = EXIT_OK;
+        return 0;
+    }
+    *name = a;
+    *value = NULL;
+    if (is_flag(o, a)) return 1;
+    if (o->i >= o->argc) {
+        cli_error(o->argv[0], "option %s needs a value\n%s", a, o->usage);
+        o->exit_code = EXIT_USAGE;
+        return 0;
+    }
+    *value = o->argv[o->i++];
+    return 1;
+}
+
+int cli_opts_unknown(const cli_opts *o, const char *name)
+{
+    cli_error(o->argv[0], "unknown option '%s'\n%s", name, o->usage);
+    return EXIT_USAGE;
+}
+
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");

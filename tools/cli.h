@@ -27,6 +27,30 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long
 /* Reads a whole file into a malloc'ed buffer; NULL + message in err on failure. */
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen);
 
+/* Option scanning for commands whose options are `NAME VALUE` pairs plus a few value-less flags:
+ *     cli_opts o;
+ *     cli_opts_init(&o, argc, argv, usage, flags);
+ *     const char *a, *v;
+ *     while (cli_opts_next(&o, &a, &v)) {
+ *         if (strcmp(a, "--x") == 0) x = v;
+ *         else return cli_opts_unknown(&o, a);
+ *     }
+ *     if (o.exit_code >= 0) return o.exit_code;
+ * -h/--help prints `usage` to stdout and ends the scan with EXIT_OK; an option left without its
+ * value prints "option X needs a value" plus the usage and ends it with EXIT_USAGE. */
+typedef struct cli_opts {
+    int argc, i;
+    char **argv;
+    const char *usage;
+    const char *const *flags;  /* NULL-terminated names that take no value (v = NULL), or NULL */
+    int exit_code;             /* after the scan: -1 when every option was read, else an exit code */
+} cli_opts;
+void cli_opts_init(cli_opts *o, int argc, char **argv, const char *usage, const char *const *flags);
+/* 1 with *name (and *value, NULL for a flag) set; 0 when the scan has ended (see exit_code). */
+int cli_opts_next(cli_opts *o, const char **name, const char **value);
+/* Prints "unknown option 'NAME'" plus the usage; returns EXIT_USAGE. */
+int cli_opts_unknown(const cli_opts *o, const char *name);
+
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
 int cmd_info(int argc, char **argv);

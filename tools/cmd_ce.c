@@ -25,17 +25,9 @@ int cmd_ce(int argc, char **argv)
     emoc_ce_faces faces = EMOC_CE_FACES_MAX;
     emoc_smooth_settings sm;
     emoc_smooth_settings_default(&sm);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (!v) {
-            cli_error(cmd, "option %s needs a value\n%s", a, usage);
-            return EXIT_USAGE;
-        }
-        i++;
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
         if (strcmp(a, "--features") == 0) feat = v;
         else if (strcmp(a, "--list") == 0) list_path = v;
         else if (strcmp(a, "-o") == 0) out_path = v;
@@ -61,10 +53,10 @@ int cmd_ce(int argc, char **argv)
             snprintf(spec, sizeof spec, "expr=%s", v);
             if (abaw_parse_smooth(cmd, spec, &sm)) return EXIT_USAGE;
         } else {
-            cli_error(cmd, "unknown option '%s'\n%s", a, usage);
-            return EXIT_USAGE;
+            return cli_opts_unknown(&scan, a);
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!feat || !out_path) {
         cli_error(cmd, "--features and -o are required\n%s", usage);
         return EXIT_USAGE;
@@ -79,6 +71,7 @@ int cmd_ce(int argc, char **argv)
     abaw_table_init(&frames, &names);
     abaw_table_init(&list, &names);
     long *order = NULL, *fr_of_row = NULL;
+    char **images = NULL; /* list entries as spelled in --list (NULL without a list) */
     size_t n_order = 0, *perm = NULL, *starts = NULL, n_runs = 0, *byframe = NULL, *fstart = NULL;
     double *face7 = NULL, *vals = NULL, *rows = NULL, *buf = NULL, *areas = NULL, *scr = NULL;
     int *lvid = NULL, *lfr = NULL, *q = NULL;
@@ -128,7 +121,7 @@ int cmd_ce(int argc, char **argv)
         goto out;
     }
     if (list_path) {
-        st = abaw_load_list(&list, list_path, &order, &n_order, err, sizeof err);
+        st = abaw_load_list(&list, list_path, &order, &images, &n_order, err, sizeof err);
         if (st) {
             cli_error(cmd, "%s", err);
             rc = cli_exit_for_status(st);
@@ -187,10 +180,11 @@ int cmd_ce(int argc, char **argv)
     }
     for (size_t i = 0; i < n_order; i++) {
         const double *s = rows + (size_t)order[i] * EMOC_N_CE;
-        const char *vn = names.name[list.video[order[i]]];
-        fprintf(o, "%s/%05d.jpg,%d\n", vn, list.frame[order[i]], emoc_argmax(s, EMOC_N_CE));
+        int video = list.video[order[i]], frame = list.frame[order[i]];
+        abaw_write_image(o, &names, images, i, video, frame);
+        fprintf(o, ",%d\n", emoc_argmax(s, EMOC_N_CE));
         if (so) {
-            fprintf(so, "%s/%05d.jpg", vn, list.frame[order[i]]);
+            abaw_write_image(so, &names, images, i, video, frame);
             for (int c = 0; c < EMOC_N_CE; c++) fprintf(so, ",%.9g", s[c]);
             fputc('\n', so);
         }
@@ -208,6 +202,7 @@ out:
     abaw_table_free(&list);
     abaw_names_free(&names);
     free(order);
+    free(images);
     free(fr_of_row);
     free(perm);
     free(starts);

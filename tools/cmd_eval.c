@@ -45,30 +45,18 @@ int cmd_eval(int argc, char **argv)
 {
     const char *cmd = argv[0], *pred = NULL, *pred2 = NULL, *labels[8];
     int nl = 0, json = 0, drop_other = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (strcmp(a, "--json") == 0 || strcmp(a, "--drop-other") == 0) {
-            if (a[2] == 'j') json = 1;
-            else drop_other = 1;
-            continue;
-        }
-        if (!v) {
-            cli_error(cmd, "option %s needs a value\n%s", a, usage);
-            return EXIT_USAGE;
-        }
-        i++;
-        if (strcmp(a, "--pred") == 0) pred = v;
+    static const char *const flags[] = {"--json", "--drop-other", NULL};
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, flags);
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (strcmp(a, "--drop-other") == 0) drop_other = 1;
+        else if (strcmp(a, "--pred") == 0) pred = v;
         else if (strcmp(a, "--pred2") == 0) pred2 = v;
         else if (strcmp(a, "--labels") == 0 && nl < 8) labels[nl++] = v;
-        else {
-            cli_error(cmd, "unknown option '%s'\n%s", a, usage);
-            return EXIT_USAGE;
-        }
+        else return cli_opts_unknown(&scan, a);
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!pred || !nl) {
         cli_error(cmd, "--pred and --labels are required\n%s", usage);
         return EXIT_USAGE;

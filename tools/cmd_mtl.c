@@ -36,18 +36,9 @@ int cmd_mtl(int argc, char **argv)
     emoc_smooth_settings_default(&sm);
     double thr[EMOC_N_AU];
     memcpy(thr, emoc_au_threshold_preset("0.5"), sizeof thr);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (!v) {
-            cli_error(cmd, "option %s needs a value\n%s", a, usage);
-            return EXIT_USAGE;
-        }
-        i++;
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
         if (strcmp(a, "--features") == 0) feat_arg = v;
         else if (strcmp(a, "--head") == 0) head_arg = v;
         else if (strcmp(a, "--list") == 0) list_path = v;
@@ -68,10 +59,10 @@ int cmd_mtl(int argc, char **argv)
         } else if (strcmp(a, "--au-thresholds") == 0) {
             if (abaw_parse_thresholds(cmd, v, thr)) return EXIT_USAGE;
         } else {
-            cli_error(cmd, "unknown option '%s'\n%s", a, usage);
-            return EXIT_USAGE;
+            return cli_opts_unknown(&scan, a);
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!feat_arg || !head_arg || (!out_path && !scores_out)) {
         cli_error(cmd, "--features, --head and -o (or --scores-out) are required\n%s", usage);
         return EXIT_USAGE;
@@ -94,6 +85,7 @@ int cmd_mtl(int argc, char **argv)
     abaw_table frames[MAXM], list;
     abaw_source src[MAXM];
     long *pick[MAXM] = {NULL, NULL}, *order = NULL;
+    char **images = NULL; /* list entries as spelled in --list (NULL without a list) */
     size_t n_order = 0, *perm = NULL, *starts = NULL, n_runs = 0;
     double *rows = NULL, *tmp[MAXM] = {NULL, NULL}, *scr = NULL;
     int *have = NULL, *lvid = NULL, *lfr = NULL;
@@ -136,7 +128,8 @@ int cmd_mtl(int argc, char **argv)
 
     /* output list: the organisers' list, or every frame with a face */
     if (list_path) {
-        emoc_status st = abaw_load_list(&list, list_path, &order, &n_order, err, sizeof err);
+        emoc_status st =
+            abaw_load_list(&list, list_path, &order, &images, &n_order, err, sizeof err);
         if (st) {
             cli_error(cmd, "%s", err);
             rc = cli_exit_for_status(st);
@@ -209,7 +202,7 @@ int cmd_mtl(int argc, char **argv)
             of[i] = list.frame[order[i]];
             memcpy(os + i * ABAW_N_SCORES, rows + (size_t)order[i] * ABAW_N_SCORES, ABAW_N_SCORES * sizeof(double));
         }
-        int w = abaw_write_scores(cmd, scores_out, &names, ov, of, os, n_order);
+        int w = abaw_write_scores(cmd, scores_out, &names, images, ov, of, os, n_order);
         free(ov);
         free(of);
         free(os);
@@ -230,8 +223,9 @@ int cmd_mtl(int argc, char **argv)
             const double *o = rows + (size_t)order[i] * ABAW_N_SCORES;
             int au[EMOC_N_AU];
             emoc_au_decide(o + 10, thr, au);
-            fprintf(f, "%s/%05d.jpg,%.6f,%.6f,%d", names.name[list.video[order[i]]], list.frame[order[i]],
-                    o[0], o[1], emoc_argmax(o + 2, EMOC_N_EXPR));
+            abaw_write_image(f, &names, images, i, list.video[order[i]],
+                             list.frame[order[i]]);
+            fprintf(f, ",%.6f,%.6f,%d", o[0], o[1], emoc_argmax(o + 2, EMOC_N_EXPR));
             for (int k = 0; k < EMOC_N_AU; k++) fprintf(f, ",%d", au[k]);
             fputc('\n', f);
         }
@@ -258,6 +252,7 @@ out:
     abaw_table_free(&list);
     abaw_names_free(&names);
     free(order);
+    free(images);
     free(perm);
     free(starts);
     free(rows);

@@ -85,17 +85,9 @@ int cmd_train_head(int argc, char **argv)
     long every = 5, hidden = 128;
     emoc_train_opts o;
     emoc_train_opts_default(&o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (!v) {
-            cli_error(cmd, "option %s needs a value\n%s", a, usage);
-            return EXIT_USAGE;
-        }
-        i++;
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
         long tmp;
         if (strcmp(a, "--features") == 0) feat = v;
         else if (strcmp(a, "--val-features") == 0) vfeat = v;
@@ -132,10 +124,10 @@ int cmd_train_head(int argc, char **argv)
             }
             o.epochs_expr = (int)e[0], o.epochs_va = (int)e[1], o.epochs_au = (int)e[2];
         } else {
-            cli_error(cmd, "unknown option '%s'\n%s", a, usage);
-            return EXIT_USAGE;
+            return cli_opts_unknown(&scan, a);
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!feat || nl == 0 || !out || (vfeat && nvl == 0) || (!vfeat && nvl)) {
         cli_error(cmd, "--features, --labels and -o are required (and --val-features with "
                        "--val-labels)\n%s", usage);

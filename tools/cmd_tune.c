@@ -40,17 +40,9 @@ int cmd_tune(int argc, char **argv)
     double sig[32] = {0.1, 1, 10, 100, 1000, 10000, 100000}, delta_d[32] = {0, 1, 2, 5, 10, 20, 50, 100};
     int n_sig = 7, n_del = 8;
     double au_step = 0.1, blend_step = 0.1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (!v) {
-            cli_error(cmd, "option %s needs a value\n%s", a, usage);
-            return EXIT_USAGE;
-        }
-        i++;
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
         if (strcmp(a, "--scores") == 0 && ns < 2) scores[ns++] = v;
         else if (strcmp(a, "--labels") == 0 && nl < 8) labels[nl++] = v;
         else if (strcmp(a, "-o") == 0) outdir = v;
@@ -59,11 +51,9 @@ int cmd_tune(int argc, char **argv)
         else if (strcmp(a, "--deltas") == 0) n_del = abaw_parse_doubles(v, delta_d, 32);
         else if (strcmp(a, "--au-step") == 0) au_step = strtod(v, NULL);
         else if (strcmp(a, "--blend-step") == 0) blend_step = strtod(v, NULL);
-        else {
-            cli_error(cmd, "unknown option '%s'\n%s", a, usage);
-            return EXIT_USAGE;
-        }
+        else return cli_opts_unknown(&scan, a);
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     emoc_smooth_kind kind = strcmp(kind_s, "gauss_code") == 0    ? EMOC_SMOOTH_GAUSS_CODE
                             : strcmp(kind_s, "gauss_paper") == 0 ? EMOC_SMOOTH_GAUSS_PAPER
                             : strcmp(kind_s, "box") == 0         ? EMOC_SMOOTH_BOX

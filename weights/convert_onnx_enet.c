@@ -18,6 +18,7 @@
  * Tensors are named like timm's modules: conv_stem, blocks.S.B.{conv_pw,conv_dw,se.conv_reduce,
  * se.conv_expand,conv_pwl}, conv_head, classifier (.weight/.bias; BN already folded in).
  */
+#include "engine/core/error.h"
 #include "weights/convert.h"
 
 #include <stdarg.h>
@@ -63,13 +64,10 @@ static __attribute__((format(printf, 3, 4))) int failf(matcher *m, emoc_status s
 {
     if (m->st != EMOC_OK) return -1;
     m->st = st;
-    if (m->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = snprintf(m->err->msg, sizeof m->err->msg, "efficientnet: ");
-        vsnprintf(m->err->msg + k, sizeof m->err->msg - (size_t)k, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    emoc__vset_err_prefixed(m->err, "efficientnet: ", fmt, ap);
+    va_end(ap);
     return -1;
 }
 

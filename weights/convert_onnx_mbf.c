@@ -15,6 +15,7 @@
  *   Gemm(alpha 1, beta 1)   fc 512→10; transB 1: weight [10,512]; transB 0: [512,10] (transposed)
  * PRelu slopes [C,1,1] are stored as [C]. Nothing is written before the whole graph matched.
  */
+#include "engine/core/error.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 
@@ -47,13 +48,10 @@ static __attribute__((format(printf, 2, 3))) int fail(mm *m, const char *fmt, ..
 {
     if (m->st) return -1;
     m->st = EMOC_E_UNSUPPORTED;
-    if (m->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = snprintf(m->err->msg, sizeof m->err->msg, "mobilefacenet: ");
-        vsnprintf(m->err->msg + k, sizeof m->err->msg - (size_t)k, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    emoc__vset_err_prefixed(m->err, "mobilefacenet: ", fmt, ap);
+    va_end(ap);
     return -1;
 }
 

@@ -8,6 +8,7 @@
  * state_dict must be consumed, be a BatchNorm counter (num_batches_tracked) or lie under a
  * declared dead-parameter prefix — anything else is an error naming it (no silent extras).
  */
+#include "engine/core/error.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 #include "weights/sha256.h"
@@ -26,19 +27,17 @@ static void cfail(emoc__pthc *c, emoc_status st, const char *fmt, ...)
 {
     if (c->st) return;
     c->st = st;
-    if (c->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err->msg, sizeof c->err->msg, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    emoc__vfail(c->err, st, fmt, ap);
+    va_end(ap);
 }
 
 void emoc__pthc_fmt(char *out, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(out, cap, fmt, ap);
+    emoc__vset_err(out, cap, fmt, ap);
     va_end(ap);
 }
 

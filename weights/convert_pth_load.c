@@ -7,9 +7,9 @@
  * type, the tensor's extent (offset + Σ (size−1)·stride) must lie inside it, and strided views
  * are gathered into contiguous row-major arrays. Output memory is capped by the file size.
  */
+#include "engine/core/error.h"
 #include "weights/pth.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +19,6 @@
 typedef struct pth_priv {
     char *names;                /* one block of NUL-terminated names */
 } pth_priv;
-
-static emoc_status lfail(emoc_error *err, emoc_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static emoc_status lfail(emoc_error *err, emoc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
 
 size_t emoc__dtype_size(emoc_pth_dtype dt)
 {
@@ -127,14 +114,16 @@ static emoc_status find_pickle(const emoc__zip *z, const emoc__zip_entry **pkl, 
         if (e->name_len <= tl || memcmp(e->name + e->name_len - tl, tail, tl)) continue;
         if (memchr(e->name, '/', e->name_len - tl)) continue; /* only <prefix>/data.pkl */
         if (*pkl)
-            return lfail(err, EMOC_E_FORMAT, "checkpoint has two data.pkl entries (%.*s, %.*s)",
-                         (int)(*pkl)->name_len, (*pkl)->name, (int)e->name_len, e->name);
+            return emoc__fail(err, EMOC_E_FORMAT,
+                              "checkpoint has two data.pkl entries (%.*s, %.*s)",
+                              (int)(*pkl)->name_len, (*pkl)->name, (int)e->name_len, e->name);
         *pkl = e;
         *prefix_len = e->name_len - tl;
     }
     if (!*pkl)
-        return lfail(err, EMOC_E_FORMAT, "zip archive has no <name>/data.pkl entry: not a "
-                     "PyTorch checkpoint saved by torch.save (>= 1.6)");
+        return emoc__fail(err, EMOC_E_FORMAT,
+                          "zip archive has no <name>/data.pkl entry: not a "
+                          "PyTorch checkpoint saved by torch.save (>= 1.6)");
     return EMOC_OK;
 }
 
@@ -149,22 +138,26 @@ static emoc_status check_tensor(const emoc__zip *z, const char *prefix, size_t p
     const emoc__zip_entry *e = (en > 0 && (size_t)en < sizeof ename)
                                    ? emoc__zip_find(z, ename, (size_t)en) : NULL;
     if (!e)
-        return lfail(err, EMOC_E_FORMAT, "tensor '%s': storage entry '%s' is missing from the "
-                     "archive", name, ename);
+        return emoc__fail(err, EMOC_E_FORMAT,
+                          "tensor '%s': storage entry '%s' is missing from the "
+                          "archive",
+                          name, ename);
     size_t es = emoc__dtype_size(s->u.storage.dtype);
     uint64_t numel = s->u.storage.numel;
     if (numel > e->size / es || numel * es != e->size)
-        return lfail(err, EMOC_E_FORMAT, "tensor '%s': storage '%s' holds %llu bytes but its "
-                     "persistent id claims %llu elements of %zu bytes", name, ename,
-                     (unsigned long long)e->size, (unsigned long long)numel, es);
+        return emoc__fail(err, EMOC_E_FORMAT,
+                          "tensor '%s': storage '%s' holds %llu bytes but its "
+                          "persistent id claims %llu elements of %zu bytes",
+                          name, ename, (unsigned long long)e->size, (unsigned long long)numel, es);
     uint64_t c = 1;
     int empty = 0;
     for (int d = 0; d < t->u.tensor.rank; d++) {
         uint64_t sz = (uint64_t)t->u.tensor.sizes[d];
         if (sz == 0) empty = 1;
         else if (c > (uint64_t)PTH_MAX_COUNT / sz)
-            return lfail(err, EMOC_E_LIMIT, "tensor '%s': more than 2^34 elements", name);
-        else c *= sz;
+            return emoc__fail(err, EMOC_E_LIMIT, "tensor '%s': more than 2^34 elements", name);
+        else
+            c *= sz;
     }
     if (empty) c = 0;
     if (c > 0) {
@@ -177,11 +170,13 @@ static emoc_status check_tensor(const emoc__zip *z, const char *prefix, size_t p
             else last += term;
         }
         if (over)
-            return lfail(err, EMOC_E_FORMAT, "tensor '%s' (pickle offset %zu): storage shorter "
-                         "than the tensor claims — offset %llu with its sizes and strides "
-                         "reaches past the %llu elements of storage '%s'", name,
-                         t->u.tensor.pickle_offset, (unsigned long long)t->u.tensor.offset,
-                         (unsigned long long)numel, s->u.storage.key);
+            return emoc__fail(err, EMOC_E_FORMAT,
+                              "tensor '%s' (pickle offset %zu): storage shorter "
+                              "than the tensor claims — offset %llu with its sizes and strides "
+                              "reaches past the %llu elements of storage '%s'",
+                              name, t->u.tensor.pickle_offset,
+                              (unsigned long long)t->u.tensor.offset, (unsigned long long)numel,
+                              s->u.storage.key);
     }
     *base = e->data;
     *count = c;
@@ -200,8 +195,10 @@ static emoc_status extract(const emoc__zip *z, const char *prefix, size_t plen,
             continue;
         }
         if (k->type != EMOC__PV_STR || k->u.str.len == 0 || k->u.str.len > 255)
-            return lfail(err, EMOC_E_FORMAT, "state_dict entry %zu: key is not a string of 1–255 "
-                         "bytes", i);
+            return emoc__fail(err, EMOC_E_FORMAT,
+                              "state_dict entry %zu: key is not a string of 1–255 "
+                              "bytes",
+                              i);
         n_t++;
         names_len += k->u.str.len + 1;
     }
@@ -210,7 +207,7 @@ static emoc_status extract(const emoc__zip *z, const char *prefix, size_t plen,
     ck->tensors = calloc(n_t ? n_t : 1, sizeof *ck->tensors);
     if (priv) priv->names = malloc(names_len ? names_len : 1);
     if (!priv || !ck->tensors || !priv->names)
-        return lfail(err, EMOC_E_NOMEM, "no memory for %zu tensor entries", n_t);
+        return emoc__fail(err, EMOC_E_NOMEM, "no memory for %zu tensor entries", n_t);
     uint64_t total_bytes = 0, cap = 4 * (uint64_t)file_size + (1u << 20);
     char *np = priv->names;
     for (size_t i = 0; i < n_pairs; i++) {
@@ -218,15 +215,17 @@ static emoc_status extract(const emoc__zip *z, const char *prefix, size_t plen,
         if (v->type != EMOC__PV_TENSOR) continue;
         for (size_t j = 0; j < ck->n_tensors; j++)
             if (!strcmp(ck->tensors[j].name, k->u.str.s))
-                return lfail(err, EMOC_E_FORMAT, "state_dict key '%s' appears twice", k->u.str.s);
+                return emoc__fail(err, EMOC_E_FORMAT, "state_dict key '%s' appears twice",
+                                  k->u.str.s);
         const uint8_t *base = NULL;
         uint64_t count = 0;
         emoc_status st = check_tensor(z, prefix, plen, k->u.str.s, v, &base, &count, err);
         if (st) return st;
         if (count * 4 > cap - total_bytes)
-            return lfail(err, EMOC_E_LIMIT, "tensor '%s': %llu elements would take the float "
-                         "copies past %llu bytes (4× the file size): views repeat storage",
-                         k->u.str.s, (unsigned long long)count, (unsigned long long)cap);
+            return emoc__fail(err, EMOC_E_LIMIT,
+                              "tensor '%s': %llu elements would take the float "
+                              "copies past %llu bytes (4× the file size): views repeat storage",
+                              k->u.str.s, (unsigned long long)count, (unsigned long long)cap);
         total_bytes += count * 4;
         emoc_pth_tensor *t = &ck->tensors[ck->n_tensors];
         memcpy(np, k->u.str.s, k->u.str.len + 1);
@@ -238,8 +237,8 @@ static emoc_status extract(const emoc__zip *z, const char *prefix, size_t plen,
         t->count = count;
         t->data = malloc(count ? (size_t)count * sizeof(float) : 1);
         if (!t->data)
-            return lfail(err, EMOC_E_NOMEM, "tensor '%s': no memory for %llu floats", t->name,
-                         (unsigned long long)count);
+            return emoc__fail(err, EMOC_E_NOMEM, "tensor '%s': no memory for %llu floats", t->name,
+                              (unsigned long long)count);
         ck->n_tensors++;
         gather(base, t->dtype, v->u.tensor.offset, t->rank, v->u.tensor.sizes,
                v->u.tensor.strides, count, t->data);
@@ -251,7 +250,7 @@ emoc_status emoc_pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *
                           emoc_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (!buf) return lfail(err, EMOC_E_ARG, "emoc_pth_read: NULL buffer");
+    if (!buf) return emoc__fail(err, EMOC_E_ARG, "emoc_pth_read: NULL buffer");
     emoc__zip z;
     emoc_status st = emoc__zip_open(buf, size, &z, err);
     if (st) return st;
@@ -264,16 +263,19 @@ emoc_status emoc_pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *
     int bn = snprintf(bo, sizeof bo, "%.*s/byteorder", (int)plen, pkl->name);
     const emoc__zip_entry *e = bn > 0 && (size_t)bn < sizeof bo ? emoc__zip_find(&z, bo, (size_t)bn) : NULL;
     if (e && !(e->size == 6 && !memcmp(e->data, "little", 6))) {
-        st = lfail(err, EMOC_E_UNSUPPORTED, "checkpoint byte order '%.*s' is not little-endian",
-                   (int)(e->size < 16 ? e->size : 16), (const char *)e->data);
+        st =
+            emoc__fail(err, EMOC_E_UNSUPPORTED, "checkpoint byte order '%.*s' is not little-endian",
+                       (int)(e->size < 16 ? e->size : 16), (const char *)e->data);
         goto done;
     }
     if ((st = emoc__pickle_run(pkl->data, pkl->size, &pk, &root, err))) goto done;
     if (root->type != EMOC__PV_DICT) {
-        st = lfail(err, EMOC_E_FORMAT, "data.pkl holds a %s, not a dict: a whole pickled module "
-                   "is not a state_dict (save model.state_dict() instead)",
-                   root->type == EMOC__PV_TENSOR ? "tensor" : root->type == EMOC__PV_LIST ? "list"
-                   : "non-dict value");
+        st = emoc__fail(err, EMOC_E_FORMAT,
+                        "data.pkl holds a %s, not a dict: a whole pickled module "
+                        "is not a state_dict (save model.state_dict() instead)",
+                        root->type == EMOC__PV_TENSOR ? "tensor"
+                        : root->type == EMOC__PV_LIST ? "list"
+                                                      : "non-dict value");
         goto done;
     }
     const emoc__pv *sd = root;

@@ -5,24 +5,10 @@
  * Image networks need the input.* and source.* keys; an "mtl_head" file (a head trained in C on
  * extracted features) may omit them, but if present they are checked the same way.
  */
+#include "engine/core/error.h"
 #include "weights/emw.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
-
-static emoc_status emw__mfail(emoc_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static emoc_status emw__mfail(emoc_error *err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return EMOC_E_FORMAT;
-}
 
 /* Finds `key` with `type`; a missing key is an error only if `required`. */
 static emoc_status emw__need(const emw_file *f, const char *key, emw_type type, int required,
@@ -31,21 +17,21 @@ static emoc_status emw__need(const emw_file *f, const char *key, emw_type type, 
     const emw_meta *m = emw_find_meta(f, key);
     *out = m;
     if (!m)
-        return required ? emw__mfail(err, "missing required metadata key '%s' (%s)", key,
-                                     emw_type_name(type))
+        return required ? emoc__fail(err, EMOC_E_FORMAT, "missing required metadata key '%s' (%s)",
+                                     key, emw_type_name(type))
                         : EMOC_OK;
     if (m->type != type)
-        return emw__mfail(err, "metadata '%s' is %s, expected %s", key, emw_type_name(m->type),
-                          emw_type_name(type));
+        return emoc__fail(err, EMOC_E_FORMAT, "metadata '%s' is %s, expected %s", key,
+                          emw_type_name(m->type), emw_type_name(type));
     if (type == EMW_T_STR && m->str[0] == '\0')
-        return emw__mfail(err, "metadata '%s' is an empty string", key);
+        return emoc__fail(err, EMOC_E_FORMAT, "metadata '%s' is an empty string", key);
     return EMOC_OK;
 }
 
 static emoc_status emw__range(const emw_meta *m, int64_t lo, int64_t hi, emoc_error *err)
 {
     if (m->i64 < lo || m->i64 > hi)
-        return emw__mfail(err, "metadata '%s' is %lld, expected %lld..%lld", m->key,
+        return emoc__fail(err, EMOC_E_FORMAT, "metadata '%s' is %lld, expected %lld..%lld", m->key,
                           (long long)m->i64, (long long)lo, (long long)hi);
     return EMOC_OK;
 }
@@ -60,21 +46,23 @@ static emoc_status emw__input_meta(const emw_file *f, int required, emoc_error *
     if (m && (st = emw__range(m, 3, 3, err))) return st;
     if ((st = emw__need(f, "input.color", EMW_T_STR, required, &m, err))) return st;
     if (m && strcmp(m->str, "RGB") != 0)
-        return emw__mfail(err, "metadata 'input.color' is '%s', expected 'RGB'", m->str);
+        return emoc__fail(err, EMOC_E_FORMAT, "metadata 'input.color' is '%s', expected 'RGB'",
+                          m->str);
     const char *ms[2] = {"input.mean", "input.std"};
     for (int k = 0; k < 2; k++) {
         if ((st = emw__need(f, ms[k], EMW_T_F64_ARRAY, required, &m, err))) return st;
         if (!m) continue;
         if (m->count != 3)
-            return emw__mfail(err, "metadata '%s' has %zu values, expected 3", ms[k], m->count);
+            return emoc__fail(err, EMOC_E_FORMAT, "metadata '%s' has %zu values, expected 3", ms[k],
+                              m->count);
         for (int c = 0; c < 3; c++)
             if (k == 1 && !(m->f64s[c] > 0))
-                return emw__mfail(err, "metadata 'input.std'[%d] is %g, must be > 0", c,
-                                  m->f64s[c]);
+                return emoc__fail(err, EMOC_E_FORMAT, "metadata 'input.std'[%d] is %g, must be > 0",
+                                  c, m->f64s[c]);
     }
     if ((st = emw__need(f, "input.resize", EMW_T_STR, required, &m, err))) return st;
     if (m && strcmp(m->str, "cv2_linear") != 0 && strcmp(m->str, "pil_bilinear") != 0)
-        return emw__mfail(err,
+        return emoc__fail(err, EMOC_E_FORMAT,
                           "metadata 'input.resize' is '%s', expected 'cv2_linear' or "
                           "'pil_bilinear'",
                           m->str);
@@ -93,7 +81,7 @@ static emoc_status emw__source_meta(const emw_file *f, int required, emoc_error 
         for (size_t i = 0; hex && i < n; i++)
             hex = (m->str[i] >= '0' && m->str[i] <= '9') || (m->str[i] >= 'a' && m->str[i] <= 'f');
         if (!hex)
-            return emw__mfail(err,
+            return emoc__fail(err, EMOC_E_FORMAT,
                               "metadata 'source.sha256' is '%.80s' (%zu chars), expected 64 "
                               "lowercase hex digits",
                               m->str, n);
@@ -111,24 +99,26 @@ static emoc_status emw__output_meta(const emw_file *f, emoc_error *err)
     if ((st = emw__range(nc, 0, ns->i64, err))) return st;
     if ((st = emw__need(f, "output.labels", EMW_T_STR_ARRAY, 1, &labels, err))) return st;
     if ((int64_t)labels->count != nc->i64)
-        return emw__mfail(err, "metadata 'output.labels' has %zu labels, output.n_classes is %lld",
+        return emoc__fail(err, EMOC_E_FORMAT,
+                          "metadata 'output.labels' has %zu labels, output.n_classes is %lld",
                           labels->count, (long long)nc->i64);
     for (size_t i = 0; i < labels->count; i++)
         if (labels->strs[i][0] == '\0')
-            return emw__mfail(err, "metadata 'output.labels'[%zu] is empty", i);
+            return emoc__fail(err, EMOC_E_FORMAT, "metadata 'output.labels'[%zu] is empty", i);
     const char *va[2] = {"output.valence_index", "output.arousal_index"};
     int64_t idx[2];
     for (int k = 0; k < 2; k++) {
         if ((st = emw__need(f, va[k], EMW_T_I64, 1, &m, err))) return st;
         idx[k] = m->i64;
         if (m->i64 != -1 && (m->i64 < nc->i64 || m->i64 >= ns->i64))
-            return emw__mfail(err,
+            return emoc__fail(err, EMOC_E_FORMAT,
                               "metadata '%s' is %lld: must be -1 or an index in [n_classes=%lld, "
                               "n_scores=%lld)",
                               va[k], (long long)m->i64, (long long)nc->i64, (long long)ns->i64);
     }
     if (idx[0] != -1 && idx[0] == idx[1])
-        return emw__mfail(err, "output.valence_index and output.arousal_index are both %lld",
+        return emoc__fail(err, EMOC_E_FORMAT,
+                          "output.valence_index and output.arousal_index are both %lld",
                           (long long)idx[0]);
     if ((st = emw__need(f, "output.embedding_size", EMW_T_I64, 1, &m, err))) return st;
     return emw__range(m, 1, 1 << 20, err);
@@ -150,6 +140,6 @@ emoc_status emw_check_net_meta(const emw_file *f, emoc_error *err)
     if ((st = emw__need(f, "ignored.prefixes", EMW_T_STR_ARRAY, 0, &m, err))) return st;
     for (size_t i = 0; m && i < m->count; i++)
         if (m->strs[i][0] == '\0')
-            return emw__mfail(err, "metadata 'ignored.prefixes'[%zu] is empty", i);
+            return emoc__fail(err, EMOC_E_FORMAT, "metadata 'ignored.prefixes'[%zu] is empty", i);
     return EMOC_OK;
 }

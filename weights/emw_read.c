@@ -9,6 +9,7 @@
  * size. Checks of the data section (layout, padding, CRCs, NaN/Inf) live in emw_check_data.c.
  * Every failure returns its own status and a message naming the field, byte offset and values.
  */
+#include "engine/core/error.h"
 #include "weights/emw.h"
 #include "weights/emw_read_internal.h"
 #include "weights/emw_util.h"
@@ -21,12 +22,10 @@
 
 emoc_status emw__fail(emw__rd *r, emoc_status st, const char *fmt, ...)
 {
-    if (r->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->err->msg, sizeof r->err->msg, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    emoc__vfail(r->err, st, fmt, ap);
+    va_end(ap);
     return st;
 }
 

@@ -8,6 +8,7 @@
  * duplicate names, NaN/Inf, values that overflow f16, bad ranks/dims, caps), so a file it
  * produces always parses.
  */
+#include "engine/core/error.h"
 #include "weights/emw.h"
 #include "weights/emw_util.h"
 
@@ -54,7 +55,7 @@ static emoc_status emw__wfail(emw_writer *w, emoc_status st, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->err, sizeof w->err, fmt, ap);
+    emoc__vset_err(w->err, sizeof w->err, fmt, ap);
     va_end(ap);
     return st;
 }

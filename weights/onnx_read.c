@@ -7,6 +7,7 @@
  * and all memory comes from one arena whose total is capped by a bound derived from the file
  * size, so a hostile file can neither read out of bounds nor make us allocate without limit.
  */
+#include "engine/core/error.h"
 #include "weights/onnx.h"
 
 #include <stdarg.h>
@@ -81,13 +82,10 @@ static __attribute__((format(printf, 3, 4))) emoc_status fail(parser *p, emoc_st
 {
     if (p->st == EMOC_OK) {
         p->st = st;
-        if (p->err) {
-            va_list ap;
-            va_start(ap, fmt);
-            int n = snprintf(p->err->msg, sizeof p->err->msg, "onnx: ");
-            vsnprintf(p->err->msg + n, sizeof p->err->msg - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
+        va_list ap;
+        va_start(ap, fmt);
+        emoc__vset_err_prefixed(p->err, "onnx: ", fmt, ap);
+        va_end(ap);
     }
     return p->st;
 }
@@ -659,6 +657,13 @@ static int parse_model(parser *p, cursor c, emoc_onnx_model *m)
                 return -1;
             break;
         case 7:
+            /* parse_graph sizes its tables from one message; a second graph field would append
+             * to tables sized for the first (protobuf would merge them; no exporter writes two). */
+            if (have_graph) {
+                fail(p, EMOC_E_FORMAT, "second graph (field 7 of ModelProto) at byte %zu; a model "
+                     "has exactly one", tp);
+                return -1;
+            }
             if (expect_wt(p, &c, wt, 2, f, tp) || rd_len(p, &c, &s, "GraphProto") ||
                 parse_graph(p, s, &m->graph))
                 return -1;

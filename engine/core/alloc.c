@@ -1,7 +1,6 @@
-/* alloc.c — the default allocator, option defaults and error formatting. */
+/* alloc.c — the default allocator and option defaults. */
 #include "engine/core/core.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 static void *default_alloc(void *user, size_t size, size_t align)
@@ -37,18 +36,4 @@ void emoc_options_default(emoc_options *opt)
     opt->allocator = NULL;
     opt->isa = EMOC_ISA_AUTO;
     opt->verify_checksums = 1;
-}
-
-void emoc__vset_err(char *buf, size_t len, const char *fmt, va_list ap)
-{
-    if (!buf || !len) return;
-    vsnprintf(buf, len, fmt, ap);
-}
-
-void emoc__set_err(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    emoc__vset_err(buf, len, fmt, ap);
-    va_end(ap);
 }

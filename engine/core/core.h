@@ -6,11 +6,11 @@
 #define EMOC_CORE_CORE_H
 
 #include "emoc.h"
+#include "engine/core/error.h"
 #include "engine/core/plan.h"
 #include "engine/kernels/kernels.h"
 #include "weights/emw.h"
 
-#include <stdarg.h>
 
 #define EMOC_MAX_CLASSES 64
 #define EMOC_MAX_LOAD_ALLOCS 4096
@@ -49,10 +49,6 @@ struct emoc_session {
 void *emoc__alloc(const emoc_allocator *a, size_t size, size_t align);
 void emoc__free(const emoc_allocator *a, void *p);
 extern const emoc_allocator emoc__default_allocator;
-
-/* Formats into a fixed buffer (never fails, truncates). */
-void emoc__set_err(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void emoc__vset_err(char *buf, size_t len, const char *fmt, va_list ap);
 
 /* Planner: lifetimes + greedy placement; sets p->arena_bytes and every buffer's offset. */
 emoc_status emoc__plan_place(emoc_plan *p, const emoc_allocator *a, char *err, size_t errlen);

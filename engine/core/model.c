@@ -13,19 +13,6 @@
 
 #define EMOC_MAX_MODEL_FILE ((size_t)1 << 31) /* 2 GiB: far above any model we know */
 
-static emoc_status fail(emoc_error *err, emoc_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static emoc_status fail(emoc_error *err, emoc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        emoc__vset_err(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
 /* ---- metadata -------------------------------------------------------------------------- */
 
 static const emw_meta *need(emoc_model *m, const char *key, emw_type type, size_t count)
@@ -158,40 +145,41 @@ static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error
     emoc_status st = emw_parse(m->file_buf, m->file_size, opt->verify_checksums, &m->emw, &perr);
     if (st != EMOC_OK) {
         emoc__set_err(m->err, sizeof(m->err), "%s", perr.msg);
-        return fail(err, st, "%s", perr.msg);
+        return emoc__fail(err, st, "%s", perr.msg);
     }
     m->emw_parsed = 1;
     /* Every documented network key (weights/FORMAT.md §5), types and cross-field ranges. */
     if ((st = emw_check_net_meta(&m->emw, &perr)) != EMOC_OK) {
         emoc__set_err(m->err, sizeof(m->err), "%s", perr.msg);
-        return fail(err, st, "%s", perr.msg);
+        return emoc__fail(err, st, "%s", perr.msg);
     }
-    if ((st = read_info(m)) != EMOC_OK) return fail(err, st, "%s", m->err);
-    if ((st = format_meta_text(m)) != EMOC_OK) return fail(err, st, "out of memory");
+    if ((st = read_info(m)) != EMOC_OK) return emoc__fail(err, st, "%s", m->err);
+    if ((st = format_meta_text(m)) != EMOC_OK) return emoc__fail(err, st, "out of memory");
     emoc_isa isa;
     if ((st = emoc_isa_resolve(opt->isa, &isa)) != EMOC_OK)
-        return fail(err, st, "requested kernel set (option or EMOC_ISA=%s) is not supported by "
-                             "this CPU/build; best available is '%s'",
-                    getenv("EMOC_ISA") ? getenv("EMOC_ISA") : emoc_isa_name(opt->isa),
-                    emoc_isa_name(isa));
+        return emoc__fail(err, st,
+                          "requested kernel set (option or EMOC_ISA=%s) is not supported by "
+                          "this CPU/build; best available is '%s'",
+                          getenv("EMOC_ISA") ? getenv("EMOC_ISA") : emoc_isa_name(opt->isa),
+                          emoc_isa_name(isa));
     emoc_kernel_table_init(&m->kt, isa);
     m->info.isa = m->kt.isa;
     m->load_allocs = emoc__alloc(&m->alloc, sizeof(void *) * EMOC_MAX_LOAD_ALLOCS, 16);
-    if (!m->load_allocs) return fail(err, EMOC_E_NOMEM, "out of memory");
-    if ((st = emoc__build_plan(m)) != EMOC_OK) return fail(err, st, "%s", m->err);
+    if (!m->load_allocs) return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
+    if ((st = emoc__build_plan(m)) != EMOC_OK) return emoc__fail(err, st, "%s", m->err);
     const emoc_plan *p = &m->plan;
     const emoc_buffer *ib = &p->bufs[p->input_buf], *sb = &p->bufs[p->scores_buf];
     if (ib->h != m->info.input_size || ib->w != m->info.input_size || ib->c != 3 ||
         sb->h * sb->w != 1 || sb->c != m->info.n_scores ||
         (p->embedding_buf >= 0 && p->bufs[p->embedding_buf].c != m->info.embedding_size)) {
-        return fail(err, EMOC_E_SHAPE,
-                    "metadata (input %d, %d scores, embedding %d) disagrees with the network "
-                    "built from the tensors (input %d, %d scores, embedding %d)",
-                    m->info.input_size, m->info.n_scores, m->info.embedding_size, ib->h, sb->c,
-                    p->embedding_buf >= 0 ? p->bufs[p->embedding_buf].c : -1);
+        return emoc__fail(err, EMOC_E_SHAPE,
+                          "metadata (input %d, %d scores, embedding %d) disagrees with the network "
+                          "built from the tensors (input %d, %d scores, embedding %d)",
+                          m->info.input_size, m->info.n_scores, m->info.embedding_size, ib->h,
+                          sb->c, p->embedding_buf >= 0 ? p->bufs[p->embedding_buf].c : -1);
     }
     if ((st = emoc__plan_place(&m->plan, &m->alloc, m->err, sizeof(m->err))) != EMOC_OK)
-        return fail(err, st, "%s", m->err);
+        return emoc__fail(err, st, "%s", m->err);
     return EMOC_OK;
 }
 
@@ -209,21 +197,21 @@ static emoc_model *model_new(const emoc_options *opt)
 emoc_status emoc_model_load_memory(const void *data, size_t size, const emoc_options *opt,
                                    emoc_model **out, emoc_error *err)
 {
-    if (!out) return fail(err, EMOC_E_ARG, "emoc_model_load_memory: out is NULL");
+    if (!out) return emoc__fail(err, EMOC_E_ARG, "emoc_model_load_memory: out is NULL");
     *out = NULL;
-    if (!data && size) return fail(err, EMOC_E_ARG, "emoc_model_load_memory: data is NULL");
+    if (!data && size) return emoc__fail(err, EMOC_E_ARG, "emoc_model_load_memory: data is NULL");
     if (size > EMOC_MAX_MODEL_FILE)
-        return fail(err, EMOC_E_LIMIT, "model of %zu bytes exceeds the %zu-byte cap", size,
-                    EMOC_MAX_MODEL_FILE);
+        return emoc__fail(err, EMOC_E_LIMIT, "model of %zu bytes exceeds the %zu-byte cap", size,
+                          EMOC_MAX_MODEL_FILE);
     emoc_options defaults;
     emoc_options_default(&defaults);
     if (!opt) opt = &defaults;
     emoc_model *m = model_new(opt);
-    if (!m) return fail(err, EMOC_E_NOMEM, "out of memory");
+    if (!m) return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
     m->file_buf = emoc__alloc(&m->alloc, size ? size : 1, 64);
     if (!m->file_buf) {
         emoc_model_free(m);
-        return fail(err, EMOC_E_NOMEM, "out of memory copying %zu bytes of weights", size);
+        return emoc__fail(err, EMOC_E_NOMEM, "out of memory copying %zu bytes of weights", size);
     }
     if (size) memcpy(m->file_buf, data, size);
     m->file_size = size;
@@ -239,33 +227,33 @@ emoc_status emoc_model_load_memory(const void *data, size_t size, const emoc_opt
 emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc_model **out,
                                  emoc_error *err)
 {
-    if (!out || !path) return fail(err, EMOC_E_ARG, "emoc_model_load_file: NULL argument");
+    if (!out || !path) return emoc__fail(err, EMOC_E_ARG, "emoc_model_load_file: NULL argument");
     *out = NULL;
     emoc_options defaults;
     emoc_options_default(&defaults);
     if (!opt) opt = &defaults;
     FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, EMOC_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (!f) return emoc__fail(err, EMOC_E_IO, "cannot open '%s': %s", path, strerror(errno));
     struct stat sb; /* a directory "opens" and ftell()s as LONG_MAX: refuse it by name */
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fclose(f);
-        return fail(err, EMOC_E_IO, "'%s' is not a regular file", path);
+        return emoc__fail(err, EMOC_E_IO, "'%s' is not a regular file", path);
     }
     long len = -1;
     if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
     if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
-        return fail(err, EMOC_E_IO, "cannot determine the size of '%s'", path);
+        return emoc__fail(err, EMOC_E_IO, "cannot determine the size of '%s'", path);
     }
     if ((unsigned long)len > EMOC_MAX_MODEL_FILE) {
         fclose(f);
-        return fail(err, EMOC_E_LIMIT, "'%s': %ld bytes exceeds the %zu-byte cap", path, len,
-                    EMOC_MAX_MODEL_FILE);
+        return emoc__fail(err, EMOC_E_LIMIT, "'%s': %ld bytes exceeds the %zu-byte cap", path, len,
+                          EMOC_MAX_MODEL_FILE);
     }
     emoc_model *m = model_new(opt);
     if (!m) {
         fclose(f);
-        return fail(err, EMOC_E_NOMEM, "out of memory");
+        return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
     }
     m->file_buf = emoc__alloc(&m->alloc, (size_t)len ? (size_t)len : 1, 64);
     m->file_size = (size_t)len;
@@ -275,7 +263,7 @@ emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc
     if (!m->file_buf || got != (size_t)len || rd_err) {
         emoc_status st = m->file_buf ? EMOC_E_IO : EMOC_E_NOMEM;
         emoc_model_free(m);
-        return fail(err, st, "cannot read %ld bytes from '%s'", len, path);
+        return emoc__fail(err, st, "cannot read %ld bytes from '%s'", len, path);
     }
     emoc_status st = load_owned(m, opt, err);
     if (st != EMOC_OK) {

@@ -17,6 +17,7 @@
 #define EMOC_IMAGE_DECODERS_H
 
 #include "emoc.h"
+#include "engine/core/error.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,10 +57,6 @@ emoc_status emoc__image_alloc(emoc__image *out, long long w, long long h, int ch
 /* Rotates/flips img in place per img->orientation (EXIF 2..8, as Pillow's exif_transpose),
  * then sets orientation = 1. Called by the dispatcher after every decoder. */
 emoc_status emoc__image_apply_orientation(emoc__image *img, emoc_error *err);
-
-/* printf into err->msg (NULL err is fine); returns st so decoders can `return emoc__fail(...)`. */
-emoc_status emoc__fail(emoc_error *err, emoc_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* zlib stream (RFC 1950) inflate into a caller buffer of exactly `want` bytes; *produced is set.
  * Output beyond `want` is an error (no decompression bombs); so is a missing adler32. */

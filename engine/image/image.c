@@ -6,21 +6,9 @@
 #include "engine/image/decoders.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-emoc_status emoc__fail(emoc_error *err, emoc_status st, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
 
 void emoc_image_limits_default(emoc_image_limits *lim)
 {

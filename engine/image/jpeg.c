@@ -29,11 +29,11 @@ const uint8_t jpeg__zigzag[64 + 16] = {
 emoc_status jpeg__fail(jpeg_decoder *d, emoc_status status, size_t offset, const char *fmt, ...)
 {
     if (d->err) {
-        int n = snprintf(d->err->msg, sizeof d->err->msg, "jpeg: offset %zu: ", offset);
-        if (n < 0 || (size_t)n >= sizeof d->err->msg) n = 0;
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "jpeg: offset %zu: ", offset);
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(d->err->msg + n, sizeof d->err->msg - (size_t)n, fmt, ap);
+        emoc__vset_err_prefixed(d->err, prefix, fmt, ap);
         va_end(ap);
     }
     return status;

@@ -148,6 +148,23 @@ Test(onnx_reader, graph_order_errors)
     free(buf);
 }
 
+/* A file concatenated with itself is, in protobuf terms, a model with two graph fields (found
+ * by fuzz_onnx: the second graph used to append to tables sized for the first). */
+Test(onnx_reader, a_second_graph_field_is_rejected)
+{
+    size_t size;
+    uint8_t *buf = load_fixture("tiny_valid.onnx", &size);
+    uint8_t *twice = malloc(2 * size);
+    memcpy(twice, buf, size);
+    memcpy(twice + size, buf, size);
+    emoc_onnx_model m;
+    emoc_error err = {{0}};
+    cr_assert_eq(emoc_onnx_parse(twice, 2 * size, &m, &err), EMOC_E_FORMAT, "%s", err.msg);
+    cr_assert(strstr(err.msg, "second graph (field 7 of ModelProto)"), "%s", err.msg);
+    free(twice);
+    free(buf);
+}
+
 Test(onnx_reader, every_prefix_of_a_valid_file_fails_cleanly)
 {
     size_t size;

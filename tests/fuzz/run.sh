@@ -10,7 +10,9 @@
 # Prints, per target, the seconds run, executions and result; exits non-zero on any crash, leak,
 # timeout or build failure. Artifacts (crash-*, leak-*, timeout-*) go to build/fuzz/artifacts/.
 # Environment: FUZZ_SECONDS (default 60), FUZZ_CC (default clang), FUZZ_TARGETS (names to run,
-# default all), FUZZ_JOBS (parallel compiles, default 2).
+# default all), FUZZ_JOBS (parallel compiles, default 2), FUZZ_SEED (libFuzzer -seed; unset = a
+# random seed each run, for exploration. CI sets it so that its 60 s are a replayable prefix of
+# a longer run done before landing with the same seed: a CI failure is then always reproducible).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 SECS=${FUZZ_SECONDS:-60}
@@ -108,12 +110,14 @@ for tsrc in tests/fuzz/fuzz_*.c; do
     if [ -d "tests/fuzz/corpus/$name" ]; then cp -r "tests/fuzz/corpus/$name/." "$run/"; fi
     dict=()
     [ -f "tests/fuzz/$name.dict" ] && dict=("-dict=tests/fuzz/$name.dict")
+    seed=()
+    [ -n "${FUZZ_SEED:-}" ] && seed=("-seed=$FUZZ_SEED")
     log="$OUT/fuzz_$name.log"
     start=$(date +%s)
     ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
         "$bin" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-        -artifact_prefix="$OUT/artifacts/$name-" "${dict[@]}" "$run" >"$log" 2>&1
+        -artifact_prefix="$OUT/artifacts/$name-" "${dict[@]}" "${seed[@]}" "$run" >"$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -135,7 +139,7 @@ for tsrc in tests/fuzz/fuzz_*.c; do
     summary+=("$(printf '%-12s %6s s %12s execs  %s' "$name" "$secs" "$execs" "$result")")
 done
 
-echo "fuzz summary (FUZZ_SECONDS=$SECS):"
+echo "fuzz summary (FUZZ_SECONDS=$SECS, FUZZ_SEED=${FUZZ_SEED:-random}):"
 for line in "${summary[@]}"; do echo "  $line"; done
 [ ${#summary[@]} -gt 0 ] || { echo "  no targets"; status=1; }
 exit $status

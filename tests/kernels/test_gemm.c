@@ -109,6 +109,12 @@ static void sweep(emoc_isa isa)
     run_case(&t, &big, seed++);
     gemm_case proj = {49, 1152, 320, EMOC_ACT_NONE, 1, 1, 0, 0};
     run_case(&t, &proj, seed++);
+    /* K large enough that the AVX-512 kernel splits the pixels into several chunks (about 256 KiB
+     * of x each), with a pixel tail in the last chunk (53 = 24 + 24 + 5; 49 = 40 + 8 + 1) */
+    gemm_case chunks = {53, 2100, 40, EMOC_ACT_SILU, 1, 1, 0, 1};
+    run_case(&t, &chunks, seed++);
+    gemm_case chunks1 = {49, 1400, 72, EMOC_ACT_PRELU, 0, 1, 1, 0};
+    run_case(&t, &chunks1, seed++);
 }
 
 Test(gemm_kernel, avx2_matches_reference) { sweep(EMOC_ISA_AVX2); }

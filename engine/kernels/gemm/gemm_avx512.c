@@ -2,7 +2,7 @@
  * gemm_avx512.c — AVX-512 packed, register-blocked GEMM / pointwise convolution
  * (semantics: kernels.h, reference: gemm_ref.c).
  *
- * Packing (once, at load): W [N][K] becomes panels of 32 output channels, panel j at
+ * Packing (once, at load; gemm_pack.h): W [N][K] becomes panels of 32 output channels, panel j at
  * packed + 32·j·K holding [K][32] (k-major, channels contiguous). The last panel is 16 wide
  * when at most 16 channels remain (half the work for N = 16, 80, 112, ...), else 32 wide;
  * missing channels are zero.
@@ -11,41 +11,36 @@
  * x[p][k] per pixel and k. With an SE gate the weight vectors are scaled (w·s[k]) instead of the
  * 8 broadcasts. Epilogue: + bias, activation, + residual, stored with lane masks.
  *
+ * Loop order: pixels in chunks of ~256 KiB of x (a multiple of 8 rows); inside a chunk, panel by
+ * panel, and inside a panel the 8-row tiles, so a weight panel is reused by all tiles of the
+ * chunk and the next panel is prefetched into L2 meanwhile (weights arrive from DRAM in a forward
+ * pass: each layer's are used once).
+ *
  * Tails: a pixel tail (< 8 rows) reuses the 8-row kernel with the missing rows pointing at the
  * last valid row of [p0,p1) (computed, never stored), so no read leaves the caller's range; a
  * single pixel (linear layers, SE) takes a 1-row variant instead of computing 8 copies; a
  * channel tail loads/stores with masks. Every output element is the same FMA chain over
  * k = 0..K−1 whatever the tile it falls in, so results do not depend on the split.
  */
+#include "engine/kernels/gemm/gemm_pack.h"
 #include "engine/kernels/simd_avx512.h"
 
 enum { MR = 8, NR = 32 };
+#define X_CHUNK_BYTES (256u * 1024u)
 
-static size_t packed_size_avx512(int K, int N)
-{
-    int rem = N % NR;
-    size_t cols = (size_t)(N - rem) + (rem == 0 ? 0u : rem <= 16 ? 16u : (size_t)NR);
-    return cols * (size_t)K;
-}
+static size_t packed_size_avx512(int K, int N) { return emoc__gemm_packed_size(K, N, NR); }
 
 static void pack_avx512(const float *w, int K, int N, float *packed)
 {
-    for (int n0 = 0; n0 < N; n0 += NR) {
-        int nw = N - n0 < NR ? N - n0 : NR;
-        int width = nw <= 16 ? 16 : NR;
-        float *dst = packed + (size_t)n0 * (size_t)K;
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < width; j++)
-                dst[(size_t)k * (size_t)width + (size_t)j] =
-                    j < nw ? w[(size_t)(n0 + j) * (size_t)K + (size_t)k] : 0.0f;
-    }
+    emoc__gemm_pack(w, K, N, NR, packed);
 }
 
 /* One 8-pixel × (16·nv)-channel tile at pixel p (rows p..p+mr−1 valid, mr ≤ 8), channel n;
- * nw valid channels. nv and scaled are compile-time constants at each call site. */
+ * nw valid channels. nv and scaled are compile-time constants at each call site.
+ * pf/pf_lines: cache lines of the next weight panel this tile prefetches (two per k step). */
 static inline __attribute__((always_inline)) void
 tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, const int nv,
-     const int scaled, const int rows)
+     const int scaled, const int rows, const char *pf, int pf_lines)
 {
     const int K = a->K;
     const int width = 16 * nv;
@@ -60,6 +55,10 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
         acc[i][1] = _mm512_setzero_ps();
     }
     for (int k = 0; k < K; k++) {
+        if (2 * k < pf_lines) {
+            _mm_prefetch(pf + 128 * (size_t)k, _MM_HINT_T1);
+            _mm_prefetch(pf + 128 * (size_t)k + 64, _MM_HINT_T1);
+        }
         const float *wk = wp + (size_t)k * (size_t)width;
         __m512 w0 = _mm512_loadu_ps(wk);
         __m512 w1 = nv == 2 ? _mm512_loadu_ps(wk + 16) : _mm512_setzero_ps();
@@ -104,24 +103,41 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
 static void gemm_avx512(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int n1)
 {
     if (p1 <= p0 || n1 <= n0) return;
-    for (size_t p = p0; p < p1; p += MR) {
-        int mr = p1 - p < MR ? (int)(p1 - p) : MR;
+    /* Pixel chunks of MC rows (a multiple of 8, about X_CHUNK_BYTES of x): inside a chunk every
+     * weight panel is loaded once and reused by all its 8-row tiles from L1/L2, and the chunk of
+     * x stays in L2 across the panels. Without chunking each 8-row tile streamed the whole of W,
+     * which for the 7×7 layers (W up to 1.5 MB) meant re-reading it from L3 per tile. */
+    size_t mc = X_CHUNK_BYTES / (sizeof(float) * (size_t)a->K);
+    mc = mc < MR ? MR : mc - mc % MR;
+    for (size_t pc = p0; pc < p1; pc += mc) {
+        size_t pc1 = p1 - pc < mc ? p1 : pc + mc;
         for (int n = n0; n < n1; n += NR) {
             int nw = n1 - n < NR ? n1 - n : NR;
-            if (mr == 1) { /* a single pixel (linear, SE): one row, not 8 copies of it */
-                if (nw > 16) {
-                    if (a->scale) tile(a, p, 1, p, n, nw, 2, 1, 1);
-                    else tile(a, p, 1, p, n, nw, 2, 0, 1);
+            /* Prefetch the next panel into L2 while this one is used, spread over the tiles:
+             * the 7×7 layers' weights arrive from DRAM (each is used once per forward pass). */
+            const char *pf = (const char *)(a->w_packed + (size_t)(n + NR) * (size_t)a->K);
+            int next_w = n + NR >= n1 ? 0 : n1 - n - NR <= 16 ? 16 : NR;
+            int tiles = (int)((pc1 - pc + MR - 1) / MR);
+            int pf_total = next_w * a->K / 16;
+            const int pf_share = (pf_total + tiles - 1) / tiles;
+            for (size_t p = pc; p < pc1; p += MR, pf += 64 * (size_t)pf_share, pf_total -= pf_share) {
+                int mr = pc1 - p < MR ? (int)(pc1 - p) : MR;
+                int pf_lines = pf_total < pf_share ? (pf_total > 0 ? pf_total : 0) : pf_share;
+                if (mr == 1) { /* a single pixel (linear, SE): one row, not 8 copies of it */
+                    if (nw > 16) {
+                        if (a->scale) tile(a, p, 1, p, n, nw, 2, 1, 1, pf, pf_lines);
+                        else tile(a, p, 1, p, n, nw, 2, 0, 1, pf, pf_lines);
+                    } else {
+                        if (a->scale) tile(a, p, 1, p, n, nw, 1, 1, 1, pf, pf_lines);
+                        else tile(a, p, 1, p, n, nw, 1, 0, 1, pf, pf_lines);
+                    }
+                } else if (nw > 16) {
+                    if (a->scale) tile(a, p, mr, pc1 - 1, n, nw, 2, 1, MR, pf, pf_lines);
+                    else tile(a, p, mr, pc1 - 1, n, nw, 2, 0, MR, pf, pf_lines);
                 } else {
-                    if (a->scale) tile(a, p, 1, p, n, nw, 1, 1, 1);
-                    else tile(a, p, 1, p, n, nw, 1, 0, 1);
+                    if (a->scale) tile(a, p, mr, pc1 - 1, n, nw, 1, 1, MR, pf, pf_lines);
+                    else tile(a, p, mr, pc1 - 1, n, nw, 1, 0, MR, pf, pf_lines);
                 }
-            } else if (nw > 16) {
-                if (a->scale) tile(a, p, mr, p1 - 1, n, nw, 2, 1, MR);
-                else tile(a, p, mr, p1 - 1, n, nw, 2, 0, MR);
-            } else {
-                if (a->scale) tile(a, p, mr, p1 - 1, n, nw, 1, 1, MR);
-                else tile(a, p, mr, p1 - 1, n, nw, 1, 0, MR);
             }
         }
     }

@@ -2,7 +2,7 @@
  * gemm_neon.c — AArch64 NEON packed, register-blocked GEMM / pointwise convolution
  * (semantics: kernels.h, reference: gemm_ref.c).
  *
- * Packing (once, at load): W [N][K] becomes panels of 8 output channels, panel j at
+ * Packing (once, at load; gemm_pack.h): W [N][K] becomes panels of 8 output channels, panel j at
  * packed + 8·j·K holding [K][8] (k-major, channels contiguous). The last panel is 4 wide
  * when at most 4 channels remain, else 8 wide; missing channels are zero.
  *
@@ -15,28 +15,16 @@
  * channel tail goes through a 4-float stack buffer. Every output element is the same FMA chain over
  * k = 0..K−1 whatever the tile it falls in, so results do not depend on the split.
  */
+#include "engine/kernels/gemm/gemm_pack.h"
 #include "engine/kernels/simd_neon.h"
 
 enum { MR = 8, NR = 8 };
 
-static size_t packed_size_neon(int K, int N)
-{
-    int rem = N % NR;
-    size_t cols = (size_t)(N - rem) + (rem == 0 ? 0u : rem <= 4 ? 4u : (size_t)NR);
-    return cols * (size_t)K;
-}
+static size_t packed_size_neon(int K, int N) { return emoc__gemm_packed_size(K, N, NR); }
 
 static void pack_neon(const float *w, int K, int N, float *packed)
 {
-    for (int n0 = 0; n0 < N; n0 += NR) {
-        int nw = N - n0 < NR ? N - n0 : NR;
-        int width = nw <= 4 ? 4 : NR;
-        float *dst = packed + (size_t)n0 * (size_t)K;
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < width; j++)
-                dst[(size_t)k * (size_t)width + (size_t)j] =
-                    j < nw ? w[(size_t)(n0 + j) * (size_t)K + (size_t)k] : 0.0f;
-    }
+    emoc__gemm_pack(w, K, N, NR, packed);
 }
 
 /* One 8-pixel × (4·nv)-channel tile at pixel p (rows p..p+mr−1 valid, mr ≤ 8), channel n;
