@@ -6,7 +6,9 @@
  * so which thread runs a task varies, but kernels write disjoint outputs computed the same way
  * whatever thread runs them: results are bitwise identical for any thread count.
  * Workers spin briefly after a job (ops follow each other within microseconds during a forward
- * pass), then sleep on a condition variable.
+ * pass), then sleep on a condition variable. The caller takes the mutex and signals only when
+ * some worker is asleep (`sleepers`), so back-to-back jobs cost no lock (Dekker-style handshake:
+ * both sides write their flag, then read the other's, sequentially consistent).
  */
 #include "engine/core/core.h"
 
@@ -28,6 +30,7 @@ struct emoc_pool {
     _Atomic uint64_t claim;
     atomic_int done_tasks;
     atomic_int stop;
+    atomic_int sleepers;           /* workers blocked (or about to block) on `wake` */
     int n_tasks;
     emoc_task_fn fn;
     void *arg;
@@ -68,8 +71,10 @@ static void *worker_main(void *arg)
                 continue;
             }
             pthread_mutex_lock(&p->mu);
+            atomic_fetch_add(&p->sleepers, 1);
             while (atomic_load(&p->generation) == seen && !atomic_load(&p->stop))
                 pthread_cond_wait(&p->wake, &p->mu);
+            atomic_fetch_sub(&p->sleepers, 1);
             pthread_mutex_unlock(&p->mu);
         }
         if (atomic_load(&p->stop)) return NULL;
@@ -94,6 +99,7 @@ emoc_status emoc__pool_create(const emoc_allocator *a, int threads, emoc_pool **
     atomic_init(&p->claim, 0);
     atomic_init(&p->done_tasks, 0);
     atomic_init(&p->stop, 0);
+    atomic_init(&p->sleepers, 0);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
     if (threads > 1) {
@@ -146,10 +152,12 @@ void emoc_parallel_for(emoc_pool *p, int n_tasks, emoc_task_fn fn, void *arg)
     uint64_t job = ((atomic_load(&p->claim) >> (2 * TASK_BITS)) + 1) & 0xffffff;
     atomic_store_explicit(&p->claim, (job << (2 * TASK_BITS)) | ((uint64_t)n_tasks << TASK_BITS),
                           memory_order_release);
-    pthread_mutex_lock(&p->mu);
-    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->mu);
+    atomic_fetch_add(&p->generation, 1); /* seq_cst: ordered before the sleepers read */
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
     run_tasks(p);
     while (atomic_load_explicit(&p->done_tasks, memory_order_acquire) < n_tasks) {
 #if defined(__x86_64__)

@@ -122,6 +122,16 @@ static void sweep(emoc_isa isa)
         cv_case d = {128, 128, 64, 9, 9, 3, 1, 1, (emoc_act)act, act & 1, 1};
         run_case(&t, &d, seed++);
     }
+    /* channel pairs (cin_g = cout_g = 2) on rows wide enough for the 8- and 4-pixel sliding
+     * tiles: k 3/5 × stride 1/2 × symmetric/TF-SAME/valid, with a channel tail (40 = 16+16+8) */
+    for (int k = 3; k <= 5; k += 2)
+        for (int s = 1; s <= 2; s++)
+            for (int pad = 0; pad <= 2; pad++) {
+                int c = (k + s + pad) % 2 ? 40 : 128;
+                cv_case d = {c, c, c / 2, 6 + pad, 23 + 6 * s, k, s, pad,
+                             (emoc_act)((k + s + pad) % EMOC_ACT_COUNT), pad & 1, 1};
+                run_case(&t, &d, seed++);
+            }
 }
 
 Test(conv2d_kernel, avx2_matches_reference) { sweep(EMOC_ISA_AVX2); }

@@ -9,9 +9,13 @@
  *   groups == 1      one broadcast of x[ci] feeds every lane;
  *   span ≤ 16        (the input channels a block's lanes use fit in one vector) one masked load
  *                    per tap, then a lane permutation per ci;
- *   otherwise        a masked gather per tap and ci.
- * Each row splits into interior pixels (all taps valid, 4 at a time) and border pixels (one at a
- * time over their valid taps). Every element is the FMA chain over valid taps in (ky, kx, ci)
+ *   otherwise        a masked gather per tap and ci;
+ *   channel pairs    (cin_g = cout_g = 2, cin = cout, k 3/5, stride 1/2: MobileFaceNet's grouped
+ *                    3×3) interior groups of 8 or 4 pixels slide along the kernel row, splitting
+ *                    each input pixel once with vmovsldup / vmovshdup (pair_slide).
+ * The lane → group tables of the grouped paths are built once per call.
+ * Each row splits into interior pixels (all taps valid; 8 at a time when grouped, else 4) and
+ * border pixels (one at a time over their valid taps). Every element is the FMA chain over valid taps in (ky, kx, ci)
  * order, then + bias and the activation, whichever path and grouping computed it, so results do
  * not depend on the row split.
  */
@@ -19,7 +23,7 @@
 
 #include <stddef.h>
 
-enum { OB = 16, PXG = 4 };
+enum { OB = 16, PXG = 4, GPX = 8, MAX_GBLOCKS = 64 };
 
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
@@ -61,7 +65,7 @@ store_block(const conv_ctx *cx, int oy, int ox, const int npx, int b, const __m5
     __m512 slope = a->act == EMOC_ACT_PRELU && a->slope ? _mm512_maskz_loadu_ps(m, a->slope + o0)
                                                         : _mm512_setzero_ps();
     float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)ox) * (size_t)a->cout + (size_t)o0;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < npx; j++, yp += a->cout) {
         __m512 r = acc[j * stride];
         if (a->bias) r = _mm512_add_ps(r, bias);
@@ -105,32 +109,32 @@ dense_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int
     for (int v = 0; v < nvb; v++) store_block(cx, oy, ox, npx, b + v, &acc[0][v], 4);
 }
 
-/* groups > 1: npx pixels × block b; gather = 0 uses the in-register permutation (span ≤ 16). */
+/* gidx for block b: lane j holds the first input channel of output channel 16·b + j's group,
+ * relative to the block's first input channel (lanes past cout repeat the last channel). */
+static __m512i group_index(const conv_ctx *cx, int b)
+{
+    const int o0 = b * OB, last = imin(o0 + OB, cx->a->cout) - 1;
+    const int base = (o0 / cx->cout_g) * cx->cin_g;
+    int tmp[OB];
+    for (int j = 0; j < OB; j++) tmp[j] = (imin(o0 + j, last) / cx->cout_g) * cx->cin_g - base;
+    return _mm512_loadu_si512(tmp);
+}
+
+/* groups > 1: npx (≤ 8) pixels × block b; gather = 0 uses the in-register permutation
+ * (span ≤ 16). g = group_index(cx, b), computed once per call of the kernel, not per tile. */
 static inline __attribute__((always_inline)) void
-grouped_tile(const conv_ctx *cx, int oy, int ox, const int npx, int b, int ky0, int ky1, int kx0,
-             int kx1, const int gather)
+grouped_tile(const conv_ctx *cx, int oy, int ox, const int npx, int b, __m512i g, int ky0, int ky1,
+             int kx0, int kx1, const int gather)
 {
     const emoc_conv2d_args *a = cx->a;
     const int cin_g = cx->cin_g, o0 = b * OB, last = imin(o0 + OB, a->cout) - 1;
     const int base = (o0 / cx->cout_g) * cin_g;
     const int span = (last / cx->cout_g) * cin_g + cin_g - base;
     const __mmask16 valid = emoc__m512_tail(last - o0 + 1), spanm = emoc__m512_tail(span);
-    /* gidx[j] = first input channel of lane j's group, relative to base (0 past cout) */
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    __m512i o = _mm512_add_epi32(lane, _mm512_set1_epi32(o0));
-    o = _mm512_min_epi32(o, _mm512_set1_epi32(last));
-    __m512i g = _mm512_setzero_si512();
-    /* integer division by cout_g without a vector divide: done lane by lane once per block */
-    {
-        int tmp[OB];
-        _mm512_storeu_si512(tmp, o);
-        for (int j = 0; j < OB; j++) tmp[j] = (tmp[j] / cx->cout_g) * cin_g - base;
-        g = _mm512_loadu_si512(tmp);
-    }
     const size_t ps = (size_t)a->cin, step = (size_t)a->sw * ps, row = (size_t)a->iw * ps;
-    __m512 acc[PXG];
-#pragma GCC unroll 4
-    for (int j = 0; j < PXG; j++) acc[j] = _mm512_setzero_ps();
+    __m512 acc[GPX];
+#pragma GCC unroll 8
+    for (int j = 0; j < GPX; j++) acc[j] = _mm512_setzero_ps();
     const int iy0 = oy * a->sh - a->pad_t, ix0 = ox * a->sw - a->pad_l;
     for (int ky = ky0; ky < ky1; ky++) {
         const float *xrow = a->x + (ptrdiff_t)(iy0 + ky) * (ptrdiff_t)row +
@@ -138,15 +142,15 @@ grouped_tile(const conv_ctx *cx, int oy, int ox, const int npx, int b, int ky0, 
         const float *wp = a->w_packed + (size_t)b * cx->taps * OB +
                           ((size_t)ky * (size_t)a->kw + (size_t)kx0) * (size_t)cin_g * OB;
         for (int kx = kx0; kx < kx1; kx++, xrow += ps) {
-            __m512 xv[PXG];
+            __m512 xv[GPX];
             if (!gather) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
                 for (int j = 0; j < npx; j++) xv[j] = _mm512_maskz_loadu_ps(spanm, xrow + (size_t)j * step);
             }
             __m512i idx = g;
             for (int ci = 0; ci < cin_g; ci++, wp += OB, idx = _mm512_add_epi32(idx, _mm512_set1_epi32(1))) {
                 __m512 w = _mm512_loadu_ps(wp);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
                 for (int j = 0; j < npx; j++) {
                     __m512 xs = gather ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, idx,
                                                                   xrow + (size_t)j * step, 4)
@@ -159,23 +163,87 @@ grouped_tile(const conv_ctx *cx, int oy, int ox, const int npx, int b, int ky0, 
     store_block(cx, oy, ox, npx, b, acc, 1);
 }
 
+/* Groups of 2 input → 2 output channels (MobileFaceNet's 64-group 3×3), kernel width K and
+ * stride S compile-time, NP (4 or 8) interior pixels × block b. A block's 16 lanes are 8 groups whose 16
+ * input channels are the same 16 channels of x, so for input pixel X: lane l's ci = 0 operand
+ * is X[l & ~1] (vmovsldup) and its ci = 1 operand X[l | 1] (vmovshdup). Each input pixel of a
+ * kernel row is loaded and split once and fed to every (pixel, tap) that uses it; for pixel j
+ * the taps still arrive in (ky, kx, ci) order, the same FMA chain as grouped_tile. */
 static inline __attribute__((always_inline)) void
-pixel_group(const conv_ctx *cx, int oy, int ox, const int npx, int ky0, int ky1, int kx0, int kx1)
+pair_slide(const conv_ctx *cx, int oy, int ox, const int NP, int b, int ky0, int ky1, const int K,
+           const int S)
+{
+    const emoc_conv2d_args *a = cx->a;
+    const int o0 = b * OB;
+    const __mmask16 m = emoc__m512_tail(a->cout - o0);
+    const size_t ps = (size_t)a->cin, row = (size_t)a->iw * ps;
+    __m512 acc[GPX];
+#pragma GCC unroll 8
+    for (int j = 0; j < GPX; j++) acc[j] = _mm512_setzero_ps();
+    const float *xrow = a->x + (ptrdiff_t)(oy * a->sh - a->pad_t + ky0) * (ptrdiff_t)row +
+                        (ptrdiff_t)(ox * S - a->pad_l) * (ptrdiff_t)ps + o0;
+    const float *wrow = a->w_packed + (size_t)b * cx->taps * OB + (size_t)ky0 * (size_t)K * 2 * OB;
+    for (int ky = ky0; ky < ky1; ky++, xrow += row, wrow += (size_t)K * 2 * OB) {
+        __m512 w0[5], w1[5];
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; kx++) {
+            w0[kx] = _mm512_loadu_ps(wrow + (size_t)kx * 2 * OB);
+            w1[kx] = _mm512_loadu_ps(wrow + (size_t)kx * 2 * OB + OB);
+        }
+        const float *q = xrow;
+#pragma GCC unroll 24
+        for (int t = 0; t < (NP - 1) * S + K; t++, q += ps) {
+            __asm__("" : "+r"(q)); /* one bumped pointer, not a spilled offset table */
+            __m512 xv = _mm512_maskz_loadu_ps(m, q);
+            __m512 lo = _mm512_moveldup_ps(xv), hi = _mm512_movehdup_ps(xv);
+#pragma GCC unroll 5
+            for (int kx = 0; kx < K; kx++) {
+                const int u = t - kx;
+                if (u >= 0 && u % S == 0 && u / S < NP) {
+                    acc[u / S] = _mm512_fmadd_ps(lo, w0[kx], acc[u / S]);
+                    acc[u / S] = _mm512_fmadd_ps(hi, w1[kx], acc[u / S]);
+                }
+            }
+        }
+    }
+    store_block(cx, oy, ox, NP, b, acc, 1);
+}
+
+/* npx ≤ 4 pixels (dense) or ≤ 8 (grouped); gidx: group_index of every block (grouped only). */
+static inline __attribute__((always_inline)) void
+pixel_group(const conv_ctx *cx, const __m512i *gidx, int oy, int ox, const int npx, int ky0, int ky1,
+            int kx0, int kx1)
 {
     const emoc_conv2d_args *a = cx->a;
     const int blocks = (a->cout + OB - 1) / OB;
     int b = 0;
     if (a->groups == 1) {
+        if (npx > PXG) { /* never called so (grouped only), but keeps dense_tile within PXG */
+            pixel_group(cx, gidx, oy, ox, PXG, ky0, ky1, kx0, kx1);
+            pixel_group(cx, gidx, oy, ox + PXG, npx - PXG, ky0, ky1, kx0, kx1);
+            return;
+        }
         for (; b + 4 <= blocks; b += 4) dense_tile(cx, oy, ox, npx, 4, b, ky0, ky1, kx0, kx1);
         for (; b + 2 <= blocks; b += 2) dense_tile(cx, oy, ox, npx, 2, b, ky0, ky1, kx0, kx1);
         for (; b < blocks; b++) dense_tile(cx, oy, ox, npx, 1, b, ky0, ky1, kx0, kx1);
         return;
     }
+    if (npx >= PXG && kx0 == 0 && kx1 == a->kw && cx->cin_g == 2 && cx->cout_g == 2 &&
+        a->cin == a->cout && (a->kw == 3 || a->kw == 5) && (a->sw == 1 || a->sw == 2)) {
+        for (; b < blocks; b++) {
+            if (a->kw == 3 && a->sw == 1) pair_slide(cx, oy, ox, npx, b, ky0, ky1, 3, 1);
+            else if (a->kw == 3) pair_slide(cx, oy, ox, npx, b, ky0, ky1, 3, 2);
+            else if (a->sw == 1) pair_slide(cx, oy, ox, npx, b, ky0, ky1, 5, 1);
+            else pair_slide(cx, oy, ox, npx, b, ky0, ky1, 5, 2);
+        }
+        return;
+    }
     for (; b < blocks; b++) {
         const int o0 = b * OB, last = imin(o0 + OB, a->cout) - 1;
         const int span = (last / cx->cout_g) * cx->cin_g + cx->cin_g - (o0 / cx->cout_g) * cx->cin_g;
-        if (span <= OB) grouped_tile(cx, oy, ox, npx, b, ky0, ky1, kx0, kx1, 0);
-        else grouped_tile(cx, oy, ox, npx, b, ky0, ky1, kx0, kx1, 1);
+        const __m512i g = gidx ? gidx[b] : group_index(cx, b);
+        if (span <= OB) grouped_tile(cx, oy, ox, npx, b, g, ky0, ky1, kx0, kx1, 0);
+        else grouped_tile(cx, oy, ox, npx, b, g, ky0, ky1, kx0, kx1, 1);
     }
 }
 
@@ -187,16 +255,27 @@ static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
     int ox_lo = imin((pl + sw - 1) / sw, a->ow);
     int ox_hi = a->iw - kw + pl < 0 ? 0 : imin((a->iw - kw + pl) / sw + 1, a->ow);
     if (ox_hi < ox_lo) ox_hi = ox_lo;
+    /* Grouped: the per-block lane → group tables once per call (they cost 16 integer divisions
+     * each, which per tile dominated MobileFaceNet's grouped 3×3). */
+    __m512i gidx_buf[MAX_GBLOCKS];
+    const __m512i *gidx = NULL;
+    const int blocks = (a->cout + OB - 1) / OB;
+    if (a->groups > 1 && blocks <= MAX_GBLOCKS) {
+        for (int b = 0; b < blocks; b++) gidx_buf[b] = group_index(&cx, b);
+        gidx = gidx_buf;
+    }
     for (int oy = oy0; oy < oy1; oy++) {
         const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
         for (int ox = 0; ox < a->ow; ox++) {
             if (ox == ox_lo) {
-                for (; ox + PXG <= ox_hi; ox += PXG) pixel_group(&cx, oy, ox, PXG, ky0, ky1, 0, kw);
-                for (; ox < ox_hi; ox++) pixel_group(&cx, oy, ox, 1, ky0, ky1, 0, kw);
+                if (a->groups > 1) /* grouped tiles keep 1 accumulator per pixel: take 8 */
+                    for (; ox + GPX <= ox_hi; ox += GPX) pixel_group(&cx, gidx, oy, ox, GPX, ky0, ky1, 0, kw);
+                for (; ox + PXG <= ox_hi; ox += PXG) pixel_group(&cx, gidx, oy, ox, PXG, ky0, ky1, 0, kw);
+                for (; ox < ox_hi; ox++) pixel_group(&cx, gidx, oy, ox, 1, ky0, ky1, 0, kw);
                 if (ox >= a->ow) break;
             }
             const int kx0 = imax(0, pl - ox * sw), kx1 = imin(kw, a->iw + pl - ox * sw);
-            pixel_group(&cx, oy, ox, 1, ky0, ky1, kx0, kx1);
+            pixel_group(&cx, gidx, oy, ox, 1, ky0, ky1, kx0, kx1);
         }
     }
 }
