@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "weights/sha256.h"
+
 void cli_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -83,6 +85,27 @@ int cli_opts_unknown(const cli_opts *o, const char *name)
 {
     cli_error(o->argv[0], "unknown option '%s'\n%s", name, o->usage);
     return EXIT_USAGE;
+}
+
+void cli_note_model(const char *cmd, const char *path, const emoc_model *model, int quiet)
+{
+    if (quiet) return;
+    FILE *f = fopen(path, "rb");
+    if (!f) return; /* it was just loaded; a vanished file is not worth failing the run */
+    emoc_sha256 s;
+    emoc_sha256_init(&s);
+    unsigned char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) emoc_sha256_update(&s, buf, got);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return;
+    uint8_t d[32];
+    emoc_sha256_final(&s, d);
+    char hex[65];
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    const char *name = emoc_model_meta(model, "emoc.name");
+    fprintf(stderr, "emoc %s: model '%s' sha256 %s (emoc.name %s)\n", cmd, path, hex, name && *name ? name : "?");
 }
 
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)

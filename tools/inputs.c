@@ -65,6 +65,16 @@ emoc_status inputs_open(inputs_spec *in, emoc__input_iter **it, emoc_error *err)
     return emoc__input_open(&in->opt, it, err);
 }
 
+void inputs_note_skipped(const emoc__input_iter *it, const char *cmd, int quiet)
+{
+    const char *first = NULL;
+    size_t n = emoc__input_skipped(it, &first);
+    if (n && !quiet)
+        cli_error(cmd, "note: %zu file%s in the input folders %s not an image (.jpg .jpeg .png .ppm .pgm .bmp) "
+                       "and got no row, e.g. '%s'",
+                  n, n == 1 ? "" : "s", n == 1 ? "is" : "are", first ? first : "?");
+}
+
 void inputs_spec_free(inputs_spec *in)
 {
     free(in->paths);

@@ -55,6 +55,9 @@ int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, 
 /* Adds a file, a directory, or "-" (the raw stream). Returns -1 on out of memory. */
 int inputs_spec_add_path(inputs_spec *in, const char *path);
 emoc_status inputs_open(inputs_spec *in, emoc__input_iter **it, emoc_error *err);
+/* After inputs_open: unless quiet, says on stderr how many files of the walked folders were
+ * skipped as not images, naming the first. */
+void inputs_note_skipped(const emoc__input_iter *it, const char *cmd, int quiet);
 void inputs_spec_free(inputs_spec *in);
 
 #endif

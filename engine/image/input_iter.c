@@ -111,6 +111,12 @@ emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **
     return EMOC_OK;
 }
 
+size_t emoc__input_skipped(const emoc__input_iter *it, const char **first)
+{
+    if (first) *first = it ? it->list.first_skipped : NULL;
+    return it ? it->list.n_skipped : 0;
+}
+
 long emoc__input_total(const emoc__input_iter *it)
 {
     if (!it) return -1;

@@ -72,6 +72,10 @@ typedef struct emoc__input_iter emoc__input_iter;
 emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **out, emoc_error *err);
 /* 1: *item filled; 0: no more inputs. */
 int emoc__input_next(emoc__input_iter *it, emoc__input_item *item);
+/* Files found in walked directories that are not images (so yield no item); *first (may be
+ * NULL) gets the path of the first one, valid until close. Callers tell the user: a folder of
+ * .gif or .tif frames must not look like a folder of nothing. */
+size_t emoc__input_skipped(const emoc__input_iter *it, const char **first);
 /* Number of items that will be yielded, or -1 when unknown (stdin). */
 long emoc__input_total(const emoc__input_iter *it);
 void emoc__input_close(emoc__input_iter *it);

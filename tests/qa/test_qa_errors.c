@@ -9,6 +9,7 @@
 
 #include "tests/cli_run.h"
 #include "tests/core/tinynet_fixture.h"
+#include "weights/sha256.h"
 
 static cli_scratch scratch;
 static char out[8192], err[8192];
@@ -261,4 +262,47 @@ Test(qa_errors, listed_frames_filled_without_a_face_are_counted)
     cr_assert(strstr(err, "note: 1 of 3 listed frames have no face row"), "%s", err);
     cr_assert_eq(emoc("mtl --features f.csv --head none -o sub.txt"), 0, "%s", err);
     cr_assert_str_empty(err, "nothing filled without a list: %s", err);
+}
+
+/* Folder walks take image files only; a .gif frame or a stray file used to vanish without a
+ * word (a folder of .tif frames looked like an empty folder). */
+Test(qa_errors, files_skipped_by_a_folder_walk_are_counted)
+{
+    write_tiny_model();
+    make_dir("v");
+    write_ppm("v/00001.ppm", 0);
+    cli_write_text(&scratch, "v/00002.gif", "GIF89a");
+    cli_write_text(&scratch, "v/notes.txt", "x");
+    cli_write_text(&scratch, "v/.hidden", "x");
+    cr_assert_eq(emoc("predict -m tiny.emw v"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 2 files in the input folders are not an image (.jpg .jpeg .png .ppm .pgm .bmp) "
+                          "and got no row, e.g. 'v/00002.gif'"),
+              "%s", err);
+    cr_assert_eq(emoc("features -m tiny.emw v -o f.bin"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 2 files in the input folders"), "%s", err);
+    cr_assert_eq(emoc("predict -m tiny.emw v -q"), 0, "%s", err);
+    cr_assert_null(strstr(err, "note:"), "-q: %s", err);
+}
+
+/* Run metadata ties the rows to the weights: the model file's SHA-256 on stderr (reliability.md
+ * §1.5 item 11), equal to the digest of the bytes on disk. */
+Test(qa_errors, predict_and_features_name_the_model_digest)
+{
+    tiny_opts o;
+    tiny_default(&o);
+    size_t n = 0;
+    unsigned char *buf = tiny_build(&o, &n);
+    cr_assert_not_null(buf);
+    write_bytes("tiny.emw", buf, n);
+    char hex[65], want[160];
+    emoc_sha256_hex(buf, n, hex);
+    free(buf);
+    write_ppm("a.ppm", 0);
+    snprintf(want, sizeof want, "model 'tiny.emw' sha256 %s (emoc.name ", hex);
+    cr_assert_eq(emoc("predict -m tiny.emw a.ppm"), 0, "%s", err);
+    cr_assert(strstr(err, want), "want '%s' in: %s", want, err);
+    cr_assert_eq(emoc("features -m tiny.emw a.ppm -o f.bin"), 0, "%s", err);
+    cr_assert(strstr(err, want), "want '%s' in: %s", want, err);
+    cr_assert_eq(emoc("predict -m tiny.emw a.ppm -q"), 0, "%s", err);
+    cr_assert_null(strstr(err, "sha256"), "-q: %s", err);
 }
