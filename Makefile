@@ -130,8 +130,8 @@ test-qemu-full: cross-aarch64-full
 # Conformance of the aarch64 binary against PyTorch at ISA neon and ref (under qemu-user; not yet
 # run to completion on this branch, not in CI).
 conformance-aarch64: cross-aarch64
-	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
-	  PYTHON=$(PYTHON) bash tools/reference/conformance.sh
+	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_CONF_ARCH=aarch64 EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
+	  EMOC_CONF_INPUTS_ref="$${EMOC_CONF_INPUTS_ref-face}" PYTHON=$(PYTHON) bash tools/reference/conformance.sh
 
 $(BUILD)/emoc.pc: tools/emoc.pc.in
 	@mkdir -p $(dir $@)

@@ -2,6 +2,7 @@
 #include "tools/abaw_cli.h"
 
 #include <math.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,7 +300,7 @@ int abaw_write_scores(const char *cmd, const char *path, const abaw_names *names
 {
     FILE *f = fopen(path, "w");
     if (!f) {
-        cli_error(cmd, "cannot write '%s'", path);
+        cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
         return -1;
     }
     fprintf(f, "image,valence,arousal");

@@ -401,6 +401,16 @@ static emoc_status load_video_file(abaw_table *t, const char *path, const char *
             goto out;
         }
         if ((st = store(t, &c, &f, 0, k, r))) goto out;
+        /* ground truth: a valence/arousal outside [-1, 1] that is not the missing code -5 is a
+         * damaged line (the notebooks would silently keep values above 1 and drop other ones) */
+        for (int j = 0; k == K_VA && j < 2; j++) {
+            double v = t->va[2 * r + j];
+            if (v != -5.0 && (v < -1.0 || v > 1.0)) {
+                st = perr(&c, f.s[j], "%s %g outside [-1, 1] and not the missing code -5",
+                          j ? "arousal" : "valence", v);
+                goto out;
+            }
+        }
     }
 out:
     free(buf);
@@ -423,12 +433,23 @@ static emoc_status load_dir(abaw_table *t, const char *path, char *err, size_t e
         size_t l = strlen(de->d_name);
         if (l < 5 || strcmp(de->d_name + l - 4, ".txt") != 0) continue;
         if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            names = realloc(names, cap * sizeof *names);
+            size_t nc = cap ? cap * 2 : 64;
+            char **nn = realloc(names, nc * sizeof *nn);
+            if (!nn) break;
+            names = nn;
+            cap = nc;
         }
-        names[n++] = strdup(de->d_name);
+        if (!(names[n] = strdup(de->d_name))) break;
+        n++;
     }
+    int oom = de != NULL;
     closedir(d);
+    if (oom) {
+        for (size_t i = 0; i < n; i++) free(names[i]);
+        free(names);
+        snprintf(err, errlen, "out of memory listing '%s'", path);
+        return EMOC_E_NOMEM;
+    }
     qsort(names, n, sizeof *names, cmp_str);
     emoc_status st = EMOC_OK;
     for (size_t i = 0; i < n; i++) {
@@ -479,6 +500,7 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
     size_t cap = 0, *span = NULL;
     if (order) *order = NULL, *n_order = 0;
     if (images) *images = NULL;
+    size_t rows_before = t->n; /* rows from earlier files may be merged into; not this file's own */
     while (next_line(&pos, end, &b, &e)) {
         c.line++;
         c.line_start = b;
@@ -515,6 +537,13 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
                 st = perr(&c, f.n > width + 1 ? f.s[width + 1] : e, "%d values after the image path, earlier rows have %d", nv, width);
                 break;
             }
+        }
+        long seen = list_only ? -1 : abaw_table_row(t, video, frame, 0);
+        if (seen >= 0 && (size_t)seen >= rows_before) {
+            /* two values for one frame: which one a metric used would depend on file order */
+            st = perr(&c, f.s[0], "%.*s appears twice in this file (video %s, frame %d)", (int)f.len[0], f.s[0],
+                      t->names->name[video], frame);
+            break;
         }
         long r = abaw_table_row(t, video, frame, 1);
         if (r < 0) {

@@ -4,6 +4,7 @@
  * pair means, pooling over the faces of a frame, interpolation of frames without a face,
  * smoothing per video, argmax.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,7 +165,7 @@ int cmd_ce(int argc, char **argv)
     FILE *o = fopen(out_path, "w");
     FILE *so = scores_out ? fopen(scores_out, "w") : NULL;
     if (!o || (scores_out && !so)) {
-        cli_error(cmd, "cannot write '%s'", !o ? out_path : scores_out);
+        cli_error(cmd, "cannot write '%s': %s", !o ? out_path : scores_out, strerror(errno));
         if (o) fclose(o);
         if (so) fclose(so);
         rc = EXIT_RUNTIME;
@@ -189,8 +190,14 @@ int cmd_ce(int argc, char **argv)
             fputc('\n', so);
         }
     }
-    if (so && fclose(so)) rc = EXIT_RUNTIME;
-    if (fclose(o)) rc = EXIT_RUNTIME;
+    if (so && fclose(so)) {
+        cli_error(cmd, "error writing '%s'", scores_out);
+        rc = EXIT_RUNTIME;
+    }
+    if (fclose(o)) {
+        cli_error(cmd, "error writing '%s'", out_path);
+        rc = EXIT_RUNTIME;
+    }
     if (flagged) {
         cli_error(cmd, "%zu listed frames belong to videos without any face: written as class 0", flagged);
         if (!rc) rc = EXIT_PARTIAL;

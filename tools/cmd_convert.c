@@ -5,6 +5,7 @@
 #include "tools/cli.h"
 #include "weights/convert.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +62,9 @@ int cmd_convert(int argc, char **argv)
     char msg[512];
     size_t size = 0;
     unsigned char *buf = cli_read_file(in, &size, msg, sizeof msg);
-    if (!buf) {
+    if (!buf) { /* cannot open or read: an I/O failure (exit 1) as in every other command */
         cli_error(cmd, "%s", msg);
-        return EXIT_INPUT;
+        return EXIT_RUNTIME;
     }
     int is_pth = has_suffix(in, ".pt") || has_suffix(in, ".pth") ||
                  (size >= 2 && buf[0] == 'P' && buf[1] == 'K'); /* zip = torch.save */

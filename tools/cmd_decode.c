@@ -5,6 +5,7 @@
 #include "tools/cli.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +91,7 @@ int cmd_decode(int argc, char **argv)
     }
     FILE *f = strcmp(out, "-") ? fopen(out, "wb") : stdout;
     if (!f) {
-        cli_error(argv[0], "cannot create '%s'", out);
+        cli_error(argv[0], "cannot create '%s': %s", out, strerror(errno));
         emoc_image_free(&img);
         return EXIT_RUNTIME;
     }

@@ -52,7 +52,10 @@ static void feat_emit(void *user, const frame_job *job, void *result)
         int video = abaw_names_intern(c->names, vn, strlen(vn));
         int frame = job->frame >= 0 ? (int)job->frame : (int)job->index + 1;
         float area = job->has_box ? (float)job->box[2] * (float)job->box[3] : (float)job->width * (float)job->height;
-        feat_append(c->fs, video, frame, job->face_id, area, row);
+        if (feat_append(c->fs, video, frame, job->face_id, area, row)) {
+            cli_error(c->cmd, "%s: out of memory storing the feature row", job->input);
+            c->failed++;
+        }
     } else {
         if (!c->quiet)
             cli_error(c->cmd, "%s: %s", job->input, job->message[0] ? job->message : "out of memory");
@@ -119,6 +122,11 @@ int cmd_features(int argc, char **argv)
         }
     }
     int has_images = in.n > 0 || in.opt.boxes_csv || in.opt.raw_width > 0;
+    if (in.opt.raw_width > 0 && in.n == 0) {
+        cli_error(cmd, "--raw WxH reads a stream: give its path, or '-' for stdin");
+        inputs_spec_free(&in);
+        return EXIT_USAGE;
+    }
     if (!model_path || !out || (!has_images && !n_tensors)) {
         cli_error(cmd, "-m, -o and at least one input are required\n%s", usage);
         inputs_spec_free(&in);
@@ -176,8 +184,12 @@ int cmd_features(int argc, char **argv)
         memcpy(row + o.n_embedding, o.scores, (size_t)o.n_scores * sizeof(float));
         int video, frame;
         tensor_key(&names, tensors[t], t, &video, &frame);
-        feat_append(&fs, video, frame, 0, (float)(info.input_size * info.input_size), row);
+        if (feat_append(&fs, video, frame, 0, (float)(info.input_size * info.input_size), row)) {
+            cli_error(cmd, "%s: out of memory storing the feature row", tensors[t]);
+            failed++;
+        }
     }
+    long frames_in = n_tensors;
     if (has_images && x && row) {
         emoc__input_iter *it;
         emoc_status ost = inputs_open(&in, &it, &err);
@@ -194,9 +206,16 @@ int cmd_features(int argc, char **argv)
                 rc = EXIT_RUNTIME;
             }
             failed += fc.failed;
+            frames_in += pg.frames_in;
             progress_finish(&pg);
             emoc__input_close(it);
         }
+    }
+    if (!rc && frames_in == 0) {
+        /* as in predict: an empty stream or image-less folder is a mistake upstream, not an
+         * empty feature file to feed the pipelines */
+        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
+        rc = EXIT_INPUT;
     }
     if (!rc) {
         char e3[1024];
@@ -205,6 +224,11 @@ int cmd_features(int argc, char **argv)
             cli_error(cmd, "%s", e3);
             rc = EXIT_RUNTIME;
         } else if (failed) {
+            /* the summary's rows_out counts frames handled; failed frames get no feature row
+             * (post/FEATURES.md), so say how many rows the file really holds */
+            if (!quiet)
+                cli_error(cmd, "'%s' holds %zu feature rows for %ld input frames: %ld failed and have no row",
+                          out, fs.n, frames_in, failed);
             rc = EXIT_PARTIAL;
         }
     }

@@ -8,6 +8,7 @@
  * per task, smoothing per task and video, argmax / AU thresholds (models.md §7.2–7.3).
  */
 #include <math.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,7 +215,7 @@ int cmd_mtl(int argc, char **argv)
     if (out_path) {
         FILE *f = fopen(out_path, "w");
         if (!f) {
-            cli_error(cmd, "cannot write '%s'", out_path);
+            cli_error(cmd, "cannot write '%s': %s", out_path, strerror(errno));
             rc = EXIT_RUNTIME;
             goto out;
         }

@@ -16,6 +16,7 @@
 #include "tools/progress.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,6 +236,10 @@ static int parse_args(int argc, char **argv, predict_opts *o)
         }
     }
     int has_images = o->images.n > 0 || o->images.opt.boxes_csv;
+    if (o->images.opt.raw_width > 0 && o->images.n == 0) {
+        cli_error(cmd, "--raw WxH reads a stream: give its path, or '-' for stdin");
+        return EXIT_USAGE;
+    }
     if (!o->model || (o->n_tensors == 0 && !has_images)) {
         cli_error(cmd, "%s", !o->model ? "missing -m MODEL.emw" : "no input (--tensor FILE or IMAGE)");
         usage(stderr);
@@ -265,7 +270,7 @@ static void run_and_write(run_ctx *c, const char *input, long frame, int face_id
         if (rs != EMOC_OK) {
             ok = 0;
             status = rs == EMOC_E_NONFINITE ? "nonfinite_input" : "run_error";
-            st = rs == EMOC_E_NONFINITE ? EMOC_INPUT_NONFINITE : EMOC_INPUT_DECODE_ERROR;
+            st = rs == EMOC_E_NONFINITE ? EMOC_INPUT_NONFINITE : EMOC_INPUT_RUN_ERROR;
             msg = emoc_session_last_error(c->s);
         }
     }
@@ -307,33 +312,43 @@ static void image_row_emit(void *user, const frame_job *job, void *result)
     free(result);
 }
 
-static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c)
+/* Everything about the image inputs that can be a usage or open error (resize rule, --boxes
+ * with other inputs, '-' without --raw, a missing --raw/--boxes file), checked before the
+ * header or any --tensor row is written: a refused command line leaves no partial output. */
+static int open_images(const char *cmd, predict_opts *o, const emoc_model_info *info,
+                       emoc_resize_mode *mode, emoc__input_iter **it)
+{
+    *it = NULL;
+    if (o->images.n == 0 && !o->images.opt.boxes_csv) return EXIT_OK;
+    const char *rs = o->resize ? o->resize : info->resize;
+    if (emoc_resize_mode_parse(rs ? rs : "cv2_linear", mode) != EMOC_OK) {
+        cli_error(cmd, "unknown resize rule '%s' (cv2 or pil)", rs);
+        return EXIT_USAGE;
+    }
+    emoc_error err = {{0}};
+    emoc_status st = inputs_open(&o->images, it, &err);
+    if (st != EMOC_OK) {
+        cli_error(cmd, "%s", err.msg);
+        return cli_exit_for_status(st); /* E_ARG usage, E_IO (cannot open) 1, bad file 3 */
+    }
+    return EXIT_OK;
+}
+
+static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_mode mode,
+                      emoc__input_iter *it)
 {
     char msg[600];
     for (int i = 0; i < o->n_tensors; i++) {
         progress_frame_in(c->pg);
         const char *status = read_tensor(o->tensors[i], c->x, c->n, msg, sizeof msg);
         run_and_write(c, o->tensors[i], -1, 0, status, msg,
-                      !strcmp(status, "io_error") ? EMOC_INPUT_IO_ERROR : EMOC_INPUT_TRUNCATED);
+                      !strcmp(status, "io_error") ? EMOC_INPUT_IO_ERROR : EMOC_INPUT_SIZE_MISMATCH);
     }
-    if (o->images.n == 0 && !o->images.opt.boxes_csv) return EXIT_OK;
-    emoc_resize_mode mode;
-    const char *rs = o->resize ? o->resize : c->info->resize;
-    if (emoc_resize_mode_parse(rs ? rs : "cv2_linear", &mode) != EMOC_OK) {
-        cli_error(cmd, "unknown resize rule '%s' (cv2 or pil)", rs);
-        return EXIT_USAGE;
-    }
-    emoc__input_iter *it = NULL;
+    if (!it) return EXIT_OK;
     emoc_error err = {{0}};
-    emoc_status st = inputs_open(&o->images, &it, &err);
-    if (st != EMOC_OK) {
-        cli_error(cmd, "%s", err.msg);
-        return cli_exit_for_status(st); /* E_ARG usage, E_IO (cannot open) 1, bad file 3 */
-    }
     frame_runner_config rc = {c->m, c->info, mode, o->threads, o->batch_mode, c->pg,
                               image_row_finish, image_row_emit, c};
-    st = frame_runner_run(&rc, it, &err);
-    emoc__input_close(it);
+    emoc_status st = frame_runner_run(&rc, it, &err);
     if (st != EMOC_OK) {
         cli_error(cmd, "%s", err.msg);
         return cli_exit_for_status(st);
@@ -352,6 +367,7 @@ int cmd_predict(int argc, char **argv)
     emoc_session *s = NULL;
     FILE *f = NULL;
     float *x = NULL;
+    emoc__input_iter *it = NULL;
     if (rc) {
         rc = rc < 0 ? EXIT_OK : rc;
         goto done;
@@ -367,11 +383,18 @@ int cmd_predict(int argc, char **argv)
         rc = cli_exit_for_status(st);
         goto done;
     }
+    emoc_resize_mode mode = EMOC_RESIZE_CV2;
+    if ((rc = open_images(cmd, &o, &info, &mode, &it))) goto done;
     size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
     x = malloc(n * sizeof(float));
+    if (!x) {
+        cli_error(cmd, "out of memory");
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
     f = o.out ? fopen(o.out, "w") : stdout;
-    if (!f || !x) {
-        cli_error(cmd, !x ? "out of memory" : "cannot write '%s'", o.out);
+    if (!f) {
+        cli_error(cmd, "cannot write '%s': %s", o.out, strerror(errno));
         rc = EXIT_RUNTIME;
         goto done;
     }
@@ -380,7 +403,7 @@ int cmd_predict(int argc, char **argv)
     progress pg;
     progress_init(&pg, cmd, o.progress, -1, NULL);
     run_ctx c = {f, jsonl, o.embedding, m, &info, s, x, n, &pg};
-    rc = run_inputs(cmd, &o, &c);
+    rc = run_inputs(cmd, &o, &c, mode, it);
     progress_finish(&pg);
     if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
     if (rc == EXIT_OK && o.n_tensors == 0 && pg.frames_in == 0) {
@@ -398,6 +421,7 @@ done:
             rc = EXIT_RUNTIME;
         }
     }
+    emoc__input_close(it);
     free(x);
     emoc_session_free(s);
     emoc_model_free(m);

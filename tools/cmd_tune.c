@@ -33,6 +33,51 @@ static void insert(double *rows, size_t n, size_t col, size_t dim, const double 
     for (size_t i = 0; i < n; i++) memcpy(rows + i * ABAW_N_SCORES + col, in + i * dim, dim * sizeof(double));
 }
 
+/* A grid step: NULL keeps *out; else a number in (0, 0.5]. */
+static int parse_step(const char *cmd, const char *opt, const char *s, double *out)
+{
+    if (!s) return 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v > 0 && v <= 0.5)) {
+        cli_error(cmd, "%s expects a number in (0, 0.5], got '%s'", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Output files of the run: DIR/NAME opened for writing, closed with the error checked. A file
+ * that cannot be written fails the run (exit 1) instead of vanishing: the printed `emoc mtl`
+ * options point at au_thresholds.txt. */
+static FILE *out_open(const char *cmd, const char *dir, const char *name, char *path, size_t cap, int *rc)
+{
+    snprintf(path, cap, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
+        *rc = EXIT_RUNTIME;
+    }
+    return f;
+}
+
+static void out_close(const char *cmd, FILE *f, const char *path, int *rc)
+{
+    if (!f) return;
+    int bad = ferror(f);
+    if (fclose(f) || bad) {
+        cli_error(cmd, "error writing '%s'", path);
+        *rc = EXIT_RUNTIME;
+    }
+}
+
+static void out_svg(const char *cmd, int ok, const char *path, int *rc)
+{
+    if (ok) return;
+    cli_error(cmd, "cannot write '%s'", path);
+    *rc = EXIT_RUNTIME;
+}
+
 int cmd_tune(int argc, char **argv)
 {
     const char *cmd = argv[0], *scores[2], *labels[8], *outdir = NULL, *kind_s = "gauss_code";
@@ -42,15 +87,22 @@ int cmd_tune(int argc, char **argv)
     double au_step = 0.1, blend_step = 0.1;
     cli_opts scan;
     cli_opts_init(&scan, argc, argv, usage, NULL);
+    const char *sig_s = NULL, *del_s = NULL, *au_step_s = NULL, *blend_step_s = NULL;
     for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
-        if (strcmp(a, "--scores") == 0 && ns < 2) scores[ns++] = v;
-        else if (strcmp(a, "--labels") == 0 && nl < 8) labels[nl++] = v;
-        else if (strcmp(a, "-o") == 0) outdir = v;
+        if (strcmp(a, "--scores") == 0 || strcmp(a, "--labels") == 0) {
+            int is_scores = a[2] == 's';
+            if (is_scores ? ns == 2 : nl == 8) {
+                cli_error(cmd, "at most %s %s files", is_scores ? "two" : "eight", a);
+                return EXIT_USAGE;
+            }
+            if (is_scores) scores[ns++] = v;
+            else labels[nl++] = v;
+        } else if (strcmp(a, "-o") == 0) outdir = v;
         else if (strcmp(a, "--kind") == 0) kind_s = v;
-        else if (strcmp(a, "--sigmas") == 0) n_sig = abaw_parse_doubles(v, sig, 32);
-        else if (strcmp(a, "--deltas") == 0) n_del = abaw_parse_doubles(v, delta_d, 32);
-        else if (strcmp(a, "--au-step") == 0) au_step = strtod(v, NULL);
-        else if (strcmp(a, "--blend-step") == 0) blend_step = strtod(v, NULL);
+        else if (strcmp(a, "--sigmas") == 0) sig_s = v, n_sig = abaw_parse_doubles(v, sig, 32);
+        else if (strcmp(a, "--deltas") == 0) del_s = v, n_del = abaw_parse_doubles(v, delta_d, 32);
+        else if (strcmp(a, "--au-step") == 0) au_step_s = v;
+        else if (strcmp(a, "--blend-step") == 0) blend_step_s = v;
         else return cli_opts_unknown(&scan, a);
     }
     if (scan.exit_code >= 0) return scan.exit_code;
@@ -59,12 +111,22 @@ int cmd_tune(int argc, char **argv)
                             : strcmp(kind_s, "box") == 0         ? EMOC_SMOOTH_BOX
                             : strcmp(kind_s, "notebook") == 0    ? EMOC_SMOOTH_ABAW7_NOTEBOOK
                                                                  : EMOC_SMOOTH_NONE;
-    if (!ns || !nl || !outdir || kind == EMOC_SMOOTH_NONE || n_sig < 1 || n_del < 1 ||
-        !(au_step > 0 && au_step <= 0.5) || !(blend_step > 0 && blend_step <= 0.5)) {
-        cli_error(cmd, "need --scores, --labels, -o; --kind gauss_code|gauss_paper|box|notebook; "
-                       "non-empty --sigmas/--deltas; steps in (0, 0.5]\n%s", usage);
+    /* each problem named on its own: a catch-all message left users guessing which option */
+    if (!ns || !nl || !outdir) {
+        cli_error(cmd, "--scores, --labels and -o are required\n%s", usage);
         return EXIT_USAGE;
     }
+    if (kind == EMOC_SMOOTH_NONE) {
+        cli_error(cmd, "--kind expects gauss_code, gauss_paper, box or notebook, got '%s'", kind_s);
+        return EXIT_USAGE;
+    }
+    if (n_sig < 1 || n_del < 1) {
+        cli_error(cmd, "%s expects up to 32 comma-separated finite numbers, got '%s'",
+                  n_sig < 1 ? "--sigmas" : "--deltas", n_sig < 1 ? sig_s : del_s);
+        return EXIT_USAGE;
+    }
+    if (parse_step(cmd, "--au-step", au_step_s, &au_step) || parse_step(cmd, "--blend-step", blend_step_s, &blend_step))
+        return EXIT_USAGE;
     if (kind == EMOC_SMOOTH_BOX) n_sig = 1, sig[0] = 1.0;
     int del[32];
     for (int i = 0; i < n_del; i++) {
@@ -74,8 +136,13 @@ int cmd_tune(int argc, char **argv)
         }
         del[i] = (int)delta_d[i];
     }
+    struct stat sb;
     if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-        cli_error(cmd, "cannot create directory '%s'", outdir);
+        cli_error(cmd, "cannot create directory '%s': %s", outdir, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    if (stat(outdir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        cli_error(cmd, "-o '%s' exists and is not a directory", outdir);
         return EXIT_RUNTIME;
     }
     char err[1024];
@@ -148,17 +215,17 @@ int cmd_tune(int argc, char **argv)
             printf("blend %-4s w = %.2f  metric %.4f (A alone %.4f, B alone %.4f)\n", task_name[t], blend_best[t],
                    bm, curves[t * ng + ng - 1], curves[t * ng]);
         }
-        snprintf(path, sizeof path, "%s/blend.csv", outdir);
-        FILE *f = fopen(path, "w");
+        FILE *f = out_open(cmd, outdir, "blend.csv", path, sizeof path, &rc);
         if (f) {
             fprintf(f, "w,p_va,f1_expr,f1_au\n");
             for (size_t g = 0; g < ng; g++)
                 fprintf(f, "%g,%.6f,%.6f,%.6f\n", grid[g], curves[g], curves[ng + g], curves[2 * ng + g]);
-            fclose(f);
+            out_close(cmd, f, path, &rc);
         }
         const char *sn[3] = {"P_VA", "F1 EXPR", "F1 AU"};
         snprintf(path, sizeof path, "%s/blend.svg", outdir);
-        abaw_write_svg(path, "Blending weight of model A", "w", "metric", grid, ng, curves, 3, sn, 0);
+        out_svg(cmd, !abaw_write_svg(path, "Blending weight of model A", "w", "metric", grid, ng, curves, 3, sn, 0),
+                path, &rc);
     }
     /* AU thresholds */
     double grid[256], thr[EMOC_N_AU], f1[EMOC_N_AU];
@@ -172,14 +239,12 @@ int cmd_tune(int argc, char **argv)
     printf("AU thresholds:");
     for (int k = 0; k < EMOC_N_AU; k++) printf(" %g", thr[k]);
     printf("\n  mean F1 %.4f tuned vs %.4f at 0.5\n", tuned_f1, half_f1);
-    snprintf(path, sizeof path, "%s/au_thresholds.txt", outdir);
-    FILE *f = fopen(path, "w");
+    FILE *f = out_open(cmd, outdir, "au_thresholds.txt", path, sizeof path, &rc);
     if (f) {
         for (int k = 0; k < EMOC_N_AU; k++) fprintf(f, "%g%s", thr[k], k < 11 ? "," : "\n");
-        fclose(f);
+        out_close(cmd, f, path, &rc);
     }
-    snprintf(path, sizeof path, "%s/au_thresholds.csv", outdir);
-    if ((f = fopen(path, "w"))) {
+    if ((f = out_open(cmd, outdir, "au_thresholds.csv", path, sizeof path, &rc))) {
         fprintf(f, "threshold");
         for (int k = 0; k < EMOC_N_AU; k++) fprintf(f, ",%s", emoc_au_name(k));
         fputc('\n', f);
@@ -188,12 +253,13 @@ int cmd_tune(int argc, char **argv)
             for (int k = 0; k < EMOC_N_AU; k++) fprintf(f, ",%.6f", curve[k * ng + g]);
             fputc('\n', f);
         }
-        fclose(f);
+        out_close(cmd, f, path, &rc);
     }
     const char *aun[EMOC_N_AU];
     for (int k = 0; k < EMOC_N_AU; k++) aun[k] = emoc_au_name(k);
     snprintf(path, sizeof path, "%s/au_thresholds.svg", outdir);
-    abaw_write_svg(path, "Per-AU F1 against threshold", "threshold", "F1", grid, ng, curve, EMOC_N_AU, aun, 0);
+    out_svg(cmd, !abaw_write_svg(path, "Per-AU F1 against threshold", "threshold", "F1", grid, ng, curve, EMOC_N_AU, aun, 0),
+            path, &rc);
     free(curve);
     /* smoothing per task */
     double best_sigma[3];
@@ -220,18 +286,20 @@ int cmd_tune(int argc, char **argv)
         printf("smooth %-4s best sigma %g delta %d  metric %.4f (unsmoothed %.4f)\n", task_name[t], best_sigma[t],
                best_delta[t], bm, sc[0]);
         /* delta = 0 is the unsmoothed baseline only if the first delta is 0 */
-        snprintf(path, sizeof path, "%s/smooth_%s.csv", outdir, task_name[t]);
-        if ((f = fopen(path, "w"))) {
+        char name[32];
+        snprintf(name, sizeof name, "smooth_%s.csv", task_name[t]);
+        if ((f = out_open(cmd, outdir, name, path, sizeof path, &rc))) {
             fprintf(f, "sigma,delta,metric\n");
             for (int s = 0; s < n_sig; s++)
                 for (int d = 0; d < n_del; d++) fprintf(f, "%g,%d,%.6f\n", sig[s], del[d], sc[s * n_del + d]);
-            fclose(f);
+            out_close(cmd, f, path, &rc);
         }
         snprintf(path, sizeof path, "%s/smooth_%s.svg", outdir, task_name[t]);
         char title[128];
         snprintf(title, sizeof title, "%s: %s smoothing, metric against delta", task_name[t], kind_s);
-        abaw_write_svg(path, title, "delta (frames)", t == 0 ? "P_VA" : "F1", dx, (size_t)n_del, sc,
-                       (size_t)n_sig, (const char *const *)sname, 0);
+        out_svg(cmd, !abaw_write_svg(path, title, "delta (frames)", t == 0 ? "P_VA" : "F1", dx, (size_t)n_del, sc,
+                                     (size_t)n_sig, (const char *const *)sname, 0),
+                path, &rc);
     }
     if (!rc) {
         const char *ks = kind == EMOC_SMOOTH_BOX ? "box" : kind_s;

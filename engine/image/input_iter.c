@@ -43,6 +43,8 @@ const char *emoc__input_status_name(emoc__input_status st)
     case EMOC_INPUT_NONFINITE: return "nonfinite_input";
     case EMOC_INPUT_IO_ERROR: return "io_error";
     case EMOC_INPUT_BAD_ROW: return "bad_row";
+    case EMOC_INPUT_SIZE_MISMATCH: return "size_mismatch";
+    case EMOC_INPUT_RUN_ERROR: return "run_error";
     }
     return "unknown";
 }

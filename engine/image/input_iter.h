@@ -34,10 +34,13 @@ typedef enum emoc__input_status {
     EMOC_INPUT_EMPTY_BOX = 3,    /* crop box empty after clipping to the image */
     EMOC_INPUT_NONFINITE = 4,    /* reserved for callers: non-finite values in a tensor input */
     EMOC_INPUT_IO_ERROR = 5,     /* missing or unreadable file, read error on the stream */
-    EMOC_INPUT_BAD_ROW = 6       /* malformed --boxes row */
+    EMOC_INPUT_BAD_ROW = 6,      /* malformed --boxes row */
+    EMOC_INPUT_SIZE_MISMATCH = 7, /* reserved for callers: a --tensor file of the wrong size */
+    EMOC_INPUT_RUN_ERROR = 8     /* reserved for callers: the forward pass failed */
 } emoc__input_status;
 
-/* "ok", "decode_error", "truncated", "empty_box", "nonfinite_input", "io_error", "bad_row". */
+/* "ok", "decode_error", "truncated", "empty_box", "nonfinite_input", "io_error", "bad_row",
+ * "size_mismatch", "run_error". */
 const char *emoc__input_status_name(emoc__input_status st);
 
 typedef struct emoc__input_options {

@@ -11,7 +11,13 @@
 # Exit status: 0 if every check that ran passed, 1 otherwise.
 #
 # Env: EMOC_BIN (required), PYTHON (default /usr/bin/python3), EMOC_REF_OUT (default out/),
-#      EMOC_CONF_ISAS (override the ISA list, e.g. "ref"), EMOC_REF_MODELS (override models.txt).
+#      EMOC_CONF_ISAS (override the ISA list, space- or comma-separated, e.g. "neon ref"),
+#      EMOC_REF_MODELS (override models.txt),
+#      EMOC_CONF_ARCH (the architecture EMOC_BIN runs, default `uname -m`; `make
+#      conformance-aarch64` sets aarch64 for the cross-built emoc under qemu-user),
+#      EMOC_CONF_INPUTS_<isa> (check only these inputs at that ISA, e.g. EMOC_CONF_INPUTS_ref=face,
+#      to keep slow emulated runs short; default: every input of the manifest).
+# A model for which no ISA check ran fails (a typo in EMOC_CONF_ISAS must not pass silently).
 # `conformance.sh --self-test` checks the comparison and this harness with a fake emoc.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,11 +25,20 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=${EMOC_REF_OUT:-$HERE/out}
 MODELS_FILE=${EMOC_REF_MODELS:-$HERE/models.txt}
 
+ARCH=${EMOC_CONF_ARCH:-$(uname -m)}
+
+arch_isas() {  # every ISA emoc has on $ARCH
+    case "$ARCH" in
+        x86_64) echo ref avx2 avx512 ;;
+        aarch64) echo ref neon ;;
+        *) echo ref ;;
+    esac
+}
+
 cpu_isas() {
-    local flags arch
-    arch=$(uname -m)
+    local flags arch=$ARCH
     echo ref
-    if [ "$arch" = x86_64 ]; then
+    if [ "$arch" = x86_64 ] && [ "$(uname -m)" = x86_64 ]; then
         flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
         has() { for f in "$@"; do case "$flags" in *" $f "*) ;; *) return 1 ;; esac; done; }
         has avx2 fma f16c && echo avx2
@@ -35,7 +50,7 @@ cpu_isas() {
 
 # check_model NAME → 0 pass, 1 fail. Needs $OUT/manifest.tsv, $EMOC_BIN, $ISAS, $WORK.
 check_model() {
-    local name=$1 line net file size inputs checks emw isa inp got pairs why rc=0
+    local name=$1 line net file size inputs checks emw isa inp got pairs why rc=0 ran=0 isa_inputs var
     line=$(awk -F'\t' -v n="$name" '$1 == n' "$OUT/manifest.tsv")
     if [ -z "$line" ]; then
         echo "$name: FAIL: not in $OUT/manifest.tsv (known: $(awk -F'\t' '!/^#/{printf "%s ", $1}' "$OUT/manifest.tsv"))"
@@ -49,19 +64,22 @@ check_model() {
         sed 's/^/    /' "$WORK/$name.convert.log" | head -20
         return 1
     fi
-    for isa in ref avx2 avx512 neon; do
+    for isa in $(arch_isas); do
         if ! grep -qx "$isa" <<<"$ISAS"; then
-            case "$isa" in
-                neon) [ "$(uname -m)" = aarch64 ] || continue ;;
-                *) [ "$(uname -m)" = x86_64 ] || continue ;;
-            esac
             if [ -n "${EMOC_CONF_ISAS:-}" ]; then why="not in EMOC_CONF_ISAS"; else why="this CPU lacks it"; fi
             echo "$name $isa: SKIPPED ($why)"
             SKIPPED=$((SKIPPED + 1))
             continue
         fi
         pairs=()
-        for inp in ${inputs//,/ }; do
+        var="EMOC_CONF_INPUTS_$isa"
+        isa_inputs=${!var:-$inputs}
+        ran=$((ran + 1))
+        for inp in ${isa_inputs//,/ }; do
+            case ",$inputs," in *",$inp,"*) ;; *)
+                echo "$name $isa: FAIL: input '$inp' ($var) not in the manifest's inputs ($inputs)"
+                FAILED=$((FAILED + 1)); return 1 ;;
+            esac
             got="$WORK/$name.$isa.$inp.jsonl"
             if ! EMOC_ISA=$isa "$EMOC_BIN" predict -m "$emw" --tensor "$OUT/$net.$inp.f32" \
                     --format jsonl --embedding >"$got" 2>"$WORK/$name.$isa.$inp.err"; then
@@ -77,6 +95,10 @@ check_model() {
             FAILED=$((FAILED + 1)); rc=1
         fi
     done
+    if [ "$ran" -eq 0 ]; then
+        echo "$name: FAIL: no ISA of '$(echo $ISAS)' applies to $ARCH" | tee -a "$WORK/table.txt"
+        return 1
+    fi
     return $rc
 }
 
@@ -89,7 +111,12 @@ run_checks() {  # models... → prints the table and the summary; returns 0 iff 
         echo "converter and predict --tensor have landed on main)."
         return 0
     fi
-    echo "ISAs: $(echo $ISAS)"
+    for m in $ISAS; do
+        case " $(arch_isas) " in *" $m "*) ;; *)
+            echo "conformance: ISA '$m' does not exist on $ARCH (known: $(arch_isas))"; return 1 ;;
+        esac
+    done
+    echo "ISAs: $(echo $ISAS) (emoc runs on $ARCH)"
     "$PYTHON" "$HERE/compare.py" --header
     for m in "$@"; do
         check_model "$m" || nfail_models=$((nfail_models + 1))
@@ -133,7 +160,7 @@ EOF
     expect() {  # description, expected rc, env...
         local desc=$1 want=$2 got; shift 2
         mkdir -p "$t/work"
-        (export PYTHON; env "$@" EMOC_REF_OUT="$t/out" WORK="$t/work" EMOC_BIN="$t/fake_emoc" ISAS=ref EMOC_CONF_ISAS=ref \
+        (export PYTHON; env EMOC_REF_OUT="$t/out" WORK="$t/work" EMOC_BIN="$t/fake_emoc" ISAS=ref EMOC_CONF_ISAS=ref "$@" \
             bash -c "source '$HERE/conformance.sh' --source-only; run_checks fake" >"$t/log" 2>&1)
         got=$?
         if [ "$got" -eq "$want" ]; then
@@ -147,6 +174,9 @@ EOF
     expect "outputs within bound pass" 0 FAKE_DELTA=1.9e-4
     expect "perturbed outputs fail" 1 FAKE_DELTA=2.1e-4
     expect "failed convert fails" 1 FAKE_CONVERT_FAIL=1
+    expect "an ISA of another architecture fails" 1 ISAS=neon EMOC_CONF_ARCH=x86_64
+    expect "a per-ISA input subset passes" 0 EMOC_CONF_INPUTS_ref=b
+    expect "an unknown per-ISA input fails" 1 EMOC_CONF_INPUTS_ref=c
     [ $rc -eq 0 ] && echo "conformance self-test: all passed" || echo "conformance self-test: FAILED"
     return $rc
 }
@@ -177,7 +207,8 @@ else
     "$PYTHON" "$HERE/generate.py" --out "$OUT" || { echo "conformance: generation FAILED"; exit 1; }
 fi
 
-ISAS=${EMOC_CONF_ISAS:-$(cpu_isas)}
+ISAS=$(printf '%s\n' ${EMOC_CONF_ISAS//,/ })
+[ -n "$ISAS" ] || ISAS=$(cpu_isas)
 WORK="$OUT/run"
 rm -rf "$WORK" && mkdir -p "$WORK"
 run_checks "${models[@]}"

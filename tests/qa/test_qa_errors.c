@@ -1,0 +1,218 @@
+/* test_qa_errors.c — bad command lines and bad files found by the second QA pass, through
+ * $EMOC_BIN: each must end with a message naming what and where and the documented exit code
+ * (tools/cli.h), never a silent success, a partial output or a summary that miscounts. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tests/cli_run.h"
+#include "tests/core/tinynet_fixture.h"
+
+static cli_scratch scratch;
+static char out[8192], err[8192];
+
+static void setup(void) { cli_scratch_init(&scratch); }
+static void teardown(void) { cli_scratch_free(&scratch); }
+
+TestSuite(qa_errors, .init = setup, .fini = teardown);
+
+static int emoc(const char *args) { return cli_run(&scratch, args, out, sizeof out, err, sizeof err); }
+
+static void write_bytes(const char *name, const void *data, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", scratch.dir, name);
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "cannot write %s", path);
+    cr_assert_eq(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+static void make_dir(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", scratch.dir, name);
+    cr_assert_eq(mkdir(path, 0700), 0, "mkdir %s", path);
+}
+
+static int exists(const char *name)
+{
+    char path[256];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", scratch.dir, name);
+    return stat(path, &sb) == 0;
+}
+
+static void write_tiny_model(void)
+{
+    tiny_opts o;
+    tiny_default(&o);
+    size_t n = 0;
+    unsigned char *buf = tiny_build(&o, &n);
+    cr_assert_not_null(buf);
+    write_bytes("tiny.emw", buf, n);
+    free(buf);
+}
+
+/* A 4x4 binary PPM, whole or cut inside its raster. */
+static void write_ppm(const char *name, int truncated)
+{
+    unsigned char b[11 + 48];
+    memcpy(b, "P6\n4 4\n255\n", 11);
+    for (int i = 0; i < 48; i++) b[11 + i] = (unsigned char)(i * 29);
+    write_bytes(name, b, truncated ? 11 + 20 : sizeof b);
+}
+
+/* Three frames of one video, 10 values each (8 AffectNet logits, V, A). */
+static const char *features_csv = "video,frame,face,area,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9\n"
+                                  "vidA,1,0,100,0.1,2.0,0.3,0.4,0.5,0.6,0.7,0.8,0.25,-0.5\n"
+                                  "vidA,2,0,100,3.0,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.50,0.25\n"
+                                  "vidA,3,0,100,0.1,0.2,0.3,0.4,4.0,0.6,0.7,0.8,-0.1,0.75\n";
+
+/* `emoc tune -o X` used to exit 0 when X was a regular file or its output files could not be
+ * created: every fopen failure was skipped, and the printed `emoc mtl` options pointed at an
+ * au_thresholds.txt that did not exist. */
+Test(qa_errors, tune_output_that_cannot_be_written_fails_the_run)
+{
+    cli_write_text(&scratch, "f.csv", features_csv);
+    cr_assert_eq(emoc("mtl --features f.csv --head none -o sub.txt --scores-out s.csv"), 0, "%s", err);
+    make_dir("ann");
+    cli_write_text(&scratch, "ann/vidA.txt", "valence,arousal\n0.5,0.5\n-5,-5\n0.1,0.2\n");
+
+    cr_assert_eq(emoc("tune --scores s.csv --labels ann -o tuned"), 0, "%s", err);
+    cr_assert(exists("tuned/au_thresholds.txt"));
+
+    cr_assert_eq(emoc("tune --scores s.csv --labels ann -o f.csv"), 1, "%s", err);
+    cr_assert(strstr(err, "-o 'f.csv' exists and is not a directory"), "%s", err);
+
+    make_dir("t2");
+    make_dir("t2/au_thresholds.txt"); /* the file tune must write is taken by a directory */
+    cr_assert_eq(emoc("tune --scores s.csv --labels ann -o t2"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 't2/au_thresholds.txt': Is a directory"), "%s", err);
+    cr_assert_null(strstr(out, "emoc mtl options"), "no options pointing at a missing file: %s", out);
+
+    /* each bad option named on its own instead of one catch-all line */
+    cr_assert_eq(emoc("tune --scores s.csv --labels ann -o t3 --au-step 0"), 2);
+    cr_assert(strstr(err, "--au-step expects a number in (0, 0.5], got '0'"), "%s", err);
+    cr_assert_eq(emoc("tune --scores s.csv --labels ann -o t3 --blend-step 0.1x"), 2);
+    cr_assert(strstr(err, "--blend-step expects"), "%s", err);
+    cr_assert_eq(emoc("tune --scores s.csv --labels ann -o t3 --sigmas a"), 2);
+    cr_assert(strstr(err, "--sigmas expects"), "%s", err);
+    cr_assert_eq(emoc("tune --scores s.csv --labels ann -o t3 --kind tri"), 2);
+    cr_assert(strstr(err, "--kind expects gauss_code, gauss_paper, box or notebook, got 'tri'"), "%s", err);
+    cr_assert_eq(emoc("tune --scores s.csv --scores s.csv --scores s.csv --labels ann -o t3"), 2);
+    cr_assert(strstr(err, "at most two --scores files"), "%s", err);
+    cr_assert(!exists("t3"), "a refused command line creates nothing");
+}
+
+/* `emoc features` on an image-less folder wrote an empty feature file and exited 0 (predict says
+ * "no input frames", exit 3); with a failed frame its summary said rows_out=2 while the file held
+ * one row. */
+Test(qa_errors, features_empty_input_and_the_rows_really_written)
+{
+    write_tiny_model();
+    make_dir("empty");
+    cr_assert_eq(emoc("features -m tiny.emw empty -o f.bin"), 3, "%s", err);
+    cr_assert(strstr(err, "no input frames"), "%s", err);
+    cr_assert(!exists("f.bin"), "no empty feature file");
+
+    make_dir("v");
+    write_ppm("v/00001.ppm", 0);
+    write_ppm("v/00002.ppm", 1);
+    cr_assert_eq(emoc("features -m tiny.emw v -o f.csv --csv"), 4, "%s", err);
+    cr_assert(strstr(err, "frames_in=2"), "%s", err);
+    cr_assert(strstr(err, "'f.csv' holds 1 feature rows for 2 input frames: 1 failed and have no row"), "%s", err);
+    char csv[4096];
+    cli_read_text(&scratch, "f.csv", csv, sizeof csv);
+    cr_assert(strstr(csv, "\nv,1,0,16,") && !strstr(csv, "\nv,2,"), "%s", csv);
+
+    cr_assert_eq(emoc("features -m tiny.emw --raw 4x4 -o f.bin"), 2);
+    cr_assert(strstr(err, "--raw WxH reads a stream: give its path, or '-' for stdin"), "%s", err);
+}
+
+/* A command line refused after the model was loaded (--resize, '-' without --raw, --boxes with
+ * other inputs) used to leave the CSV header — and any --tensor rows already run — on stdout. */
+Test(qa_errors, predict_refused_command_line_writes_no_output)
+{
+    write_tiny_model();
+    write_ppm("a.ppm", 0);
+    float zeros[3 * 16 * 16] = {0};
+    write_bytes("t.f32", zeros, sizeof zeros);
+    cli_write_text(&scratch, "boxes.csv", "a.ppm,0,0,2,2\n");
+    const char *cases[][2] = {
+        {"predict -m tiny.emw --tensor t.f32 a.ppm --resize foo", "unknown resize rule 'foo'"},
+        {"predict -m tiny.emw --tensor t.f32 - </dev/null", "'-' (stdin) needs --raw WxH"},
+        {"predict -m tiny.emw --tensor t.f32 a.ppm --boxes boxes.csv", "drop the other inputs"},
+        {"predict -m tiny.emw --raw 4x4", "--raw WxH reads a stream"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        cr_assert_eq(emoc(cases[k][0]), 2, "%s: %s", cases[k][0], err);
+        cr_assert(strstr(err, cases[k][1]), "%s: %s", cases[k][0], err);
+        cr_assert_str_empty(out, "%s: partial output '%s'", cases[k][0], out);
+    }
+    /* an input stream that cannot be opened is an I/O failure, still before any output */
+    cr_assert_eq(emoc("predict -m tiny.emw --tensor t.f32 --raw 4x4 missing.raw"), 1, "%s", err);
+    cr_assert_str_empty(out, "%s", out);
+}
+
+/* A --tensor file of the wrong size has row status size_mismatch; the summary used to count it
+ * as truncated=1. */
+Test(qa_errors, tensor_size_mismatch_is_counted_under_its_own_name)
+{
+    write_tiny_model();
+    write_bytes("short.f32", "abcd", 4);
+    cr_assert_eq(emoc("predict -m tiny.emw --tensor short.f32"), 4, "%s", err);
+    cr_assert(strstr(out, "\nshort.f32,,0,size_mismatch,"), "%s", out);
+    cr_assert(strstr(err, "frames_in=1 rows_out=1 errors=1 (size_mismatch=1)"), "%s", err);
+}
+
+/* Ground-truth files: a valence of 7 was taken as a label, and a frame listed twice in one
+ * prediction or annotation file silently kept whichever row came last. */
+Test(qa_errors, annotation_values_out_of_range_and_duplicate_frames)
+{
+    const char *pred = "image,valence,arousal,expression,aus\n"
+                       "v/00001.jpg,0.1,0.2,3,0,0,0,0,0,0,0,0,0,0,0,1\n"
+                       "v/00002.jpg,0.3,0.2,3,0,0,0,0,0,0,0,0,0,0,0,1\n";
+    cli_write_text(&scratch, "pred.txt", pred);
+    make_dir("ann");
+    cli_write_text(&scratch, "ann/v.txt", "valence,arousal\n0.5,0.5\n7,0.1\n");
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ann"), 3);
+    cr_assert(strstr(err, "ann/v.txt:3:1: valence 7 outside [-1, 1] and not the missing code -5"), "%s", err);
+    cli_write_text(&scratch, "ann/v.txt", "valence,arousal\n0.5,0.5\n0.1,-1.5\n");
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ann"), 3);
+    cr_assert(strstr(err, "ann/v.txt:3:5: arousal -1.5 outside"), "%s", err);
+    cli_write_text(&scratch, "ann/v.txt", "valence,arousal\n-1,1\n-5,-5\n");
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ann"), 0, "bounds and the missing code are fine: %s", err);
+
+    /* v/001.jpg is frame 1 again */
+    char dup[512];
+    snprintf(dup, sizeof dup, "%sv/001.jpg,0.9,0.2,3,0,0,0,0,0,0,0,0,0,0,0,1\n", pred);
+    cli_write_text(&scratch, "dup.txt", dup);
+    cr_assert_eq(emoc("eval --pred dup.txt --labels ann"), 3);
+    cr_assert(strstr(err, "dup.txt:4:1: v/001.jpg appears twice in this file (video v, frame 1)"), "%s", err);
+    cr_assert_eq(emoc("eval --pred pred.txt --labels dup.txt"), 3);
+    cr_assert(strstr(err, "dup.txt:4:1: v/001.jpg appears twice"), "%s", err);
+    /* the same frame in two files is a merge (e.g. VA and EXPR annotation folders), not an error */
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ann --labels ann"), 0, "%s", err);
+}
+
+/* Files that cannot be opened or written: exit 1 with the reason, for convert too (it said 3). */
+Test(qa_errors, open_and_write_failures_name_the_reason)
+{
+    write_tiny_model();
+    write_ppm("a.ppm", 0);
+    make_dir("d");
+    cr_assert_eq(emoc("convert missing.onnx -o x.emw"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot open 'missing.onnx': No such file or directory"), "%s", err);
+    cr_assert_eq(emoc("predict -m tiny.emw a.ppm -o d"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 'd': Is a directory"), "%s", err);
+    cli_write_text(&scratch, "f.csv", features_csv);
+    cr_assert_eq(emoc("mtl --features f.csv --head none -o no/such/sub.txt"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 'no/such/sub.txt': No such file or directory"), "%s", err);
+    cr_assert_eq(emoc("ce --features f.csv -o d"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 'd': Is a directory"), "%s", err);
+    cr_assert_eq(emoc("decode a.ppm -o d"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot create 'd': Is a directory"), "%s", err);
+}
