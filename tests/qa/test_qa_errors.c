@@ -216,3 +216,49 @@ Test(qa_errors, open_and_write_failures_name_the_reason)
     cr_assert_eq(emoc("decode a.ppm -o d"), 1, "%s", err);
     cr_assert(strstr(err, "cannot create 'd': Is a directory"), "%s", err);
 }
+
+/* Feature files: a negative frame came back as "vidA/-0003.jpg" in the submission, a negative
+ * area steered the largest-face choice, and 1e39 became +inf in float32 — all were accepted. */
+Test(qa_errors, feature_rows_with_impossible_keys_or_values)
+{
+    const char *head = "video,frame,face,area,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9\n";
+    const char *rows[][2] = {
+        {"vidA,-3,0,100,1,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:6: expected a frame number 0..999999999"},
+        {"vidA,1e12,0,100,1,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:6: expected a frame number"},
+        {"vidA,1,-1,100,1,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:8: expected a face index"},
+        {"vidA,1,0,-100,1,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:10: expected a face area >= 0"},
+        {"vidA,1,0,100,1e39,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:14: x0 = 1e+39 overflows float32"},
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        char text[512];
+        snprintf(text, sizeof text, "%s%s", head, rows[k][0]);
+        cli_write_text(&scratch, "neg.csv", text);
+        cr_assert_eq(emoc("mtl --features neg.csv --head none -o sub.txt"), 3, "%s", rows[k][0]);
+        cr_assert(strstr(err, rows[k][1]), "%s -> %s", rows[k][0], err);
+    }
+    /* the binary layout (post/FEATURES.md): 1 video 'v', 1 row with frame -3 */
+    unsigned char b[64 + 3 + 16 + 40] = "EMOCFEAT";
+    memset(b + 8, 0, sizeof b - 8);
+    b[8] = 1, b[12] = 10, b[20] = 1, b[24] = 1;
+    b[64] = 1, b[66] = 'v';
+    memset(b + 67 + 4, 0xff, 4);
+    b[67 + 4] = 0xfd; /* frame -3 */
+    b[67 + 15] = 0x3f, b[67 + 14] = 0x80; /* area 1.0f */
+    write_bytes("neg.bin", b, sizeof b);
+    cr_assert_eq(emoc("ce --features neg.bin -o sub.txt"), 3, "%s", err);
+    cr_assert(strstr(err, "neg.bin: byte 71: row 0: frame -3, face 0, area 1"), "%s", err);
+}
+
+/* Listed frames without a face row are filled by the documented rule; that is now said (count on
+ * stderr) instead of passing unnoticed, and the exit code stays 0. */
+Test(qa_errors, listed_frames_filled_without_a_face_are_counted)
+{
+    cli_write_text(&scratch, "f.csv", features_csv);
+    cli_write_text(&scratch, "list.txt", "image\nvidA/00001.jpg\nvidA/00007.jpg\nvidA/00003.jpg\n");
+    cr_assert_eq(emoc("mtl --features f.csv --head none --list list.txt -o sub.txt"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 1 of 3 listed images have no face row; filled from the same video"), "%s", err);
+    cr_assert_eq(emoc("ce --features f.csv --list list.txt -o ce.txt"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 1 of 3 listed frames have no face row"), "%s", err);
+    cr_assert_eq(emoc("mtl --features f.csv --head none -o sub.txt"), 0, "%s", err);
+    cr_assert_str_empty(err, "nothing filled without a list: %s", err);
+}
