@@ -269,8 +269,8 @@ static void run_and_write(run_ctx *c, const char *input, long frame, int face_id
         emoc_status rs = emoc_session_run(c->s, c->x, c->n, &out);
         if (rs != EMOC_OK) {
             ok = 0;
-            status = rs == EMOC_E_NONFINITE ? "nonfinite_input" : "run_error";
-            st = rs == EMOC_E_NONFINITE ? EMOC_INPUT_NONFINITE : EMOC_INPUT_RUN_ERROR;
+            st = inputs_run_status(rs, c->x, c->n);
+            status = emoc__input_status_name(st);
             msg = emoc_session_last_error(c->s);
         }
     }

@@ -45,6 +45,7 @@ const char *emoc__input_status_name(emoc__input_status st)
     case EMOC_INPUT_BAD_ROW: return "bad_row";
     case EMOC_INPUT_SIZE_MISMATCH: return "size_mismatch";
     case EMOC_INPUT_RUN_ERROR: return "run_error";
+    case EMOC_INPUT_NONFINITE_OUTPUT: return "nonfinite_output";
     }
     return "unknown";
 }

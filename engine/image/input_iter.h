@@ -36,11 +36,12 @@ typedef enum emoc__input_status {
     EMOC_INPUT_IO_ERROR = 5,     /* missing or unreadable file, read error on the stream */
     EMOC_INPUT_BAD_ROW = 6,      /* malformed --boxes row */
     EMOC_INPUT_SIZE_MISMATCH = 7, /* reserved for callers: a --tensor file of the wrong size */
-    EMOC_INPUT_RUN_ERROR = 8     /* reserved for callers: the forward pass failed */
+    EMOC_INPUT_RUN_ERROR = 8,    /* reserved for callers: the forward pass failed */
+    EMOC_INPUT_NONFINITE_OUTPUT = 9 /* reserved for callers: finite input, non-finite scores */
 } emoc__input_status;
 
 /* "ok", "decode_error", "truncated", "empty_box", "nonfinite_input", "io_error", "bad_row",
- * "size_mismatch", "run_error". */
+ * "size_mismatch", "run_error", "nonfinite_output". */
 const char *emoc__input_status_name(emoc__input_status st);
 
 typedef struct emoc__input_options {

@@ -306,3 +306,19 @@ Test(qa_errors, predict_and_features_name_the_model_digest)
     cr_assert_eq(emoc("predict -m tiny.emw a.ppm -q"), 0, "%s", err);
     cr_assert_null(strstr(err, "sha256"), "-q: %s", err);
 }
+
+/* Finite input whose scores overflow (values near FLT_MAX) was reported as nonfinite_input. */
+Test(qa_errors, overflowing_output_is_not_called_a_bad_input)
+{
+    write_tiny_model();
+    static float x[3 * 16 * 16];
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) x[i] = 3e38f;
+    write_bytes("big.f32", x, sizeof x);
+    x[5] = 0.0f / 0.0f;
+    write_bytes("nan.f32", x, sizeof x);
+    cr_assert_eq(emoc("predict -m tiny.emw --tensor big.f32 --tensor nan.f32"), 4, "%s", err);
+    cr_assert(strstr(out, "\nbig.f32,,0,nonfinite_output,,"), "%s", out);
+    cr_assert(strstr(out, "\nnan.f32,,0,nonfinite_input,,"), "%s", out);
+    cr_assert(strstr(err, "big.f32: nonfinite_output: output score"), "%s", err);
+    cr_assert(strstr(err, "errors=2 (nonfinite_input=1 nonfinite_output=1)"), "%s", err);
+}
