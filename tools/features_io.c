@@ -165,6 +165,7 @@ static emoc_status read_csv(feat_set *s, abaw_names *names, const char *path, co
                             size_t size, char *err, size_t errlen)
 {
     const char *end = b + size, *p = b;
+    if (size >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 byte order mark */
     size_t line = 0;
     int dim = -1;
     char backbone[32] = "";

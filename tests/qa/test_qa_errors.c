@@ -322,3 +322,18 @@ Test(qa_errors, overflowing_output_is_not_called_a_bad_input)
     cr_assert(strstr(err, "big.f32: nonfinite_output: output score"), "%s", err);
     cr_assert(strstr(err, "errors=2 (nonfinite_input=1 nonfinite_output=1)"), "%s", err);
 }
+
+/* Annotation and feature files saved with a UTF-8 byte order mark were refused ("unknown
+ * header '\xEF\xBB\xBFvalence,arousal'", the mark invisible in a terminal). */
+Test(qa_errors, byte_order_mark_before_a_header_is_accepted)
+{
+    cli_write_text(&scratch, "f.csv", "\xEF\xBB\xBF" "video,frame,face,area,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9\n"
+                                      "v,1,0,100,0.1,2.0,0.3,0.4,0.5,0.6,0.7,0.8,0.25,-0.5\n");
+    cr_assert_eq(emoc("mtl --features f.csv --head none -o sub.txt"), 0, "%s", err);
+    make_dir("ann");
+    cli_write_text(&scratch, "ann/v.txt", "\xEF\xBB\xBF" "valence,arousal\n0.5,0.5\n");
+    cr_assert_eq(emoc("eval --pred sub.txt --labels ann --json"), 0, "%s", err);
+    cr_assert(strstr(out, "\"n_va\":1,"), "%s", out);
+    cli_write_text(&scratch, "list.txt", "\xEF\xBB\xBF" "image,valence\nv/00001.jpg,\n");
+    cr_assert_eq(emoc("mtl --features f.csv --head none --list list.txt -o sub2.txt"), 0, "%s", err);
+}
