@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "weights/sha256.h"
 
@@ -106,6 +107,24 @@ void cli_note_model(const char *cmd, const char *path, const emoc_model *model, 
     for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
     const char *name = emoc_model_meta(model, "emoc.name");
     fprintf(stderr, "emoc %s: model '%s' sha256 %s (emoc.name %s)\n", cmd, path, hex, name && *name ? name : "?");
+}
+
+int cli_probe_output(const char *cmd, const char *path)
+{
+    struct stat sb;
+    int existed = stat(path, &sb) == 0;
+    if (existed && S_ISDIR(sb.st_mode)) {
+        cli_error(cmd, "cannot write '%s': Is a directory", path);
+        return -1;
+    }
+    FILE *f = fopen(path, "ab"); /* "a": an existing file keeps its bytes until the real write */
+    if (!f) {
+        cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    if (!existed) remove(path);
+    return 0;
 }
 
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)

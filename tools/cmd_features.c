@@ -132,6 +132,10 @@ int cmd_features(int argc, char **argv)
         inputs_spec_free(&in);
         return EXIT_USAGE;
     }
+    if (cli_probe_output(cmd, out)) { /* before the frames, not after an hour of them */
+        inputs_spec_free(&in);
+        return EXIT_RUNTIME;
+    }
     emoc_error err;
     emoc_model *model = NULL;
     emoc_session *sess = NULL;

@@ -337,3 +337,20 @@ Test(qa_errors, byte_order_mark_before_a_header_is_accepted)
     cli_write_text(&scratch, "list.txt", "\xEF\xBB\xBF" "image,valence\nv/00001.jpg,\n");
     cr_assert_eq(emoc("mtl --features f.csv --head none --list list.txt -o sub2.txt"), 0, "%s", err);
 }
+
+/* features and train-head write their file only at the end of a long run; an output that cannot
+ * be written is now refused before the first frame / epoch, and the probe leaves no file. */
+Test(qa_errors, long_runs_check_their_output_first)
+{
+    write_tiny_model();
+    write_ppm("a.ppm", 0);
+    make_dir("d");
+    cr_assert_eq(emoc("features -m tiny.emw a.ppm -o no/such/f.bin"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 'no/such/f.bin': No such file or directory"), "%s", err);
+    cr_assert_null(strstr(err, "frames_in"), "refused before any frame: %s", err);
+    cr_assert_eq(emoc("features -m missing.emw a.ppm -o new.bin"), 1, "%s", err);
+    cr_assert(!exists("new.bin"), "the probe leaves no empty file behind");
+    cli_write_text(&scratch, "f.csv", features_csv);
+    cr_assert_eq(emoc("train-head --features f.csv --labels f.csv -o d"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 'd': Is a directory"), "%s", err);
+}
