@@ -300,6 +300,13 @@ static int blank(const char *b, const char *e)
     return 1;
 }
 
+/* Files saved by Windows editors start with a UTF-8 byte order mark; it is not part of the
+ * header text (without this, "valence,arousal" was an unknown header). */
+static const char *skip_bom(const char *p, const char *end)
+{
+    return end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? p + 3 : p;
+}
+
 static int contains(const char *b, const char *e, const char *needle)
 {
     size_t n = strlen(needle);
@@ -367,6 +374,7 @@ static emoc_status load_video_file(abaw_table *t, const char *path, const char *
     if (!buf) return EMOC_E_IO;
     ctx c = {path, 1, (const char *)buf, err, errlen};
     const char *pos = (const char *)buf, *end = pos + size, *b, *e;
+    pos = skip_bom(pos, end);
     emoc_status st = EMOC_OK;
     if (!next_line(&pos, end, &b, &e)) {
         st = perr(&c, NULL, "empty file (expected a header line)");
@@ -494,6 +502,7 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
     if (!buf) return EMOC_E_IO;
     ctx c = {path, 0, NULL, err, errlen};
     const char *pos = (const char *)buf, *end = pos + size, *b, *e;
+    pos = skip_bom(pos, end);
     emoc_status st = EMOC_OK;
     int width = -1, is_ce = 0;
     enum kind k = K_MTL;

@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "weights/sha256.h"
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -83,6 +86,45 @@ int cli_opts_unknown(const cli_opts *o, const char *name)
 {
     cli_error(o->argv[0], "unknown option '%s'\n%s", name, o->usage);
     return EXIT_USAGE;
+}
+
+void cli_note_model(const char *cmd, const char *path, const emoc_model *model, int quiet)
+{
+    if (quiet) return;
+    FILE *f = fopen(path, "rb");
+    if (!f) return; /* it was just loaded; a vanished file is not worth failing the run */
+    emoc_sha256 s;
+    emoc_sha256_init(&s);
+    unsigned char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) emoc_sha256_update(&s, buf, got);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return;
+    uint8_t d[32];
+    emoc_sha256_final(&s, d);
+    char hex[65];
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    const char *name = emoc_model_meta(model, "emoc.name");
+    fprintf(stderr, "emoc %s: model '%s' sha256 %s (emoc.name %s)\n", cmd, path, hex, name && *name ? name : "?");
+}
+
+int cli_probe_output(const char *cmd, const char *path)
+{
+    struct stat sb;
+    int existed = stat(path, &sb) == 0;
+    if (existed && S_ISDIR(sb.st_mode)) {
+        cli_error(cmd, "cannot write '%s': Is a directory", path);
+        return -1;
+    }
+    FILE *f = fopen(path, "ab"); /* "a": an existing file keeps its bytes until the real write */
+    if (!f) {
+        cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    if (!existed) remove(path);
+    return 0;
 }
 
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)

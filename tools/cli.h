@@ -24,6 +24,13 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 int cli_exit_for_status(emoc_status st);
 /* Parses a positive int option value; prints an error naming the option on failure. */
 int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+/* Unless quiet, prints "emoc CMD: model 'PATH' sha256 HEX (emoc.name NAME)" on stderr: the run
+ * metadata that ties output rows to the exact weight file (reliability.md §1.5 item 11). */
+void cli_note_model(const char *cmd, const char *path, const emoc_model *model, int quiet);
+/* For commands that write their output only after a long run (features, train-head): checks
+ * up front that PATH can be created or overwritten, leaving no file behind if it did not exist.
+ * 0, or -1 after printing "cannot write 'PATH': reason". */
+int cli_probe_output(const char *cmd, const char *path);
 /* Reads a whole file into a malloc'ed buffer; NULL + message in err on failure. */
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen);
 

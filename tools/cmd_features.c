@@ -132,6 +132,10 @@ int cmd_features(int argc, char **argv)
         inputs_spec_free(&in);
         return EXIT_USAGE;
     }
+    if (cli_probe_output(cmd, out)) { /* before the frames, not after an hour of them */
+        inputs_spec_free(&in);
+        return EXIT_RUNTIME;
+    }
     emoc_error err;
     emoc_model *model = NULL;
     emoc_session *sess = NULL;
@@ -143,6 +147,7 @@ int cmd_features(int argc, char **argv)
     }
     emoc_model_info info;
     emoc_model_get_info(model, &info);
+    cli_note_model(cmd, model_path, model, quiet);
     emoc_resize_mode mode = EMOC_RESIZE_PIL;
     if ((resize || info.resize) && emoc_resize_mode_parse(resize ? resize : info.resize, &mode)) {
         cli_error(cmd, "--resize: cv2 or pil, not '%s'", resize ? resize : info.resize);
@@ -197,6 +202,7 @@ int cmd_features(int argc, char **argv)
             cli_error(cmd, "%s", err.msg);
             rc = cli_exit_for_status(ost); /* a missing --boxes/--raw file is not a usage error */
         } else {
+            inputs_note_skipped(it, cmd, quiet);
             progress pg;
             progress_init(&pg, cmd, quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
             feat_ctx fc = {&fs, &names, cmd, quiet, 0};

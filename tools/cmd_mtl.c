@@ -162,7 +162,7 @@ int cmd_mtl(int argc, char **argv)
     }
     scr = malloc(scr_n * sizeof(double));
     int *q = malloc(maxrun * sizeof(int));
-    size_t flagged = 0;
+    size_t flagged = 0, filled = 0;
     for (size_t r = 0; r < n_runs; r++) {
         size_t b = starts[r], m_ = starts[r + 1] - b;
         int video = list.video[perm[b]];
@@ -171,6 +171,9 @@ int cmd_mtl(int argc, char **argv)
         for (int m = 0; m < nf; m++) got[m] = abaw_source_interpolate(&src[m], video, q, m_, ABAW_N_SCORES, tmp[m], scr) == 1;
         for (size_t i = 0; i < m_; i++) {
             double *o = rows + perm[b + i] * ABAW_N_SCORES;
+            int has_face = 0;
+            for (int m = 0; m < nf; m++) has_face |= abaw_table_row(&frames[m], video, q[i], 0) >= 0;
+            if (!has_face && (got[0] || (nf == 2 && got[1]))) filled++;
             if (got[0] && nf == 2 && got[1]) {
                 const double *a = tmp[0] + i * ABAW_N_SCORES, *c = tmp[1] + i * ABAW_N_SCORES;
                 emoc_blend(a, c, 2, bw.va, o);
@@ -236,6 +239,10 @@ int cmd_mtl(int argc, char **argv)
             goto out;
         }
     }
+    if (filled) /* the documented fill rule, not an error: said so that no row passes unnoticed */
+        cli_error(cmd, "note: %zu of %zu listed images have no face row; filled from the same video "
+                       "(linear interpolation between faced frames, nearest one before the first or after the last)",
+                  filled, n);
     if (flagged) {
         cli_error(cmd, "%zu listed images belong to videos without any detected face: written as "
                        "V=A=0, Neutral, no AU", flagged);

@@ -269,8 +269,8 @@ static void run_and_write(run_ctx *c, const char *input, long frame, int face_id
         emoc_status rs = emoc_session_run(c->s, c->x, c->n, &out);
         if (rs != EMOC_OK) {
             ok = 0;
-            status = rs == EMOC_E_NONFINITE ? "nonfinite_input" : "run_error";
-            st = rs == EMOC_E_NONFINITE ? EMOC_INPUT_NONFINITE : EMOC_INPUT_RUN_ERROR;
+            st = inputs_run_status(rs, c->x, c->n);
+            status = emoc__input_status_name(st);
             msg = emoc_session_last_error(c->s);
         }
     }
@@ -331,6 +331,7 @@ static int open_images(const char *cmd, predict_opts *o, const emoc_model_info *
         cli_error(cmd, "%s", err.msg);
         return cli_exit_for_status(st); /* E_ARG usage, E_IO (cannot open) 1, bad file 3 */
     }
+    inputs_note_skipped(*it, cmd, o->progress == PROGRESS_QUIET);
     return EXIT_OK;
 }
 
@@ -385,6 +386,7 @@ int cmd_predict(int argc, char **argv)
     }
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
     if ((rc = open_images(cmd, &o, &info, &mode, &it))) goto done;
+    cli_note_model(cmd, o.model, m, o.progress == PROGRESS_QUIET);
     size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
     x = malloc(n * sizeof(float));
     if (!x) {

@@ -133,6 +133,7 @@ int cmd_train_head(int argc, char **argv)
                        "--val-labels)\n%s", usage);
         return EXIT_USAGE;
     }
+    if (cli_probe_output(cmd, out)) return EXIT_RUNTIME; /* before training, not after it */
     o.au_hidden = (int)hidden;
     o.l2_expr = o.l2_va = 1.0 / o.batch;
     int rc = EXIT_OK;

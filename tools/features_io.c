@@ -138,6 +138,12 @@ static emoc_status read_binary(feat_set *s, abaw_names *names, const char *path,
         s->frame[r] = (int32_t)rd32(b + off + 4);
         s->face[r] = (int32_t)rd32(b + off + 8);
         s->area[r] = rdf(b + off + 12);
+        /* a negative frame would be written back as "video/-0003.jpg"; the area picks faces */
+        if (s->frame[r] < 0 || s->face[r] < 0 || !(s->area[r] >= 0) || !isfinite(s->area[r])) {
+            free(ids);
+            BAD(off + 4, "row %llu: frame %d, face %d, area %g (frame and face must be >= 0, area finite and >= 0)",
+                (unsigned long long)r, (int)s->frame[r], (int)s->face[r], (double)s->area[r]);
+        }
         for (uint32_t j = 0; j < dim; j++) {
             float x = rdf(b + off + 16 + 4 * j);
             if (!isfinite(x)) {
@@ -159,6 +165,7 @@ static emoc_status read_csv(feat_set *s, abaw_names *names, const char *path, co
                             size_t size, char *err, size_t errlen)
 {
     const char *end = b + size, *p = b;
+    if (size >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 byte order mark */
     size_t line = 0;
     int dim = -1;
     char backbone[32] = "";
@@ -217,8 +224,12 @@ static emoc_status read_csv(feat_set *s, abaw_names *names, const char *path, co
             char *e2;
             errno = 0;
             double v = strtod(f, &e2);
-            if (e2 == f || (e2 < le && *e2 != ',') || errno || !isfinite(v) || (k < 2 && v != floor(v)))
-                CSVBAD(f, "expected %s", k == 0 ? "a frame number" : k == 1 ? "a face index" : "a face area");
+            /* frame and face: integers that fit the int fields; area: a float32 >= 0 */
+            if (e2 == f || (e2 < le && *e2 != ',') || errno || !isfinite(v) || v < 0 ||
+                (k < 2 && (v != floor(v) || v > 999999999.0)) || (k == 2 && !isfinite((float)v)))
+                CSVBAD(f, "expected %s", k == 0   ? "a frame number 0..999999999"
+                                         : k == 1 ? "a face index 0..999999999"
+                                                  : "a face area >= 0 (float32)");
             if (k < 2) ints[k] = (long)v;
             else area = (float)v;
             q = e2;
@@ -231,6 +242,7 @@ static emoc_status read_csv(feat_set *s, abaw_names *names, const char *path, co
             errno = 0;
             double v = strtod(f, &e2);
             if (e2 == f || (e2 < le && *e2 != ',') || !isfinite(v)) CSVBAD(f, "expected a number (x%d)", j);
+            if (!isfinite((float)v)) CSVBAD(f, "x%d = %g overflows float32", j, v);
             x[j] = (float)v;
             q = e2;
         }

@@ -163,7 +163,7 @@ static void *process(worker *w, frame_job *job, emoc_image *img)
     if (job->status == EMOC_INPUT_OK) {
         emoc_status rs = emoc_session_run(w->s, w->x, w->r->n, &out);
         if (rs != EMOC_OK) {
-            job->status = rs == EMOC_E_NONFINITE ? EMOC_INPUT_NONFINITE : EMOC_INPUT_RUN_ERROR;
+            job->status = inputs_run_status(rs, w->x, w->r->n);
             job->status_name = emoc__input_status_name(job->status);
             set_msg(job, emoc_session_last_error(w->s));
         }

@@ -2,6 +2,7 @@
 #include "tools/inputs.h"
 #include "tools/cli.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,24 @@ emoc_status inputs_open(inputs_spec *in, emoc__input_iter **it, emoc_error *err)
     in->opt.paths = in->paths;
     in->opt.n_paths = in->n;
     return emoc__input_open(&in->opt, it, err);
+}
+
+void inputs_note_skipped(const emoc__input_iter *it, const char *cmd, int quiet)
+{
+    const char *first = NULL;
+    size_t n = emoc__input_skipped(it, &first);
+    if (n && !quiet)
+        cli_error(cmd, "note: %zu file%s in the input folders %s not an image (.jpg .jpeg .png .ppm .pgm .bmp) "
+                       "and got no row, e.g. '%s'",
+                  n, n == 1 ? "" : "s", n == 1 ? "is" : "are", first ? first : "?");
+}
+
+emoc__input_status inputs_run_status(emoc_status rs, const float *x, size_t n)
+{
+    if (rs != EMOC_E_NONFINITE) return EMOC_INPUT_RUN_ERROR;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return EMOC_INPUT_NONFINITE;
+    return EMOC_INPUT_NONFINITE_OUTPUT;
 }
 
 void inputs_spec_free(inputs_spec *in)

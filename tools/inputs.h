@@ -55,6 +55,13 @@ int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, 
 /* Adds a file, a directory, or "-" (the raw stream). Returns -1 on out of memory. */
 int inputs_spec_add_path(inputs_spec *in, const char *path);
 emoc_status inputs_open(inputs_spec *in, emoc__input_iter **it, emoc_error *err);
+/* After inputs_open: unless quiet, says on stderr how many files of the walked folders were
+ * skipped as not images, naming the first. */
+void inputs_note_skipped(const emoc__input_iter *it, const char *cmd, int quiet);
+/* The row status for a failed emoc_session_run on input x (n values): the session reports
+ * non-finite input and non-finite scores with the same code; a finite input whose scores
+ * overflowed (e.g. values near FLT_MAX) is nonfinite_output, not nonfinite_input. */
+emoc__input_status inputs_run_status(emoc_status rs, const float *x, size_t n);
 void inputs_spec_free(inputs_spec *in);
 
 #endif

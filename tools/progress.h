@@ -15,7 +15,7 @@
 
 typedef enum progress_mode { PROGRESS_AUTO = 0, PROGRESS_KV = 1, PROGRESS_QUIET = 2, PROGRESS_BAR = 3 } progress_mode;
 
-#define PROGRESS_N_STATUS 9 /* every emoc__input_status */
+#define PROGRESS_N_STATUS 10 /* every emoc__input_status */
 
 typedef struct progress {
     const char *cmd;

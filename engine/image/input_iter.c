@@ -45,6 +45,7 @@ const char *emoc__input_status_name(emoc__input_status st)
     case EMOC_INPUT_BAD_ROW: return "bad_row";
     case EMOC_INPUT_SIZE_MISMATCH: return "size_mismatch";
     case EMOC_INPUT_RUN_ERROR: return "run_error";
+    case EMOC_INPUT_NONFINITE_OUTPUT: return "nonfinite_output";
     }
     return "unknown";
 }
@@ -109,6 +110,12 @@ emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **
     }
     *out = it;
     return EMOC_OK;
+}
+
+size_t emoc__input_skipped(const emoc__input_iter *it, const char **first)
+{
+    if (first) *first = it ? it->list.first_skipped : NULL;
+    return it ? it->list.n_skipped : 0;
 }
 
 long emoc__input_total(const emoc__input_iter *it)

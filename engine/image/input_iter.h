@@ -36,11 +36,12 @@ typedef enum emoc__input_status {
     EMOC_INPUT_IO_ERROR = 5,     /* missing or unreadable file, read error on the stream */
     EMOC_INPUT_BAD_ROW = 6,      /* malformed --boxes row */
     EMOC_INPUT_SIZE_MISMATCH = 7, /* reserved for callers: a --tensor file of the wrong size */
-    EMOC_INPUT_RUN_ERROR = 8     /* reserved for callers: the forward pass failed */
+    EMOC_INPUT_RUN_ERROR = 8,    /* reserved for callers: the forward pass failed */
+    EMOC_INPUT_NONFINITE_OUTPUT = 9 /* reserved for callers: finite input, non-finite scores */
 } emoc__input_status;
 
 /* "ok", "decode_error", "truncated", "empty_box", "nonfinite_input", "io_error", "bad_row",
- * "size_mismatch", "run_error". */
+ * "size_mismatch", "run_error", "nonfinite_output". */
 const char *emoc__input_status_name(emoc__input_status st);
 
 typedef struct emoc__input_options {
@@ -72,6 +73,10 @@ typedef struct emoc__input_iter emoc__input_iter;
 emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **out, emoc_error *err);
 /* 1: *item filled; 0: no more inputs. */
 int emoc__input_next(emoc__input_iter *it, emoc__input_item *item);
+/* Files found in walked directories that are not images (so yield no item); *first (may be
+ * NULL) gets the path of the first one, valid until close. Callers tell the user: a folder of
+ * .gif or .tif frames must not look like a folder of nothing. */
+size_t emoc__input_skipped(const emoc__input_iter *it, const char **first);
 /* Number of items that will be yielded, or -1 when unknown (stdin). */
 long emoc__input_total(const emoc__input_iter *it);
 void emoc__input_close(emoc__input_iter *it);

@@ -170,6 +170,7 @@ static emoc_status walk(emoc__input_list *l, const char *dir, int depth, emoc_er
         struct stat sb;
         if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) st = walk(l, p, depth + 1, err);
         else if (is_image_name(names[i])) st = add_file(l, p, 1, err);
+        else if (!l->n_skipped++) l->first_skipped = dup_str(p); /* counted: the CLI says so */
         free(p);
     }
     for (size_t i = 0; i < n; i++) free(names[i]);
@@ -304,5 +305,6 @@ void emoc__input_list_free(emoc__input_list *l)
         free(l->items[i].bad_msg);
     }
     free(l->items);
+    free(l->first_skipped);
     memset(l, 0, sizeof *l);
 }

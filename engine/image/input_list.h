@@ -20,6 +20,8 @@ typedef struct emoc__input_entry {
 typedef struct emoc__input_list {
     emoc__input_entry *items;
     size_t n, cap;
+    size_t n_skipped;     /* regular files of walked directories that are not images */
+    char *first_skipped;  /* path of the first of them (NULL when none) */
 } emoc__input_list;
 
 /* Appends files (as given) and directory walks (natural order, image files only). */

@@ -9,6 +9,7 @@
 
 #include "tests/cli_run.h"
 #include "tests/core/tinynet_fixture.h"
+#include "weights/sha256.h"
 
 static cli_scratch scratch;
 static char out[8192], err[8192];
@@ -215,4 +216,141 @@ Test(qa_errors, open_and_write_failures_name_the_reason)
     cr_assert(strstr(err, "cannot write 'd': Is a directory"), "%s", err);
     cr_assert_eq(emoc("decode a.ppm -o d"), 1, "%s", err);
     cr_assert(strstr(err, "cannot create 'd': Is a directory"), "%s", err);
+}
+
+/* Feature files: a negative frame came back as "vidA/-0003.jpg" in the submission, a negative
+ * area steered the largest-face choice, and 1e39 became +inf in float32 — all were accepted. */
+Test(qa_errors, feature_rows_with_impossible_keys_or_values)
+{
+    const char *head = "video,frame,face,area,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9\n";
+    const char *rows[][2] = {
+        {"vidA,-3,0,100,1,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:6: expected a frame number 0..999999999"},
+        {"vidA,1e12,0,100,1,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:6: expected a frame number"},
+        {"vidA,1,-1,100,1,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:8: expected a face index"},
+        {"vidA,1,0,-100,1,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:10: expected a face area >= 0"},
+        {"vidA,1,0,100,1e39,2,3,4,5,6,7,8,0.1,0.2\n", "neg.csv:2:14: x0 = 1e+39 overflows float32"},
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        char text[512];
+        snprintf(text, sizeof text, "%s%s", head, rows[k][0]);
+        cli_write_text(&scratch, "neg.csv", text);
+        cr_assert_eq(emoc("mtl --features neg.csv --head none -o sub.txt"), 3, "%s", rows[k][0]);
+        cr_assert(strstr(err, rows[k][1]), "%s -> %s", rows[k][0], err);
+    }
+    /* the binary layout (post/FEATURES.md): 1 video 'v', 1 row with frame -3 */
+    unsigned char b[64 + 3 + 16 + 40] = "EMOCFEAT";
+    memset(b + 8, 0, sizeof b - 8);
+    b[8] = 1, b[12] = 10, b[20] = 1, b[24] = 1;
+    b[64] = 1, b[66] = 'v';
+    memset(b + 67 + 4, 0xff, 4);
+    b[67 + 4] = 0xfd; /* frame -3 */
+    b[67 + 15] = 0x3f, b[67 + 14] = 0x80; /* area 1.0f */
+    write_bytes("neg.bin", b, sizeof b);
+    cr_assert_eq(emoc("ce --features neg.bin -o sub.txt"), 3, "%s", err);
+    cr_assert(strstr(err, "neg.bin: byte 71: row 0: frame -3, face 0, area 1"), "%s", err);
+}
+
+/* Listed frames without a face row are filled by the documented rule; that is now said (count on
+ * stderr) instead of passing unnoticed, and the exit code stays 0. */
+Test(qa_errors, listed_frames_filled_without_a_face_are_counted)
+{
+    cli_write_text(&scratch, "f.csv", features_csv);
+    cli_write_text(&scratch, "list.txt", "image\nvidA/00001.jpg\nvidA/00007.jpg\nvidA/00003.jpg\n");
+    cr_assert_eq(emoc("mtl --features f.csv --head none --list list.txt -o sub.txt"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 1 of 3 listed images have no face row; filled from the same video"), "%s", err);
+    cr_assert_eq(emoc("ce --features f.csv --list list.txt -o ce.txt"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 1 of 3 listed frames have no face row"), "%s", err);
+    cr_assert_eq(emoc("mtl --features f.csv --head none -o sub.txt"), 0, "%s", err);
+    cr_assert_str_empty(err, "nothing filled without a list: %s", err);
+}
+
+/* Folder walks take image files only; a .gif frame or a stray file used to vanish without a
+ * word (a folder of .tif frames looked like an empty folder). */
+Test(qa_errors, files_skipped_by_a_folder_walk_are_counted)
+{
+    write_tiny_model();
+    make_dir("v");
+    write_ppm("v/00001.ppm", 0);
+    cli_write_text(&scratch, "v/00002.gif", "GIF89a");
+    cli_write_text(&scratch, "v/notes.txt", "x");
+    cli_write_text(&scratch, "v/.hidden", "x");
+    cr_assert_eq(emoc("predict -m tiny.emw v"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 2 files in the input folders are not an image (.jpg .jpeg .png .ppm .pgm .bmp) "
+                          "and got no row, e.g. 'v/00002.gif'"),
+              "%s", err);
+    cr_assert_eq(emoc("features -m tiny.emw v -o f.bin"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 2 files in the input folders"), "%s", err);
+    cr_assert_eq(emoc("predict -m tiny.emw v -q"), 0, "%s", err);
+    cr_assert_null(strstr(err, "note:"), "-q: %s", err);
+}
+
+/* Run metadata ties the rows to the weights: the model file's SHA-256 on stderr (reliability.md
+ * §1.5 item 11), equal to the digest of the bytes on disk. */
+Test(qa_errors, predict_and_features_name_the_model_digest)
+{
+    tiny_opts o;
+    tiny_default(&o);
+    size_t n = 0;
+    unsigned char *buf = tiny_build(&o, &n);
+    cr_assert_not_null(buf);
+    write_bytes("tiny.emw", buf, n);
+    char hex[65], want[160];
+    emoc_sha256_hex(buf, n, hex);
+    free(buf);
+    write_ppm("a.ppm", 0);
+    snprintf(want, sizeof want, "model 'tiny.emw' sha256 %s (emoc.name ", hex);
+    cr_assert_eq(emoc("predict -m tiny.emw a.ppm"), 0, "%s", err);
+    cr_assert(strstr(err, want), "want '%s' in: %s", want, err);
+    cr_assert_eq(emoc("features -m tiny.emw a.ppm -o f.bin"), 0, "%s", err);
+    cr_assert(strstr(err, want), "want '%s' in: %s", want, err);
+    cr_assert_eq(emoc("predict -m tiny.emw a.ppm -q"), 0, "%s", err);
+    cr_assert_null(strstr(err, "sha256"), "-q: %s", err);
+}
+
+/* Finite input whose scores overflow (values near FLT_MAX) was reported as nonfinite_input. */
+Test(qa_errors, overflowing_output_is_not_called_a_bad_input)
+{
+    write_tiny_model();
+    static float x[3 * 16 * 16];
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) x[i] = 3e38f;
+    write_bytes("big.f32", x, sizeof x);
+    x[5] = 0.0f / 0.0f;
+    write_bytes("nan.f32", x, sizeof x);
+    cr_assert_eq(emoc("predict -m tiny.emw --tensor big.f32 --tensor nan.f32"), 4, "%s", err);
+    cr_assert(strstr(out, "\nbig.f32,,0,nonfinite_output,,"), "%s", out);
+    cr_assert(strstr(out, "\nnan.f32,,0,nonfinite_input,,"), "%s", out);
+    cr_assert(strstr(err, "big.f32: nonfinite_output: output score"), "%s", err);
+    cr_assert(strstr(err, "errors=2 (nonfinite_input=1 nonfinite_output=1)"), "%s", err);
+}
+
+/* Annotation and feature files saved with a UTF-8 byte order mark were refused ("unknown
+ * header '\xEF\xBB\xBFvalence,arousal'", the mark invisible in a terminal). */
+Test(qa_errors, byte_order_mark_before_a_header_is_accepted)
+{
+    cli_write_text(&scratch, "f.csv", "\xEF\xBB\xBF" "video,frame,face,area,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9\n"
+                                      "v,1,0,100,0.1,2.0,0.3,0.4,0.5,0.6,0.7,0.8,0.25,-0.5\n");
+    cr_assert_eq(emoc("mtl --features f.csv --head none -o sub.txt"), 0, "%s", err);
+    make_dir("ann");
+    cli_write_text(&scratch, "ann/v.txt", "\xEF\xBB\xBF" "valence,arousal\n0.5,0.5\n");
+    cr_assert_eq(emoc("eval --pred sub.txt --labels ann --json"), 0, "%s", err);
+    cr_assert(strstr(out, "\"n_va\":1,"), "%s", out);
+    cli_write_text(&scratch, "list.txt", "\xEF\xBB\xBF" "image,valence\nv/00001.jpg,\n");
+    cr_assert_eq(emoc("mtl --features f.csv --head none --list list.txt -o sub2.txt"), 0, "%s", err);
+}
+
+/* features and train-head write their file only at the end of a long run; an output that cannot
+ * be written is now refused before the first frame / epoch, and the probe leaves no file. */
+Test(qa_errors, long_runs_check_their_output_first)
+{
+    write_tiny_model();
+    write_ppm("a.ppm", 0);
+    make_dir("d");
+    cr_assert_eq(emoc("features -m tiny.emw a.ppm -o no/such/f.bin"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 'no/such/f.bin': No such file or directory"), "%s", err);
+    cr_assert_null(strstr(err, "frames_in"), "refused before any frame: %s", err);
+    cr_assert_eq(emoc("features -m missing.emw a.ppm -o new.bin"), 1, "%s", err);
+    cr_assert(!exists("new.bin"), "the probe leaves no empty file behind");
+    cli_write_text(&scratch, "f.csv", features_csv);
+    cr_assert_eq(emoc("train-head --features f.csv --labels f.csv -o d"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 'd': Is a directory"), "%s", err);
 }

@@ -3,13 +3,18 @@
  * padding (semantics: kernels.h, reference: dwconv_ref.c).
  *
  * Vectorised across channels, 16 per zmm; a channel tail (c mod 16) uses masked loads and
- * stores, so no byte outside [0, c) of any pixel is touched. Each output row splits into left
- * border, interior and right border pixels: interior pixels see every kx tap and are done 8 at
- * a time (8 accumulators, one weight load shared by the 8); border pixels one at a time over
- * their valid kx range. Every element is the FMA chain over valid taps in (ky, kx) order, as the
- * reference skips out-of-range taps, then + bias and the activation; the grouping of pixels
- * only decides which element shares a weight load, so the result does not depend on [oy0, oy1).
- * The k3/k5 paths are the same code with the kernel width a compile-time constant.
+ * stores, so no byte outside [0, c) of any pixel is touched.
+ * k3/k5 with stride 1/2 (every EfficientNet / MobileFaceNet depthwise): each output row is cut
+ * into groups of 16 pixels (8 for a last short group, which may hang over the row end and then
+ * stores only its valid pixels); a group slides along each kernel row, loading every input
+ * pixel once, skipping input columns in the left/right padding (dw_slide). Border pixels thus
+ * run at the interior's speed.
+ * Other kernels: each output row splits into left border, interior and right border pixels;
+ * interior pixels see every kx tap and are done 8 at a time (8 accumulators, one weight load
+ * shared by the 8), border pixels one at a time over their valid kx range (dw_tile).
+ * Every element is the FMA chain over valid taps in (ky, kx) order, as the reference skips
+ * out-of-range taps, then + bias and the activation; the grouping of pixels only decides which
+ * element shares a weight load, so the result does not depend on [oy0, oy1).
  */
 #include "engine/kernels/simd_avx512.h"
 
@@ -80,37 +85,46 @@ dw_tile(const emoc_dwconv_args *a, int oy, int ox, const int npx, const int nvb,
     }
 }
 
-/* Interior fast path for a compile-time kernel width K and stride S: 8 pixels × one block.
- * Per kernel row the K weights stay in registers and each input pixel of the row is loaded once
- * and fed to every (pixel, tap) pair that uses it. For pixel j the taps still arrive in kx order
- * (input t = S·j + kx grows with kx), so each element is the same FMA chain as in dw_tile. */
+/* Sliding path for a compile-time kernel width K (3, 5) and stride S (1, 2): NP consecutive
+ * output pixels from ox (the first nvalid of them stored, so a row's last group may hang over
+ * its end) × one channel block. Per kernel row the K weights stay in registers and each input
+ * pixel is loaded once and fed to every (pixel, tap) pair that uses it; input pixels outside
+ * [0, iw) (the left/right padding) are skipped, which skips exactly the taps the reference
+ * skips. For pixel j the taps still arrive in kx order (input t = S·j + kx grows with kx), so
+ * each element is the same FMA chain as in the reference. Border pixels thus run at the
+ * interior's speed instead of one at a time. */
 static inline __attribute__((always_inline)) void
-dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int NP, const int K, const int S, int ky0, int ky1, int c0,
-         const int full, __mmask16 m)
+dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int NP, int nvalid, const int K,
+         const int S, int ky0, int ky1, int c0, const int full, __mmask16 m)
 {
     const size_t ps = a->x_pstride, c = (size_t)a->c, row_stride = (size_t)a->iw * ps;
+    const int T = (NP - 1) * S + K;
+    const int ix0 = ox * S - a->pad_l;                       /* input column of t = 0 */
+    const int t_lo = imax(0, -ix0), t_hi = imin(T, a->iw - ix0); /* valid t: [t_lo, t_hi) */
     __m512 acc[SPX];
 #pragma GCC unroll 16
     for (int j = 0; j < NP; j++) acc[j] = _mm512_setzero_ps();
-    const float *xrow = a->x + (size_t)c0 + (ptrdiff_t)(oy * a->sh - a->pad_t + ky0) * (ptrdiff_t)row_stride +
-                        (ptrdiff_t)(ox * S - a->pad_l) * (ptrdiff_t)ps;
+    const int iy0 = oy * a->sh - a->pad_t;
+    const float *xrow = a->x + (size_t)c0 + (size_t)(iy0 + ky0) * row_stride;
     const float *wrow = a->w + (size_t)c0 + (size_t)ky0 * (size_t)K * c;
     /* The S input rows the next output row adds (kh rows below the first S rows of this one)
      * are prefetched into L2 while this row is computed: large depthwise inputs (4.8 MB for
      * B0's stage 1) come from L3/DRAM and the loads would otherwise wait on every line. */
-    const int iy0 = oy * a->sh - a->pad_t;
     const size_t pf_bytes = (size_t)a->kh * row_stride * sizeof(float);
     for (int ky = ky0; ky < ky1; ky++, xrow += row_stride, wrow += (size_t)K * c) {
         __m512 w[5];
 #pragma GCC unroll 5
         for (int kx = 0; kx < K; kx++) w[kx] = full ? _mm512_loadu_ps(wrow + (size_t)kx * c) : _mm512_maskz_loadu_ps(m, wrow + (size_t)kx * c);
         const int pf = ky < S && iy0 + ky + a->kh < a->ih;
-        const float *q = xrow;
+        size_t off = (size_t)(ix0 + t_lo) * ps;
 #pragma GCC unroll 40
-        for (int t = 0; t < (NP - 1) * S + K; t++, q += ps) {
-            /* Opaque to the optimiser: keeps one pointer bumped per pixel instead of ~20
+        for (int t = 0; t < T; t++) {
+            if (t < t_lo || t >= t_hi) continue;
+            /* Opaque to the optimiser: keeps one offset bumped per pixel instead of ~20
              * precomputed t·ps offsets that spill to the stack (one reload per input load). */
-            __asm__("" : "+r"(q));
+            __asm__("" : "+r"(off));
+            const float *q = xrow + off;
+            off += ps;
             if (pf) _mm_prefetch((const char *)q + pf_bytes, _MM_HINT_T1);
             __m512 xv = full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m, q);
 #pragma GCC unroll 5
@@ -120,20 +134,47 @@ dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int NP, const int K, c
             }
         }
     }
-    {
-        const int cv = c0;
-        __m512 bias = _mm512_setzero_ps(), slope = _mm512_setzero_ps();
-        if (a->bias) bias = full ? _mm512_loadu_ps(a->bias + cv) : _mm512_maskz_loadu_ps(m, a->bias + cv);
-        if (a->act == EMOC_ACT_PRELU && a->slope)
-            slope = full ? _mm512_loadu_ps(a->slope + cv) : _mm512_maskz_loadu_ps(m, a->slope + cv);
-        float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)ox) * a->y_pstride + (size_t)cv;
+    __m512 bias = _mm512_setzero_ps(), slope = _mm512_setzero_ps();
+    if (a->bias) bias = full ? _mm512_loadu_ps(a->bias + c0) : _mm512_maskz_loadu_ps(m, a->bias + c0);
+    if (a->act == EMOC_ACT_PRELU && a->slope)
+        slope = full ? _mm512_loadu_ps(a->slope + c0) : _mm512_maskz_loadu_ps(m, a->slope + c0);
+    float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)ox) * a->y_pstride + (size_t)c0;
 #pragma GCC unroll 16
-        for (int j = 0; j < NP; j++, yp += a->y_pstride) {
-            __m512 r = acc[j];
-            if (a->bias) r = _mm512_add_ps(r, bias);
-            r = emoc__act512(r, a->act, slope);
-            if (full) _mm512_storeu_ps(yp, r);
-            else _mm512_mask_storeu_ps(yp, m, r);
+    for (int j = 0; j < NP; j++, yp += a->y_pstride) {
+        if (j >= nvalid) break;
+        __m512 r = acc[j];
+        if (a->bias) r = _mm512_add_ps(r, bias);
+        r = emoc__act512(r, a->act, slope);
+        if (full) _mm512_storeu_ps(yp, r);
+        else _mm512_mask_storeu_ps(yp, m, r);
+    }
+}
+
+/* Every channel block of NP pixels from ox (nvalid stored). */
+static inline __attribute__((always_inline)) void
+dw_slide_group(const emoc_dwconv_args *a, int oy, int ox, const int NP, int nvalid, const int K,
+               const int S, int ky0, int ky1)
+{
+    int c0 = 0;
+    for (; c0 + CV <= a->c; c0 += CV) dw_slide(a, oy, ox, NP, nvalid, K, S, ky0, ky1, c0, 1, 0xFFFF);
+    if (c0 < a->c) dw_slide(a, oy, ox, NP, nvalid, K, S, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
+}
+
+/* Rows [oy0, oy1) by sliding groups of 16 pixels (8 for the last ≤ 8 of a row). */
+static inline __attribute__((always_inline)) void
+dw_rows_slide(const emoc_dwconv_args *a, int oy0, int oy1, const int K, const int S)
+{
+    for (int oy = oy0; oy < oy1; oy++) {
+        const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
+        for (int ox = 0; ox < a->ow;) {
+            int left = a->ow - ox;
+            if (left > PX) {
+                dw_slide_group(a, oy, ox, SPX, imin(left, SPX), K, S, ky0, ky1);
+                ox += SPX;
+            } else {
+                dw_slide_group(a, oy, ox, PX, left, K, S, ky0, ky1);
+                ox += PX;
+            }
         }
     }
 }
@@ -145,17 +186,6 @@ dw_group(const emoc_dwconv_args *a, int oy, int ox, const int npx, int ky0, int 
          int kx1, const int kwc)
 {
     int c0 = 0;
-    if (npx >= PX && kwc && kx0 == 0 && kx1 == kwc && (a->sw == 1 || a->sw == 2)) {
-        for (; c0 + CV <= a->c; c0 += CV) {
-            if (a->sw == 1) dw_slide(a, oy, ox, npx, kwc, 1, ky0, ky1, c0, 1, 0xFFFF);
-            else dw_slide(a, oy, ox, npx, kwc, 2, ky0, ky1, c0, 1, 0xFFFF);
-        }
-        if (c0 < a->c) {
-            if (a->sw == 1) dw_slide(a, oy, ox, npx, kwc, 1, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
-            else dw_slide(a, oy, ox, npx, kwc, 2, ky0, ky1, c0, 0, emoc__m512_tail(a->c - c0));
-        }
-        return;
-    }
     if (npx < PX)
         for (; c0 + 4 * CV <= a->c; c0 += 4 * CV)
             dw_tile(a, oy, ox, npx, 4, ky0, ky1, kx0, kx1, kwc, c0, 1, 0xFFFF);
@@ -176,8 +206,6 @@ static inline __attribute__((always_inline)) void dw_rows(const emoc_dwconv_args
         const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
         for (int ox = 0; ox < a->ow; ox++) {
             if (ox == ox_lo) {
-                if (kwc && (sw == 1 || sw == 2))
-                    for (; ox + SPX <= ox_hi; ox += SPX) dw_group(a, oy, ox, SPX, ky0, ky1, 0, kw, kwc);
                 for (; ox + PX <= ox_hi; ox += PX) dw_group(a, oy, ox, PX, ky0, ky1, 0, kw, kwc);
                 if (ox + 4 <= ox_hi) {
                     dw_group(a, oy, ox, 4, ky0, ky1, 0, kw, kwc);
@@ -198,7 +226,11 @@ static inline __attribute__((always_inline)) void dw_rows(const emoc_dwconv_args
 
 static void dwconv_avx512(const emoc_dwconv_args *a, int oy0, int oy1)
 {
-    if (a->kw == 3) dw_rows(a, oy0, oy1, 3);
+    if (a->kw == 3 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 3, 1);
+    else if (a->kw == 3 && a->sw == 2) dw_rows_slide(a, oy0, oy1, 3, 2);
+    else if (a->kw == 5 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 5, 1);
+    else if (a->kw == 5 && a->sw == 2) dw_rows_slide(a, oy0, oy1, 5, 2);
+    else if (a->kw == 3) dw_rows(a, oy0, oy1, 3);
     else if (a->kw == 5) dw_rows(a, oy0, oy1, 5);
     else dw_rows(a, oy0, oy1, 0);
 }

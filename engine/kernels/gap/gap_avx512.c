@@ -1,34 +1,53 @@
 /*
  * gap_avx512.c — AVX-512 global average pool (semantics: kernels.h, reference: gap_ref.c).
- * 64 channels (4 zmm accumulators) per pass over the pixels, then 16 at a time, then a masked
- * tail. Each channel is still one sum in increasing pixel order followed by ·(1/P), so the
- * result is bitwise the reference's whatever the channel range.
+ * Up to 128 channels (8 zmm accumulators, the last one masked) per pass over the pixels: each
+ * sum is a chain of dependent adds, so a pass is bound by add latency and the more channels it
+ * carries the fewer passes there are (SE squeezes over 112×112×32 took two latency-bound passes
+ * of 16 channels). Each channel is still one sum in increasing pixel order followed by ·(1/P),
+ * so the result is bitwise the reference's whatever the channel range.
  */
 #include "engine/kernels/simd_avx512.h"
+
+enum { GV = 8 }; /* vectors per pass */
+
+/* nv (compile-time, 1..8) vectors of channels from c; the last has mask m. */
+static inline __attribute__((always_inline)) void
+gap_pass(const float *x, size_t P, size_t C, float *y, size_t c, const int nv, __mmask16 m, __m512 inv)
+{
+    __m512 acc[GV];
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++) acc[v] = _mm512_setzero_ps();
+    const float *q = x + c;
+    for (size_t p = 0; p < P; p++, q += C) {
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            acc[v] = _mm512_add_ps(acc[v], v == nv - 1 ? _mm512_maskz_loadu_ps(m, q + 16 * v)
+                                                       : _mm512_loadu_ps(q + 16 * v));
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++)
+        _mm512_mask_storeu_ps(y + c + 16 * (size_t)v, v == nv - 1 ? m : (__mmask16)0xFFFF,
+                              _mm512_mul_ps(acc[v], inv));
+}
 
 static void gap_avx512(const float *x, size_t P, size_t C, float *y, size_t c0, size_t c1)
 {
     const __m512 inv = _mm512_set1_ps(1.0f / (float)P);
-    size_t c = c0;
-    for (; c + 64 <= c1; c += 64) {
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (size_t p = 0; p < P; p++) {
-            const float *q = x + p * C + c;
-            a0 = _mm512_add_ps(a0, _mm512_loadu_ps(q));
-            a1 = _mm512_add_ps(a1, _mm512_loadu_ps(q + 16));
-            a2 = _mm512_add_ps(a2, _mm512_loadu_ps(q + 32));
-            a3 = _mm512_add_ps(a3, _mm512_loadu_ps(q + 48));
+    for (size_t c = c0; c < c1;) {
+        size_t left = c1 - c;
+        int nv = left >= 16 * GV ? GV : (int)((left + 15) / 16);
+        __mmask16 m = emoc__m512_tail((int)(left - 16 * (size_t)(nv - 1)));
+        switch (nv) {
+        case 8: gap_pass(x, P, C, y, c, 8, m, inv); break;
+        case 7: gap_pass(x, P, C, y, c, 7, m, inv); break;
+        case 6: gap_pass(x, P, C, y, c, 6, m, inv); break;
+        case 5: gap_pass(x, P, C, y, c, 5, m, inv); break;
+        case 4: gap_pass(x, P, C, y, c, 4, m, inv); break;
+        case 3: gap_pass(x, P, C, y, c, 3, m, inv); break;
+        case 2: gap_pass(x, P, C, y, c, 2, m, inv); break;
+        default: gap_pass(x, P, C, y, c, 1, m, inv); break;
         }
-        _mm512_storeu_ps(y + c, _mm512_mul_ps(a0, inv));
-        _mm512_storeu_ps(y + c + 16, _mm512_mul_ps(a1, inv));
-        _mm512_storeu_ps(y + c + 32, _mm512_mul_ps(a2, inv));
-        _mm512_storeu_ps(y + c + 48, _mm512_mul_ps(a3, inv));
-    }
-    for (; c < c1; c += 16) {
-        __mmask16 m = emoc__m512_tail((int)(c1 - c));
-        __m512 a = _mm512_setzero_ps();
-        for (size_t p = 0; p < P; p++) a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m, x + p * C + c));
-        _mm512_mask_storeu_ps(y + c, m, _mm512_mul_ps(a, inv));
+        c += 16 * (size_t)nv < left ? 16 * (size_t)nv : left;
     }
 }
 
