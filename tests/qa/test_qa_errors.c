@@ -399,3 +399,26 @@ Test(qa_errors, cli_imports_no_network_process_or_loader_functions)
         }
     }
 }
+
+/* eval used to print a report of nulls and exit 0 when no labelled frame matched a prediction
+ * (typically video names that differ, e.g. a _left suffix); frames without a prediction and
+ * -1 ("none") predictions scored as Neutral are now said. */
+Test(qa_errors, eval_with_nothing_to_score_or_unscored_frames)
+{
+    const char *pred = "image,valence,arousal,expression,aus\n"
+                       "v/00001.jpg,0.1,0.2,-1,0,0,0,0,0,0,0,0,0,0,0,1\n"
+                       "v/00002.jpg,0.3,0.2,3,0,0,0,0,0,0,0,0,0,0,0,1\n";
+    cli_write_text(&scratch, "pred.txt", pred);
+    make_dir("ann");
+    cli_write_text(&scratch, "ann/v_left.txt", "valence,arousal\n0.5,0.5\n0.1,0.2\n");
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ann"), 3, "%s", err);
+    cr_assert(strstr(err, "none of the 2 labelled frames has a prediction in 'pred.txt' (labels name e.g. "
+                          "v_left/00001, predictions e.g. v/00001)"),
+              "%s", err);
+    cr_assert_str_empty(out, "no report of nulls: %s", out);
+    make_dir("ex");
+    cli_write_text(&scratch, "ex/v.txt", "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other\n2\n3\n4\n");
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ex"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 1 of 3 labelled frames have no prediction and are not scored"), "%s", err);
+    cr_assert(strstr(err, "note: 1 EXPR-labelled frames have prediction -1 (none); scored as class 0"), "%s", err);
+}
