@@ -105,30 +105,37 @@ models: all
 
 # ARM64: cross-compile with Debian's aarch64 gcc and run the kernel tests under qemu-user, linked
 # against the small Criterion shim in tests/kernels/shim/ (build/aarch64/kernel_tests).
-# WORK IN PROGRESS (not in CI): `make test-qemu-full` links the WHOLE suite against Debian's real
-# aarch64 Criterion (unpacked by tests/qemu/criterion_aarch64.sh into build/aarch64-criterion:
-# libcriterion-dev:arm64 cannot be co-installed with the amd64 one).  It builds and lists the
-# tests, but running hangs under qemu-user without binfmt (Criterion's worker spawn); see the
-# report of the arm64 branch.  CLI tests spawn $$EMOC_BIN = tests/qemu/emoc_qemu.sh.
+# Loader and libc must come from one glibc build (see tests/qemu/emoc_qemu.sh): the cross ones,
+# pinned by LD_LIBRARY_PATH because a multiarch libc6:arm64 would otherwise be found first.
+# `make test-qemu-full` runs the WHOLE suite linked against Debian's real aarch64 Criterion
+# (unpacked by tests/qemu/criterion_aarch64.sh into build/aarch64-criterion:
+# libcriterion-dev:arm64 cannot be co-installed with the amd64 one) on Debian's arm64 libc6
+# (multiarch, needed by Criterion's libgit2/libffi), with tests/qemu/preload/qemu_exec.c
+# preloaded so that Criterion's per-test workers (fork + execve of itself) start under qemu too.
+# CLI tests spawn $$EMOC_BIN = tests/qemu/emoc_qemu.sh.
 A64_CRIT  := build/aarch64-criterion/root
 A64_LIBS  := $(CURDIR)/$(A64_CRIT)/usr/lib/aarch64-linux-gnu
-QEMU_A64  := QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
-             QEMU_SET_ENV=LD_LIBRARY_PATH=$(A64_LIBS):/usr/lib/aarch64-linux-gnu qemu-aarch64
+A64_PRELOAD := build/aarch64/qemu_exec.so
 cross-aarch64:
 	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 all build/aarch64/kernel_tests
 test-qemu: cross-aarch64
 	EMOC_BIN=$(CURDIR)/build/aarch64/emoc EMOC_ROOT=$(CURDIR) QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
-	  qemu-aarch64 ./build/aarch64/kernel_tests $(TEST_ARGS)
+	  QEMU_SET_ENV=LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib qemu-aarch64 ./build/aarch64/kernel_tests $(TEST_ARGS)
 $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3: tests/qemu/criterion_aarch64.sh
 	bash tests/qemu/criterion_aarch64.sh build/aarch64-criterion
-cross-aarch64-full: $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3
+$(A64_PRELOAD): tests/qemu/preload/qemu_exec.c
+	@mkdir -p $(dir $@)
+	aarch64-linux-gnu-gcc -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+cross-aarch64-full: $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3 $(A64_PRELOAD)
 	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 CFLAGS="$(CFLAGS) -isystem $(CURDIR)/$(A64_CRIT)/usr/include" \
 	  CRITERION_LIBS="$(A64_LIBS)/libcriterion.so.3 -Wl,-rpath-link,$(A64_LIBS):/usr/lib/aarch64-linux-gnu" \
 	  all build/aarch64/emoc_tests
 test-qemu-full: cross-aarch64-full
-	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_ROOT=$(CURDIR) $(QEMU_A64) ./build/aarch64/emoc_tests $(TEST_ARGS)
-# Conformance of the aarch64 binary against PyTorch at ISA neon and ref (under qemu-user; not yet
-# run to completion on this branch, not in CI).
+	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_ROOT=$(CURDIR) \
+	  QEMU_SET_ENV=LD_LIBRARY_PATH=$(A64_LIBS),LD_PRELOAD=$(CURDIR)/$(A64_PRELOAD) \
+	  qemu-aarch64 -L / ./build/aarch64/emoc_tests $(TEST_ARGS)
+# Conformance of the aarch64 binary against PyTorch under qemu-user: every input at ISA neon, the
+# face input at ref (each emulated forward pass takes 4-20 s).
 conformance-aarch64: cross-aarch64
 	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_CONF_ARCH=aarch64 EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
 	  EMOC_CONF_INPUTS_ref="$${EMOC_CONF_INPUTS_ref-face}" PYTHON=$(PYTHON) bash tools/reference/conformance.sh

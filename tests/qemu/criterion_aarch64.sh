@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # criterion_aarch64.sh — fetch Debian's real aarch64 Criterion into build/aarch64-criterion/root
-# (used by `make cross-aarch64` / `make test-qemu`).
+# (used by `make cross-aarch64-full` / `make test-qemu-full`).
 #
 # Why not `apt-get install libcriterion-dev:arm64`: its dependencies libnanomsg5 and
 # libnanomsg-dev/libhttp-parser-dev are not Multi-Arch: same, so installing it REMOVES the amd64
