@@ -261,6 +261,13 @@ emoc_status emoc__input_list_boxes(emoc__input_list *l, const char *csv, emoc_er
         if (!ok) {
             snprintf(msg, sizeof msg, "%s: line %ld: expected image,x,y,w,h[,face_id] with integer values", csv, lineno);
             e.bad_msg = dup_str(msg);
+        } else if (fields[0][0] == '\0' || (nf == 6 && vals[4] < 0)) {
+            /* an empty name is not a file to open; a negative face id cannot be written to a
+             * feature file (post/FEATURES.md: face >= 0) */
+            ok = 0;
+            snprintf(msg, sizeof msg, "%s: line %ld: %s", csv, lineno,
+                     fields[0][0] ? "face_id must be >= 0" : "empty image name");
+            e.bad_msg = dup_str(msg);
         }
         const char *img = fields[0];
         /* A relative image path that does not exist from here is looked up beside the CSV. */
@@ -291,7 +298,7 @@ emoc_status emoc__input_list_boxes(emoc__input_list *l, const char *csv, emoc_er
             free(e.bad_msg);
         }
     }
-    if (st == EMOC_OK && ferror(f)) st = emoc__fail(err, EMOC_E_IO, "inputs: read error on %s", csv);
+    if (st == EMOC_OK && ferror(f)) st = emoc__fail(err, EMOC_E_IO, "inputs: read error on %s: %s", csv, strerror(errno));
     fclose(f);
     free(dir);
     return st;

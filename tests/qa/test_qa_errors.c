@@ -422,3 +422,18 @@ Test(qa_errors, eval_with_nothing_to_score_or_unscored_frames)
     cr_assert(strstr(err, "note: 1 of 3 labelled frames have no prediction and are not scored"), "%s", err);
     cr_assert(strstr(err, "note: 1 EXPR-labelled frames have prediction -1 (none); scored as class 0"), "%s", err);
 }
+
+/* --boxes rows: a negative face_id gave an ok row (and a feature row that the feature reader
+ * refuses); an empty image name became "io_error: : cannot open". Both are bad_row now. */
+Test(qa_errors, boxes_rows_with_negative_face_or_no_image_are_bad_rows)
+{
+    write_tiny_model();
+    write_ppm("a.ppm", 0);
+    cli_write_text(&scratch, "b.csv", "a.ppm,0,0,2,2,-4\n,0,0,2,2\na.ppm,0,0,2,2,1\n");
+    cr_assert_eq(emoc("predict -m tiny.emw --boxes b.csv"), 4, "%s", err);
+    cr_assert(strstr(out, "\na.ppm,,0,bad_row,") && strstr(out, "\n,,0,bad_row,") && strstr(out, "\na.ppm,,1,ok,"),
+              "%s", out);
+    cr_assert(strstr(err, "b.csv: line 1: face_id must be >= 0"), "%s", err);
+    cr_assert(strstr(err, "b.csv: line 2: empty image name"), "%s", err);
+    cr_assert(strstr(err, "frames_in=3 rows_out=3 errors=2 (bad_row=2)"), "%s", err);
+}
