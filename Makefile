@@ -17,7 +17,7 @@ VERSION  := 0.1.0
 
 MACHINE  := $(shell $(CC) -dumpmachine)
 OPT      ?= -O2
-CFLAGS_COMMON := -std=c11 $(OPT) -g -Wall -Wextra -Werror -fPIC -pthread \
+CFLAGS_COMMON := -std=c11 $(OPT) -g -Wall -Wextra -Werror -fPIC -pthread -ffp-contract=off \
                  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -I. \
                  -DEMOC_VERSION_STRING=\"$(VERSION)\"
 LDLIBS   := -lm -pthread

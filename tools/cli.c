@@ -127,6 +127,30 @@ int cli_probe_output(const char *cmd, const char *path)
     return 0;
 }
 
+int cli_read_exact(const char *path, void *buf, size_t want, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    size_t got = fread(buf, 1, want, f);
+    int more = got == want && fgetc(f) != EOF;
+    int bad = ferror(f);
+    int saved = errno;
+    struct stat sb;
+    int sized = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "read error on '%s': %s", path, strerror(saved));
+        return -1;
+    }
+    if (got == want && !more) return 0;
+    if (sized) snprintf(err, errlen, "'%s' has %lld bytes, expected %zu", path, (long long)sb.st_size, want);
+    else snprintf(err, errlen, "'%s' has %s %zu bytes, expected %zu", path, more ? "more than" : "only", more ? want : got, want);
+    return -2;
+}
+
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -135,10 +159,20 @@ unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t e
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
+    struct stat sb;
+    int regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    size_t limit = regular ? (size_t)1 << 40 : (size_t)1 << 30;
     unsigned char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
-            unsigned char *nb = cap > ((size_t)1 << 40) ? NULL : realloc(buf, cap * 2);
+            if (cap >= limit) {
+                free(buf);
+                fclose(f);
+                snprintf(err, errlen, "'%s' is %s larger than %zu GiB; refusing to read it whole", path,
+                         regular ? "a file" : "a stream (not a regular file)", limit >> 30);
+                return NULL;
+            }
+            unsigned char *nb = realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);
                 buf = NULL;

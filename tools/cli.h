@@ -31,8 +31,13 @@ void cli_note_model(const char *cmd, const char *path, const emoc_model *model, 
  * up front that PATH can be created or overwritten, leaving no file behind if it did not exist.
  * 0, or -1 after printing "cannot write 'PATH': reason". */
 int cli_probe_output(const char *cmd, const char *path);
-/* Reads a whole file into a malloc'ed buffer; NULL + message in err on failure. */
+/* Reads a whole file into a malloc'ed buffer; NULL + message in err on failure. A file that is
+ * not a regular one (pipe, device) is read up to 1 GiB: /dev/zero must not eat the machine. */
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen);
+/* Reads a file that must hold exactly `want` bytes into buf, reading at most want + 1 (so a
+ * device or a huge file costs nothing). 0 ok; -1 cannot open/read (err says why); -2 wrong size
+ * (err gives the size, or "more than want" when it cannot be known). */
+int cli_read_exact(const char *path, void *buf, size_t want, char *err, size_t errlen);
 
 /* Option scanning for commands whose options are `NAME VALUE` pairs plus a few value-less flags:
  *     cli_opts o;

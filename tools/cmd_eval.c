@@ -86,7 +86,7 @@ int cmd_eval(int argc, char **argv)
         }
         P.has_va = P.has_expr = P.has_au = 1;
     }
-    size_t n = L.n, unmatched = 0, m = 0;
+    size_t n = L.n, unmatched = 0, m = 0, expr_none = 0;
     double *pv = malloc((n + 1) * 2 * sizeof(double)), *tv = malloc((n + 1) * 2 * sizeof(double));
     double *scratch = malloc((n + 1) * 4 * sizeof(double));
     int *pe = malloc((n + 1) * sizeof(int)), *te = malloc((n + 1) * sizeof(int));
@@ -102,6 +102,7 @@ int cmd_eval(int argc, char **argv)
         long q = pred2 ? abaw_table_row(&Q, L.video[r], L.frame[r], 0) : -1;
         pv[2 * m] = P.va[2 * p], pv[2 * m + 1] = P.va[2 * p + 1];
         tv[2 * m] = L.va[2 * r], tv[2 * m + 1] = L.va[2 * r + 1];
+        expr_none += P.has_expr && P.expr[p] < 0 && L.expr[r] >= 0;
         pe[m] = P.expr[p] < 0 ? 0 : P.expr[p];
         te[m] = L.expr[r];
         qe[m] = q >= 0 ? Q.expr[q] : -1;
@@ -112,6 +113,19 @@ int cmd_eval(int argc, char **argv)
         pc[m] = P.ce[p] < 0 ? 0 : P.ce[p];
         tc[m] = L.ce[r];
         m++;
+    }
+    if (expr_none) /* a -1 "no prediction" in a submission: scored as the class it was mapped to */
+        cli_error(cmd, "note: %zu EXPR-labelled frames have prediction -1 (none); scored as class 0 (Neutral)",
+                  expr_none);
+    if (n > 0 && m == 0) {
+        /* nothing to score is a mismatch (video names, frame numbering), not a result of nulls */
+        cli_error(cmd, "none of the %zu labelled frames has a prediction in '%s' (labels name e.g. %s/%05d, "
+                       "predictions e.g. %s/%05d)",
+                  n, pred, names.name[L.video[0]], L.frame[0], P.n ? names.name[P.video[0]] : "-",
+                  P.n ? P.frame[0] : 0);
+        rc = EXIT_INPUT;
+    } else if (unmatched) {
+        cli_error(cmd, "note: %zu of %zu labelled frames have no prediction and are not scored", unmatched, n);
     }
     emoc_va_metrics va = {NAN, NAN, NAN, 0};
     emoc_expr_metrics ex, ce;
@@ -148,6 +162,7 @@ int cmd_eval(int argc, char **argv)
     if (pred2 && Q.has_expr) kappa = emoc_cohen_kappa(pe, qe, m, EMOC_N_EXPR);
     double p_va = do_va ? va.p_va : NAN, f1e = do_ex ? ex.f1_macro : NAN, f1a = do_au ? au.f1_mean : NAN;
     double p_mtl = p_va + f1e + f1a;
+    if (rc) goto done;
     if (json) {
         printf("{");
         jnum(stdout, "ccc_valence", do_va ? va.ccc_valence : NAN, 1);
@@ -208,6 +223,7 @@ int cmd_eval(int argc, char **argv)
         if (do_ce) printf("CE    (n=%zu)  F1 %.4f\n", ce.n, ce.f1_macro);
         if (isfinite(p_mtl)) printf("P_MTL %.4f\n", p_mtl);
     }
+done:
     free(pv);
     free(tv);
     free(scratch);

@@ -169,17 +169,13 @@ int cmd_features(int argc, char **argv)
     long failed = 0;
     for (int t = 0; t < n_tensors && x && row; t++) {
         char e2[512];
-        size_t size;
-        unsigned char *b = cli_read_file(tensors[t], &size, e2, sizeof e2);
         emoc_output o;
-        if (!b || size != nx * sizeof(float)) {
-            cli_error(cmd, "%s: %s", tensors[t], b ? "size is not 3·S·S float32 values for this model" : e2);
-            free(b);
+        int r = cli_read_exact(tensors[t], x, nx * sizeof(float), e2, sizeof e2);
+        if (r) { /* little-endian hosts only (every supported target), as preprocess writes it */
+            cli_error(cmd, "%s: %s%s", tensors[t], e2, r == -2 ? " (3·S·S float32 values for this model)" : "");
             failed++;
             continue;
         }
-        memcpy(x, b, nx * sizeof(float));
-        free(b);
         if (emoc_session_run(sess, x, nx, &o)) {
             cli_error(cmd, "%s: %s", tensors[t], emoc_session_last_error(sess));
             failed++;

@@ -164,14 +164,18 @@ static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_
  * "io_error", "size_mismatch") and a message. */
 static const char *read_tensor(const char *path, float *x, size_t n, char *msg, size_t len)
 {
-    size_t size = 0;
-    unsigned char *buf = cli_read_file(path, &size, msg, len);
-    if (!buf) return "io_error";
-    if (size != n * sizeof(float)) {
-        snprintf(msg, len, "tensor has %zu bytes, the model needs %zu (float32 1x3xSxS, S from "
-                 "the model's input.size)", size, n * sizeof(float));
+    unsigned char *buf = malloc(n * sizeof(float));
+    if (!buf) {
+        snprintf(msg, len, "out of memory");
+        return "io_error";
+    }
+    char e[512];
+    int r = cli_read_exact(path, buf, n * sizeof(float), e, sizeof e); /* never more than it needs */
+    if (r) {
+        if (r == -1) snprintf(msg, len, "%s", e);
+        else snprintf(msg, len, "%s: the model needs float32 1x3xSxS with S = input.size", e);
         free(buf);
-        return "size_mismatch";
+        return r == -1 ? "io_error" : "size_mismatch";
     }
     for (size_t i = 0; i < n; i++) { /* explicit little-endian */
         uint32_t u = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 |

@@ -354,3 +354,71 @@ Test(qa_errors, long_runs_check_their_output_first)
     cr_assert_eq(emoc("train-head --features f.csv --labels f.csv -o d"), 1, "%s", err);
     cr_assert(strstr(err, "cannot write 'd': Is a directory"), "%s", err);
 }
+
+/* `--tensor /dev/zero` read the device until memory ran out; a tensor is now read up to the size
+ * the model needs plus one byte. */
+Test(qa_errors, tensor_from_an_endless_device_is_a_size_mismatch, .timeout = 10)
+{
+    write_tiny_model();
+    cr_assert_eq(emoc("predict -m tiny.emw --tensor /dev/zero"), 4, "%s", err);
+    cr_assert(strstr(out, "\n/dev/zero,,0,size_mismatch,"), "%s", out);
+    cr_assert(strstr(err, "'/dev/zero' has more than 3072 bytes, expected 3072"), "%s", err);
+    cr_assert_eq(emoc("features -m tiny.emw --tensor /dev/zero -o f.bin"), 4, "%s", err);
+    cr_assert(strstr(err, "'/dev/zero' has more than 3072 bytes"), "%s", err);
+}
+
+/* "No network by construction" (reliability.md §4), and nothing that runs other programs or
+ * loads code: the CLI imports none of these functions. */
+Test(qa_errors, cli_imports_no_network_process_or_loader_functions)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN not set");
+    unsigned char magic[4] = {0};
+    FILE *bf = fopen(bin, "rb");
+    cr_assert(bf, "cannot open %s", bin);
+    size_t got = fread(magic, 1, 4, bf);
+    fclose(bf);
+    if (got != 4 || memcmp(magic, "\x7f" "ELF", 4) != 0) /* e.g. tests/qemu/emoc_qemu.sh: shown as skipped */
+        cr_skip_test("EMOC_BIN %s is a wrapper, not the ELF binary; its imports are checked on the host run", bin);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "nm -D --undefined-only '%s' > '%s/imports.txt'", bin, scratch.dir);
+    cr_assert_eq(system(cmd), 0, "nm failed");
+    static char text[1 << 16];
+    size_t n = cli_read_text(&scratch, "imports.txt", text, sizeof text);
+    cr_assert(n > 0 && strstr(text, " fopen"), "the import list looks wrong: %s", text);
+    static const char *const banned[] = {"socket", "connect", "bind", "listen", "accept", "accept4",
+                                         "getaddrinfo", "gethostbyname", "send", "sendto", "sendmsg",
+                                         "recv", "recvfrom", "recvmsg", "system", "popen", "fork",
+                                         "vfork", "execve", "execv", "execvp", "execl", "execlp",
+                                         "posix_spawn", "dlopen", NULL};
+    for (const char *const *b = banned; *b; b++) {
+        char sym[64];
+        for (int v = 0; v < 2; v++) { /* "U name\n" or "U name@GLIBC_x" */
+            snprintf(sym, sizeof sym, " %s%c", *b, v ? '@' : '\n');
+            cr_assert_null(strstr(text, sym), "the CLI imports %s", *b);
+        }
+    }
+}
+
+/* eval used to print a report of nulls and exit 0 when no labelled frame matched a prediction
+ * (typically video names that differ, e.g. a _left suffix); frames without a prediction and
+ * -1 ("none") predictions scored as Neutral are now said. */
+Test(qa_errors, eval_with_nothing_to_score_or_unscored_frames)
+{
+    const char *pred = "image,valence,arousal,expression,aus\n"
+                       "v/00001.jpg,0.1,0.2,-1,0,0,0,0,0,0,0,0,0,0,0,1\n"
+                       "v/00002.jpg,0.3,0.2,3,0,0,0,0,0,0,0,0,0,0,0,1\n";
+    cli_write_text(&scratch, "pred.txt", pred);
+    make_dir("ann");
+    cli_write_text(&scratch, "ann/v_left.txt", "valence,arousal\n0.5,0.5\n0.1,0.2\n");
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ann"), 3, "%s", err);
+    cr_assert(strstr(err, "none of the 2 labelled frames has a prediction in 'pred.txt' (labels name e.g. "
+                          "v_left/00001, predictions e.g. v/00001)"),
+              "%s", err);
+    cr_assert_str_empty(out, "no report of nulls: %s", out);
+    make_dir("ex");
+    cli_write_text(&scratch, "ex/v.txt", "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other\n2\n3\n4\n");
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ex"), 0, "%s", err);
+    cr_assert(strstr(err, "note: 1 of 3 labelled frames have no prediction and are not scored"), "%s", err);
+    cr_assert(strstr(err, "note: 1 EXPR-labelled frames have prediction -1 (none); scored as class 0"), "%s", err);
+}

@@ -236,7 +236,7 @@ else
     "$PYTHON" "$HERE/generate.py" --out "$OUT" || { echo "conformance: generation FAILED"; exit 1; }
 fi
 
-ISAS=$(printf '%s\n' ${EMOC_CONF_ISAS//,/ })
+ISAS=$(printf "%s\n" ${EMOC_CONF_ISAS:+${EMOC_CONF_ISAS//,/ }})
 [ -n "$ISAS" ] || ISAS=$(cpu_isas)
 WORK="$OUT/run"
 rm -rf "$WORK" && mkdir -p "$WORK"
