@@ -138,7 +138,8 @@ test-qemu-full: cross-aarch64-full
 # face input at ref (each emulated forward pass takes 4-20 s).
 conformance-aarch64: cross-aarch64
 	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_CONF_ARCH=aarch64 EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
-	  EMOC_CONF_INPUTS_ref="$${EMOC_CONF_INPUTS_ref-face}" PYTHON=$(PYTHON) bash tools/reference/conformance.sh
+	  EMOC_CONF_INPUTS_ref="$${EMOC_CONF_INPUTS_ref-face}" EMOC_CONF_JOBS="$${EMOC_CONF_JOBS:-2}" \
+	  PYTHON=$(PYTHON) bash tools/reference/conformance.sh
 
 $(BUILD)/emoc.pc: tools/emoc.pc.in
 	@mkdir -p $(dir $@)

@@ -16,7 +16,8 @@
 #      EMOC_CONF_ARCH (the architecture EMOC_BIN runs, default `uname -m`; `make
 #      conformance-aarch64` sets aarch64 for the cross-built emoc under qemu-user),
 #      EMOC_CONF_INPUTS_<isa> (check only these inputs at that ISA, e.g. EMOC_CONF_INPUTS_ref=face,
-#      to keep slow emulated runs short; default: every input of the manifest).
+#      to keep slow emulated runs short; default: every input of the manifest),
+#      EMOC_CONF_JOBS (emoc processes run at once within a model, default 1).
 # A model for which no ISA check ran fails (a typo in EMOC_CONF_ISAS must not pass silently).
 # `conformance.sh --self-test` checks the comparison and this harness with a fake emoc.
 set -u
@@ -26,6 +27,7 @@ OUT=${EMOC_REF_OUT:-$HERE/out}
 MODELS_FILE=${EMOC_REF_MODELS:-$HERE/models.txt}
 
 ARCH=${EMOC_CONF_ARCH:-$(uname -m)}
+JOBS=${EMOC_CONF_JOBS:-1}
 
 arch_isas() {  # every ISA emoc has on $ARCH
     case "$ARCH" in
@@ -48,6 +50,13 @@ cpu_isas() {
     fi
 }
 
+# run_predict ISA EMW NET INPUT BASE → BASE.jsonl, BASE.err, and BASE.failed if emoc exited non-zero.
+run_predict() {
+    rm -f "$5.failed"
+    EMOC_ISA=$1 "$EMOC_BIN" predict -m "$2" --tensor "$OUT/$3.$4.f32" --format jsonl --embedding \
+        >"$5.jsonl" 2>"$5.err" || : >"$5.failed"
+}
+
 # check_model NAME → 0 pass, 1 fail. Needs $OUT/manifest.tsv, $EMOC_BIN, $ISAS, $WORK.
 check_model() {
     local name=$1 line net file size inputs checks emw isa inp got pairs why rc=0 ran=0 isa_inputs var
@@ -64,6 +73,26 @@ check_model() {
         sed 's/^/    /' "$WORK/$name.convert.log" | head -20
         return 1
     fi
+    # Every predict of this model first (EMOC_CONF_JOBS at a time), then the comparisons in order.
+    for isa in $(arch_isas); do
+        grep -qx "$isa" <<<"$ISAS" || continue
+        var="EMOC_CONF_INPUTS_$isa"
+        isa_inputs=${!var:-$inputs}
+        for inp in ${isa_inputs//,/ }; do
+            case ",$inputs," in *",$inp,"*) ;; *)
+                wait
+                echo "$name $isa: FAIL: input '$inp' ($var) not in the manifest's inputs ($inputs)"
+                FAILED=$((FAILED + 1)); return 1 ;;
+            esac
+            if [ "$JOBS" -le 1 ]; then
+                run_predict "$isa" "$emw" "$net" "$inp" "$WORK/$name.$isa.$inp"
+            else
+                while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+                run_predict "$isa" "$emw" "$net" "$inp" "$WORK/$name.$isa.$inp" &
+            fi
+        done
+    done
+    wait
     for isa in $(arch_isas); do
         if ! grep -qx "$isa" <<<"$ISAS"; then
             if [ -n "${EMOC_CONF_ISAS:-}" ]; then why="not in EMOC_CONF_ISAS"; else why="this CPU lacks it"; fi
@@ -76,17 +105,12 @@ check_model() {
         isa_inputs=${!var:-$inputs}
         ran=$((ran + 1))
         for inp in ${isa_inputs//,/ }; do
-            case ",$inputs," in *",$inp,"*) ;; *)
-                echo "$name $isa: FAIL: input '$inp' ($var) not in the manifest's inputs ($inputs)"
-                FAILED=$((FAILED + 1)); return 1 ;;
-            esac
-            got="$WORK/$name.$isa.$inp.jsonl"
-            if ! EMOC_ISA=$isa "$EMOC_BIN" predict -m "$emw" --tensor "$OUT/$net.$inp.f32" \
-                    --format jsonl --embedding >"$got" 2>"$WORK/$name.$isa.$inp.err"; then
+            got="$WORK/$name.$isa.$inp"
+            if [ -e "$got.failed" ]; then
                 echo "$name $isa $inp: emoc predict exited non-zero:"
-                sed 's/^/    /' "$WORK/$name.$isa.$inp.err" | head -10
+                sed 's/^/    /' "$got.err" | head -10
             fi
-            pairs+=("$OUT/$net.$inp.ref.json:$got")
+            pairs+=("$OUT/$net.$inp.ref.json:$got.jsonl")
         done
         if "$PYTHON" "$HERE/compare.py" --model "$name" --isa "$isa" --checks "$checks" "${pairs[@]}" \
                 | tee -a "$WORK/table.txt"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
@@ -139,7 +163,8 @@ self_test() {
 case "$1" in
   convert) [ -n "${FAKE_CONVERT_FAIL:-}" ] && { echo "convert: unsupported" >&2; exit 3; }
            cp "$2" "$4" ;;
-  predict) shift; while [ $# -gt 0 ]; do [ "$1" = --tensor ] && t=$2; shift; done
+  predict) [ -n "${FAKE_PREDICT_FAIL:-}" ] && { echo "predict: model rejected" >&2; exit 3; }
+           shift; while [ $# -gt 0 ]; do [ "$1" = --tensor ] && t=$2; shift; done
            "$PYTHON" - "${t%.f32}.ref.json" <<'PY'
 import json, os, sys
 r = json.load(open(sys.argv[1]))
@@ -177,6 +202,10 @@ EOF
     expect "an ISA of another architecture fails" 1 ISAS=neon EMOC_CONF_ARCH=x86_64
     expect "a per-ISA input subset passes" 0 EMOC_CONF_INPUTS_ref=b
     expect "an unknown per-ISA input fails" 1 EMOC_CONF_INPUTS_ref=c
+    expect "parallel runs pass" 0 EMOC_CONF_JOBS=2
+    expect "parallel runs still fail" 1 EMOC_CONF_JOBS=2 FAKE_DELTA=2.1e-4
+    expect "a failed predict fails" 1 FAKE_PREDICT_FAIL=1
+    expect "a failed parallel predict fails" 1 FAKE_PREDICT_FAIL=1 EMOC_CONF_JOBS=2
     [ $rc -eq 0 ] && echo "conformance self-test: all passed" || echo "conformance self-test: FAILED"
     return $rc
 }
