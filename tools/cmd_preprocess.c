@@ -6,6 +6,7 @@
  */
 #include "tools/cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,14 +111,15 @@ int cmd_preprocess(int argc, char **argv)
         rc = cli_exit_for_status(st);
     } else {
         FILE *f = strcmp(out, "-") ? fopen(out, "wb") : stdout;
-        int ok = f != NULL;
+        int ok = f != NULL, open_errno = errno;
         /* little endian on disk; every supported target is little endian, checked here */
         const uint16_t probe = 1;
         if (ok && *(const uint8_t *)&probe != 1) ok = 0;
         if (ok) ok = fwrite(x, sizeof *x, n, f) == n;
         if (f) ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
         if (!ok) {
-            cli_error(argv[0], "cannot write '%s'", out);
+            if (!f) cli_error(argv[0], "cannot write '%s': %s", out, strerror(open_errno));
+            else cli_error(argv[0], "error writing '%s'", out);
             rc = EXIT_RUNTIME;
         }
     }

@@ -216,6 +216,8 @@ Test(qa_errors, open_and_write_failures_name_the_reason)
     cr_assert(strstr(err, "cannot write 'd': Is a directory"), "%s", err);
     cr_assert_eq(emoc("decode a.ppm -o d"), 1, "%s", err);
     cr_assert(strstr(err, "cannot create 'd': Is a directory"), "%s", err);
+    cr_assert_eq(emoc("preprocess -m tiny.emw a.ppm -o d"), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write 'd': Is a directory"), "%s", err);
 }
 
 /* Feature files: a negative frame came back as "vidA/-0003.jpg" in the submission, a negative
@@ -436,4 +438,20 @@ Test(qa_errors, boxes_rows_with_negative_face_or_no_image_are_bad_rows)
     cr_assert(strstr(err, "b.csv: line 1: face_id must be >= 0"), "%s", err);
     cr_assert(strstr(err, "b.csv: line 2: empty image name"), "%s", err);
     cr_assert(strstr(err, "frames_in=3 rows_out=3 errors=2 (bad_row=2)"), "%s", err);
+}
+
+/* ecosystem.md §3.3: --version / -V print the version and build information (llama.cpp style),
+ * plus the kernel set in use; an unknown command is a usage error naming it. */
+Test(qa_errors, version_and_unknown_command)
+{
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(emoc(k ? "-V" : "--version"), 0, "%s", err);
+        cr_assert(strncmp(out, "emoc ", 5) == 0 && strstr(out, "\nbuild: C11, ") && strstr(out, "kernels: ref") &&
+                      strstr(out, "\nisa: "),
+                  "%s", out);
+    }
+    cr_assert_eq(emoc("frobnicate"), 2);
+    cr_assert(strstr(err, "emoc frobnicate: unknown command (see emoc --help)"), "%s", err);
+    cr_assert_eq(emoc("help frobnicate"), 2);
+    cr_assert(strstr(err, "unknown command 'frobnicate'"), "%s", err);
 }
