@@ -53,7 +53,13 @@ int cmd_eval(int argc, char **argv)
         else if (strcmp(a, "--drop-other") == 0) drop_other = 1;
         else if (strcmp(a, "--pred") == 0) pred = v;
         else if (strcmp(a, "--pred2") == 0) pred2 = v;
-        else if (strcmp(a, "--labels") == 0 && nl < 8) labels[nl++] = v;
+        else if (strcmp(a, "--labels") == 0) {
+            if (nl == 8) { /* said as such, not as an "unknown option" */
+                cli_error(cmd, "at most eight --labels files or directories");
+                return EXIT_USAGE;
+            }
+            labels[nl++] = v;
+        }
         else return cli_opts_unknown(&scan, a);
     }
     if (scan.exit_code >= 0) return scan.exit_code;

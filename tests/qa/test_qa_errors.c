@@ -423,6 +423,10 @@ Test(qa_errors, eval_with_nothing_to_score_or_unscored_frames)
     cr_assert_eq(emoc("eval --pred pred.txt --labels ex"), 0, "%s", err);
     cr_assert(strstr(err, "note: 1 of 3 labelled frames have no prediction and are not scored"), "%s", err);
     cr_assert(strstr(err, "note: 1 EXPR-labelled frames have prediction -1 (none); scored as class 0"), "%s", err);
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ex --labels ex --labels ex --labels ex --labels ex --labels ex "
+                      "--labels ex --labels ex --labels ex"),
+                 2);
+    cr_assert(strstr(err, "at most eight --labels"), "%s", err);
 }
 
 /* --boxes rows: a negative face_id gave an ok row (and a feature row that the feature reader
