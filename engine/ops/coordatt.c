@@ -39,14 +39,39 @@ static void split(int n, int parts, int i, int *lo, int *hi)
 
 /* ---- compute kernels ------------------------------------------------------------------- */
 
-void emoc__coord_pool(const float *x, int H, int W, int C, const float *kh, const float *bh,
-                      const float *kw, const float *bw, float *strip, int c0, int c1)
+/* Shared by every ISA's coord_pool: clearing the strip and its last step (bias of the
+ * weighted variant, or the division of the mean) are scalar and identical everywhere. */
+void emoc__coord_strip_clear(float *strip, int H, int W, int C, int c0, int c1)
 {
     float *rows = strip, *cols = strip + (size_t)H * (size_t)C;
     for (int h = 0; h < H; h++)
         for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] = 0.0f;
     for (int w = 0; w < W; w++)
         for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] = 0.0f;
+}
+
+void emoc__coord_strip_finish(float *strip, int H, int W, int C, int weighted, const float *bh,
+                              const float *bw, int c0, int c1)
+{
+    float *rows = strip, *cols = strip + (size_t)H * (size_t)C;
+    if (weighted) {
+        for (int h = 0; h < H; h++)
+            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] += bh ? bh[c] : 0.0f;
+        for (int w = 0; w < W; w++)
+            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] += bw ? bw[c] : 0.0f;
+    } else {
+        for (int h = 0; h < H; h++)
+            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] /= (float)W;
+        for (int w = 0; w < W; w++)
+            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] /= (float)H;
+    }
+}
+
+void emoc__coord_pool(const float *x, int H, int W, int C, const float *kh, const float *bh,
+                      const float *kw, const float *bw, float *strip, int c0, int c1)
+{
+    float *rows = strip, *cols = strip + (size_t)H * (size_t)C;
+    emoc__coord_strip_clear(strip, H, W, C, c0, c1);
     /* Sums in increasing index order (as PyTorch's pooling / conv loops accumulate). */
     for (int h = 0; h < H; h++) {
         for (int w = 0; w < W; w++) {
@@ -66,17 +91,7 @@ void emoc__coord_pool(const float *x, int H, int W, int C, const float *kh, cons
             }
         }
     }
-    if (kh) {
-        for (int h = 0; h < H; h++)
-            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] += bh ? bh[c] : 0.0f;
-        for (int w = 0; w < W; w++)
-            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] += bw ? bw[c] : 0.0f;
-    } else {
-        for (int h = 0; h < H; h++)
-            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] /= (float)W;
-        for (int w = 0; w < W; w++)
-            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] /= (float)H;
-    }
+    emoc__coord_strip_finish(strip, H, W, C, kh != NULL, bh, bw, c0, c1);
 }
 
 void emoc__coord_apply(const float *x, const float *g, int H, int W, int C, float *y, int h0,

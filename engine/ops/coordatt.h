@@ -31,6 +31,9 @@ int emoc_op_ddam_apply(emoc_pb *b, const char *node, int x, int gates0, int gate
 
 /* Compute kernels. kh = [W][C] weights of the (1×W) conv, kw = [H][C] of the (H×1) conv (NULL:
  * mean); bh/bw biases [C] (may be NULL). Channels [c0,c1). */
+void emoc__coord_strip_clear(float *strip, int H, int W, int C, int c0, int c1);
+void emoc__coord_strip_finish(float *strip, int H, int W, int C, int weighted, const float *bh,
+                              const float *bw, int c0, int c1);
 void emoc__coord_pool(const float *x, int H, int W, int C, const float *kh, const float *bh,
                       const float *kw, const float *bw, float *strip, int c0, int c1);
 /* Rows [h0,h1) of y = x · g[H+w] · g[h]. */

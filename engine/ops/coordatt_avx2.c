@@ -14,10 +14,7 @@ void emoc__coord_pool_avx2(const float *x, int H, int W, int C, const float *kh,
 {
     float *rows = strip, *cols = strip + (size_t)H * (size_t)C;
     const int cv = c0 + (c1 - c0) / 8 * 8;
-    for (int h = 0; h < H; h++)
-        for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] = 0.0f;
-    for (int w = 0; w < W; w++)
-        for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] = 0.0f;
+    emoc__coord_strip_clear(strip, H, W, C, c0, c1);
     for (int h = 0; h < H; h++) {
         float *r = rows + (size_t)h * C;
         for (int w = 0; w < W; w++) {
@@ -51,17 +48,7 @@ void emoc__coord_pool_avx2(const float *x, int H, int W, int C, const float *kh,
             }
         }
     }
-    if (kh) {
-        for (int h = 0; h < H; h++)
-            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] += bh ? bh[c] : 0.0f;
-        for (int w = 0; w < W; w++)
-            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] += bw ? bw[c] : 0.0f;
-    } else {
-        for (int h = 0; h < H; h++)
-            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] /= (float)W;
-        for (int w = 0; w < W; w++)
-            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] /= (float)H;
-    }
+    emoc__coord_strip_finish(strip, H, W, C, kh != NULL, bh, bw, c0, c1);
 }
 
 void emoc__coord_apply_avx2(const float *x, const float *g, int H, int W, int C, float *y,
