@@ -2,6 +2,10 @@
 # Sources are found by wildcard: adding a file under engine/, weights/, nets/, post/, tools/ or
 # tests/ needs no Makefile edit.  ISA-specific files are named *_avx2.c, *_avx512.c, *_neon.c
 # and are the only ones compiled with ISA flags (STYLE R2); the rest stays baseline.
+# Products (docs/architecture.md): libemoc (engine/ nets/ post/: the inference library, exports
+# only what include/ declares), libemoc_convert.a (weights/: the converters, static, linked into
+# the CLI, never installed), the emoc CLI (tools/), and for the suite the test CLI
+# emoc_test_cli (the CLI plus the test-only net of tests/core/tinynet_net.c).
 
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -19,7 +23,7 @@ MACHINE  := $(shell $(CC) -dumpmachine)
 OPT      ?= -O2
 CFLAGS_COMMON := -std=c11 $(OPT) -g -Wall -Wextra -Werror -fPIC -pthread -ffp-contract=off \
                  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -I. \
-                 -DEMOC_VERSION_STRING=\"$(VERSION)\"
+                 -fvisibility=hidden -DEMOC_VERSION_STRING=\"$(VERSION)\"
 LDLIBS   := -lm -pthread
 CRITERION_LIBS ?= -lcriterion
 
@@ -34,7 +38,7 @@ ifeq ($(ISA),ref)
   CFLAGS_COMMON += -DEMOC_ISA_REF_ONLY
 endif
 
-LIB_SRC := $(sort $(wildcard engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c))
+LIB_SRC := $(sort $(wildcard engine/*/*.c engine/kernels/*/*.c nets/*.c post/*.c))
 ifeq ($(ISA),ref)
   LIB_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(LIB_SRC))
 else ifneq (,$(findstring x86_64,$(MACHINE)))
@@ -45,18 +49,24 @@ else
   LIB_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(LIB_SRC))
   CFLAGS_COMMON += -DEMOC_ISA_REF_ONLY
 endif
-CLI_SRC  := $(sort $(wildcard tools/*.c))
+CONV_SRC := $(sort $(wildcard weights/*.c))
+CLI_SRC  := $(sort $(wildcard tools/*.c tools/*/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c tests/*/*.c))
 TEST_SRC := $(filter-out tests/fuzz/%,$(TEST_SRC))
+TEST_NET_SRC := tests/core/tinynet_net.c
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CONV_OBJ := $(CONV_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_NET_OBJ := $(TEST_NET_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_MAIN_OBJ := $(BUILD)/obj/tools/emoc.o
+APP_LIBS := $(BUILD)/libemoc_convert.a $(BUILD)/libemoc.a
 
 ISA_AVX2   := -mavx2 -mfma -mf16c
 ISA_AVX512 := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
 
-all: $(BUILD)/libemoc.a $(BUILD)/libemoc.so $(BUILD)/emoc
+all: $(BUILD)/libemoc.a $(BUILD)/libemoc.so $(BUILD)/libemoc_convert.a $(BUILD)/emoc
 
 $(BUILD)/obj/%_avx2.o: %_avx2.c
 	@mkdir -p $(dir $@)
@@ -76,17 +86,31 @@ $(BUILD)/libemoc.a: $(LIB_OBJ)
 	ar rcs $@ $^
 $(BUILD)/libemoc.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libemoc.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/emoc: $(CLI_OBJ) $(BUILD)/libemoc.a
+$(BUILD)/libemoc_convert.a: $(CONV_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+# The CLI's commands and input iteration (tools/ but main), also linked by the suite.
+$(BUILD)/libemoc_cli.a: $(filter-out $(CLI_MAIN_OBJ),$(CLI_OBJ))
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/emoc: $(CLI_MAIN_OBJ) $(BUILD)/libemoc_cli.a $(APP_LIBS)
 	@echo "  LD    $@"
-	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemoc.a $(LDLIBS)
-$(BUILD)/emoc_tests: $(TEST_OBJ) $(BUILD)/libemoc.a
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_MAIN_OBJ) $(BUILD)/libemoc_cli.a $(APP_LIBS) $(LDLIBS)
+$(BUILD)/emoc_test_cli: $(CLI_MAIN_OBJ) $(TEST_NET_OBJ) $(BUILD)/libemoc_cli.a $(APP_LIBS)
 	@echo "  LD    $@"
-	@$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libemoc.a $(CRITERION_LIBS) $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_MAIN_OBJ) $(TEST_NET_OBJ) $(BUILD)/libemoc_cli.a $(APP_LIBS) $(LDLIBS)
+$(BUILD)/emoc_tests: $(TEST_OBJ) $(BUILD)/libemoc_cli.a $(APP_LIBS)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libemoc_cli.a $(APP_LIBS) $(CRITERION_LIBS) $(LDLIBS)
 
 # The whole Criterion suite.  Tests find fixtures relative to the repository root and the CLI at
-# $(BUILD)/emoc (EMOC_BIN).
-test: $(BUILD)/emoc_tests $(BUILD)/emoc
-	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc EMOC_ROOT=$(CURDIR) ./$(BUILD)/emoc_tests $(TEST_ARGS)
+# $(BUILD)/emoc_test_cli (EMOC_BIN: the CLI that also knows the test net "tinynet").
+test: $(BUILD)/emoc_tests $(BUILD)/emoc_test_cli
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc_test_cli EMOC_ROOT=$(CURDIR) ./$(BUILD)/emoc_tests $(TEST_ARGS)
+
+# The shared library exports exactly the functions include/ declares (EMOC_API), nothing else.
+check-exports: $(BUILD)/libemoc.so $(BUILD)/libemoc.a
+	bash tests/check_exports.sh $(BUILD)/libemoc.so $(BUILD)/libemoc.a
 
 # Conformance against PyTorch (needs Debian python3-torch, python3-onnx): tools/reference/.
 conformance: all
@@ -129,9 +153,9 @@ $(A64_PRELOAD): tests/qemu/preload/qemu_exec.c
 cross-aarch64-full: $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3 $(A64_PRELOAD)
 	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 CFLAGS="$(CFLAGS) -isystem $(CURDIR)/$(A64_CRIT)/usr/include" \
 	  CRITERION_LIBS="$(A64_LIBS)/libcriterion.so.3 -Wl,-rpath-link,$(A64_LIBS):/usr/lib/aarch64-linux-gnu" \
-	  all build/aarch64/emoc_tests
+	  all build/aarch64/emoc_tests build/aarch64/emoc_test_cli
 test-qemu-full: cross-aarch64-full
-	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_ROOT=$(CURDIR) \
+	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_AARCH64_BIN=$(CURDIR)/build/aarch64/emoc_test_cli EMOC_ROOT=$(CURDIR) \
 	  QEMU_SET_ENV=LD_LIBRARY_PATH=$(A64_LIBS),LD_PRELOAD=$(CURDIR)/$(A64_PRELOAD) \
 	  qemu-aarch64 -L / ./build/aarch64/emoc_tests $(TEST_ARGS)
 # Conformance of the aarch64 binary against PyTorch under qemu-user: every input at ISA neon, the
@@ -152,19 +176,19 @@ install: all $(BUILD)/emoc.pc
 	install -m 755 $(BUILD)/libemoc.so $(DESTDIR)$(LIBDIR)/libemoc.so.$(VERSION)
 	ln -sf libemoc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libemoc.so.0
 	ln -sf libemoc.so.0 $(DESTDIR)$(LIBDIR)/libemoc.so
-	install -m 644 include/emoc.h $(DESTDIR)$(INCLUDEDIR)/emoc.h
+	install -m 644 include/emoc.h include/emoc_abaw.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(BUILD)/emoc.pc $(DESTDIR)$(PKGCONFIGDIR)/emoc.pc
 	install -m 755 $(BUILD)/emoc $(DESTDIR)$(BINDIR)/emoc
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libemoc.a $(DESTDIR)$(LIBDIR)/libemoc.so* \
-	      $(DESTDIR)$(INCLUDEDIR)/emoc.h $(DESTDIR)$(PKGCONFIGDIR)/emoc.pc $(DESTDIR)$(BINDIR)/emoc
+	      $(DESTDIR)$(INCLUDEDIR)/emoc.h $(DESTDIR)$(INCLUDEDIR)/emoc_abaw.h $(DESTDIR)$(PKGCONFIGDIR)/emoc.pc $(DESTDIR)$(BINDIR)/emoc
 
 clean:
 	rm -rf build
 
-.PHONY: all test conformance fuzz bench models cross-aarch64 test-qemu cross-aarch64-full test-qemu-full conformance-aarch64 install uninstall clean
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+.PHONY: all test check-exports conformance fuzz bench models cross-aarch64 test-qemu cross-aarch64-full test-qemu-full conformance-aarch64 install uninstall clean
+-include $(LIB_OBJ:.o=.d) $(CONV_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
 # ---- kernel benchmark (owned by the kernels work: bench/bench_kernels.c) ----------------------
 # `make bench-kernels` prints CSV: median ns and GFLOP/s per kernel and ISA on EfficientNet-B0 shapes.

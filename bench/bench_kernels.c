@@ -226,7 +226,7 @@ int main(int argc, char **argv)
                  (isa == EMOC_ISA_AVX2 && best == EMOC_ISA_AVX512);
         if (!ok || (only != EMOC_ISA_AUTO && only != isa)) continue;
         emoc_kernel_table t;
-        emoc_kernel_table_init(&t, isa);
+        emoc__kernel_table_init(&t, isa);
         double total[3] = {0, 0, 0}, flops[3] = {0, 0, 0};
         for (size_t l = 0; l < sizeof B0 / sizeof B0[0]; l++) {
             const layer *L = &B0[l];

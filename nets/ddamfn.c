@@ -58,15 +58,15 @@ static int coord_att(emoc_pb *b, names *n, int x, const char *p)
 {
     char q[192];
     snprintf(q, sizeof q, "%s.pool", p);
-    int y = emoc_op_coord_pool_mean(b, q, x);
+    int y = emoc__op_coord_pool_mean(b, q, x);
     snprintf(q, sizeof q, "%s.conv1", p);
-    y = emoc_pb_pwconv(b, q, y, N(n, q, ".weight"), N(n, q, ".bias"), EMOC_ACT_HSWISH, NULL, -1,
+    y = emoc__pb_pwconv(b, q, y, N(n, q, ".weight"), N(n, q, ".bias"), EMOC_ACT_HSWISH, NULL, -1,
                        -1);
     snprintf(q, sizeof q, "%s.gates", p);
-    int g = emoc_op_coord_gates(b, q, y, emoc_pb_h(b, x), emoc_pb_c(b, x),
+    int g = emoc__op_coord_gates(b, q, y, emoc__pb_h(b, x), emoc__pb_c(b, x),
                                 N(n, p, ".conv2.weight"), N(n, p, ".conv2.bias"),
                                 N(n, p, ".conv3.weight"), N(n, p, ".conv3.bias"));
-    return emoc_op_coord_apply(b, p, x, g);
+    return emoc__op_coord_apply(b, p, x, g);
 }
 
 static int mix_depth_wise(emoc_pb *b, const emw_file *f, names *n, int x, const char *p,
@@ -74,29 +74,29 @@ static int mix_depth_wise(emoc_pb *b, const emw_file *f, names *n, int x, const 
 {
     char q[160];
     snprintf(q, sizeof q, "%s.conv", p);
-    int t = emoc_pb_pwconv(b, q, x, N(n, q, ".conv.weight"), N(n, q, ".conv.bias"),
+    int t = emoc__pb_pwconv(b, q, x, N(n, q, ".conv.weight"), N(n, q, ".conv.bias"),
                            EMOC_ACT_PRELU, N(n, q, ".prelu.weight"), -1, -1);
     /* Mixed depthwise conv: each split writes its channel range of one buffer. */
     int d = -1, c0 = 0;
-    for (int i = 0; i < s->n_splits && !emoc_pb_failed(b); i++) {
+    for (int i = 0; i < s->n_splits && !emoc__pb_failed(b); i++) {
         int k = s->kernels[i];
         emoc_conv_desc dd = {.kh = k, .kw = k, .sh = s->stride, .sw = s->stride,
                              .pad_mode = EMOC_PAD_SYMMETRIC, .pads = {k / 2, k / 2},
                              .act = EMOC_ACT_NONE};
         snprintf(q, sizeof q, "%s.conv_dw.mixed_depthwise_conv.%d", p, i);
         const char *w = N(n, q, ".weight");
-        d = emoc_pb_dwconv(b, q, t, c0, d, w, NULL, &dd);
+        d = emoc__pb_dwconv(b, q, t, c0, d, w, NULL, &dd);
         c0 += dw_channels(f, w);
     }
-    if (!emoc_pb_failed(b) && c0 != emoc_pb_c(b, t)) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: mixed depthwise splits cover %d of %d channels", p,
-                     c0, emoc_pb_c(b, t));
+    if (!emoc__pb_failed(b) && c0 != emoc__pb_c(b, t)) {
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: mixed depthwise splits cover %d of %d channels", p,
+                     c0, emoc__pb_c(b, t));
         return -1;
     }
     snprintf(q, sizeof q, "%s.CA", p);
     int a = coord_att(b, n, d, q);
     snprintf(q, sizeof q, "%s.project", p);
-    return emoc_pb_pwconv(b, q, a, N(n, q, ".conv.weight"), N(n, q, ".conv.bias"), EMOC_ACT_NONE,
+    return emoc__pb_pwconv(b, q, a, N(n, q, ".conv.weight"), N(n, q, ".conv.bias"), EMOC_ACT_NONE,
                           NULL, -1, residual ? x : -1);
 }
 
@@ -106,33 +106,33 @@ static int ddam_head(emoc_pb *b, names *n, int x, int h)
     char p[64], q[160];
     snprintf(p, sizeof p, "cat_head%d.CoordAtt", h);
     snprintf(q, sizeof q, "%s.strip", p);
-    int y = emoc_op_coord_pool_dw(b, q, x, N(n, p, ".Linear_h.conv.weight"),
+    int y = emoc__op_coord_pool_dw(b, q, x, N(n, p, ".Linear_h.conv.weight"),
                                   N(n, p, ".Linear_h.conv.bias"), N(n, p, ".Linear_w.conv.weight"),
                                   N(n, p, ".Linear_w.conv.bias"));
     snprintf(q, sizeof q, "%s.conv1", p);
-    y = emoc_pb_pwconv(b, q, y, N(n, q, ".weight"), N(n, q, ".bias"), EMOC_ACT_HSWISH, NULL, -1,
+    y = emoc__pb_pwconv(b, q, y, N(n, q, ".weight"), N(n, q, ".bias"), EMOC_ACT_HSWISH, NULL, -1,
                        -1);
     snprintf(q, sizeof q, "%s.gates", p);
-    return emoc_op_coord_gates(b, q, y, emoc_pb_h(b, x), emoc_pb_c(b, x),
+    return emoc__op_coord_gates(b, q, y, emoc__pb_h(b, x), emoc__pb_c(b, x),
                                N(n, p, ".conv2.weight"), N(n, p, ".conv2.bias"),
                                N(n, p, ".conv3.weight"), N(n, p, ".conv3.bias"));
 }
 
-emoc_status emoc_net_build_ddamfn(emoc_pb *b, const emw_file *f)
+emoc_status emoc__net_build_ddamfn(emoc_pb *b, const emw_file *f)
 {
     names n = {.next = 0};
     const emw_meta *ig = emw_find_meta(f, "ignored.prefixes");
     if (ig && ig->type == EMW_T_STR_ARRAY)
-        for (size_t i = 0; i < ig->count; i++) emoc_pb_ignore_prefix(b, ig->strs[i]);
-    int x = emoc_pb_input(b, 112, 112, 3);
+        for (size_t i = 0; i < ig->count; i++) emoc__pb_ignore_prefix(b, ig->strs[i]);
+    int x = emoc__pb_input(b, 112, 112, 3);
     emoc_conv_desc c3 = {.kh = 3, .kw = 3, .sh = 2, .sw = 2, .pad_mode = EMOC_PAD_SYMMETRIC,
                          .pads = {1, 1}, .groups = 1, .act = EMOC_ACT_PRELU,
                          .slope = "features.0.prelu.weight"};
-    x = emoc_pb_conv2d(b, "features.0", x, "features.0.conv.weight", "features.0.conv.bias", &c3);
+    x = emoc__pb_conv2d(b, "features.0", x, "features.0.conv.weight", "features.0.conv.bias", &c3);
     emoc_conv_desc dw = c3;
     dw.sh = dw.sw = 1;
     dw.slope = "features.1.prelu.weight";
-    x = emoc_pb_dwconv(b, "features.1", x, 0, -1, "features.1.conv.weight",
+    x = emoc__pb_dwconv(b, "features.1", x, 0, -1, "features.1.conv.weight",
                        "features.1.conv.bias", &dw);
     char p[96];
     for (size_t s = 0; s < sizeof TRUNK / sizeof TRUNK[0]; s++) {
@@ -145,14 +145,14 @@ emoc_status emoc_net_build_ddamfn(emoc_pb *b, const emw_file *f)
             x = mix_depth_wise(b, f, &n, x, p, &TRUNK[s], 1);
         }
     }
-    x = emoc_pb_pwconv(b, "features.8", x, "features.8.conv.weight", "features.8.conv.bias",
+    x = emoc__pb_pwconv(b, "features.8", x, "features.8.conv.weight", "features.8.conv.bias",
                        EMOC_ACT_PRELU, "features.8.prelu.weight", -1, -1);
     int g0 = ddam_head(b, &n, x, 0), g1 = ddam_head(b, &n, x, 1);
-    int y = emoc_op_ddam_apply(b, "ddam", x, g0, g1);
+    int y = emoc__op_ddam_apply(b, "ddam", x, g0, g1);
     emoc_conv_desc d7 = {.kh = 7, .kw = 7, .sh = 1, .sw = 1, .pad_mode = EMOC_PAD_SYMMETRIC,
                          .act = EMOC_ACT_NONE};
-    int emb = emoc_pb_dwconv(b, "Linear", y, 0, -1, "Linear.conv.weight", "Linear.conv.bias", &d7);
-    int scores = emoc_pb_linear(b, "fc", emb, "fc.weight", "fc.bias", EMOC_ACT_NONE);
-    emoc_pb_set_outputs(b, scores, emb);
-    return emoc_pb_failed(b) ? EMOC_E_SHAPE : EMOC_OK;
+    int emb = emoc__pb_dwconv(b, "Linear", y, 0, -1, "Linear.conv.weight", "Linear.conv.bias", &d7);
+    int scores = emoc__pb_linear(b, "fc", emb, "fc.weight", "fc.bias", EMOC_ACT_NONE);
+    emoc__pb_set_outputs(b, scores, emb);
+    return emoc__pb_failed(b) ? EMOC_E_SHAPE : EMOC_OK;
 }

@@ -52,15 +52,15 @@ static int squeeze_excite(emoc_pb *b, const char *blk, int x)
 {
     char node[64], w[64], bias[64];
     snprintf(node, sizeof node, "%s.se.squeeze", blk);
-    int s = emoc_pb_gap(b, node, x);
+    int s = emoc__pb_gap(b, node, x);
     snprintf(node, sizeof node, "%s.se.reduce", blk);
     snprintf(w, sizeof w, "%s.se.conv_reduce.weight", blk);
     snprintf(bias, sizeof bias, "%s.se.conv_reduce.bias", blk);
-    s = emoc_pb_linear(b, node, s, w, bias, EMOC_ACT_SILU);
+    s = emoc__pb_linear(b, node, s, w, bias, EMOC_ACT_SILU);
     snprintf(node, sizeof node, "%s.se.expand", blk);
     snprintf(w, sizeof w, "%s.se.conv_expand.weight", blk);
     snprintf(bias, sizeof bias, "%s.se.conv_expand.bias", blk);
-    return emoc_pb_linear(b, node, s, w, bias, EMOC_ACT_SIGMOID);
+    return emoc__pb_linear(b, node, s, w, bias, EMOC_ACT_SIGMOID);
 }
 
 /* One block; `expand` 1 = depthwise-separable (stage 0), 6 = inverted residual. */
@@ -68,20 +68,20 @@ static int block(emoc_pb *b, int stage, int idx, int x, int k, int stride, int e
 {
     char blk[32], node[64], w[64], bias[64];
     snprintf(blk, sizeof blk, "blocks.%d.%d", stage, idx);
-    int cin = emoc_pb_c(b, x);
+    int cin = emoc__pb_c(b, x);
     int h = x;
     if (expand != 1) { /* pw 1×1 expand + SiLU: cin → 6·cin */
         snprintf(node, sizeof node, "%s.pw", blk);
         snprintf(w, sizeof w, "%s.conv_pw.weight", blk);
         snprintf(bias, sizeof bias, "%s.conv_pw.bias", blk);
-        h = emoc_pb_pwconv(b, node, x, w, bias, EMOC_ACT_SILU, NULL, -1, -1);
+        h = emoc__pb_pwconv(b, node, x, w, bias, EMOC_ACT_SILU, NULL, -1, -1);
     }
     /* dw k×k + SiLU (TF-SAME when stride 2) */
     emoc_conv_desc d = dw_desc(k, stride);
     snprintf(node, sizeof node, "%s.dw", blk);
     snprintf(w, sizeof w, "%s.conv_dw.weight", blk);
     snprintf(bias, sizeof bias, "%s.conv_dw.bias", blk);
-    h = emoc_pb_dwconv(b, node, h, 0, -1, w, bias, &d);
+    h = emoc__pb_dwconv(b, node, h, 0, -1, w, bias, &d);
     int gate = squeeze_excite(b, blk, h);
     /* projection 1×1, no activation, SE gate on its input, + skip iff stride 1 and cin == cout */
     int skip = stride == 1 && cin == cout ? x : -1;
@@ -89,14 +89,14 @@ static int block(emoc_pb *b, int stage, int idx, int x, int k, int stride, int e
     snprintf(node, sizeof node, "%s.%s", blk, expand == 1 ? "pw" : "pwl");
     snprintf(w, sizeof w, "%s.%s.weight", blk, proj);
     snprintf(bias, sizeof bias, "%s.%s.bias", blk, proj);
-    int y = emoc_pb_pwconv(b, node, h, w, bias, EMOC_ACT_NONE, NULL, gate, skip);
-    if (!emoc_pb_failed(b) && emoc_pb_c(b, y) != cout)
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: projection gives %d channels, %s expects %d", blk,
-                     emoc_pb_c(b, y), "the EfficientNet table", cout);
+    int y = emoc__pb_pwconv(b, node, h, w, bias, EMOC_ACT_NONE, NULL, gate, skip);
+    if (!emoc__pb_failed(b) && emoc__pb_c(b, y) != cout)
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: projection gives %d channels, %s expects %d", blk,
+                     emoc__pb_c(b, y), "the EfficientNet table", cout);
     return y;
 }
 
-emoc_status emoc_net_build_efficientnet(emoc_pb *b, const emw_file *f)
+emoc_status emoc__net_build_efficientnet(emoc_pb *b, const emw_file *f)
 {
     const emw_meta *vm = emw_find_meta(f, "emoc.variant");
     const emw_meta *sm = emw_find_meta(f, "input.size");
@@ -104,34 +104,34 @@ emoc_status emoc_net_build_efficientnet(emoc_pb *b, const emw_file *f)
     for (size_t i = 0; vm && vm->type == EMW_T_STR && i < sizeof VARIANTS / sizeof VARIANTS[0]; i++)
         if (!strcmp(vm->str, VARIANTS[i].name)) v = &VARIANTS[i];
     if (!v) {
-        emoc_pb_fail(b, EMOC_E_UNSUPPORTED, "efficientnet: emoc.variant '%s' is not b0 or b2",
+        emoc__pb_fail(b, EMOC_E_UNSUPPORTED, "efficientnet: emoc.variant '%s' is not b0 or b2",
                      vm && vm->type == EMW_T_STR ? vm->str : "(absent)");
         return EMOC_E_UNSUPPORTED;
     }
     if (!sm || sm->type != EMW_T_I64 || sm->i64 < 32 || sm->i64 > 1024) {
-        emoc_pb_fail(b, EMOC_E_UNSUPPORTED, "efficientnet: input.size must be in [32, 1024]");
+        emoc__pb_fail(b, EMOC_E_UNSUPPORTED, "efficientnet: input.size must be in [32, 1024]");
         return EMOC_E_UNSUPPORTED;
     }
     int S = (int)sm->i64;
 
-    int x = emoc_pb_input(b, S, S, 3);
+    int x = emoc__pb_input(b, S, S, 3);
     emoc_conv_desc stem = {.kh = 3, .kw = 3, .sh = 2, .sw = 2, .pad_mode = EMOC_PAD_TF_SAME,
                            .groups = 1, .act = EMOC_ACT_SILU};
-    x = emoc_pb_conv2d(b, "conv_stem", x, "conv_stem.weight", "conv_stem.bias", &stem);
+    x = emoc__pb_conv2d(b, "conv_stem", x, "conv_stem.weight", "conv_stem.bias", &stem);
 
     for (int s = 0; s < 7; s++)
         for (int r = 0; r < v->reps[s]; r++)
             x = block(b, s, r, x, STAGE_K[s], r == 0 ? STAGE_STRIDE[s] : 1, STAGE_EXPAND[s],
                       v->outs[s]);
 
-    x = emoc_pb_pwconv(b, "conv_head", x, "conv_head.weight", "conv_head.bias", EMOC_ACT_SILU,
+    x = emoc__pb_pwconv(b, "conv_head", x, "conv_head.weight", "conv_head.bias", EMOC_ACT_SILU,
                        NULL, -1, -1);
-    if (!emoc_pb_failed(b) && emoc_pb_c(b, x) != v->head)
-        emoc_pb_fail(b, EMOC_E_SHAPE, "conv_head has %d outputs; EfficientNet-%s has %d",
-                     emoc_pb_c(b, x), v->name, v->head);
-    int emb = emoc_pb_gap(b, "global_pool", x);
-    int scores = emoc_pb_linear(b, "classifier", emb, "classifier.weight", "classifier.bias",
+    if (!emoc__pb_failed(b) && emoc__pb_c(b, x) != v->head)
+        emoc__pb_fail(b, EMOC_E_SHAPE, "conv_head has %d outputs; EfficientNet-%s has %d",
+                     emoc__pb_c(b, x), v->name, v->head);
+    int emb = emoc__pb_gap(b, "global_pool", x);
+    int scores = emoc__pb_linear(b, "classifier", emb, "classifier.weight", "classifier.bias",
                                 EMOC_ACT_NONE);
-    emoc_pb_set_outputs(b, scores, emb);
-    return emoc_pb_failed(b) ? EMOC_E_SHAPE : EMOC_OK;
+    emoc__pb_set_outputs(b, scores, emb);
+    return emoc__pb_failed(b) ? EMOC_E_SHAPE : EMOC_OK;
 }

@@ -28,7 +28,7 @@ static int conv_block(emoc_pb *b, int x, const char *p, int stride, int groups)
                         .pad_mode = EMOC_PAD_SYMMETRIC, .pads = {1, 1}, .groups = groups,
                         .act = EMOC_ACT_PRELU,
                         .slope = nm(sl, sizeof sl, "%s.layers.2%s", p, ".weight")};
-    return emoc_pb_conv2d(b, p, x, nm(w, sizeof w, "%s.layers.0%s", p, ".weight"),
+    return emoc__pb_conv2d(b, p, x, nm(w, sizeof w, "%s.layers.0%s", p, ".weight"),
                           nm(bs, sizeof bs, "%s.layers.0%s", p, ".bias"), &d);
 }
 
@@ -36,7 +36,7 @@ static int conv_block(emoc_pb *b, int x, const char *p, int stride, int groups)
 static int pw_block(emoc_pb *b, int x, const char *p, int prelu, int residual)
 {
     char w[160], bs[160], sl[160];
-    return emoc_pb_pwconv(b, p, x, nm(w, sizeof w, "%s.layers.0%s", p, ".weight"),
+    return emoc__pb_pwconv(b, p, x, nm(w, sizeof w, "%s.layers.0%s", p, ".weight"),
                           nm(bs, sizeof bs, "%s.layers.0%s", p, ".bias"),
                           prelu ? EMOC_ACT_PRELU : EMOC_ACT_NONE,
                           prelu ? nm(sl, sizeof sl, "%s.layers.2%s", p, ".weight") : NULL, -1,
@@ -52,16 +52,16 @@ static int depth_wise(emoc_pb *b, int x, const char *p, int stride, int residual
     emoc_conv_desc d = {.kh = 3, .kw = 3, .sh = stride, .sw = stride,
                         .pad_mode = EMOC_PAD_SYMMETRIC, .pads = {1, 1}, .act = EMOC_ACT_PRELU,
                         .slope = nm(sl, sizeof sl, "%s.layers.2%s", k, ".weight")};
-    t = emoc_pb_dwconv(b, k, t, 0, -1, nm(w, sizeof w, "%s.layers.0%s", k, ".weight"),
+    t = emoc__pb_dwconv(b, k, t, 0, -1, nm(w, sizeof w, "%s.layers.0%s", k, ".weight"),
                        nm(bs, sizeof bs, "%s.layers.0%s", k, ".bias"), &d);
     return pw_block(b, t, nm(k, sizeof k, "%s.layers.2%s", p, ""), 0, residual ? x : -1);
 }
 
 static int has_tensor(const emw_file *f, const char *name) { return emw_find_tensor(f, name) != NULL; }
 
-emoc_status emoc_net_build_mobilefacenet(emoc_pb *b, const emw_file *f)
+emoc_status emoc__net_build_mobilefacenet(emoc_pb *b, const emw_file *f)
 {
-    int x = emoc_pb_input(b, 112, 112, 3);
+    int x = emoc__pb_input(b, 112, 112, 3);
     x = conv_block(b, x, "features.layers.0", 2, 1);
     x = conv_block(b, x, "features.layers.1", 1, 64);
     static const int residual_blocks[3] = {4, 6, 2};
@@ -77,15 +77,15 @@ emoc_status emoc_net_build_mobilefacenet(emoc_pb *b, const emw_file *f)
     x = pw_block(b, x, "features.conv_sep", 1, -1);
     emoc_conv_desc gdc = {.kh = 7, .kw = 7, .sh = 1, .sw = 1, .pad_mode = EMOC_PAD_SYMMETRIC,
                           .act = EMOC_ACT_NONE};
-    x = emoc_pb_dwconv(b, "features.features.layers.0", x, 0, -1,
+    x = emoc__pb_dwconv(b, "features.features.layers.0", x, 0, -1,
                        "features.features.layers.0.layers.0.weight",
                        "features.features.layers.0.layers.0.bias", &gdc);
-    int emb = emoc_pb_linear(b, "features.features.layers.2", x,
+    int emb = emoc__pb_linear(b, "features.features.layers.2", x,
                              "features.features.layers.2.weight",
                              "features.features.layers.2.bias", EMOC_ACT_NONE);
     int scores = emb;
     if (has_tensor(f, "fc.weight"))
-        scores = emoc_pb_linear(b, "fc", emb, "fc.weight", "fc.bias", EMOC_ACT_NONE);
-    emoc_pb_set_outputs(b, scores, emb);
-    return emoc_pb_failed(b) ? EMOC_E_SHAPE : EMOC_OK;
+        scores = emoc__pb_linear(b, "fc", emb, "fc.weight", "fc.bias", EMOC_ACT_NONE);
+    emoc__pb_set_outputs(b, scores, emb);
+    return emoc__pb_failed(b) ? EMOC_E_SHAPE : EMOC_OK;
 }

@@ -1,28 +1,33 @@
 /*
  * nets.h — the network registry: architecture tag (EMW metadata "emoc.arch") → plan builder.
  * A builder reads hyper-parameters from validated metadata and appends ops through the
- * emoc_pb_* calls of engine/core/plan.h; it returns EMOC_OK or the builder's first error.
+ * emoc__pb_* calls of engine/core/plan.h; it returns EMOC_OK or the builder's first error.
+ * Adding a net: its file nets/<arch>.c and one line in the table of nets/nets.c
+ * (docs/architecture.md).
  */
 #ifndef EMOC_NETS_H
 #define EMOC_NETS_H
 
 #include "engine/core/plan.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
-typedef emoc_status (*emoc_net_build_fn)(emoc_pb *b, const emw_file *f);
-
-typedef struct emoc_net_entry {
+typedef struct emoc__net {
     const char *arch;            /* "efficientnet", "mobilefacenet", "ddamfn" */
-    emoc_net_build_fn build;
-} emoc_net_entry;
+    emoc__net_build_fn build;
+} emoc__net;
 
 /* NULL if the architecture is unknown. */
-const emoc_net_entry *emoc_net_find(const char *arch);
+const emoc__net *emoc__net_find(const char *arch);
+/* "efficientnet, mobilefacenet, ..." (every registered tag, for error messages). */
+void emoc__net_names(char *buf, size_t len);
 
-emoc_status emoc_net_build_efficientnet(emoc_pb *b, const emw_file *f);
-emoc_status emoc_net_build_mobilefacenet(emoc_pb *b, const emw_file *f);
-emoc_status emoc_net_build_ddamfn(emoc_pb *b, const emw_file *f);
-/* Test network exercising every built-in op (nets/tinynet.c). */
-emoc_status emoc_net_build_tinynet(emoc_pb *b, const emw_file *f);
+/* Test-only hook: a test build links a definition of this table (tests/core/tinynet_net.c),
+ * ended by an entry whose arch is NULL; production builds leave the weak reference unresolved
+ * (NULL) and so know only the nets below. */
+extern const emoc__net emoc__test_nets[] __attribute__((weak));
+
+emoc_status emoc__net_build_efficientnet(emoc_pb *b, const emw_file *f);
+emoc_status emoc__net_build_mobilefacenet(emoc_pb *b, const emw_file *f);
+emoc_status emoc__net_build_ddamfn(emoc_pb *b, const emw_file *f);
 
 #endif

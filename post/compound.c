@@ -3,7 +3,7 @@
  * the 8 logits, each compound class the mean of its two basic classes, pooled over the faces of
  * a frame. Interpolation, smoothing and argmax reuse smooth.c and labels.c.
  */
-#include "emoc.h"
+#include "emoc_abaw.h"
 
 #include <math.h>
 

@@ -4,7 +4,7 @@
  * ReLU(128) → sigmoid(12) on X. Weights are float32, [in][out]; sums are in double.
  * Loading/saving EMW files lives in head_io.c.
  */
-#include "emoc.h"
+#include "emoc_abaw.h"
 
 #include <math.h>
 #include <stdio.h>

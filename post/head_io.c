@@ -9,8 +9,9 @@
  * Tensors (f32 or f16, [in][out]): expr.kernel [D,8], expr.bias [8], va.kernel [10,2],
  * va.bias [2], au1.kernel [D,H], au1.bias [H], au2.kernel [H,12], au2.bias [12].
  */
-#include "engine/core/error.h"
-#include "weights/emw.h"
+#include "emoc_abaw.h"
+#include "engine/base/error.h"
+#include "engine/emw/emw.h"
 
 #include <stdio.h>
 #include <stdlib.h>

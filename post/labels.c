@@ -2,7 +2,7 @@
  * labels.c — label sets, class maps between AffectNet and ABAW orders, decisions (argmax, AU
  * thresholds) and the named AU threshold presets of models.md §7.3. All tables are constant.
  */
-#include "emoc.h"
+#include "emoc_abaw.h"
 
 #include <string.h>
 

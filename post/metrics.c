@@ -4,7 +4,7 @@
  * frequencies and Cohen's kappa. Missing labels are skipped per task; edge cases are defined in
  * include/emoc.h (section "metrics").
  */
-#include "emoc.h"
+#include "emoc_abaw.h"
 
 #include <math.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * window is clipped at the video's ends. The ABAW7 notebook loop is reproduced separately,
  * position-based and off-by-one included, because it is not the same filter.
  */
-#include "emoc.h"
+#include "emoc_abaw.h"
 
 #include <math.h>
 

@@ -5,7 +5,7 @@
 #ifndef EMOC_POST_TRAIN_INTERNAL_H
 #define EMOC_POST_TRAIN_INTERNAL_H
 
-#include "emoc.h"
+#include "emoc_abaw.h"
 
 /* Parameter block in the order of emoc_mtl_head_view (double while training). */
 typedef struct emoc__head_params {

@@ -3,7 +3,7 @@
  * per-AU thresholds, blend weights and smoothing (σ, δ). Every search returns the best value
  * and the whole curve; ties keep the first grid value (as np.argmax does).
  */
-#include "emoc.h"
+#include "emoc_abaw.h"
 
 #include <math.h>
 #include <stdint.h>

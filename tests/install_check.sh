@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 make -s install DESTDIR="$d" PREFIX=/usr/local >/dev/null
-for f in lib/libemoc.a lib/libemoc.so lib/libemoc.so.0 include/emoc.h lib/pkgconfig/emoc.pc bin/emoc; do
+for f in lib/libemoc.a lib/libemoc.so lib/libemoc.so.0 include/emoc.h include/emoc_abaw.h lib/pkgconfig/emoc.pc bin/emoc; do
   [ -e "$d/usr/local/$f" ] || { echo "install_check: missing $f"; exit 1; }
 done
 cat > "$d/consumer.c" <<'C'

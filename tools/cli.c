@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "weights/sha256.h"
+#include "engine/base/sha256.h"
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -94,15 +94,15 @@ void cli_note_model(const char *cmd, const char *path, const emoc_model *model, 
     FILE *f = fopen(path, "rb");
     if (!f) return; /* it was just loaded; a vanished file is not worth failing the run */
     emoc_sha256 s;
-    emoc_sha256_init(&s);
+    emoc__sha256_init(&s);
     unsigned char buf[1 << 16];
     size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) emoc_sha256_update(&s, buf, got);
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) emoc__sha256_update(&s, buf, got);
     int bad = ferror(f);
     fclose(f);
     if (bad) return;
     uint8_t d[32];
-    emoc_sha256_final(&s, d);
+    emoc__sha256_final(&s, d);
     char hex[65];
     for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
     const char *name = emoc_model_meta(model, "emoc.name");

@@ -78,9 +78,9 @@ int cmd_convert(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     if (is_pth) {
-        st = emoc_convert_pth(buf, size, &opts, w, &err);
+        st = emoc__convert_pth(buf, size, &opts, w, &err);
     } else {
-        st = emoc_convert_onnx(buf, size, &opts, w, &err);
+        st = emoc__convert_onnx(buf, size, &opts, w, &err);
     }
     free(buf);
     if (st == EMOC_OK) {

@@ -8,8 +8,8 @@
  * on a tensor CRC mismatch the table is still printed, with the bad tensors marked.
  */
 #include "tools/cli.h"
-#include "weights/emw.h"
-#include "weights/sha256.h"
+#include "engine/emw/emw.h"
+#include "engine/base/sha256.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +81,8 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
 {
     printf("file: %s\n", path);
     char sha[65];
-    emoc_sha256_hex(buf, size, sha);
-    printf("  size %zu bytes, CRC-32 of the whole file 0x%08x\n", size, emoc_crc32(0, buf, size));
+    emoc__sha256_hex(buf, size, sha);
+    printf("  size %zu bytes, CRC-32 of the whole file 0x%08x\n", size, emoc__crc32(0, buf, size));
     printf("  SHA-256 %s\n", sha);
     printf("  format EMW %u.%u, header %llu bytes, data section at offset %llu, %llu bytes\n",
            f->version_major, f->version_minor, (unsigned long long)f->header_bytes,
@@ -115,7 +115,7 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
         const emw_tensor *t = &f->tensors[i];
         char dims[160];
         dims_text(t, dims, sizeof dims);
-        uint32_t crc = emoc_crc32(0, t->data, (size_t)t->nbytes);
+        uint32_t crc = emoc__crc32(0, t->data, (size_t)t->nbytes);
         printf("  %4zu  %-*s %-5s %-16s %10llu %10llu  0x%08x %s", i, name_w, t->name,
                emw_dtype_name(t->dtype), dims, (unsigned long long)t->offset,
                (unsigned long long)t->nbytes, t->crc32, crc == t->crc32 ? "ok" : "CRC MISMATCH");

@@ -1,7 +1,7 @@
 /*
  * cmd_predict.c — `emoc predict -m MODEL.emw [--tensor FILE.f32]... [IMAGE|DIR|-]...`: one forward
  * pass per input, one output row per input, CSV or JSON Lines. Images go through the input
- * iterator (tools/inputs.h: files, directories, --raw WxH streams, --boxes crops) and the
+ * iterator (tools/input/inputs.h: files, directories, --raw WxH streams, --boxes crops) and the
  * model's own resize + normalisation (metadata input.resize/mean/std); tensors are taken as is.
  *
  * Row fields: input, frame, face_id, status, label, probs (softmax of the emotion logits, class
@@ -12,7 +12,7 @@
  */
 #include "tools/cli.h"
 #include "tools/frame_runner.h"
-#include "tools/inputs.h"
+#include "tools/input/inputs.h"
 #include "tools/progress.h"
 
 #include <ctype.h>

@@ -29,7 +29,7 @@
  * Rows are bitwise identical in every mode (tests/frames/test_frames.c; checked here on all
  * three models with T = 1, 2, 3: same md5 of the CSV).
  *
- * Design: the iterator (engine/image/input_iter.c) decodes inside emoc__input_next, so the fetch
+ * Design: the iterator (tools/input/input_iter.c) decodes inside emoc__input_next, so the fetch
  * (decode + crop + a copy of the pixels) is serialised under the runner's lock; resize,
  * normalisation, the forward pass and the caller's `finish` (row formatting) run in parallel.
  * A worker may fetch frame k only while k < written + window, which bounds memory to `window`

@@ -17,7 +17,7 @@
 #ifndef EMOC_TOOLS_FRAME_RUNNER_H
 #define EMOC_TOOLS_FRAME_RUNNER_H
 
-#include "tools/inputs.h"
+#include "tools/input/inputs.h"
 #include "tools/progress.h"
 
 typedef enum frame_batch_mode { FRAME_BATCH_AUTO = 0, FRAME_BATCH_OPS = 1, FRAME_BATCH_FRAMES = 2 } frame_batch_mode;

@@ -10,7 +10,7 @@
 #ifndef EMOC_TOOLS_PROGRESS_H
 #define EMOC_TOOLS_PROGRESS_H
 
-#include "engine/image/input_iter.h"
+#include "tools/input/input_iter.h"
 #include <stdio.h>
 
 typedef enum progress_mode { PROGRESS_AUTO = 0, PROGRESS_KV = 1, PROGRESS_QUIET = 2, PROGRESS_BAR = 3 } progress_mode;

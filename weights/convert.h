@@ -1,7 +1,7 @@
 /*
  * convert.h — converters from published model files to EMW (weights/FORMAT.md).
  *
- * emoc_convert_onnx(): parses an ONNX file (weights/onnx.h) and tries each registered
+ * emoc__convert_onnx(): parses an ONNX file (weights/onnx.h) and tries each registered
  * architecture matcher in turn (weights/convert_onnx.c holds the list). A matcher recognises its
  * network by walking the graph's compute nodes in topological order against the net's own op
  * sequence — never by initializer names, which the exporter auto-generates after BN folding —
@@ -9,7 +9,7 @@
  * error is the one of the matcher that got furthest: it names the first node that did not match
  * and what was expected there.
  *
- * emoc_convert_pth(): PyTorch checkpoints (weights/convert_pth*.c, separate owner).
+ * emoc__convert_pth(): PyTorch checkpoints (weights/convert_pth*.c, separate owner).
  *
  * Both write into a caller-created emw_writer; the caller serialises it. The dispatcher adds
  * source.file, source.sha256 and converter.version itself.
@@ -18,7 +18,7 @@
 #define EMOC_WEIGHTS_CONVERT_H
 
 #include "emoc.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 #include "weights/onnx.h"
 
 #define EMOC_CONVERTER_VERSION "emoc-convert 0.1"
@@ -28,9 +28,9 @@ typedef struct emoc_convert_opts {
     const char *source_name;    /* file name as given (its basename names the model), or NULL */
 } emoc_convert_opts;
 
-emoc_status emoc_convert_onnx(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+emoc_status emoc__convert_onnx(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                               emw_writer *w, emoc_error *err);
-emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+emoc_status emoc__convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                              emw_writer *w, emoc_error *err);
 
 /* ---- for matchers (weights/convert_onnx_<arch>.c) ---------------------------------------- */

@@ -4,7 +4,7 @@
  * and add one line to `matchers` below.
  */
 #include "weights/convert.h"
-#include "weights/sha256.h"
+#include "engine/base/sha256.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -54,7 +54,7 @@ static emoc_status add_provenance(emw_writer *w, const uint8_t *buf, size_t size
                                   const emoc_convert_opts *opts, emoc_error *err)
 {
     char hex[65];
-    emoc_sha256_hex(buf, size, hex);
+    emoc__sha256_hex(buf, size, hex);
     const char *file = opts && opts->source_name ? basename_of(opts->source_name) : "";
     emoc_status st = emw_writer_meta_str(w, "source.file", file);
     if (st == EMOC_OK) st = emw_writer_meta_str(w, "source.sha256", hex);
@@ -64,16 +64,16 @@ static emoc_status add_provenance(emw_writer *w, const uint8_t *buf, size_t size
     return st;
 }
 
-emoc_status emoc_convert_onnx(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+emoc_status emoc__convert_onnx(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                               emw_writer *w, emoc_error *err)
 {
     if (!buf || !w) return EMOC_E_ARG;
     emoc_onnx_model m;
-    emoc_status st = emoc_onnx_parse(buf, size, &m, err);
+    emoc_status st = emoc__onnx_parse(buf, size, &m, err);
     if (st != EMOC_OK) return st;
-    st = emoc_onnx_check_order(&m.graph, err);
+    st = emoc__onnx_check_order(&m.graph, err);
     if (st != EMOC_OK) {
-        emoc_onnx_free(&m);
+        emoc__onnx_free(&m);
         return st;
     }
     emoc_error best, tmp;
@@ -85,7 +85,7 @@ emoc_status emoc_convert_onnx(const uint8_t *buf, size_t size, const emoc_conver
         tmp.msg[0] = 0;
         st = matchers[i].match(&m.graph, opts, w, &progress, &tmp);
         if (st == EMOC_OK) {
-            emoc_onnx_free(&m);
+            emoc__onnx_free(&m);
             return add_provenance(w, buf, size, opts, err);
         }
         if (progress > best_progress) {
@@ -94,7 +94,7 @@ emoc_status emoc_convert_onnx(const uint8_t *buf, size_t size, const emoc_conver
             snprintf(best.msg, sizeof best.msg, "%s", tmp.msg);
         }
     }
-    emoc_onnx_free(&m);
+    emoc__onnx_free(&m);
     if (err) snprintf(err->msg, sizeof err->msg, "%s", best.msg);
     return best_st;
 }

@@ -18,7 +18,7 @@
  * Tensors are named like timm's modules: conv_stem, blocks.S.B.{conv_pw,conv_dw,se.conv_reduce,
  * se.conv_expand,conv_pwl}, conv_head, classifier (.weight/.bias; BN already folded in).
  */
-#include "engine/core/error.h"
+#include "engine/base/error.h"
 #include "weights/convert.h"
 
 #include <stdarg.h>
@@ -174,12 +174,12 @@ static int ints_all(const emoc_onnx_attr *a, int64_t v)
 static int check_constant_pads(matcher *m, const emoc_onnx_node *pad, int k)
 {
     int64_t p[8];
-    const emoc_onnx_attr *a = emoc_onnx_attr_find(pad, "pads");
+    const emoc_onnx_attr *a = emoc__onnx_attr_find(pad, "pads");
     if (a && a->n_ints == 8) {
         memcpy(p, a->ints, sizeof p);
     } else {
-        const emoc_onnx_tensor *t = pad->n_inputs >= 2 ? emoc_onnx_const(m->g, pad->inputs[1]) : NULL;
-        if (!t || t->count != 8 || emoc_onnx_tensor_i64(t, p, NULL) != EMOC_OK) return 0;
+        const emoc_onnx_tensor *t = pad->n_inputs >= 2 ? emoc__onnx_const(m->g, pad->inputs[1]) : NULL;
+        if (!t || t->count != 8 || emoc__onnx_tensor_i64(t, p, NULL) != EMOC_OK) return 0;
     }
     if (m->h <= 0 || m->w <= 0) return 0;
     int th = ((m->h + 1) / 2 - 1) * 2 + k - m->h, tw = ((m->w + 1) / 2 - 1) * 2 + k - m->w;
@@ -204,18 +204,18 @@ static int match_conv(matcher *m, const char *x, const char *what, conv *c)
     if (is_op(peek(m), "Pad")) {
         pad = take(m, "Pad", what);
         if (need_input0(m, pad, x, what)) return -1;
-        const emoc_onnx_attr *mode = emoc_onnx_attr_find(pad, "mode");
+        const emoc_onnx_attr *mode = emoc__onnx_attr_find(pad, "mode");
         if (mode && mode->s && strcmp(mode->s, "constant"))
             return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Pad): mode '%s', expected "
                          "'constant' (TF-SAME zero padding)", pad->index, pad->name, mode->s);
         if (pad->n_inputs >= 3 && *pad->inputs[2]) {
-            const emoc_onnx_tensor *cv = emoc_onnx_const(m->g, pad->inputs[2]);
+            const emoc_onnx_tensor *cv = emoc__onnx_const(m->g, pad->inputs[2]);
             float v = 1;
-            if (!cv || cv->count != 1 || emoc_onnx_tensor_f32(cv, &v, NULL) != EMOC_OK || v != 0)
+            if (!cv || cv->count != 1 || emoc__onnx_tensor_f32(cv, &v, NULL) != EMOC_OK || v != 0)
                 return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Pad): pad value is not a "
                              "constant 0", pad->index, pad->name);
         }
-        if (emoc_onnx_attr_float(pad, "value", 0) != 0)
+        if (emoc__onnx_attr_float(pad, "value", 0) != 0)
             return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Pad): pad value is not 0",
                          pad->index, pad->name);
         x = pad->outputs[0];
@@ -223,12 +223,12 @@ static int match_conv(matcher *m, const char *x, const char *what, conv *c)
     const emoc_onnx_node *n = take(m, "Conv", what);
     if (!n || need_input0(m, n, x, what)) return -1;
     c->n = n;
-    if (n->n_inputs < 2 || !(c->w = emoc_onnx_const(m->g, n->inputs[1])) || c->w->rank != 4)
+    if (n->n_inputs < 2 || !(c->w = emoc__onnx_const(m->g, n->inputs[1])) || c->w->rank != 4)
         return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Conv): weight '%s' is not a constant "
                      "rank-4 tensor (missing initializer?)", n->index, n->name,
                      n->n_inputs >= 2 ? n->inputs[1] : "");
     if (n->n_inputs >= 3 && *n->inputs[2]) {
-        c->b = emoc_onnx_const(m->g, n->inputs[2]);
+        c->b = emoc__onnx_const(m->g, n->inputs[2]);
         if (!c->b || c->b->count != (uint64_t)c->w->dims[0])
             return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Conv): bias '%s' is not a constant "
                          "of %lld values (missing initializer?)", n->index, n->name, n->inputs[2],
@@ -237,13 +237,13 @@ static int match_conv(matcher *m, const char *x, const char *what, conv *c)
     c->cout = (int)c->w->dims[0];
     c->cin_g = (int)c->w->dims[1];
     c->k = (int)c->w->dims[2];
-    c->group = (int)emoc_onnx_attr_int(n, "group", 1);
-    const emoc_onnx_attr *st = emoc_onnx_attr_find(n, "strides");
-    const emoc_onnx_attr *pads = emoc_onnx_attr_find(n, "pads");
-    const emoc_onnx_attr *ap = emoc_onnx_attr_find(n, "auto_pad");
+    c->group = (int)emoc__onnx_attr_int(n, "group", 1);
+    const emoc_onnx_attr *st = emoc__onnx_attr_find(n, "strides");
+    const emoc_onnx_attr *pads = emoc__onnx_attr_find(n, "pads");
+    const emoc_onnx_attr *ap = emoc__onnx_attr_find(n, "auto_pad");
     c->stride = st && st->n_ints == 2 ? (int)st->ints[0] : 1;
     if (c->w->dims[3] != c->k || (st && (st->n_ints != 2 || st->ints[1] != c->stride)) ||
-        !ints_all(emoc_onnx_attr_find(n, "dilations"), 1) || c->k > 7 || c->k < 1 ||
+        !ints_all(emoc__onnx_attr_find(n, "dilations"), 1) || c->k > 7 || c->k < 1 ||
         (c->stride != 1 && c->stride != 2))
         return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Conv): expected a square kernel up to "
                      "7, stride 1 or 2, no dilation; found %lldx%lld stride %d", n->index, n->name,
@@ -281,20 +281,20 @@ static int store_conv(matcher *m, const char *prefix, const conv *c)
 
 static int check_axes(matcher *m, const emoc_onnx_node *n)
 {
-    const emoc_onnx_attr *a = emoc_onnx_attr_find(n, "axes");
+    const emoc_onnx_attr *a = emoc__onnx_attr_find(n, "axes");
     int64_t axes[2] = {0, 0};
     size_t na = 0;
     if (a) {
         na = a->n_ints;
         for (size_t i = 0; i < na && i < 2; i++) axes[i] = a->ints[i];
     } else if (n->n_inputs >= 2) { /* opset 18: axes as an input */
-        const emoc_onnx_tensor *t = emoc_onnx_const(m->g, n->inputs[1]);
-        if (t && t->count == 2 && emoc_onnx_tensor_i64(t, axes, NULL) == EMOC_OK) na = 2;
+        const emoc_onnx_tensor *t = emoc__onnx_const(m->g, n->inputs[1]);
+        if (t && t->count == 2 && emoc__onnx_tensor_i64(t, axes, NULL) == EMOC_OK) na = 2;
     }
     for (int i = 0; i < 2; i++)
         if (axes[i] < 0) axes[i] += 4;
     int ok = na == 2 && ((axes[0] == 2 && axes[1] == 3) || (axes[0] == 3 && axes[1] == 2)) &&
-             emoc_onnx_attr_int(n, "keepdims", 1) == 1;
+             emoc__onnx_attr_int(n, "keepdims", 1) == 1;
     return ok ? 0 : failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (ReduceMean): expected the mean "
                           "over axes 2,3 with keepdims (squeeze-excite)", n->index, n->name);
 }
@@ -348,7 +348,7 @@ static const char *match_block(matcher *m, const char *x, int cin, int stage, in
     const emoc_onnx_node *n = peek(m);
     conv pw, dw, pwl;
     const char *y = x;
-    if (is_op(n, "Conv") && emoc_onnx_attr_int(n, "group", 1) == 1) {
+    if (is_op(n, "Conv") && emoc__onnx_attr_int(n, "group", 1) == 1) {
         /* IR expansion, or the head */
         if (match_conv(m, x, "1x1 expansion conv or head conv", &pw)) return NULL;
         if (pw.k != 1 || pw.cin_g != cin) {
@@ -409,11 +409,11 @@ static int match_gemm(matcher *m, const char *x, int d)
 {
     const emoc_onnx_node *n = take(m, "Gemm", "final linear");
     if (!n || need_input0(m, n, x, "flattened embedding")) return -1;
-    const emoc_onnx_tensor *w = n->n_inputs >= 2 ? emoc_onnx_const(m->g, n->inputs[1]) : NULL;
+    const emoc_onnx_tensor *w = n->n_inputs >= 2 ? emoc__onnx_const(m->g, n->inputs[1]) : NULL;
     const emoc_onnx_tensor *b = n->n_inputs >= 3 && *n->inputs[2]
-                                    ? emoc_onnx_const(m->g, n->inputs[2]) : NULL;
-    int trans_b = (int)emoc_onnx_attr_int(n, "transB", 0);
-    if (emoc_onnx_attr_int(n, "transA", 0) != 0)
+                                    ? emoc__onnx_const(m->g, n->inputs[2]) : NULL;
+    int trans_b = (int)emoc__onnx_attr_int(n, "transB", 0);
+    if (emoc__onnx_attr_int(n, "transA", 0) != 0)
         return failf(m, EMOC_E_UNSUPPORTED, "node %d '%s' (Gemm): transA must be 0", n->index,
                      n->name);
     if (!w || w->rank != 2 || w->dims[trans_b ? 1 : 0] != d)
@@ -427,8 +427,8 @@ static int match_gemm(matcher *m, const char *x, int d)
     m->n_scores = ns;
     int64_t wd[2] = {ns, d}, bd = ns;
     if (add_pending(m, "classifier.weight", w, 2, wd, !trans_b,
-                    emoc_onnx_attr_float(n, "alpha", 1.0f)) ||
-        add_pending(m, "classifier.bias", b, 1, &bd, 0, emoc_onnx_attr_float(n, "beta", 1.0f)))
+                    emoc__onnx_attr_float(n, "alpha", 1.0f)) ||
+        add_pending(m, "classifier.bias", b, 1, &bd, 0, emoc__onnx_attr_float(n, "beta", 1.0f)))
         return -1;
     if (m->pos < m->n) {
         char wb[160];
@@ -637,7 +637,7 @@ static emoc_status write_tensors(matcher *m, const emoc_convert_opts *opts, emw_
                       (unsigned long long)count);
                 return m->st;
             }
-            st = emoc_onnx_tensor_f32(p->t, src ? src : data, m->err);
+            st = emoc__onnx_tensor_f32(p->t, src ? src : data, m->err);
             if (st == EMOC_OK && p->transpose) { /* [D][N] → [N][D] */
                 int64_t nn = p->dims[0], dd = p->dims[1];
                 for (int64_t r = 0; r < nn; r++)
@@ -696,7 +696,7 @@ emoc_status emoc__onnx_match_efficientnet(const emoc_onnx_graph *g, const emoc_c
     /* The data input: the graph input that is not an initializer. */
     const char *input = NULL;
     for (int i = 0; i < g->n_inputs && !input; i++)
-        if (!emoc_onnx_initializer(g, g->inputs[i].name)) input = g->inputs[i].name;
+        if (!emoc__onnx_initializer(g, g->inputs[i].name)) input = g->inputs[i].name;
     if (!input) {
         failf(&m, EMOC_E_UNSUPPORTED, "the graph has no data input");
         return m.st;

@@ -15,7 +15,7 @@
  *   Gemm(alpha 1, beta 1)   fc 512→10; transB 1: weight [10,512]; transB 0: [512,10] (transposed)
  * PRelu slopes [C,1,1] are stored as [C]. Nothing is written before the whole graph matched.
  */
-#include "engine/core/error.h"
+#include "engine/base/error.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 
@@ -117,18 +117,18 @@ static const char *conv(mm *m, const char *x, const char *p, int cout, int cin_g
 {
     const emoc_onnx_node *n = take(m, "Conv", x, p);
     if (!n) return NULL;
-    const emoc_onnx_tensor *w = n->n_inputs >= 2 ? emoc_onnx_const(m->g, n->inputs[1]) : NULL;
-    const emoc_onnx_tensor *b = n->n_inputs >= 3 && *n->inputs[2] ? emoc_onnx_const(m->g, n->inputs[2]) : NULL;
+    const emoc_onnx_tensor *w = n->n_inputs >= 2 ? emoc__onnx_const(m->g, n->inputs[1]) : NULL;
+    const emoc_onnx_tensor *b = n->n_inputs >= 3 && *n->inputs[2] ? emoc__onnx_const(m->g, n->inputs[2]) : NULL;
     if (!w || w->rank != 4 || w->dims[0] != cout || w->dims[1] != cin_g || w->dims[2] != k ||
         w->dims[3] != k || !b || b->count != (uint64_t)cout) {
         fail(m, "node %d '%s' (Conv, %s): expected a constant weight %dx%dx%dx%d and bias of %d "
              "(BN folded)", n->index, n->name, p, cout, cin_g, k, k, cout);
         return NULL;
     }
-    if (emoc_onnx_attr_int(n, "group", 1) != group ||
-        !ints_are(emoc_onnx_attr_find(n, "strides"), stride, 2) ||
-        !ints_are(emoc_onnx_attr_find(n, "pads"), pad, 4) ||
-        !ints_are(emoc_onnx_attr_find(n, "dilations"), 1, 2)) {
+    if (emoc__onnx_attr_int(n, "group", 1) != group ||
+        !ints_are(emoc__onnx_attr_find(n, "strides"), stride, 2) ||
+        !ints_are(emoc__onnx_attr_find(n, "pads"), pad, 4) ||
+        !ints_are(emoc__onnx_attr_find(n, "dilations"), 1, 2)) {
         fail(m, "node %d '%s' (Conv, %s): expected group %d, stride %d, pads %d, no dilation",
              n->index, n->name, p, group, stride, pad);
         return NULL;
@@ -147,7 +147,7 @@ static const char *prelu(mm *m, const char *x, const char *name, int c)
 {
     const emoc_onnx_node *n = take(m, "PRelu", x, name);
     if (!n) return NULL;
-    const emoc_onnx_tensor *s = n->n_inputs >= 2 ? emoc_onnx_const(m->g, n->inputs[1]) : NULL;
+    const emoc_onnx_tensor *s = n->n_inputs >= 2 ? emoc__onnx_const(m->g, n->inputs[1]) : NULL;
     if (!s || s->count != (uint64_t)c) {
         fail(m, "node %d '%s' (PRelu): slope is not a constant of %d values", n->index, n->name, c);
         return NULL;
@@ -196,7 +196,7 @@ static const char *flatten(mm *m, const char *x)
 {
     if (m->pos < m->n && !strcmp(m->seq[m->pos]->op_type, "Flatten")) {
         const emoc_onnx_node *f = take(m, "Flatten", x, "GDC flatten");
-        if (f && emoc_onnx_attr_int(f, "axis", 1) != 1) {
+        if (f && emoc__onnx_attr_int(f, "axis", 1) != 1) {
             fail(m, "node %d '%s' (Flatten): axis must be 1", f->index, f->name);
             return NULL;
         }
@@ -214,13 +214,13 @@ static int fold_linear(mm *m, const emoc_onnx_tensor *W, const emoc_onnx_node *b
     float *v[4] = {NULL, NULL, NULL, NULL};
     int ok = bn->n_inputs == 5;
     for (int i = 0; ok && i < 4; i++) {
-        t[i] = emoc_onnx_const(m->g, bn->inputs[i + 1]);
+        t[i] = emoc__onnx_const(m->g, bn->inputs[i + 1]);
         ok = t[i] && t[i]->count == 512 && (v[i] = malloc(512 * sizeof(float))) &&
-             emoc_onnx_tensor_f32(t[i], v[i], m->err) == EMOC_OK;
+             emoc__onnx_tensor_f32(t[i], v[i], m->err) == EMOC_OK;
     }
     float *wt = ok ? malloc(512 * 512 * sizeof(float)) : NULL;
-    ok = ok && wt && emoc_onnx_tensor_f32(W, wt, m->err) == EMOC_OK;
-    double eps = emoc_onnx_attr_float(bn, "epsilon", 1e-5f);
+    ok = ok && wt && emoc__onnx_tensor_f32(W, wt, m->err) == EMOC_OK;
+    double eps = emoc__onnx_attr_float(bn, "epsilon", 1e-5f);
     if (ok) {
         for (int o = 0; o < 512; o++) {
             if (!(v[3][o] >= 0)) {
@@ -265,7 +265,7 @@ static int match(mm *m, const char **in_name, const emoc_onnx_tensor **mat_w,
     if (!mmul) return -1;
     /* MatMul(x, W): x·W, so W is [in, out]; the activation must be the left operand. */
     if (mmul->n_inputs != 2 || strcmp(mmul->inputs[0], x) ||
-        !(*mat_w = emoc_onnx_const(m->g, mmul->inputs[1])) || (*mat_w)->rank != 2 ||
+        !(*mat_w = emoc__onnx_const(m->g, mmul->inputs[1])) || (*mat_w)->rank != 2 ||
         (*mat_w)->dims[0] != 512 || (*mat_w)->dims[1] != 512)
         return fail(m, "node %d '%s' (MatMul): expected x·W with a constant W of 512x512",
                     mmul->index, mmul->name);
@@ -277,8 +277,8 @@ static int match(mm *m, const char **in_name, const emoc_onnx_tensor **mat_w,
         return fail(m, "node %d '%s' (%s) follows the final Gemm", m->seq[m->pos]->index,
                     m->seq[m->pos]->name, m->seq[m->pos]->op_type);
     const emoc_onnx_node *g = *gemm;
-    if (emoc_onnx_attr_float(g, "alpha", 1) != 1 || emoc_onnx_attr_float(g, "beta", 1) != 1 ||
-        emoc_onnx_attr_int(g, "transA", 0) != 0 || g->n_inputs != 3)
+    if (emoc__onnx_attr_float(g, "alpha", 1) != 1 || emoc__onnx_attr_float(g, "beta", 1) != 1 ||
+        emoc__onnx_attr_int(g, "transA", 0) != 0 || g->n_inputs != 3)
         return fail(m, "node %d '%s' (Gemm): expected alpha = beta = 1, transA = 0, a bias",
                     g->index, g->name);
     return 0;
@@ -307,9 +307,9 @@ emoc_status emoc__onnx_match_mobilefacenet(const emoc_onnx_graph *g, const emoc_
         goto done;
     }
     /* fc: [N][512] (transB = 1) or [512][N] */
-    const emoc_onnx_tensor *gw = emoc_onnx_const(g, gemm->inputs[1]);
-    const emoc_onnx_tensor *gb = emoc_onnx_const(g, gemm->inputs[2]);
-    int transB = (int)emoc_onnx_attr_int(gemm, "transB", 0);
+    const emoc_onnx_tensor *gw = emoc__onnx_const(g, gemm->inputs[1]);
+    const emoc_onnx_tensor *gb = emoc__onnx_const(g, gemm->inputs[2]);
+    int transB = (int)emoc__onnx_attr_int(gemm, "transB", 0);
     int64_t N = gw && gw->rank == 2 ? gw->dims[transB ? 0 : 1] : -1;
     if (!gw || gw->rank != 2 || gw->dims[transB ? 1 : 0] != 512 || N != 10 || !gb ||
         gb->count != (uint64_t)N) {
@@ -325,8 +325,8 @@ emoc_status emoc__onnx_match_mobilefacenet(const emoc_onnx_graph *g, const emoc_
         free(raw);
         goto done;
     }
-    st = emoc_onnx_tensor_f32(gw, raw, err);
-    if (!st) st = emoc_onnx_tensor_f32(gb, fb, err);
+    st = emoc__onnx_tensor_f32(gw, raw, err);
+    if (!st) st = emoc__onnx_tensor_f32(gb, fb, err);
     for (int64_t o = 0; !st && o < N; o++)
         for (int i = 0; i < 512; i++)
             fw[o * 512 + i] = transB ? raw[o * 512 + i] : raw[(size_t)i * (size_t)N + (size_t)o];
@@ -352,7 +352,7 @@ emoc_status emoc__onnx_match_mobilefacenet(const emoc_onnx_graph *g, const emoc_
             break;
         }
         buf = nb;
-        st = emoc_onnx_tensor_f32(p->t, buf, err);
+        st = emoc__onnx_tensor_f32(p->t, buf, err);
         if (!st) st = emoc__convert_add_tensor(w, opts, p->name, p->rank, p->dims, buf, err);
     }
     free(buf);

@@ -2,16 +2,16 @@
  * convert_pth.c — `emoc convert CHECKPOINT.pth`: PyTorch state_dicts (DDAMFN, MobileFaceNet) to
  * EMW, plus the folding helpers the per-architecture converters use.
  *
- * The checkpoint is read by emoc_pth_read (weights/pth.h, nothing executed); the architecture is
+ * The checkpoint is read by emoc__pth_read (weights/pth.h, nothing executed); the architecture is
  * recognised from its keys; every BatchNorm is folded into the conv/linear before it (in double
  * precision); PReLU slopes, conv biases and the final fc are copied. Every tensor of the
  * state_dict must be consumed, be a BatchNorm counter (num_batches_tracked) or lie under a
  * declared dead-parameter prefix — anything else is an error naming it (no silent extras).
  */
-#include "engine/core/error.h"
+#include "engine/base/error.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
-#include "weights/sha256.h"
+#include "engine/base/sha256.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -271,7 +271,7 @@ static emoc_status finish(emoc__pthc *c, const uint8_t *buf, size_t size)
     emoc_status st = EMOC_OK;
     if (c->n_dead) st = emw_writer_meta_str_array(c->w, "ignored.prefixes", c->dead, (size_t)c->n_dead);
     char hex[65];
-    emoc_sha256_hex(buf, size, hex);
+    emoc__sha256_hex(buf, size, hex);
     const char *file = c->opts && c->opts->source_name ? c->opts->source_name : "";
     const char *slash = strrchr(file, '/');
     if (!st) st = emw_writer_meta_str(c->w, "source.file", slash ? slash + 1 : file);
@@ -281,19 +281,19 @@ static emoc_status finish(emoc__pthc *c, const uint8_t *buf, size_t size)
     return c->st;
 }
 
-emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+emoc_status emoc__convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                              emw_writer *w, emoc_error *err)
 {
     if (!buf || !w) return EMOC_E_ARG;
     emoc_pth_checkpoint ck;
-    emoc_status st = emoc_pth_read(buf, size, &ck, err);
+    emoc_status st = emoc__pth_read(buf, size, &ck, err);
     if (st) return st;
     emoc__pthc *c = calloc(1, sizeof *c);
     unsigned char *used = calloc(ck.n_tensors + 1, 1);
     if (!c || !used) {
         free(c);
         free(used);
-        emoc_pth_release(&ck);
+        emoc__pth_release(&ck);
         if (err) snprintf(err->msg, sizeof err->msg, "convert: out of memory");
         return EMOC_E_NOMEM;
     }
@@ -317,6 +317,6 @@ emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert
     if (st == EMOC_OK) st = finish(c, buf, size);
     free(used);
     free(c);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
     return st;
 }

@@ -7,7 +7,7 @@
  * type, the tensor's extent (offset + Σ (size−1)·stride) must lie inside it, and strided views
  * are gathered into contiguous row-major arrays. Output memory is capped by the file size.
  */
-#include "engine/core/error.h"
+#include "engine/base/error.h"
 #include "weights/pth.h"
 
 #include <stdio.h>
@@ -26,7 +26,7 @@ size_t emoc__dtype_size(emoc_pth_dtype dt)
     return (unsigned)dt < EMOC_PTH_DTYPE_COUNT ? sz[dt] : 0;
 }
 
-const char *emoc_pth_dtype_name(emoc_pth_dtype dt)
+const char *emoc__pth_dtype_name(emoc_pth_dtype dt)
 {
     static const char *nm[EMOC_PTH_DTYPE_COUNT] = {"float32", "float16", "float64", "bfloat16",
                                                    "int64", "int32"};
@@ -246,11 +246,11 @@ static emoc_status extract(const emoc__zip *z, const char *prefix, size_t plen,
     return EMOC_OK;
 }
 
-emoc_status emoc_pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *out,
+emoc_status emoc__pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *out,
                           emoc_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (!buf) return emoc__fail(err, EMOC_E_ARG, "emoc_pth_read: NULL buffer");
+    if (!buf) return emoc__fail(err, EMOC_E_ARG, "emoc__pth_read: NULL buffer");
     emoc__zip z;
     emoc_status st = emoc__zip_open(buf, size, &z, err);
     if (st) return st;
@@ -293,11 +293,11 @@ emoc_status emoc_pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *
 done:
     emoc__pickle_free(pk);
     emoc__zip_close(&z);
-    if (st) emoc_pth_release(out);
+    if (st) emoc__pth_release(out);
     return st;
 }
 
-void emoc_pth_release(emoc_pth_checkpoint *ck)
+void emoc__pth_release(emoc_pth_checkpoint *ck)
 {
     if (!ck) return;
     for (size_t i = 0; i < ck->n_tensors; i++) free(ck->tensors[i].data);
@@ -308,7 +308,7 @@ void emoc_pth_release(emoc_pth_checkpoint *ck)
     memset(ck, 0, sizeof *ck);
 }
 
-const emoc_pth_tensor *emoc_pth_find(const emoc_pth_checkpoint *ck, const char *name)
+const emoc_pth_tensor *emoc__pth_find(const emoc_pth_checkpoint *ck, const char *name)
 {
     for (size_t i = 0; i < ck->n_tensors; i++)
         if (!strcmp(ck->tensors[i].name, name)) return &ck->tensors[i];

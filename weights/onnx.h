@@ -3,31 +3,31 @@
  * small graph utilities. Shared by every ONNX architecture matcher (weights/convert_onnx_*.c).
  *
  * Reading (weights/onnx_read.c)
- *   emoc_onnx_parse() decodes ModelProto → GraphProto → NodeProto / AttributeProto / TensorProto /
+ *   emoc__onnx_parse() decodes ModelProto → GraphProto → NodeProto / AttributeProto / TensorProto /
  *   ValueInfoProto and opset_import from a buffer held in memory. Nothing in the buffer is
  *   trusted: every varint and length is bounded by what remains of its enclosing message,
  *   message nesting is capped (EMOC_ONNX_MAX_DEPTH), and the reader's total allocation is capped
  *   by a bound derived from the file size. Errors name the field and its byte offset.
  *   Strings are NUL-terminated copies. Tensor payloads are NOT copied: a tensor records where
- *   its data lies in the buffer (which must outlive the model) and emoc_onnx_tensor_f32() decodes
+ *   its data lies in the buffer (which must outlive the model) and emoc__onnx_tensor_f32() decodes
  *   it (raw_data or the typed float_data/double_data/int32_data/int64_data fields).
  *
  * Graph utilities (weights/onnx_graph.c)
- *   - emoc_onnx_check_order(): the node list must be topologically sorted (as ONNX requires);
+ *   - emoc__onnx_check_order(): the node list must be topologically sorted (as ONNX requires);
  *     the error names the first node reading a value nothing earlier produced.
- *   - emoc_onnx_const(): the constant behind a value name — an initializer, a Constant node's
+ *   - emoc__onnx_const(): the constant behind a value name — an initializer, a Constant node's
  *     `value`, or either of those re-emitted through a chain of Identity nodes (the exporter
  *     de-duplicates identical initializers that way).
- *   - emoc_onnx_producer() / emoc_onnx_consumers(): dataflow lookups by value name.
+ *   - emoc__onnx_producer() / emoc__onnx_consumers(): dataflow lookups by value name.
  *
  * Typical matcher use:
  *     emoc_onnx_model m;
- *     if (emoc_onnx_parse(buf, size, &m, err) != EMOC_OK) return ...;
+ *     if (emoc__onnx_parse(buf, size, &m, err) != EMOC_OK) return ...;
  *     const emoc_onnx_graph *g = &m.graph;
  *     for (int i = 0; i < g->n_nodes; i++) { const emoc_onnx_node *n = &g->nodes[i]; ... }
- *     const emoc_onnx_tensor *w = emoc_onnx_const(g, n->inputs[1]);
- *     float *data = malloc(w->count * sizeof(float)); emoc_onnx_tensor_f32(w, data, err);
- *     emoc_onnx_free(&m);
+ *     const emoc_onnx_tensor *w = emoc__onnx_const(g, n->inputs[1]);
+ *     float *data = malloc(w->count * sizeof(float)); emoc__onnx_tensor_f32(w, data, err);
+ *     emoc__onnx_free(&m);
  */
 #ifndef EMOC_WEIGHTS_ONNX_H
 #define EMOC_WEIGHTS_ONNX_H
@@ -127,33 +127,33 @@ typedef struct emoc_onnx_model {
 } emoc_onnx_model;
 
 /* Parses `buf` (which must outlive `m`). On failure `m` holds nothing to free. */
-emoc_status emoc_onnx_parse(const uint8_t *buf, size_t size, emoc_onnx_model *m, emoc_error *err);
-void emoc_onnx_free(emoc_onnx_model *m);
+emoc_status emoc__onnx_parse(const uint8_t *buf, size_t size, emoc_onnx_model *m, emoc_error *err);
+void emoc__onnx_free(emoc_onnx_model *m);
 
 /* Attribute lookup; NULL when absent. The _int/_float helpers return `dflt` when absent. */
-const emoc_onnx_attr *emoc_onnx_attr_find(const emoc_onnx_node *n, const char *name);
-int64_t emoc_onnx_attr_int(const emoc_onnx_node *n, const char *name, int64_t dflt);
-float emoc_onnx_attr_float(const emoc_onnx_node *n, const char *name, float dflt);
+const emoc_onnx_attr *emoc__onnx_attr_find(const emoc_onnx_node *n, const char *name);
+int64_t emoc__onnx_attr_int(const emoc_onnx_node *n, const char *name, int64_t dflt);
+float emoc__onnx_attr_float(const emoc_onnx_node *n, const char *name, float dflt);
 
 /* Decodes a FLOAT, FLOAT16 or DOUBLE tensor into t->count floats at dst. */
-emoc_status emoc_onnx_tensor_f32(const emoc_onnx_tensor *t, float *dst, emoc_error *err);
+emoc_status emoc__onnx_tensor_f32(const emoc_onnx_tensor *t, float *dst, emoc_error *err);
 /* Decodes an INT64 or INT32 tensor into t->count int64 at dst. */
-emoc_status emoc_onnx_tensor_i64(const emoc_onnx_tensor *t, int64_t *dst, emoc_error *err);
+emoc_status emoc__onnx_tensor_i64(const emoc_onnx_tensor *t, int64_t *dst, emoc_error *err);
 
 /* ---- graph utilities (onnx_graph.c) ---- */
 
 /* EMOC_OK if every node input is a graph input, an initializer, or an output of an earlier node;
  * else EMOC_E_FORMAT naming the first offending node and value. */
-emoc_status emoc_onnx_check_order(const emoc_onnx_graph *g, emoc_error *err);
+emoc_status emoc__onnx_check_order(const emoc_onnx_graph *g, emoc_error *err);
 /* Node producing `value`, or NULL (graph input, initializer, unknown). */
-const emoc_onnx_node *emoc_onnx_producer(const emoc_onnx_graph *g, const char *value);
+const emoc_onnx_node *emoc__onnx_producer(const emoc_onnx_graph *g, const char *value);
 /* Fills up to `max` nodes reading `value`, in node order; returns the total count. */
-int emoc_onnx_consumers(const emoc_onnx_graph *g, const char *value, const emoc_onnx_node **out,
+int emoc__onnx_consumers(const emoc_onnx_graph *g, const char *value, const emoc_onnx_node **out,
                         int max);
 /* Initializer or Constant tensor behind `value`, following Identity chains; NULL if not
  * constant. */
-const emoc_onnx_tensor *emoc_onnx_const(const emoc_onnx_graph *g, const char *value);
+const emoc_onnx_tensor *emoc__onnx_const(const emoc_onnx_graph *g, const char *value);
 /* Initializer named `name` (no Identity following), or NULL. */
-const emoc_onnx_tensor *emoc_onnx_initializer(const emoc_onnx_graph *g, const char *name);
+const emoc_onnx_tensor *emoc__onnx_initializer(const emoc_onnx_graph *g, const char *name);
 
 #endif /* EMOC_WEIGHTS_ONNX_H */

@@ -11,7 +11,7 @@
 
 /* ---- dataflow lookups ----------------------------------------------------------------------- */
 
-const emoc_onnx_node *emoc_onnx_producer(const emoc_onnx_graph *g, const char *value)
+const emoc_onnx_node *emoc__onnx_producer(const emoc_onnx_graph *g, const char *value)
 {
     if (!value || !*value) return NULL;
     for (int i = 0; i < g->n_nodes; i++)
@@ -20,7 +20,7 @@ const emoc_onnx_node *emoc_onnx_producer(const emoc_onnx_graph *g, const char *v
     return NULL;
 }
 
-int emoc_onnx_consumers(const emoc_onnx_graph *g, const char *value, const emoc_onnx_node **out,
+int emoc__onnx_consumers(const emoc_onnx_graph *g, const char *value, const emoc_onnx_node **out,
                         int max)
 {
     int n = 0;
@@ -37,25 +37,25 @@ int emoc_onnx_consumers(const emoc_onnx_graph *g, const char *value, const emoc_
     return n;
 }
 
-const emoc_onnx_tensor *emoc_onnx_initializer(const emoc_onnx_graph *g, const char *name)
+const emoc_onnx_tensor *emoc__onnx_initializer(const emoc_onnx_graph *g, const char *name)
 {
     for (int i = 0; i < g->n_inits; i++)
         if (!strcmp(g->inits[i].name, name)) return &g->inits[i];
     return NULL;
 }
 
-const emoc_onnx_tensor *emoc_onnx_const(const emoc_onnx_graph *g, const char *value)
+const emoc_onnx_tensor *emoc__onnx_const(const emoc_onnx_graph *g, const char *value)
 {
     /* Identity chains are short in practice; the hop cap only guards against cycles. */
     for (int hop = 0; hop < 64 && value && *value; hop++) {
-        const emoc_onnx_node *n = emoc_onnx_producer(g, value);
-        if (!n) return emoc_onnx_initializer(g, value);
+        const emoc_onnx_node *n = emoc__onnx_producer(g, value);
+        if (!n) return emoc__onnx_initializer(g, value);
         if (!strcmp(n->op_type, "Identity") && n->n_inputs == 1) {
             value = n->inputs[0];
             continue;
         }
         if (!strcmp(n->op_type, "Constant")) {
-            const emoc_onnx_attr *a = emoc_onnx_attr_find(n, "value");
+            const emoc_onnx_attr *a = emoc__onnx_attr_find(n, "value");
             return a && a->t ? a->t : NULL;
         }
         return NULL;
@@ -77,7 +77,7 @@ static int defined_before(const emoc_onnx_graph *g, const char *v, int node_inde
     return 0;
 }
 
-emoc_status emoc_onnx_check_order(const emoc_onnx_graph *g, emoc_error *err)
+emoc_status emoc__onnx_check_order(const emoc_onnx_graph *g, emoc_error *err)
 {
     /* Quadratic in the node count, which is a few thousand at most for our nets (~1 ms). */
     for (int i = 0; i < g->n_nodes; i++) {
@@ -85,7 +85,7 @@ emoc_status emoc_onnx_check_order(const emoc_onnx_graph *g, emoc_error *err)
         for (int j = 0; j < n->n_inputs; j++) {
             const char *v = n->inputs[j];
             if (!*v || defined_before(g, v, i)) continue;
-            const emoc_onnx_node *later = emoc_onnx_producer(g, v);
+            const emoc_onnx_node *later = emoc__onnx_producer(g, v);
             if (err) {
                 if (later)
                     snprintf(err->msg, sizeof err->msg,
@@ -228,7 +228,7 @@ static emoc_status count_error(const emoc_onnx_tensor *t, long long got, emoc_er
     return EMOC_E_FORMAT;
 }
 
-emoc_status emoc_onnx_tensor_f32(const emoc_onnx_tensor *t, float *dst, emoc_error *err)
+emoc_status emoc__onnx_tensor_f32(const emoc_onnx_tensor *t, float *dst, emoc_error *err)
 {
     uint64_t n = t->count;
     if (t->raw) {
@@ -320,7 +320,7 @@ bad_type:
     return EMOC_E_UNSUPPORTED;
 }
 
-emoc_status emoc_onnx_tensor_i64(const emoc_onnx_tensor *t, int64_t *dst, emoc_error *err)
+emoc_status emoc__onnx_tensor_i64(const emoc_onnx_tensor *t, int64_t *dst, emoc_error *err)
 {
     uint64_t n = t->count;
     if (t->data_type != EMOC_ONNX_INT64 && t->data_type != EMOC_ONNX_INT32) {

@@ -7,7 +7,7 @@
  * and all memory comes from one arena whose total is capped by a bound derived from the file
  * size, so a hostile file can neither read out of bounds nor make us allocate without limit.
  */
-#include "engine/core/error.h"
+#include "engine/base/error.h"
 #include "weights/onnx.h"
 
 #include <stdarg.h>
@@ -701,7 +701,7 @@ static int parse_model(parser *p, cursor c, emoc_onnx_model *m)
     return 0;
 }
 
-emoc_status emoc_onnx_parse(const uint8_t *buf, size_t size, emoc_onnx_model *m, emoc_error *err)
+emoc_status emoc__onnx_parse(const uint8_t *buf, size_t size, emoc_onnx_model *m, emoc_error *err)
 {
     if (!m || (!buf && size)) return EMOC_E_ARG;
     memset(m, 0, sizeof *m);
@@ -722,7 +722,7 @@ emoc_status emoc_onnx_parse(const uint8_t *buf, size_t size, emoc_onnx_model *m,
     return EMOC_OK;
 }
 
-void emoc_onnx_free(emoc_onnx_model *m)
+void emoc__onnx_free(emoc_onnx_model *m)
 {
     if (!m) return;
     arena_free(m->_arena);
@@ -731,21 +731,21 @@ void emoc_onnx_free(emoc_onnx_model *m)
 
 /* ---- attribute helpers --------------------------------------------------------------------- */
 
-const emoc_onnx_attr *emoc_onnx_attr_find(const emoc_onnx_node *n, const char *name)
+const emoc_onnx_attr *emoc__onnx_attr_find(const emoc_onnx_node *n, const char *name)
 {
     for (int i = 0; i < n->n_attrs; i++)
         if (!strcmp(n->attrs[i].name, name)) return &n->attrs[i];
     return NULL;
 }
 
-int64_t emoc_onnx_attr_int(const emoc_onnx_node *n, const char *name, int64_t dflt)
+int64_t emoc__onnx_attr_int(const emoc_onnx_node *n, const char *name, int64_t dflt)
 {
-    const emoc_onnx_attr *a = emoc_onnx_attr_find(n, name);
+    const emoc_onnx_attr *a = emoc__onnx_attr_find(n, name);
     return a && a->type == EMOC_ONNX_ATTR_INT ? a->i : dflt;
 }
 
-float emoc_onnx_attr_float(const emoc_onnx_node *n, const char *name, float dflt)
+float emoc__onnx_attr_float(const emoc_onnx_node *n, const char *name, float dflt)
 {
-    const emoc_onnx_attr *a = emoc_onnx_attr_find(n, name);
+    const emoc_onnx_attr *a = emoc__onnx_attr_find(n, name);
     return a && a->type == EMOC_ONNX_ATTR_FLOAT ? a->f : dflt;
 }

@@ -3,7 +3,7 @@
  *
  * A checkpoint is a zip archive (stored entries) holding <prefix>/data.pkl, a pickle stream that
  * describes the object, and <prefix>/data/<key>, the raw little-endian storages its tensors view.
- * emoc_pth_read() parses the zip central directory (pth_zip.c), interprets data.pkl with a
+ * emoc__pth_read() parses the zip central directory (pth_zip.c), interprets data.pkl with a
  * restricted pickle machine that only builds plain values (pth_pickle.c; the accepted opcodes
  * and globals are listed in weights/PTH.md), then extracts the state_dict: the top-level dict
  * itself, or the dict under "model_state_dict" / "state_dict" (other entries, e.g. optimizer
@@ -53,13 +53,13 @@ typedef struct emoc_pth_checkpoint {
 } emoc_pth_checkpoint;
 
 /* Parses a whole checkpoint held in memory; `buf` need not outlive the result. */
-emoc_status emoc_pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *out,
+emoc_status emoc__pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *out,
                           emoc_error *err);
-void emoc_pth_release(emoc_pth_checkpoint *ck);
-const emoc_pth_tensor *emoc_pth_find(const emoc_pth_checkpoint *ck, const char *name);
-const char *emoc_pth_dtype_name(emoc_pth_dtype dt);
+void emoc__pth_release(emoc_pth_checkpoint *ck);
+const emoc_pth_tensor *emoc__pth_find(const emoc_pth_checkpoint *ck, const char *name);
+const char *emoc__pth_dtype_name(emoc_pth_dtype dt);
 /* 1 if buf starts like a zip archive (local file header signature). */
-int emoc_pth_looks_like_zip(const uint8_t *buf, size_t size);
+int emoc__pth_looks_like_zip(const uint8_t *buf, size_t size);
 
 /* ------------------------------------------------------------------------------------------- */
 /* Internals shared by pth_zip.c, pth_pickle.c and convert_pth_load.c                          */

@@ -5,7 +5,7 @@
  * bytes that remain before it is used (reliability §1.5 items 1, 3, 4); entry CRC-32s are verified.
  */
 #include "weights/pth.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +161,7 @@ static emoc_status read_entry(const uint8_t *buf, size_t size, const uint8_t *cd
         return fail(err, EMOC_E_TRUNCATED, "data at offset %llu + %llu bytes runs past the end of "
                     "the archive", name, data_off, usize);
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* let fuzzers mutate past the CRC */
-    if (emoc_crc32(0, buf + data_off, (size_t)usize) != crc)
+    if (emoc__crc32(0, buf + data_off, (size_t)usize) != crc)
         return fail(err, EMOC_E_CHECKSUM, "CRC-32 mismatch (stored 0x%08llx, %llu bytes)", name,
                     crc, usize);
 #endif
@@ -224,7 +224,7 @@ const emoc__zip_entry *emoc__zip_find(const emoc__zip *z, const char *name, size
     return NULL;
 }
 
-int emoc_pth_looks_like_zip(const uint8_t *buf, size_t size)
+int emoc__pth_looks_like_zip(const uint8_t *buf, size_t size)
 {
     return size >= 4 && rd32(buf) == SIG_LOCAL;
 }

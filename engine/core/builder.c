@@ -8,7 +8,6 @@
  */
 #include "engine/core/core.h"
 #include "engine/core/ops.h"
-#include "nets/nets.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +25,7 @@ struct emoc_pb {
 /* Errors and memory                                                                        */
 /* ---------------------------------------------------------------------------------------- */
 
-void emoc_pb_fail(emoc_pb *b, emoc_status st, const char *fmt, ...)
+void emoc__pb_fail(emoc_pb *b, emoc_status st, const char *fmt, ...)
 {
     if (b->st != EMOC_OK) return; /* keep the first error */
     b->st = st;
@@ -36,20 +35,20 @@ void emoc_pb_fail(emoc_pb *b, emoc_status st, const char *fmt, ...)
     va_end(ap);
 }
 
-int emoc_pb_failed(const emoc_pb *b) { return b->st != EMOC_OK; }
+int emoc__pb_failed(const emoc_pb *b) { return b->st != EMOC_OK; }
 
-void *emoc_pb_alloc(emoc_pb *b, size_t bytes)
+void *emoc__pb_alloc(emoc_pb *b, size_t bytes)
 {
     if (b->st) return NULL;
     emoc_model *m = b->m;
     if (m->n_load_allocs >= EMOC_MAX_LOAD_ALLOCS) {
-        emoc_pb_fail(b, EMOC_E_LIMIT, "plan needs more than %d load-time allocations",
+        emoc__pb_fail(b, EMOC_E_LIMIT, "plan needs more than %d load-time allocations",
                      EMOC_MAX_LOAD_ALLOCS);
         return NULL;
     }
     void *ptr = emoc__alloc(&m->alloc, bytes ? bytes : 1, 64);
     if (!ptr) {
-        emoc_pb_fail(b, EMOC_E_NOMEM, "out of memory allocating %zu bytes for weights", bytes);
+        emoc__pb_fail(b, EMOC_E_NOMEM, "out of memory allocating %zu bytes for weights", bytes);
         return NULL;
     }
     m->load_allocs[m->n_load_allocs++] = ptr;
@@ -63,7 +62,7 @@ static int grow(emoc_pb *b, void **arr, int *cap, int need, size_t elem)
     while (ncap < need) ncap *= 2;
     void *n = emoc__alloc(&b->m->alloc, elem * (size_t)ncap, 64);
     if (!n) {
-        emoc_pb_fail(b, EMOC_E_NOMEM, "out of memory growing the plan");
+        emoc__pb_fail(b, EMOC_E_NOMEM, "out of memory growing the plan");
         return -1;
     }
     if (*arr) {
@@ -84,7 +83,7 @@ static int valid_buf(emoc_pb *b, int buf, const char *what)
 {
     if (b->st) return 0;
     if (buf < 0 || buf >= b->p->n_bufs) {
-        emoc_pb_fail(b, EMOC_E_INTERNAL, "%s: buffer id %d does not exist", what, buf);
+        emoc__pb_fail(b, EMOC_E_INTERNAL, "%s: buffer id %d does not exist", what, buf);
         return 0;
     }
     return 1;
@@ -95,7 +94,7 @@ static int new_buf(emoc_pb *b, int h, int w, int c)
     if (b->st) return -1;
     if (h < 1 || w < 1 || c < 1 || h > 65536 || w > 65536 || c > 1 << 20 ||
         (uint64_t)h * (uint64_t)w * (uint64_t)c > ((uint64_t)1 << 32)) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "activation shape %dx%dx%d out of range", h, w, c);
+        emoc__pb_fail(b, EMOC_E_SHAPE, "activation shape %dx%dx%d out of range", h, w, c);
         return -1;
     }
     emoc_plan *p = b->p;
@@ -111,9 +110,9 @@ static int new_buf(emoc_pb *b, int h, int w, int c)
     return p->n_bufs++;
 }
 
-int emoc_pb_h(const emoc_pb *b, int buf) { return buf >= 0 && buf < b->p->n_bufs ? b->p->bufs[buf].h : 0; }
-int emoc_pb_w(const emoc_pb *b, int buf) { return buf >= 0 && buf < b->p->n_bufs ? b->p->bufs[buf].w : 0; }
-int emoc_pb_c(const emoc_pb *b, int buf) { return buf >= 0 && buf < b->p->n_bufs ? b->p->bufs[buf].c : 0; }
+int emoc__pb_h(const emoc_pb *b, int buf) { return buf >= 0 && buf < b->p->n_bufs ? b->p->bufs[buf].h : 0; }
+int emoc__pb_w(const emoc_pb *b, int buf) { return buf >= 0 && buf < b->p->n_bufs ? b->p->bufs[buf].w : 0; }
+int emoc__pb_c(const emoc_pb *b, int buf) { return buf >= 0 && buf < b->p->n_bufs ? b->p->bufs[buf].c : 0; }
 
 static emoc_op *append_op(emoc_pb *b, const char *type, const char *node, emoc_exec_fn exec,
                           const int *inputs, int n_inputs, int out, const char *kernel)
@@ -121,7 +120,7 @@ static emoc_op *append_op(emoc_pb *b, const char *type, const char *node, emoc_e
     if (b->st) return NULL;
     emoc_plan *p = b->p;
     if (n_inputs > EMOC_OP_MAX_IN) {
-        emoc_pb_fail(b, EMOC_E_INTERNAL, "op %s: too many inputs", node);
+        emoc__pb_fail(b, EMOC_E_INTERNAL, "op %s: too many inputs", node);
         return NULL;
     }
     for (int i = 0; i < n_inputs; i++)
@@ -146,7 +145,7 @@ static emoc_op *append_op(emoc_pb *b, const char *type, const char *node, emoc_e
     return op;
 }
 
-emoc_op *emoc_pb_append(emoc_pb *b, const char *type, const char *node, emoc_exec_fn exec,
+emoc_op *emoc__pb_append(emoc_pb *b, const char *type, const char *node, emoc_exec_fn exec,
                         const int *inputs, int n_inputs, int out_h, int out_w, int out_c,
                         const char *kernel_name)
 {
@@ -155,9 +154,9 @@ emoc_op *emoc_pb_append(emoc_pb *b, const char *type, const char *node, emoc_exe
     return append_op(b, type, node, exec, inputs, n_inputs, out, kernel_name);
 }
 
-const emoc_kernel_table *emoc_pb_kernels(const emoc_pb *b) { return &b->m->kt; }
+const emoc_kernel_table *emoc__pb_kernels(const emoc_pb *b) { return &b->m->kt; }
 
-int emoc_pb_input(emoc_pb *b, int h, int w, int c)
+int emoc__pb_input(emoc_pb *b, int h, int w, int c)
 {
     int id = new_buf(b, h, w, c);
     if (id < 0) return -1;
@@ -166,7 +165,7 @@ int emoc_pb_input(emoc_pb *b, int h, int w, int c)
     return id;
 }
 
-void emoc_pb_set_outputs(emoc_pb *b, int scores_buf, int embedding_buf)
+void emoc__pb_set_outputs(emoc_pb *b, int scores_buf, int embedding_buf)
 {
     if (!valid_buf(b, scores_buf, "outputs") || !valid_buf(b, embedding_buf, "outputs")) return;
     b->p->scores_buf = scores_buf;
@@ -198,7 +197,7 @@ static int lookup(emoc_pb *b, const char *name, int rank, const int64_t *dims)
     if (b->st) return -1;
     int i = find_tensor(b, name);
     if (i < 0) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "tensor '%s' required by architecture '%s' is missing",
+        emoc__pb_fail(b, EMOC_E_SHAPE, "tensor '%s' required by architecture '%s' is missing",
                      name, b->m->info.arch);
         return -1;
     }
@@ -209,7 +208,7 @@ static int lookup(emoc_pb *b, const char *name, int rank, const int64_t *dims)
         char want[96], have[96];
         dims_str(want, sizeof(want), rank, dims);
         dims_str(have, sizeof(have), t->rank, t->dims);
-        emoc_pb_fail(b, EMOC_E_SHAPE, "tensor '%s': architecture '%s' expects %s, file has %s",
+        emoc__pb_fail(b, EMOC_E_SHAPE, "tensor '%s': architecture '%s' expects %s, file has %s",
                      name, b->m->info.arch, want, have);
         return -1;
     }
@@ -225,7 +224,7 @@ static const float *f32_of(emoc_pb *b, int i)
     if (t->dtype == EMW_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
         b->f32[i] = t->data;
     } else {
-        float *dst = emoc_pb_alloc(b, (size_t)t->count * sizeof(float));
+        float *dst = emoc__pb_alloc(b, (size_t)t->count * sizeof(float));
         if (!dst) return NULL;
         emw_tensor_to_f32(t, dst);
         b->f32[i] = dst;
@@ -233,12 +232,12 @@ static const float *f32_of(emoc_pb *b, int i)
     return b->f32[i];
 }
 
-const float *emoc_pb_weight(emoc_pb *b, const char *name, int rank, const int64_t *dims)
+const float *emoc__pb_weight(emoc_pb *b, const char *name, int rank, const int64_t *dims)
 {
     return f32_of(b, lookup(b, name, rank, dims));
 }
 
-void emoc_pb_op_uses(emoc_pb *b, emoc_op *op, const char *name)
+void emoc__pb_op_uses(emoc_pb *b, emoc_op *op, const char *name)
 {
     if (b->st || !op) return;
     int i = find_tensor(b, name);
@@ -246,7 +245,7 @@ void emoc_pb_op_uses(emoc_pb *b, emoc_op *op, const char *name)
     op->w[op->n_w++] = i;
 }
 
-void emoc_pb_ignore_prefix(emoc_pb *b, const char *prefix)
+void emoc__pb_ignore_prefix(emoc_pb *b, const char *prefix)
 {
     if (b->st) return;
     emoc_model *m = b->m;
@@ -256,7 +255,7 @@ void emoc_pb_ignore_prefix(emoc_pb *b, const char *prefix)
     if (!n || !copy) {
         emoc__free(&m->alloc, n);
         emoc__free(&m->alloc, copy);
-        emoc_pb_fail(b, EMOC_E_NOMEM, "out of memory");
+        emoc__pb_fail(b, EMOC_E_NOMEM, "out of memory");
         return;
     }
     memcpy(copy, prefix, len + 1);
@@ -299,21 +298,21 @@ static int conv_out(emoc_pb *b, const char *node, const emoc_conv_desc *d, int i
     int pb, pr;
     if (d->kh < 1 || d->kw < 1 || d->sh < 1 || d->sw < 1 || d->kh > 64 || d->kw > 64 ||
         d->sh > 16 || d->sw > 16) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: kernel %dx%d stride %dx%d out of range", node, d->kh,
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: kernel %dx%d stride %dx%d out of range", node, d->kh,
                      d->kw, d->sh, d->sw);
         return -1;
     }
     resolve_pads(d, ih, iw, pt, pl, &pb, &pr);
     if (*pt < 0 || *pl < 0 || pb < 0 || pr < 0 || *pt >= d->kh || pb >= d->kh || *pl >= d->kw ||
         pr >= d->kw) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: padding %d,%d,%d,%d invalid for kernel %dx%d", node,
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: padding %d,%d,%d,%d invalid for kernel %dx%d", node,
                      *pt, *pl, pb, pr, d->kh, d->kw);
         return -1;
     }
     *oh = (ih + *pt + pb - d->kh) / d->sh + 1;
     *ow = (iw + *pl + pr - d->kw) / d->sw + 1;
     if (ih + *pt + pb < d->kh || iw + *pl + pr < d->kw || *oh < 1 || *ow < 1) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: input %dx%d too small for kernel %dx%d", node, ih,
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: input %dx%d too small for kernel %dx%d", node, ih,
                      iw, d->kh, d->kw);
         return -1;
     }
@@ -332,7 +331,7 @@ static const float *slope_of(emoc_pb *b, const char *name, int c)
     return f32_of(b, lookup(b, name, 1, d1));
 }
 
-int emoc_pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
+int emoc__pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
                    const emoc_conv_desc *d)
 {
     if (!valid_buf(b, in, node)) return -1;
@@ -345,13 +344,13 @@ int emoc_pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const ch
     }
     int cout = (int)b->f->tensors[wi].dims[0];
     if (ib->c % groups || cout % groups) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: channels %d→%d not divisible by groups %d", node,
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: channels %d→%d not divisible by groups %d", node,
                      ib->c, cout, groups);
         return -1;
     }
     int cin_g = ib->c / groups;
-    const float *wt = emoc_pb_weight(b, w, 4, (int64_t[4]){cout, cin_g, d->kh, d->kw});
-    const float *bs = bias ? emoc_pb_weight(b, bias, 1, (int64_t[1]){cout}) : NULL;
+    const float *wt = emoc__pb_weight(b, w, 4, (int64_t[4]){cout, cin_g, d->kh, d->kw});
+    const float *bs = bias ? emoc__pb_weight(b, bias, 1, (int64_t[1]){cout}) : NULL;
     const float *sl = slope_of(b, d->slope, cout);
     int oh, ow, pt, pl;
     if (b->st || conv_out(b, node, d, ib->h, ib->w, &oh, &ow, &pt, &pl)) return -1;
@@ -359,7 +358,7 @@ int emoc_pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const ch
     size_t n = (size_t)cout * (size_t)d->kh * (size_t)d->kw * (size_t)cin_g;
     float *tmp = emoc__alloc(&b->m->alloc, n * sizeof(float), 64);
     if (!tmp) {
-        emoc_pb_fail(b, EMOC_E_NOMEM, "%s: out of memory", node);
+        emoc__pb_fail(b, EMOC_E_NOMEM, "%s: out of memory", node);
         return -1;
     }
     for (int o = 0; o < cout; o++)
@@ -369,7 +368,7 @@ int emoc_pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const ch
                     tmp[(((size_t)o * d->kh + ky) * d->kw + kx) * cin_g + ci] =
                         wt[(((size_t)o * cin_g + ci) * d->kh + ky) * d->kw + kx];
     const emoc_conv2d_kernel *k = &b->m->kt.conv2d;
-    float *packed = emoc_pb_alloc(b, k->packed_size(cout, d->kh, d->kw, cin_g, groups) * sizeof(float));
+    float *packed = emoc__pb_alloc(b, k->packed_size(cout, d->kh, d->kw, cin_g, groups) * sizeof(float));
     if (packed) k->pack(tmp, cout, d->kh, d->kw, cin_g, groups, packed);
     emoc__free(&b->m->alloc, tmp);
     int out = new_buf(b, oh, ow, cout);
@@ -383,13 +382,13 @@ int emoc_pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const ch
                             .kh = d->kh, .kw = d->kw, .sh = d->sh, .sw = d->sw, .pad_t = pt,
                             .pad_l = pl, .groups = groups, .act = d->act};
     op->flops = 2ull * (uint64_t)oh * (uint64_t)ow * (uint64_t)cout * (uint64_t)(d->kh * d->kw * cin_g);
-    emoc_pb_op_uses(b, op, w);
-    if (bias) emoc_pb_op_uses(b, op, bias);
-    if (d->slope) emoc_pb_op_uses(b, op, d->slope);
+    emoc__pb_op_uses(b, op, w);
+    if (bias) emoc__pb_op_uses(b, op, bias);
+    if (d->slope) emoc__pb_op_uses(b, op, d->slope);
     return out;
 }
 
-int emoc_pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new, const char *w,
+int emoc__pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new, const char *w,
                    const char *bias, const emoc_conv_desc *d)
 {
     if (!valid_buf(b, in, node)) return -1;
@@ -397,12 +396,12 @@ int emoc_pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new,
     int wi = find_tensor(b, w);
     int C = wi >= 0 && b->f->tensors[wi].rank == 4 ? (int)b->f->tensors[wi].dims[0] : ib->c - c0;
     if (c0 < 0 || C < 1 || c0 + C > ib->c) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: channels [%d, %d) outside input of %d channels", node,
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: channels [%d, %d) outside input of %d channels", node,
                      c0, c0 + C, ib->c);
         return -1;
     }
-    const float *wt = emoc_pb_weight(b, w, 4, (int64_t[4]){C, 1, d->kh, d->kw});
-    const float *bs = bias ? emoc_pb_weight(b, bias, 1, (int64_t[1]){C}) : NULL;
+    const float *wt = emoc__pb_weight(b, w, 4, (int64_t[4]){C, 1, d->kh, d->kw});
+    const float *bs = bias ? emoc__pb_weight(b, bias, 1, (int64_t[1]){C}) : NULL;
     const float *sl = slope_of(b, d->slope, C);
     int oh, ow, pt, pl;
     if (b->st || conv_out(b, node, d, ib->h, ib->w, &oh, &ow, &pt, &pl)) return -1;
@@ -412,13 +411,13 @@ int emoc_pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new,
     } else if (valid_buf(b, out, node)) {
         const emoc_buffer *ob = &b->p->bufs[out];
         if (ob->h != oh || ob->w != ow || ob->c != ib->c) {
-            emoc_pb_fail(b, EMOC_E_SHAPE, "%s: output buffer %dx%dx%d, op produces %dx%dx%d",
+            emoc__pb_fail(b, EMOC_E_SHAPE, "%s: output buffer %dx%dx%d, op produces %dx%dx%d",
                          node, ob->h, ob->w, ob->c, oh, ow, ib->c);
             return -1;
         }
     }
     /* [C][1][kh][kw] → [ky][kx][C] (channel fastest) */
-    float *wp = emoc_pb_alloc(b, (size_t)C * (size_t)d->kh * (size_t)d->kw * sizeof(float));
+    float *wp = emoc__pb_alloc(b, (size_t)C * (size_t)d->kh * (size_t)d->kw * sizeof(float));
     if (!wp) return -1;
     for (int c = 0; c < C; c++)
         for (int t = 0; t < d->kh * d->kw; t++) wp[(size_t)t * (size_t)C + (size_t)c] = wt[(size_t)c * (size_t)(d->kh * d->kw) + (size_t)t];
@@ -433,9 +432,9 @@ int emoc_pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new,
                                .y_pstride = (size_t)ib->c, .kh = d->kh, .kw = d->kw, .sh = d->sh,
                                .sw = d->sw, .pad_t = pt, .pad_l = pl, .act = d->act};
     op->flops = 2ull * (uint64_t)oh * (uint64_t)ow * (uint64_t)C * (uint64_t)(d->kh * d->kw);
-    emoc_pb_op_uses(b, op, w);
-    if (bias) emoc_pb_op_uses(b, op, bias);
-    if (d->slope) emoc_pb_op_uses(b, op, d->slope);
+    emoc__pb_op_uses(b, op, w);
+    if (bias) emoc__pb_op_uses(b, op, bias);
+    if (d->slope) emoc__pb_op_uses(b, op, d->slope);
     return out;
 }
 
@@ -449,9 +448,9 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
     int wi = find_tensor(b, w);
     int rank = wi >= 0 ? b->f->tensors[wi].rank : 2;
     int N = wi >= 0 && (rank == 2 || rank == 4) ? (int)b->f->tensors[wi].dims[0] : -1;
-    const float *wt = rank == 4 ? emoc_pb_weight(b, w, 4, (int64_t[4]){N, K, 1, 1})
-                                : emoc_pb_weight(b, w, 2, (int64_t[2]){N, K});
-    const float *bs = bias ? emoc_pb_weight(b, bias, 1, (int64_t[1]){N}) : NULL;
+    const float *wt = rank == 4 ? emoc__pb_weight(b, w, 4, (int64_t[4]){N, K, 1, 1})
+                                : emoc__pb_weight(b, w, 2, (int64_t[2]){N, K});
+    const float *bs = bias ? emoc__pb_weight(b, bias, 1, (int64_t[1]){N}) : NULL;
     const float *sl = slope_of(b, slope, N);
     if (b->st) return -1;
     int ins[3] = {in, -1, -1}, n_in = 1;
@@ -459,7 +458,7 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
         if (!valid_buf(b, scale_buf, node)) return -1;
         const emoc_buffer *sb = &b->p->bufs[scale_buf];
         if (sb->h * sb->w != 1 || sb->c != K) {
-            emoc_pb_fail(b, EMOC_E_SHAPE, "%s: scale buffer %dx%dx%d, expected 1x1x%d", node,
+            emoc__pb_fail(b, EMOC_E_SHAPE, "%s: scale buffer %dx%dx%d, expected 1x1x%d", node,
                          sb->h, sb->w, sb->c, K);
             return -1;
         }
@@ -469,14 +468,14 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
         if (!valid_buf(b, residual_buf, node)) return -1;
         const emoc_buffer *rb = &b->p->bufs[residual_buf];
         if (rb->h != ib->h || rb->w != ib->w || rb->c != N) {
-            emoc_pb_fail(b, EMOC_E_SHAPE, "%s: residual %dx%dx%d, output is %dx%dx%d", node,
+            emoc__pb_fail(b, EMOC_E_SHAPE, "%s: residual %dx%dx%d, output is %dx%dx%d", node,
                          rb->h, rb->w, rb->c, ib->h, ib->w, N);
             return -1;
         }
         ins[n_in++] = residual_buf;
     }
     const emoc_gemm_kernel *k = &b->m->kt.gemm;
-    float *packed = emoc_pb_alloc(b, k->packed_size(K, N) * sizeof(float));
+    float *packed = emoc__pb_alloc(b, k->packed_size(K, N) * sizeof(float));
     if (!packed) return -1;
     k->pack(wt, K, N, packed);
     int out = new_buf(b, ib->h, ib->w, N);
@@ -491,53 +490,53 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
                              .r_stride = (size_t)N, .y_stride = (size_t)N, .K = K, .N = N,
                              .act = act};
     op->flops = 2ull * (uint64_t)ib->h * (uint64_t)ib->w * (uint64_t)K * (uint64_t)N;
-    emoc_pb_op_uses(b, op, w);
-    if (bias) emoc_pb_op_uses(b, op, bias);
-    if (slope) emoc_pb_op_uses(b, op, slope);
+    emoc__pb_op_uses(b, op, w);
+    if (bias) emoc__pb_op_uses(b, op, bias);
+    if (slope) emoc__pb_op_uses(b, op, slope);
     return out;
 }
 
-int emoc_pb_pwconv(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
+int emoc__pb_pwconv(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
                    emoc_act act, const char *slope, int scale_buf, int residual_buf)
 {
     return gemm_op(b, "pwconv", node, in, w, bias, act, slope, scale_buf, residual_buf);
 }
 
-int emoc_pb_linear(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
+int emoc__pb_linear(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
                    emoc_act act)
 {
     if (!valid_buf(b, in, node)) return -1;
     const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy; /* new_buf may move bufs */
     if (ib->h * ib->w != 1) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: linear needs a 1x1xK input, got %dx%dx%d", node,
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: linear needs a 1x1xK input, got %dx%dx%d", node,
                      ib->h, ib->w, ib->c);
         return -1;
     }
     return gemm_op(b, "linear", node, in, w, bias, act, NULL, -1, -1);
 }
 
-int emoc_pb_gap(emoc_pb *b, const char *node, int in)
+int emoc__pb_gap(emoc_pb *b, const char *node, int in)
 {
     if (!valid_buf(b, in, node)) return -1;
     const emoc_buffer ib_copy = b->p->bufs[in], *ib = &ib_copy; /* new_buf may move bufs */
-    emoc_op *op = emoc_pb_append(b, "gap", node, emoc__exec_gap, &in, 1, 1, 1, ib->c,
+    emoc_op *op = emoc__pb_append(b, "gap", node, emoc__exec_gap, &in, 1, 1, 1, ib->c,
                                  b->m->kt.gap.name);
     if (!op) return -1;
     op->flops = (uint64_t)ib->h * (uint64_t)ib->w * (uint64_t)ib->c;
     return op->out;
 }
 
-int emoc_pb_add(emoc_pb *b, const char *node, int a, int bb)
+int emoc__pb_add(emoc_pb *b, const char *node, int a, int bb)
 {
     if (!valid_buf(b, a, node) || !valid_buf(b, bb, node)) return -1;
     const emoc_buffer *x = &b->p->bufs[a], *y = &b->p->bufs[bb];
     if (x->h != y->h || x->w != y->w || x->c != y->c) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: add of %dx%dx%d and %dx%dx%d", node, x->h, x->w,
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: add of %dx%dx%d and %dx%dx%d", node, x->h, x->w,
                      x->c, y->h, y->w, y->c);
         return -1;
     }
     int ins[2] = {a, bb};
-    emoc_op *op = emoc_pb_append(b, "add", node, emoc__exec_add, ins, 2, x->h, x->w, x->c,
+    emoc_op *op = emoc__pb_append(b, "add", node, emoc__exec_add, ins, 2, x->h, x->w, x->c,
                                  "emoc_f32_add_c1__ref");
     if (!op) return -1;
     op->flops = (uint64_t)x->h * (uint64_t)x->w * (uint64_t)x->c;
@@ -555,16 +554,8 @@ static int is_ignored(const emoc_model *m, const char *name)
     return 0;
 }
 
-emoc_status emoc__build_plan(emoc_model *m)
+emoc_status emoc__build_plan(emoc_model *m, emoc__net_build_fn build)
 {
-    const emoc_net_entry *net = emoc_net_find(m->info.arch);
-    if (!net) {
-        emoc__set_err(m->err, sizeof(m->err),
-                      "metadata emoc.arch = '%s': no network of that architecture in this build "
-                      "(known: efficientnet, mobilefacenet, ddamfn, tinynet)",
-                      m->info.arch);
-        return EMOC_E_UNSUPPORTED;
-    }
     emoc_pb b = {.m = m, .p = &m->plan, .f = &m->emw, .st = EMOC_OK};
     size_t nt = m->emw.n_tensors ? m->emw.n_tensors : 1;
     b.used = emoc__alloc(&m->alloc, nt, 16);
@@ -578,7 +569,7 @@ emoc_status emoc__build_plan(emoc_model *m)
     memset(b.used, 0, nt);
     memset((void *)b.f32, 0, nt * sizeof(float *));
     m->plan.input_buf = m->plan.scores_buf = m->plan.embedding_buf = -1;
-    emoc_status st = net->build(&b, &m->emw);
+    emoc_status st = build(&b, &m->emw);
     if (st == EMOC_OK && b.st != EMOC_OK) st = b.st;
     if (st == EMOC_OK && (m->plan.input_buf < 0 || m->plan.scores_buf < 0)) {
         emoc__set_err(m->err, sizeof(m->err), "net '%s' did not declare its input and outputs",

@@ -6,10 +6,11 @@
 #define EMOC_CORE_CORE_H
 
 #include "emoc.h"
-#include "engine/core/error.h"
+#include "engine/base/alloc.h"
+#include "engine/base/error.h"
 #include "engine/core/plan.h"
 #include "engine/kernels/kernels.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 
 #define EMOC_MAX_CLASSES 64
@@ -45,18 +46,22 @@ struct emoc_session {
     char err[512];
 };
 
-/* Allocation through the model's allocator. */
-void *emoc__alloc(const emoc_allocator *a, size_t size, size_t align);
-void emoc__free(const emoc_allocator *a, void *p);
-extern const emoc_allocator emoc__default_allocator;
 
 /* Planner: lifetimes + greedy placement; sets p->arena_bytes and every buffer's offset. */
 emoc_status emoc__plan_place(emoc_plan *p, const emoc_allocator *a, char *err, size_t errlen);
 /* Releases the op and buffer arrays. */
 void emoc__plan_release(emoc_plan *p, const emoc_allocator *a);
 
-/* Runs the net builder for the model's architecture (builder.c). */
-emoc_status emoc__build_plan(emoc_model *m);
+/* Runs a net's builder against the model's validated file and checks that every tensor was
+ * used (builder.c); nets/load.c picks the builder from the registry. */
+emoc_status emoc__build_plan(emoc_model *m, emoc__net_build_fn build);
+
+/* Load steps around the builder (model.c), driven by nets/load.c: a zeroed model on the
+ * options' allocator; parse + validate the EMW bytes in m->file_buf, read the metadata, bind the
+ * kernel table; after the build, check the plan against the metadata and place its buffers. */
+emoc_model *emoc__model_new(const emoc_options *opt);
+emoc_status emoc__model_parse(emoc_model *m, const emoc_options *opt, emoc_error *err);
+emoc_status emoc__model_finish(emoc_model *m, emoc_error *err);
 
 /* Fills a trace event for op i (ns = 0). */
 void emoc__fill_event(const emoc_model *m, int i, emoc_trace_event *ev);

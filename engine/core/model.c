@@ -1,17 +1,14 @@
 /*
- * model.c — loading a model: read the EMW bytes into an aligned buffer, validate them
- * (weights/emw_read.c), read the metadata the engine needs, bind the kernel table and build the
- * plan (engine/core/builder.c + nets/). Also the model queries and the static plan dump.
+ * model.c — the model handle: the load steps below and above a net's builder (validate the
+ * EMW bytes with engine/emw/, read the metadata the engine needs, bind the kernel table; then
+ * check the built plan against the metadata and place it), the model queries and the static
+ * plan dump. nets/load.c drives the steps (it owns the file reading and the net registry).
  */
 #include "engine/core/core.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#define EMOC_MAX_MODEL_FILE ((size_t)1 << 31) /* 2 GiB: far above any model we know */
 
 /* ---- metadata -------------------------------------------------------------------------- */
 
@@ -136,9 +133,9 @@ static emoc_status format_meta_text(emoc_model *m)
     return EMOC_OK;
 }
 
-/* ---- load / free ----------------------------------------------------------------------- */
+/* ---- load steps (driven by nets/load.c) --------------------------------------------------- */
 
-static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error *err)
+emoc_status emoc__model_parse(emoc_model *m, const emoc_options *opt, emoc_error *err)
 {
     emoc_error perr;
     perr.msg[0] = 0;
@@ -162,11 +159,15 @@ static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error
                           "this CPU/build; best available is '%s'",
                           getenv("EMOC_ISA") ? getenv("EMOC_ISA") : emoc_isa_name(opt->isa),
                           emoc_isa_name(isa));
-    emoc_kernel_table_init(&m->kt, isa);
+    emoc__kernel_table_init(&m->kt, isa);
     m->info.isa = m->kt.isa;
     m->load_allocs = emoc__alloc(&m->alloc, sizeof(void *) * EMOC_MAX_LOAD_ALLOCS, 16);
     if (!m->load_allocs) return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
-    if ((st = emoc__build_plan(m)) != EMOC_OK) return emoc__fail(err, st, "%s", m->err);
+    return EMOC_OK;
+}
+
+emoc_status emoc__model_finish(emoc_model *m, emoc_error *err)
+{
     const emoc_plan *p = &m->plan;
     const emoc_buffer *ib = &p->bufs[p->input_buf], *sb = &p->bufs[p->scores_buf];
     if (ib->h != m->info.input_size || ib->w != m->info.input_size || ib->c != 3 ||
@@ -178,12 +179,12 @@ static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error
                           m->info.input_size, m->info.n_scores, m->info.embedding_size, ib->h,
                           sb->c, p->embedding_buf >= 0 ? p->bufs[p->embedding_buf].c : -1);
     }
-    if ((st = emoc__plan_place(&m->plan, &m->alloc, m->err, sizeof(m->err))) != EMOC_OK)
-        return emoc__fail(err, st, "%s", m->err);
+    emoc_status st = emoc__plan_place(&m->plan, &m->alloc, m->err, sizeof(m->err));
+    if (st != EMOC_OK) return emoc__fail(err, st, "%s", m->err);
     return EMOC_OK;
 }
 
-static emoc_model *model_new(const emoc_options *opt)
+emoc_model *emoc__model_new(const emoc_options *opt)
 {
     const emoc_allocator *a = opt && opt->allocator ? opt->allocator : &emoc__default_allocator;
     emoc_model *m = emoc__alloc(a, sizeof(*m), 64);
@@ -192,91 +193,6 @@ static emoc_model *model_new(const emoc_options *opt)
     m->alloc = *a;
     m->plan.input_buf = m->plan.scores_buf = m->plan.embedding_buf = -1;
     return m;
-}
-
-emoc_status emoc_model_load_memory(const void *data, size_t size, const emoc_options *opt,
-                                   emoc_model **out, emoc_error *err)
-{
-    if (!out) return emoc__fail(err, EMOC_E_ARG, "emoc_model_load_memory: out is NULL");
-    *out = NULL;
-    if (!data && size) return emoc__fail(err, EMOC_E_ARG, "emoc_model_load_memory: data is NULL");
-    if (size > EMOC_MAX_MODEL_FILE)
-        return emoc__fail(err, EMOC_E_LIMIT, "model of %zu bytes exceeds the %zu-byte cap", size,
-                          EMOC_MAX_MODEL_FILE);
-    emoc_options defaults;
-    emoc_options_default(&defaults);
-    if (!opt) opt = &defaults;
-    emoc_model *m = model_new(opt);
-    if (!m) return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
-    m->file_buf = emoc__alloc(&m->alloc, size ? size : 1, 64);
-    if (!m->file_buf) {
-        emoc_model_free(m);
-        return emoc__fail(err, EMOC_E_NOMEM, "out of memory copying %zu bytes of weights", size);
-    }
-    if (size) memcpy(m->file_buf, data, size);
-    m->file_size = size;
-    emoc_status st = load_owned(m, opt, err);
-    if (st != EMOC_OK) {
-        emoc_model_free(m);
-        return st;
-    }
-    *out = m;
-    return EMOC_OK;
-}
-
-emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc_model **out,
-                                 emoc_error *err)
-{
-    if (!out || !path) return emoc__fail(err, EMOC_E_ARG, "emoc_model_load_file: NULL argument");
-    *out = NULL;
-    emoc_options defaults;
-    emoc_options_default(&defaults);
-    if (!opt) opt = &defaults;
-    FILE *f = fopen(path, "rb");
-    if (!f) return emoc__fail(err, EMOC_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    struct stat sb; /* a directory "opens" and ftell()s as LONG_MAX: refuse it by name */
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return emoc__fail(err, EMOC_E_IO, "'%s' is not a regular file", path);
-    }
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
-    if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return emoc__fail(err, EMOC_E_IO, "cannot determine the size of '%s'", path);
-    }
-    if ((unsigned long)len > EMOC_MAX_MODEL_FILE) {
-        fclose(f);
-        return emoc__fail(err, EMOC_E_LIMIT, "'%s': %ld bytes exceeds the %zu-byte cap", path, len,
-                          EMOC_MAX_MODEL_FILE);
-    }
-    emoc_model *m = model_new(opt);
-    if (!m) {
-        fclose(f);
-        return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
-    }
-    m->file_buf = emoc__alloc(&m->alloc, (size_t)len ? (size_t)len : 1, 64);
-    m->file_size = (size_t)len;
-    size_t got = m->file_buf ? fread(m->file_buf, 1, (size_t)len, f) : 0;
-    int rd_err = ferror(f);
-    fclose(f);
-    if (!m->file_buf || got != (size_t)len || rd_err) {
-        emoc_status st = m->file_buf ? EMOC_E_IO : EMOC_E_NOMEM;
-        emoc_model_free(m);
-        return emoc__fail(err, st, "cannot read %ld bytes from '%s'", len, path);
-    }
-    emoc_status st = load_owned(m, opt, err);
-    if (st != EMOC_OK) {
-        if (err) {
-            char tmp[sizeof(err->msg)];
-            snprintf(tmp, sizeof(tmp), "%.200s: %.300s", path, err->msg);
-            memcpy(err->msg, tmp, sizeof(tmp));
-        }
-        emoc_model_free(m);
-        return st;
-    }
-    *out = m;
-    return EMOC_OK;
 }
 
 void emoc_model_free(emoc_model *m)

@@ -13,7 +13,7 @@
 
 static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
 {
-    int t = emoc_pool_threads(ctx->pool);
+    int t = emoc__pool_threads(ctx->pool);
     if (t <= 1) return 1;
     int n = t * TASKS_PER_THREAD;
     return n < units ? n : units;
@@ -39,10 +39,10 @@ void emoc__exec_conv2d(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const emoc__conv2d_params *p = (const emoc__conv2d_params *)op->params;
     conv2d_job j = {p, p->a, 0};
-    j.a.x = emoc_buf_ptr(ctx, op->in[0]);
-    j.a.y = emoc_buf_ptr(ctx, op->out);
+    j.a.x = emoc__buf_ptr(ctx, op->in[0]);
+    j.a.y = emoc__buf_ptr(ctx, op->out);
     j.n_tasks = n_tasks_for(ctx, j.a.oh);
-    emoc_parallel_for(ctx->pool, j.n_tasks, conv2d_task, &j);
+    emoc__parallel_for(ctx->pool, j.n_tasks, conv2d_task, &j);
 }
 
 /* --- depthwise --------------------------------------------------------------------------- */
@@ -65,10 +65,10 @@ void emoc__exec_dwconv(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const emoc__dwconv_params *p = (const emoc__dwconv_params *)op->params;
     dwconv_job j = {p, p->a, 0};
-    j.a.x = emoc_buf_ptr(ctx, op->in[0]) + p->c0;
-    j.a.y = emoc_buf_ptr(ctx, op->out) + p->c0;
+    j.a.x = emoc__buf_ptr(ctx, op->in[0]) + p->c0;
+    j.a.y = emoc__buf_ptr(ctx, op->out) + p->c0;
     j.n_tasks = n_tasks_for(ctx, j.a.oh);
-    emoc_parallel_for(ctx->pool, j.n_tasks, dwconv_task, &j);
+    emoc__parallel_for(ctx->pool, j.n_tasks, dwconv_task, &j);
 }
 
 /* --- GEMM (pointwise conv, linear) ------------------------------------------------------- */
@@ -101,12 +101,12 @@ void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx)
     const emoc__gemm_params *p = (const emoc__gemm_params *)op->params;
     const emoc_buffer *ob = &ctx->plan->bufs[op->out];
     gemm_job j = {p, p->a, (size_t)ob->h * (size_t)ob->w, 1, 1};
-    j.a.x = emoc_buf_ptr(ctx, op->in[0]);
-    j.a.y = emoc_buf_ptr(ctx, op->out);
+    j.a.x = emoc__buf_ptr(ctx, op->in[0]);
+    j.a.y = emoc__buf_ptr(ctx, op->out);
     int k = 1;
-    j.a.scale = p->scale_buf >= 0 ? emoc_buf_ptr(ctx, op->in[k++]) : NULL;
-    j.a.residual = p->residual_buf >= 0 ? emoc_buf_ptr(ctx, op->in[k++]) : NULL;
-    int threads = emoc_pool_threads(ctx->pool);
+    j.a.scale = p->scale_buf >= 0 ? emoc__buf_ptr(ctx, op->in[k++]) : NULL;
+    j.a.residual = p->residual_buf >= 0 ? emoc__buf_ptr(ctx, op->in[k++]) : NULL;
+    int threads = emoc__pool_threads(ctx->pool);
     if (threads > 1) {
         int panels = (j.a.N + p->nr - 1) / p->nr;
         if (j.P >= (size_t)(16 * threads)) {
@@ -116,7 +116,7 @@ void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx)
             j.n_tasks = n_tasks_for(ctx, panels);
         }
     }
-    emoc_parallel_for(ctx->pool, j.n_tasks, gemm_task, &j);
+    emoc__parallel_for(ctx->pool, j.n_tasks, gemm_task, &j);
 }
 
 /* --- global average pool ----------------------------------------------------------------- */
@@ -146,11 +146,11 @@ static void gap_task(void *arg, int t)
 void emoc__exec_gap(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const emoc_buffer *ib = &ctx->plan->bufs[op->in[0]];
-    gap_job j = {ctx->kt->gap.fn, emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->out),
+    gap_job j = {ctx->kt->gap.fn, emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->out),
                  (size_t)ib->h * (size_t)ib->w, (size_t)ib->c, 1};
     int blocks = (int)((j.C + GAP_BLOCK - 1) / GAP_BLOCK);
     if (j.P * j.C >= 65536) j.n_tasks = n_tasks_for(ctx, blocks);
-    emoc_parallel_for(ctx->pool, j.n_tasks, gap_task, &j);
+    emoc__parallel_for(ctx->pool, j.n_tasks, gap_task, &j);
 }
 
 /* --- elementwise add --------------------------------------------------------------------- */
@@ -172,8 +172,8 @@ static void add_task(void *arg, int t)
 void emoc__exec_add(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const emoc_buffer *ob = &ctx->plan->bufs[op->out];
-    add_job j = {emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->in[1]),
-                 emoc_buf_ptr(ctx, op->out), ob->h * ob->w * ob->c, 1};
+    add_job j = {emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->in[1]),
+                 emoc__buf_ptr(ctx, op->out), ob->h * ob->w * ob->c, 1};
     j.n_tasks = n_tasks_for(ctx, j.n / 4096 + 1);
-    emoc_parallel_for(ctx->pool, j.n_tasks, add_task, &j);
+    emoc__parallel_for(ctx->pool, j.n_tasks, add_task, &j);
 }

@@ -9,9 +9,9 @@
  *   - converts/packs weights once, at load time, through the model's allocator;
  *   - computes the output shape, the FLOPs, and binds a kernel from the table.
  * After the first error every further call is a no-op returning -1, so a net builder can be a
- * straight sequence of calls with one error check at the end (emoc_pb_failed).
+ * straight sequence of calls with one error check at the end (emoc__pb_failed).
  * At the end, tensors the net never asked for are an error ("no extras"), except those the net
- * declared dead with emoc_pb_ignore_prefix().
+ * declared dead with emoc__pb_ignore_prefix().
  *
  * Buffers: every activation is a buffer id (int ≥ 0) with an NHWC shape (batch 1). The planner
  * (plan.c) computes lifetimes and places all buffers in one arena.
@@ -21,7 +21,7 @@
 
 #include "emoc.h"
 #include "engine/kernels/kernels.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +86,9 @@ struct emoc_plan {
 
 typedef struct emoc_pb emoc_pb;   /* plan builder (opaque; engine/core/builder.c) */
 
+/* A net's builder (nets/<arch>.c): appends the net's ops for the validated file f. */
+typedef emoc_status (*emoc__net_build_fn)(emoc_pb *b, const emw_file *f);
+
 typedef enum emoc_pad_mode {
     EMOC_PAD_SYMMETRIC = 0,      /* PyTorch padding: pad_t = pad_b = ph, pad_l = pad_r = pw */
     EMOC_PAD_TF_SAME = 1,        /* TF "SAME": total = max((ceil(H/s)−1)·s + k − H, 0),
@@ -102,70 +105,70 @@ typedef struct emoc_conv_desc {
     const char *slope;           /* PReLU slope tensor name ([C]) or NULL */
 } emoc_conv_desc;
 
-int emoc_pb_failed(const emoc_pb *b);
+int emoc__pb_failed(const emoc_pb *b);
 
 /* Tensor access for nets with unusual needs: returns float32 data (converted from f16 once)
  * after checking rank and dims (dims[i] < 0 means "any"); NULL + recorded error otherwise. */
-const float *emoc_pb_weight(emoc_pb *b, const char *name, int rank, const int64_t *dims);
+const float *emoc__pb_weight(emoc_pb *b, const char *name, int rank, const int64_t *dims);
 /* Declares tensors under a prefix as dead parameters (accepted, never used, listed by info). */
-void emoc_pb_ignore_prefix(emoc_pb *b, const char *prefix);
+void emoc__pb_ignore_prefix(emoc_pb *b, const char *prefix);
 /* Allocates load-time memory owned by the model (for packed or folded weights). */
-void *emoc_pb_alloc(emoc_pb *b, size_t bytes);
+void *emoc__pb_alloc(emoc_pb *b, size_t bytes);
 /* Records an error (printf-style) and puts the builder in the failed state. */
-void emoc_pb_fail(emoc_pb *b, emoc_status st, const char *fmt, ...)
+void emoc__pb_fail(emoc_pb *b, emoc_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Buffer shape queries. */
-int emoc_pb_h(const emoc_pb *b, int buf);
-int emoc_pb_w(const emoc_pb *b, int buf);
-int emoc_pb_c(const emoc_pb *b, int buf);
+int emoc__pb_h(const emoc_pb *b, int buf);
+int emoc__pb_w(const emoc_pb *b, int buf);
+int emoc__pb_c(const emoc_pb *b, int buf);
 
 /* The NHWC input of S×S×3; returns its buffer id. Must be the first call. */
-int emoc_pb_input(emoc_pb *b, int h, int w, int c);
+int emoc__pb_input(emoc_pb *b, int h, int w, int c);
 
 /* Full or grouped convolution; weight "<w>" is [cout][cin/groups][kh][kw] (PyTorch order),
  * bias "<bias>" [cout] or NULL. */
-int emoc_pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
+int emoc__pb_conv2d(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
                    const emoc_conv_desc *d);
 /* Depthwise convolution on channels [c0, c0 + weight's C) of `in`, writing the same channel
  * range of `out_or_new` (-1 = new buffer of in's channels); weight [C][1][kh][kw]. Used with
  * c0 > 0 for mixed depthwise convs (DDAMFN): all splits write one output buffer. */
-int emoc_pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new, const char *w,
+int emoc__pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new, const char *w,
                    const char *bias, const emoc_conv_desc *d);
 /* Pointwise 1×1 convolution as GEMM; weight [cout][cin][1][1] or [cout][cin]; optional
  * per-input-channel `scale` buffer (1×1×cin, e.g. an SE gate) and `residual` buffer (same shape
  * as the output, added after the activation). */
-int emoc_pb_pwconv(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
+int emoc__pb_pwconv(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
                    emoc_act act, const char *slope, int scale_buf, int residual_buf);
 /* Global average pool → 1×1×C. */
-int emoc_pb_gap(emoc_pb *b, const char *node, int in);
+int emoc__pb_gap(emoc_pb *b, const char *node, int in);
 /* Fully connected on a 1×1×K buffer: weight [N][K] (PyTorch Linear), bias [N] or NULL. */
-int emoc_pb_linear(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
+int emoc__pb_linear(emoc_pb *b, const char *node, int in, const char *w, const char *bias,
                    emoc_act act);
 /* Elementwise a + b (same shapes). */
-int emoc_pb_add(emoc_pb *b, const char *node, int a, int bb);
+int emoc__pb_add(emoc_pb *b, const char *node, int a, int bb);
 
 /* Generic op append for op files outside engine/core (engine/ops/): reserves an op with the
  * given inputs and a new output buffer of shape h×w×c; returns the op (params to fill) or NULL. */
-emoc_op *emoc_pb_append(emoc_pb *b, const char *type, const char *node, emoc_exec_fn exec,
+emoc_op *emoc__pb_append(emoc_pb *b, const char *type, const char *node, emoc_exec_fn exec,
                         const int *inputs, int n_inputs, int out_h, int out_w, int out_c,
                         const char *kernel_name);
 /* Records weight tensor `name` on op (for the trace). */
-void emoc_pb_op_uses(emoc_pb *b, emoc_op *op, const char *name);
+void emoc__pb_op_uses(emoc_pb *b, emoc_op *op, const char *name);
 /* Kernel table bound to this build. */
-const emoc_kernel_table *emoc_pb_kernels(const emoc_pb *b);
+const emoc_kernel_table *emoc__pb_kernels(const emoc_pb *b);
 /* Marks the outputs: the final scores and the embedding (input of the final linear). */
-void emoc_pb_set_outputs(emoc_pb *b, int scores_buf, int embedding_buf);
+void emoc__pb_set_outputs(emoc_pb *b, int scores_buf, int embedding_buf);
 
 /* Helpers for exec functions. */
-static inline float *emoc_buf_ptr(const emoc_exec_ctx *ctx, int buf)
+static inline float *emoc__buf_ptr(const emoc_exec_ctx *ctx, int buf)
 {
     return (float *)(ctx->arena + ctx->plan->bufs[buf].offset);
 }
 
 /* Thread pool: calls fn(arg, task) for task in [0, n_tasks) across the pool's threads. */
 typedef void (*emoc_task_fn)(void *arg, int task);
-void emoc_parallel_for(emoc_pool *pool, int n_tasks, emoc_task_fn fn, void *arg);
-int emoc_pool_threads(const emoc_pool *pool);
+void emoc__parallel_for(emoc_pool *pool, int n_tasks, emoc_task_fn fn, void *arg);
+int emoc__pool_threads(const emoc_pool *pool);
 
 #endif /* EMOC_CORE_PLAN_H */

@@ -1,7 +1,7 @@
 /*
  * pool.c — a small fork-join thread pool on POSIX threads.
  *
- * emoc_parallel_for(pool, n, fn, arg) runs fn(arg, task) for every task in [0, n) and returns
+ * emoc__parallel_for(pool, n, fn, arg) runs fn(arg, task) for every task in [0, n) and returns
  * when all are done. The calling thread takes part. Tasks are claimed from an atomic counter,
  * so which thread runs a task varies, but kernels write disjoint outputs computed the same way
  * whatever thread runs them: results are bitwise identical for any thread count.
@@ -136,9 +136,9 @@ void emoc__pool_free(emoc_pool *p)
     emoc__free(p->alloc, p);
 }
 
-int emoc_pool_threads(const emoc_pool *pool) { return pool ? pool->n_threads : 1; }
+int emoc__pool_threads(const emoc_pool *pool) { return pool ? pool->n_threads : 1; }
 
-void emoc_parallel_for(emoc_pool *p, int n_tasks, emoc_task_fn fn, void *arg)
+void emoc__parallel_for(emoc_pool *p, int n_tasks, emoc_task_fn fn, void *arg)
 {
     if (n_tasks <= 0) return;
     if (!p || p->n_threads == 1 || n_tasks == 1 || n_tasks > (int)TASK_MASK) {

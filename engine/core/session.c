@@ -74,7 +74,7 @@ void emoc_session_free(emoc_session *s)
 }
 
 const char *emoc_session_last_error(const emoc_session *s) { return s ? s->err : "session is NULL"; }
-int emoc_session_threads(const emoc_session *s) { return s ? emoc_pool_threads(s->pool) : 0; }
+int emoc_session_threads(const emoc_session *s) { return s ? emoc__pool_threads(s->pool) : 0; }
 
 void emoc_session_set_trace(emoc_session *s, emoc_trace_fn fn, void *user)
 {

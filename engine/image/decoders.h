@@ -17,7 +17,7 @@
 #define EMOC_IMAGE_DECODERS_H
 
 #include "emoc.h"
-#include "engine/core/error.h"
+#include "engine/base/error.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -6,33 +6,13 @@
  *   palette 1/2/4/8 bit → RGB (tRNS ignored, an index past the palette gives black),
  *   16-bit samples → their high byte (what Pillow does for RGB/RGBA/LA and OpenCV for all).
  */
+#include "engine/base/crc32.h"
 #include "engine/image/decoders.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[i] = c;
-    }
-}
-
-static uint32_t crc32_png(const uint8_t *p, size_t n)
-{
-    pthread_once(&crc_once, crc_init);
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
 
 typedef struct {
     uint32_t w, h;
@@ -156,7 +136,7 @@ static emoc_status walk_chunks(const uint8_t *data, size_t size, png_header *h, 
             return emoc__fail(err, EMOC_E_TRUNCATED, "png: offset %zu: %s chunk of %u bytes runs past the end of the file (%zu)",
                               pos, name, len, size);
         const uint8_t *body = data + pos + 8;
-        uint32_t stored = be32(body + len), computed = crc32_png(type, (size_t)len + 4);
+        uint32_t stored = be32(body + len), computed = emoc__crc32(0, type, (size_t)len + 4);
         if (stored != computed)
             return emoc__fail(err, EMOC_E_CHECKSUM, "png: offset %zu: %s CRC mismatch (stored 0x%08x, computed 0x%08x)",
                               pos + 8 + len, name, stored, computed);

@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-float emoc_act_scalar(float v, emoc_act act, float slope)
+float emoc__act_scalar(float v, emoc_act act, float slope)
 {
     switch (act) {
     case EMOC_ACT_NONE: return v;
@@ -21,7 +21,7 @@ float emoc_act_scalar(float v, emoc_act act, float slope)
     return v;
 }
 
-void emoc_kernel_table_init(emoc_kernel_table *t, emoc_isa isa)
+void emoc__kernel_table_init(emoc_kernel_table *t, emoc_isa isa)
 {
     t->isa = EMOC_ISA_REF;
     t->gemm = emoc_f32_gemm_ref;

@@ -5,7 +5,7 @@
  * (channels contiguous). Pointwise (1×1) convolutions are GEMMs over pixels; depthwise kernels
  * vectorise across channels.
  *
- * Dispatch (STYLE R3): emoc_kernel_table_init() fills every slot with the scalar reference
+ * Dispatch (STYLE R3): emoc__kernel_table_init() fills every slot with the scalar reference
  * (engine/kernels/<family>/<family>_ref.c), then lets each ISA up to the requested one override
  * slots it implements (engine/kernels/table_<isa>.c). Every slot is always valid.
  *
@@ -159,7 +159,7 @@ typedef struct emoc_gap_kernel {
 
 /* ---------------------------------------------------------------------------------------------
  * The table. Add a slot here when a new op family lands; set its reference in
- * emoc_kernel_table_init().
+ * emoc__kernel_table_init().
  * ------------------------------------------------------------------------------------------- */
 typedef struct emoc_kernel_table {
     emoc_isa isa;
@@ -172,7 +172,7 @@ typedef struct emoc_kernel_table {
 
 /* Fills `t` with reference kernels, then overrides with every ISA up to `isa` (which must be
  * supported by this build and CPU: see emoc_isa_resolve). */
-void emoc_kernel_table_init(emoc_kernel_table *t, emoc_isa isa);
+void emoc__kernel_table_init(emoc_kernel_table *t, emoc_isa isa);
 
 /* Reference kernels (engine/kernels/<family>/<family>_ref.c). */
 extern const emoc_gemm_kernel emoc_f32_gemm_ref;
@@ -182,7 +182,7 @@ extern const emoc_act_kernel emoc_f32_act_ref;
 extern const emoc_gap_kernel emoc_f32_gap_ref;
 
 /* Scalar activation shared by every reference kernel (and by SIMD tails). */
-float emoc_act_scalar(float v, emoc_act act, float slope);
+float emoc__act_scalar(float v, emoc_act act, float slope);
 
 /* Per-ISA overrides (engine/kernels/table_<isa>.c); only compiled for their architecture. */
 void emoc__kernel_table_avx2(emoc_kernel_table *t);

@@ -1,5 +1,5 @@
 /* table_avx512.c — AVX-512 overrides of the kernel table (compiled only for x86-64). Slots not
- * set here keep the AVX2 kernel (emoc_kernel_table_init applies avx2 first) or the reference. */
+ * set here keep the AVX2 kernel (emoc__kernel_table_init applies avx2 first) or the reference. */
 #include "engine/kernels/kernels.h"
 
 extern const emoc_gemm_kernel emoc_f32_gemm_8x32__avx512;

@@ -1,7 +1,7 @@
 /*
  * coordatt.c — coordinate attention for DDAMFN: strip pooling (means or DDAM's learned 1×W /
  * H×1 depthwise convs), the two sigmoid gate convs, and the broadcast products (coordatt.h).
- * Work is split by channel ranges (pool) or output rows (apply) with emoc_parallel_for; every
+ * Work is split by channel ranges (pool) or output rows (apply) with emoc__parallel_for; every
  * output element is computed by one task with the same arithmetic, so results do not depend
  * on the thread count.
  */
@@ -13,7 +13,7 @@
 
 static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
 {
-    int t = emoc_pool_threads(ctx->pool);
+    int t = emoc__pool_threads(ctx->pool);
     if (t <= 1) return 1;
     int n = t * TASKS_PER_THREAD;
     return n < units ? n : units;
@@ -23,7 +23,7 @@ static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
 static int use_avx2(const emoc_pb *b)
 {
 #if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
-    emoc_isa isa = emoc_pb_kernels(b)->isa;
+    emoc_isa isa = emoc__pb_kernels(b)->isa;
     return isa == EMOC_ISA_AVX2 || isa == EMOC_ISA_AVX512;
 #else
     (void)b;
@@ -152,19 +152,19 @@ static void pool_task(void *arg, int t)
 static void exec_pool(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const pool_params *p = (const pool_params *)op->params;
-    pool_job j = {p, emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->out), 1};
+    pool_job j = {p, emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->out), 1};
     j.n_tasks = n_tasks_for(ctx, p->C / 16 > 0 ? p->C / 16 : 1);
-    emoc_parallel_for(ctx->pool, j.n_tasks, pool_task, &j);
+    emoc__parallel_for(ctx->pool, j.n_tasks, pool_task, &j);
 }
 
 static emoc_op *append_pool(emoc_pb *b, const char *node, int in, int weighted)
 {
-    int H = emoc_pb_h(b, in), W = emoc_pb_w(b, in), C = emoc_pb_c(b, in);
+    int H = emoc__pb_h(b, in), W = emoc__pb_w(b, in), C = emoc__pb_c(b, in);
     int v = use_avx2(b);
     static const char *const names[2][2] = {
         {"emoc_f32_coord_pool_mean_c1__ref", "emoc_f32_coord_pool_dw_c1__ref"},
         {"emoc_f32_coord_pool_mean_c8__avx2", "emoc_f32_coord_pool_dw_c8__avx2"}};
-    emoc_op *op = emoc_pb_append(b, "coord_pool", node, exec_pool, &in, 1, H + W, 1, C,
+    emoc_op *op = emoc__pb_append(b, "coord_pool", node, exec_pool, &in, 1, H + W, 1, C,
                                  names[v][weighted]);
     if (!op) return NULL;
     pool_params *p = (pool_params *)op->params;
@@ -180,7 +180,7 @@ static emoc_op *append_pool(emoc_pb *b, const char *node, int in, int weighted)
     return op;
 }
 
-int emoc_op_coord_pool_mean(emoc_pb *b, const char *node, int in)
+int emoc__op_coord_pool_mean(emoc_pb *b, const char *node, int in)
 {
     emoc_op *op = append_pool(b, node, in, 0);
     return op ? op->out : -1;
@@ -189,24 +189,24 @@ int emoc_op_coord_pool_mean(emoc_pb *b, const char *node, int in)
 /* [C][1][1][W] or [C][1][H][1] (PyTorch) → [k][C] (channel fastest). */
 static float *transpose_dw(emoc_pb *b, const char *name, int C, int kh, int kw)
 {
-    const float *w = emoc_pb_weight(b, name, 4, (int64_t[4]){C, 1, kh, kw});
+    const float *w = emoc__pb_weight(b, name, 4, (int64_t[4]){C, 1, kh, kw});
     int k = kh * kw;
-    float *t = w ? emoc_pb_alloc(b, (size_t)k * (size_t)C * sizeof(float)) : NULL;
+    float *t = w ? emoc__pb_alloc(b, (size_t)k * (size_t)C * sizeof(float)) : NULL;
     if (!t) return NULL;
     for (int c = 0; c < C; c++)
         for (int i = 0; i < k; i++) t[(size_t)i * C + c] = w[(size_t)c * k + i];
     return t;
 }
 
-int emoc_op_coord_pool_dw(emoc_pb *b, const char *node, int in, const char *w_h,
+int emoc__op_coord_pool_dw(emoc_pb *b, const char *node, int in, const char *w_h,
                           const char *bias_h, const char *w_w, const char *bias_w)
 {
-    int H = emoc_pb_h(b, in), W = emoc_pb_w(b, in), C = emoc_pb_c(b, in);
+    int H = emoc__pb_h(b, in), W = emoc__pb_w(b, in), C = emoc__pb_c(b, in);
     float *kh = transpose_dw(b, w_h, C, 1, W);
     float *kw = transpose_dw(b, w_w, C, H, 1);
-    const float *bh = emoc_pb_weight(b, bias_h, 1, (int64_t[1]){C});
-    const float *bw = emoc_pb_weight(b, bias_w, 1, (int64_t[1]){C});
-    if (emoc_pb_failed(b)) return -1;
+    const float *bh = emoc__pb_weight(b, bias_h, 1, (int64_t[1]){C});
+    const float *bw = emoc__pb_weight(b, bias_w, 1, (int64_t[1]){C});
+    if (emoc__pb_failed(b)) return -1;
     emoc_op *op = append_pool(b, node, in, 1);
     if (!op) return -1;
     pool_params *p = (pool_params *)op->params;
@@ -215,10 +215,10 @@ int emoc_op_coord_pool_dw(emoc_pb *b, const char *node, int in, const char *w_h,
     p->bh = bh;
     p->bw = bw;
     op->flops *= 2;
-    emoc_pb_op_uses(b, op, w_h);
-    emoc_pb_op_uses(b, op, bias_h);
-    emoc_pb_op_uses(b, op, w_w);
-    emoc_pb_op_uses(b, op, bias_w);
+    emoc__pb_op_uses(b, op, w_h);
+    emoc__pb_op_uses(b, op, bias_h);
+    emoc__pb_op_uses(b, op, w_w);
+    emoc__pb_op_uses(b, op, bias_w);
     return op->out;
 }
 
@@ -251,8 +251,8 @@ static void gates_task(void *arg, int t)
 static void exec_gates(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const gates_params *p = (const gates_params *)op->params;
-    const float *x = emoc_buf_ptr(ctx, op->in[0]);
-    float *y = emoc_buf_ptr(ctx, op->out);
+    const float *x = emoc__buf_ptr(ctx, op->in[0]);
+    float *y = emoc__buf_ptr(ctx, op->out);
     gates_job j = {p, {p->a2, p->a3}, 2};
     j.a[0].x = x;
     j.a[0].y = y;
@@ -260,34 +260,34 @@ static void exec_gates(const emoc_op *op, const emoc_exec_ctx *ctx)
     j.a[1].y = y + (size_t)p->H * p->a2.N;
     int panels = (p->a2.N + p->nr - 1) / p->nr;
     j.n_tasks = 2 * n_tasks_for(ctx, panels);
-    emoc_parallel_for(ctx->pool, j.n_tasks, gates_task, &j);
+    emoc__parallel_for(ctx->pool, j.n_tasks, gates_task, &j);
 }
 
 static const float *packed_1x1(emoc_pb *b, const char *name, int N, int K)
 {
-    const float *w = emoc_pb_weight(b, name, 4, (int64_t[4]){N, K, 1, 1});
-    const emoc_gemm_kernel *k = &emoc_pb_kernels(b)->gemm;
-    float *p = w ? emoc_pb_alloc(b, k->packed_size(K, N) * sizeof(float)) : NULL;
+    const float *w = emoc__pb_weight(b, name, 4, (int64_t[4]){N, K, 1, 1});
+    const emoc_gemm_kernel *k = &emoc__pb_kernels(b)->gemm;
+    float *p = w ? emoc__pb_alloc(b, k->packed_size(K, N) * sizeof(float)) : NULL;
     if (p) k->pack(w, K, N, p);
     return p;
 }
 
-int emoc_op_coord_gates(emoc_pb *b, const char *node, int strip, int h, int C, const char *w2,
+int emoc__op_coord_gates(emoc_pb *b, const char *node, int strip, int h, int C, const char *w2,
                         const char *b2, const char *w3, const char *b3)
 {
-    int S = emoc_pb_h(b, strip), K = emoc_pb_c(b, strip);
-    if (emoc_pb_failed(b)) return -1;
-    if (h < 1 || h >= S || emoc_pb_w(b, strip) != 1) {
-        emoc_pb_fail(b, EMOC_E_SHAPE, "%s: strip of %dx%d pixels cannot split at row %d", node,
-                     S, emoc_pb_w(b, strip), h);
+    int S = emoc__pb_h(b, strip), K = emoc__pb_c(b, strip);
+    if (emoc__pb_failed(b)) return -1;
+    if (h < 1 || h >= S || emoc__pb_w(b, strip) != 1) {
+        emoc__pb_fail(b, EMOC_E_SHAPE, "%s: strip of %dx%d pixels cannot split at row %d", node,
+                     S, emoc__pb_w(b, strip), h);
         return -1;
     }
     const float *p2 = packed_1x1(b, w2, C, K), *p3 = packed_1x1(b, w3, C, K);
-    const float *bias2 = emoc_pb_weight(b, b2, 1, (int64_t[1]){C});
-    const float *bias3 = emoc_pb_weight(b, b3, 1, (int64_t[1]){C});
-    if (emoc_pb_failed(b)) return -1;
-    const emoc_gemm_kernel *k = &emoc_pb_kernels(b)->gemm;
-    emoc_op *op = emoc_pb_append(b, "coord_gates", node, exec_gates, &strip, 1, S, 1, C, k->name);
+    const float *bias2 = emoc__pb_weight(b, b2, 1, (int64_t[1]){C});
+    const float *bias3 = emoc__pb_weight(b, b3, 1, (int64_t[1]){C});
+    if (emoc__pb_failed(b)) return -1;
+    const emoc_gemm_kernel *k = &emoc__pb_kernels(b)->gemm;
+    emoc_op *op = emoc__pb_append(b, "coord_gates", node, exec_gates, &strip, 1, S, 1, C, k->name);
     if (!op) return -1;
     gates_params *p = (gates_params *)op->params;
     memset(p, 0, sizeof *p);
@@ -304,10 +304,10 @@ int emoc_op_coord_gates(emoc_pb *b, const char *node, int strip, int h, int C, c
     p->a3.w_packed = p3;
     p->a3.bias = bias3;
     op->flops = 2ull * (uint64_t)S * (uint64_t)K * (uint64_t)C;
-    emoc_pb_op_uses(b, op, w2);
-    emoc_pb_op_uses(b, op, b2);
-    emoc_pb_op_uses(b, op, w3);
-    emoc_pb_op_uses(b, op, b3);
+    emoc__pb_op_uses(b, op, w2);
+    emoc__pb_op_uses(b, op, b2);
+    emoc__pb_op_uses(b, op, w3);
+    emoc__pb_op_uses(b, op, b3);
     return op->out;
 }
 
@@ -341,11 +341,11 @@ static void apply_task(void *arg, int t)
 static void exec_apply(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const apply_params *p = (const apply_params *)op->params;
-    apply_job j = {p, emoc_buf_ptr(ctx, op->in[0]), emoc_buf_ptr(ctx, op->in[1]),
-                   p->n_gates == 2 ? emoc_buf_ptr(ctx, op->in[2]) : NULL,
-                   emoc_buf_ptr(ctx, op->out), 1};
+    apply_job j = {p, emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->in[1]),
+                   p->n_gates == 2 ? emoc__buf_ptr(ctx, op->in[2]) : NULL,
+                   emoc__buf_ptr(ctx, op->out), 1};
     j.n_tasks = n_tasks_for(ctx, p->H);
-    emoc_parallel_for(ctx->pool, j.n_tasks, apply_task, &j);
+    emoc__parallel_for(ctx->pool, j.n_tasks, apply_task, &j);
 }
 
 static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gates,
@@ -356,14 +356,14 @@ static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gate
         {"emoc_f32_coord_apply_c1__ref", "emoc_f32_ddam_apply_c1__ref"},
         {"emoc_f32_coord_apply_c8__avx2", "emoc_f32_ddam_apply_c8__avx2"}};
     const char *kernel = names[v][n_gates - 1];
-    int H = emoc_pb_h(b, ins[0]), W = emoc_pb_w(b, ins[0]), C = emoc_pb_c(b, ins[0]);
-    for (int i = 1; i <= n_gates && !emoc_pb_failed(b); i++)
-        if (emoc_pb_h(b, ins[i]) != H + W || emoc_pb_w(b, ins[i]) != 1 || emoc_pb_c(b, ins[i]) != C) {
-            emoc_pb_fail(b, EMOC_E_SHAPE, "%s: gates %dx%dx%d do not fit input %dx%dx%d", node,
-                         emoc_pb_h(b, ins[i]), emoc_pb_w(b, ins[i]), emoc_pb_c(b, ins[i]), H, W, C);
+    int H = emoc__pb_h(b, ins[0]), W = emoc__pb_w(b, ins[0]), C = emoc__pb_c(b, ins[0]);
+    for (int i = 1; i <= n_gates && !emoc__pb_failed(b); i++)
+        if (emoc__pb_h(b, ins[i]) != H + W || emoc__pb_w(b, ins[i]) != 1 || emoc__pb_c(b, ins[i]) != C) {
+            emoc__pb_fail(b, EMOC_E_SHAPE, "%s: gates %dx%dx%d do not fit input %dx%dx%d", node,
+                         emoc__pb_h(b, ins[i]), emoc__pb_w(b, ins[i]), emoc__pb_c(b, ins[i]), H, W, C);
             return -1;
         }
-    emoc_op *op = emoc_pb_append(b, type, node, exec_apply, ins, 1 + n_gates, H, W, C, kernel);
+    emoc_op *op = emoc__pb_append(b, type, node, exec_apply, ins, 1 + n_gates, H, W, C, kernel);
     if (!op) return -1;
     apply_params *p = (apply_params *)op->params;
     *p = (apply_params){H, W, C, n_gates, emoc__coord_apply, emoc__ddam_apply};
@@ -377,13 +377,13 @@ static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gate
     return op->out;
 }
 
-int emoc_op_coord_apply(emoc_pb *b, const char *node, int x, int gates)
+int emoc__op_coord_apply(emoc_pb *b, const char *node, int x, int gates)
 {
     int ins[2] = {x, gates};
     return append_apply(b, node, ins, 1, "coord_apply");
 }
 
-int emoc_op_ddam_apply(emoc_pb *b, const char *node, int x, int gates0, int gates1)
+int emoc__op_ddam_apply(emoc_pb *b, const char *node, int x, int gates0, int gates1)
 {
     int ins[3] = {x, gates0, gates1};
     return append_apply(b, node, ins, 2, "ddam_apply");

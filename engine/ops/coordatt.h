@@ -1,6 +1,6 @@
 /*
  * coordatt.h — coordinate-attention ops of DDAMFN (spec §3.1, §3.3), appended to plans with
- * emoc_pb_append. Activations are NHWC (batch 1); a "strip" buffer of H+W pixels holds the
+ * emoc__pb_append. Activations are NHWC (batch 1); a "strip" buffer of H+W pixels holds the
  * per-row values (pixels [0,H)) followed by the per-column values (pixels [H,H+W)), which is
  * PyTorch's cat([x_h, x_w.permute], dim=2) laid out the same way.
  *
@@ -21,13 +21,13 @@
 #include "engine/core/plan.h"
 
 /* Builders: return the output buffer id or -1 (error recorded in the builder). */
-int emoc_op_coord_pool_mean(emoc_pb *b, const char *node, int in);
-int emoc_op_coord_pool_dw(emoc_pb *b, const char *node, int in, const char *w_h,
+int emoc__op_coord_pool_mean(emoc_pb *b, const char *node, int in);
+int emoc__op_coord_pool_dw(emoc_pb *b, const char *node, int in, const char *w_h,
                           const char *bias_h, const char *w_w, const char *bias_w);
-int emoc_op_coord_gates(emoc_pb *b, const char *node, int strip, int h, int C, const char *w2,
+int emoc__op_coord_gates(emoc_pb *b, const char *node, int strip, int h, int C, const char *w2,
                         const char *b2, const char *w3, const char *b3);
-int emoc_op_coord_apply(emoc_pb *b, const char *node, int x, int gates);
-int emoc_op_ddam_apply(emoc_pb *b, const char *node, int x, int gates0, int gates1);
+int emoc__op_coord_apply(emoc_pb *b, const char *node, int x, int gates);
+int emoc__op_ddam_apply(emoc_pb *b, const char *node, int x, int gates0, int gates1);
 
 /* Compute kernels. kh = [W][C] weights of the (1×W) conv, kw = [H][C] of the (H×1) conv (NULL:
  * mean); bh/bw biases [C] (may be NULL). Channels [c0,c1). */

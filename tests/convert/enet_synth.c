@@ -409,7 +409,7 @@ uint8_t *enet_synth_emw(const enet_synth_opts *o, const char *source_name, int i
     emoc_convert_opts opts = {EMW_F32, source_name};
     emw_file f;
     if (!onnx || emw_writer_create(&w) || emw_writer_create(&w2)) goto done;
-    if (emoc_convert_onnx(onnx, onnx_size, &opts, w, err) != EMOC_OK) goto done;
+    if (emoc__convert_onnx(onnx, onnx_size, &opts, w, err) != EMOC_OK) goto done;
     if (emw_writer_to_memory(w, &emw, &emw_size) != EMOC_OK) goto done;
     if (input_size <= 0) {
         out = emw;

@@ -32,8 +32,8 @@ extern int enet_synth_stem_w_id, enet_synth_gemm_w_id, enet_synth_gemm_b_id;
 
 
 
-#include "weights/emw.h"
-/* Synthetic export converted to EMW (emoc_convert_onnx), with input.size rewritten to
+#include "engine/emw/emw.h"
+/* Synthetic export converted to EMW (emoc__convert_onnx), with input.size rewritten to
  * `input_size` (0 keeps the variant's) so tests can run the net at small sizes. Returns a
  * malloc'ed EMW file or NULL (message in err). */
 uint8_t *enet_synth_emw(const enet_synth_opts *o, const char *source_name, int input_size,

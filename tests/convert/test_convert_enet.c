@@ -6,7 +6,7 @@
 
 #include "tests/convert/enet_synth.h"
 #include "weights/convert.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 typedef struct converted {
     emoc_status st;
@@ -25,7 +25,7 @@ static void convert(const enet_synth_opts *o, const char *source, emw_dtype dt, 
     emw_writer *w = NULL;
     cr_assert_eq(emw_writer_create(&w), EMOC_OK);
     emoc_convert_opts opts = {dt, source};
-    c->st = emoc_convert_onnx(onnx, size, &opts, w, &c->err);
+    c->st = emoc__convert_onnx(onnx, size, &opts, w, &c->err);
     free(onnx);
     if (c->st == EMOC_OK) {
         cr_assert_eq(emw_writer_to_memory(w, &c->emw, &c->emw_size), EMOC_OK, "%s",

@@ -9,7 +9,7 @@
 
 #include "tests/fixture_file.h"
 #include "weights/convert.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 static uint8_t *slurp(const char *name, size_t *n)
 {
@@ -27,7 +27,7 @@ static void expect_refused(const char *name, const char *needle1, const char *ne
     emoc_convert_opts o = {.dtype = EMW_F32, .source_name = name};
     emoc_error err;
     err.msg[0] = 0;
-    emoc_status st = emoc_convert_onnx(buf, n, &o, w, &err);
+    emoc_status st = emoc__convert_onnx(buf, n, &o, w, &err);
     cr_assert_neq(st, EMOC_OK, "%s was accepted", name);
     cr_assert(strstr(err.msg, needle1) != NULL, "%s: '%s' lacks '%s'", name, err.msg, needle1);
     cr_assert(strstr(err.msg, needle2) != NULL, "%s: '%s' lacks '%s'", name, err.msg, needle2);

@@ -29,7 +29,7 @@ Test(onnx_reader, tiny_valid_graph_fields_and_values)
     uint8_t *buf = load_fixture("tiny_valid.onnx", &size);
     emoc_onnx_model m;
     emoc_error err = {{0}};
-    cr_assert_eq(emoc_onnx_parse(buf, size, &m, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__onnx_parse(buf, size, &m, &err), EMOC_OK, "%s", err.msg);
     const emoc_onnx_graph *g = &m.graph;
     cr_assert_eq(m.ir_version, 6);
     cr_assert_eq(m.opset, 11);
@@ -42,57 +42,57 @@ Test(onnx_reader, tiny_valid_graph_fields_and_values)
     cr_assert_eq(g->inputs[0].dims[0], -1); /* symbolic batch */
     cr_assert_eq(g->inputs[0].dims[1], 3);
     cr_assert_eq(g->inputs[0].dims[3], 4);
-    cr_assert_eq(emoc_onnx_check_order(g, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__onnx_check_order(g, &err), EMOC_OK, "%s", err.msg);
 
     const emoc_onnx_node *conv = node_named(g, "conv");
     cr_assert(conv);
     cr_assert_str_eq(conv->op_type, "Conv");
     cr_assert_eq(conv->n_inputs, 3);
     cr_assert_str_eq(conv->inputs[1], "w_alias");
-    const emoc_onnx_attr *ks = emoc_onnx_attr_find(conv, "kernel_shape");
+    const emoc_onnx_attr *ks = emoc__onnx_attr_find(conv, "kernel_shape");
     cr_assert(ks && ks->type == EMOC_ONNX_ATTR_INTS && ks->n_ints == 2 && ks->ints[1] == 1);
-    cr_assert_eq(emoc_onnx_attr_int(conv, "group", 7), 1);
-    cr_assert_eq(emoc_onnx_attr_int(conv, "absent", 7), 7);
-    cr_assert_float_eq(emoc_onnx_attr_float(node_named(g, "leaky"), "alpha", 0), 0.125f, 0);
+    cr_assert_eq(emoc__onnx_attr_int(conv, "group", 7), 1);
+    cr_assert_eq(emoc__onnx_attr_int(conv, "absent", 7), 7);
+    cr_assert_float_eq(emoc__onnx_attr_float(node_named(g, "leaky"), "alpha", 0), 0.125f, 0);
     const emoc_onnx_node *pad = node_named(g, "pad_attr");
-    cr_assert_str_eq(emoc_onnx_attr_find(pad, "mode")->s, "constant");
-    const emoc_onnx_attr *sc = emoc_onnx_attr_find(pad, "scales");
+    cr_assert_str_eq(emoc__onnx_attr_find(pad, "mode")->s, "constant");
+    const emoc_onnx_attr *sc = emoc__onnx_attr_find(pad, "scales");
     cr_assert(sc && sc->type == EMOC_ONNX_ATTR_FLOATS && sc->n_floats == 2);
     cr_assert_float_eq(sc->floats[1], 2.5f, 0);
 
     /* Identity re-emission resolves to the raw initializer. */
-    const emoc_onnx_tensor *w = emoc_onnx_const(g, "w_alias");
+    const emoc_onnx_tensor *w = emoc__onnx_const(g, "w_alias");
     cr_assert(w);
     cr_assert_str_eq(w->name, "w_raw");
     cr_assert_eq(w->rank, 4);
     cr_assert_eq(w->count, 6);
     float wf[6];
-    cr_assert_eq(emoc_onnx_tensor_f32(w, wf, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__onnx_tensor_f32(w, wf, &err), EMOC_OK, "%s", err.msg);
     for (int i = 0; i < 6; i++) cr_assert_float_eq(wf[i], (float)i - 2.5f, 0);
     /* Typed float_data. */
     float bf[2];
-    cr_assert_eq(emoc_onnx_tensor_f32(emoc_onnx_const(g, "b_typed"), bf, &err), EMOC_OK);
+    cr_assert_eq(emoc__onnx_tensor_f32(emoc__onnx_const(g, "b_typed"), bf, &err), EMOC_OK);
     cr_assert_float_eq(bf[0], 0.5f, 0);
     cr_assert_float_eq(bf[1], -1.25f, 0);
     /* Typed int64_data, and the wrong decoder refuses it. */
-    const emoc_onnx_tensor *sh = emoc_onnx_const(g, "shape_i64");
+    const emoc_onnx_tensor *sh = emoc__onnx_const(g, "shape_i64");
     int64_t iv[2];
-    cr_assert_eq(emoc_onnx_tensor_i64(sh, iv, &err), EMOC_OK);
+    cr_assert_eq(emoc__onnx_tensor_i64(sh, iv, &err), EMOC_OK);
     cr_assert_eq(iv[0], 1);
     cr_assert_eq(iv[1], -1);
-    cr_assert_eq(emoc_onnx_tensor_f32(sh, bf, &err), EMOC_E_UNSUPPORTED);
+    cr_assert_eq(emoc__onnx_tensor_f32(sh, bf, &err), EMOC_E_UNSUPPORTED);
     /* Constant node. */
-    const emoc_onnx_tensor *k = emoc_onnx_const(g, "k");
+    const emoc_onnx_tensor *k = emoc__onnx_const(g, "k");
     float kv = 0;
-    cr_assert(k && emoc_onnx_tensor_f32(k, &kv, &err) == EMOC_OK);
+    cr_assert(k && emoc__onnx_tensor_f32(k, &kv, &err) == EMOC_OK);
     cr_assert_float_eq(kv, 3.0f, 0);
-    cr_assert_null(emoc_onnx_const(g, "y")); /* a computed value is not constant */
+    cr_assert_null(emoc__onnx_const(g, "y")); /* a computed value is not constant */
     /* Dataflow lookups. */
-    cr_assert_eq(emoc_onnx_producer(g, "y"), conv);
+    cr_assert_eq(emoc__onnx_producer(g, "y"), conv);
     const emoc_onnx_node *cons[4];
-    cr_assert_eq(emoc_onnx_consumers(g, "y", cons, 4), 1);
+    cr_assert_eq(emoc__onnx_consumers(g, "y", cons, 4), 1);
     cr_assert_str_eq(cons[0]->name, "scale");
-    emoc_onnx_free(&m);
+    emoc__onnx_free(&m);
     free(buf);
 }
 
@@ -117,7 +117,7 @@ Test(onnx_reader, malformed_files_each_with_their_error)
         uint8_t *buf = load_fixture(BAD[i].file, &size);
         emoc_onnx_model m;
         emoc_error err = {{0}};
-        emoc_status st = emoc_onnx_parse(buf, size, &m, &err);
+        emoc_status st = emoc__onnx_parse(buf, size, &m, &err);
         cr_assert_eq(st, BAD[i].st, "%s: status %d (%s)", BAD[i].file, st, err.msg);
         for (int k = 0; k < 2; k++)
             cr_assert(strstr(err.msg, BAD[i].needle[k]), "%s: message '%s' lacks '%s'",
@@ -132,19 +132,19 @@ Test(onnx_reader, graph_order_errors)
     emoc_error err = {{0}};
     emoc_onnx_model m;
     uint8_t *buf = load_fixture("wrong_order.onnx", &size);
-    cr_assert_eq(emoc_onnx_parse(buf, size, &m, &err), EMOC_OK, "%s", err.msg);
-    cr_assert_eq(emoc_onnx_check_order(&m.graph, &err), EMOC_E_FORMAT);
+    cr_assert_eq(emoc__onnx_parse(buf, size, &m, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__onnx_check_order(&m.graph, &err), EMOC_E_FORMAT);
     cr_assert(strstr(err.msg, "node 2 'scale' (Mul)") && strstr(err.msg, "reads 'y'") &&
               strstr(err.msg, "not in topological order"), "%s", err.msg);
-    emoc_onnx_free(&m);
+    emoc__onnx_free(&m);
     free(buf);
 
     buf = load_fixture("missing_init.onnx", &size);
-    cr_assert_eq(emoc_onnx_parse(buf, size, &m, &err), EMOC_OK, "%s", err.msg);
-    cr_assert_eq(emoc_onnx_check_order(&m.graph, &err), EMOC_E_FORMAT);
+    cr_assert_eq(emoc__onnx_parse(buf, size, &m, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__onnx_check_order(&m.graph, &err), EMOC_E_FORMAT);
     cr_assert(strstr(err.msg, "node 2 'conv' (Conv)") && strstr(err.msg, "'b_missing'") &&
               strstr(err.msg, "missing initializer"), "%s", err.msg);
-    emoc_onnx_free(&m);
+    emoc__onnx_free(&m);
     free(buf);
 }
 
@@ -159,7 +159,7 @@ Test(onnx_reader, a_second_graph_field_is_rejected)
     memcpy(twice + size, buf, size);
     emoc_onnx_model m;
     emoc_error err = {{0}};
-    cr_assert_eq(emoc_onnx_parse(twice, 2 * size, &m, &err), EMOC_E_FORMAT, "%s", err.msg);
+    cr_assert_eq(emoc__onnx_parse(twice, 2 * size, &m, &err), EMOC_E_FORMAT, "%s", err.msg);
     cr_assert(strstr(err.msg, "second graph (field 7 of ModelProto)"), "%s", err.msg);
     free(twice);
     free(buf);
@@ -174,8 +174,8 @@ Test(onnx_reader, every_prefix_of_a_valid_file_fails_cleanly)
         memcpy(copy, buf, n);
         emoc_onnx_model m;
         emoc_error err = {{0}};
-        emoc_status st = emoc_onnx_parse(copy, n, &m, &err);
-        if (st == EMOC_OK) emoc_onnx_free(&m); /* a prefix ending on a field boundary is valid */
+        emoc_status st = emoc__onnx_parse(copy, n, &m, &err);
+        if (st == EMOC_OK) emoc__onnx_free(&m); /* a prefix ending on a field boundary is valid */
         else cr_assert(err.msg[0], "prefix %zu: empty message", n);
         free(copy);
     }
@@ -190,7 +190,7 @@ Test(onnx_convert, unknown_op_names_the_node_and_the_expectation)
     cr_assert_eq(emw_writer_create(&w), EMOC_OK);
     emoc_convert_opts o = {EMW_F32, "unknown_op.onnx"};
     emoc_error err = {{0}};
-    cr_assert_eq(emoc_convert_onnx(buf, size, &o, w, &err), EMOC_E_UNSUPPORTED);
+    cr_assert_eq(emoc__convert_onnx(buf, size, &o, w, &err), EMOC_E_UNSUPPORTED);
     cr_assert(strstr(err.msg, "node 4 'tail' (Relu) does not match") &&
               strstr(err.msg, "expected Conv"), "%s", err.msg);
     emw_writer_free(w);
@@ -198,14 +198,14 @@ Test(onnx_convert, unknown_op_names_the_node_and_the_expectation)
 
     buf = load_fixture("softmax_tail.onnx", &size);
     cr_assert_eq(emw_writer_create(&w), EMOC_OK);
-    cr_assert_eq(emoc_convert_onnx(buf, size, &o, w, &err), EMOC_E_UNSUPPORTED);
+    cr_assert_eq(emoc__convert_onnx(buf, size, &o, w, &err), EMOC_E_UNSUPPORTED);
     cr_assert(strstr(err.msg, "(Softmax) does not match"), "%s", err.msg);
     emw_writer_free(w);
     free(buf);
 
     buf = load_fixture("const_pads_symmetric.onnx", &size);
     cr_assert_eq(emw_writer_create(&w), EMOC_OK);
-    cr_assert_eq(emoc_convert_onnx(buf, size, &o, w, &err), EMOC_E_UNSUPPORTED);
+    cr_assert_eq(emoc__convert_onnx(buf, size, &o, w, &err), EMOC_E_UNSUPPORTED);
     cr_assert(strstr(err.msg, "(Pad): constant pads top 1 left 1 bottom 1 right 1 at 32x32 are "
                      "not TF-SAME (expected 0 0 1 1)"), "%s", err.msg);
     emw_writer_free(w);
@@ -213,7 +213,7 @@ Test(onnx_convert, unknown_op_names_the_node_and_the_expectation)
 
     buf = load_fixture("missing_init.onnx", &size);
     cr_assert_eq(emw_writer_create(&w), EMOC_OK);
-    cr_assert_eq(emoc_convert_onnx(buf, size, &o, w, &err), EMOC_E_FORMAT);
+    cr_assert_eq(emoc__convert_onnx(buf, size, &o, w, &err), EMOC_E_FORMAT);
     cr_assert(strstr(err.msg, "missing initializer"), "%s", err.msg);
     emw_writer_free(w);
     free(buf);
@@ -241,7 +241,7 @@ Test(onnx_reader, random_byte_mutations_never_crash)
         cr_assert_eq(emw_writer_create(&w), EMOC_OK);
         emoc_convert_opts o = {EMW_F32, "m.onnx"};
         emoc_error err = {{0}};
-        emoc_status st = emoc_convert_onnx(m, size, &o, w, &err);
+        emoc_status st = emoc__convert_onnx(m, size, &o, w, &err);
         if (st == EMOC_OK) ok++;
         else {
             rejected++;

@@ -24,7 +24,7 @@ static void assert_name(const char *name, const char *isa_or_ref_ok, const char 
 static void check_table(emoc_isa isa)
 {
     emoc_kernel_table t;
-    emoc_kernel_table_init(&t, isa);
+    emoc__kernel_table_init(&t, isa);
     const char *want = emoc_isa_name(isa);
     cr_assert_not_null(t.gemm.fn);
     cr_assert_not_null(t.gemm.pack);
@@ -43,7 +43,7 @@ static void check_table(emoc_isa isa)
 Test(dispatch, reference_table_is_all_ref)
 {
     emoc_kernel_table t;
-    emoc_kernel_table_init(&t, EMOC_ISA_REF);
+    emoc__kernel_table_init(&t, EMOC_ISA_REF);
     cr_assert_eq(t.isa, EMOC_ISA_REF);
     cr_assert(strstr(t.gemm.name, "__ref") && strstr(t.dwconv.name, "__ref") &&
               strstr(t.conv2d.name, "__ref") && strstr(t.act.name, "__ref"));

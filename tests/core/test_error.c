@@ -1,9 +1,9 @@
-/* test_error.c — the shared error formatter (engine/core/error.c): NULL handling, prefixes and
+/* test_error.c — the shared error formatter (engine/base/error.c): NULL handling, prefixes and
  * truncation to the fixed emoc_error buffer. */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "engine/core/error.h"
+#include "engine/base/error.h"
 
 static void set_prefixed(emoc_error *err, const char *prefix, const char *fmt, ...)
 {

@@ -1,7 +1,7 @@
 /* tinynet_fixture.c — see tinynet_fixture.h. Weights are seeded pseudo-random, O(1). */
 #include "tests/core/tinynet_fixture.h"
 
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * fuzz_emw.c — libFuzzer target for the EMW reader (weights/emw_read.c, emw_check_data.c,
+ * fuzz_emw.c — libFuzzer target for the EMW reader (engine/emw/emw_read.c, emw_check_data.c,
  * emw_netmeta.c, emw_access.c). Built and run by tests/fuzz/run.sh; seeds in corpus/emw/.
  *
  * Each input is parsed as is; then a copy with the header CRC recomputed is parsed with tensor
@@ -8,7 +8,7 @@
  * instead of stopping at a checksum mismatch.
  * The input copy is exactly `size` bytes so ASan catches any read past the end.
  */
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t hb = 0;
         for (int i = 7; i >= 0; i--) hb = (hb << 8) | buf[32 + i];
         if (hb >= EMW_PREAMBLE_BYTES + 4 && hb <= size) {
-            uint32_t crc = emoc_crc32(0, buf, (size_t)hb - 4);
+            uint32_t crc = emoc__crc32(0, buf, (size_t)hb - 4);
             for (int i = 0; i < 4; i++) buf[hb - 4 + (uint64_t)i] = (uint8_t)(crc >> (8 * i));
             st = emw_parse(buf, size, 0, &f, &err);
             if (st == EMOC_E_INTERNAL) abort();

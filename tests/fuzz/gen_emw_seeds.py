@@ -102,7 +102,7 @@ def main():
         "rank8_f16.emw": emw([("k", "v"), ("unicode.é", "ünïcödé ✓")],
                              [("x", rng.standard_normal((1, 2, 1, 2, 1, 2, 1, 3)).astype(np.float16)),
                               ("y", np.array([0.0, -0.0, 1e-8, 65504.0], dtype=np.float32))]),
-        # Same tensors as nets/tinynet.c (tests/core/tinynet_fixture.c): reaches the plan builder.
+        # Same tensors as tests/core/tinynet_net.c (tests/core/tinynet_fixture.c): reaches the plan builder.
         "tinynet.emw": emw(
             [(k, v) for k, v in net_meta("tinynet", "tiny", "tinynet_seed", 8, True, 8)
              if k != "input.size"] + [("input.size", 16)],

@@ -2,7 +2,8 @@
 # tests/fuzz/run.sh — builds and runs every libFuzzer target tests/fuzz/fuzz_*.c (`make fuzz`).
 #
 # Each target is linked with clang -fsanitize=fuzzer,address,undefined against all library
-# sources (engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c; *_avx2.c and
+# sources (engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c, plus the test net
+# tests/core/tinynet_net.c so EMW seeds of arch "tinynet" reach the plan builder; *_avx2.c and
 # *_avx512.c with their ISA flags and -O0 on x86-64, *_neon.c skipped), then run for FUZZ_SECONDS on a
 # working copy of its seed corpus tests/fuzz/corpus/<name>/ (fuzz_<name>.c), in the git-ignored
 # tests/fuzz/corpus-run/<name>/ (new inputs accumulate there, the committed seeds stay small).
@@ -35,7 +36,7 @@ mkdir -p "$OUT/obj" "$OUT/artifacts" tests/fuzz/corpus-run
 # ---- library objects (instrumented, no libFuzzer main) ----
 arch=$(uname -m)
 srcs=()
-for f in engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c; do
+for f in engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c tests/core/tinynet_net.c; do
     [ -f "$f" ] || continue
     case "$f" in
         *_neon.c) continue ;;

@@ -1,5 +1,5 @@
 /* test_cli_rows.c — the one-row-per-frame guarantee end to end through `emoc predict`
- * ($EMOC_BIN, tools/inputs.h iterator): a raw rgb24 pipe with a short final frame, and an
+ * ($EMOC_BIN, tools/input/inputs.h iterator): a raw rgb24 pipe with a short final frame, and an
  * Aff-Wild2-style folder with a corrupt frame in the middle. Rows in input order, the failed
  * frames present with their status and empty value fields, exit status 4. */
 #include "tests/image/image_fixture.h"

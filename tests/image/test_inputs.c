@@ -2,7 +2,7 @@
  * final frame, a folder with a corrupt file in the middle, --boxes rows (empty box, malformed
  * row, missing image), natural order, and open-time argument errors. */
 #include "tests/image/image_fixture.h"
-#include "engine/image/input_iter.h"
+#include "tools/input/input_iter.h"
 
 #include <pthread.h>
 #include <sys/stat.h>

@@ -36,7 +36,7 @@ static inline int ktest_table(emoc_kernel_table *t, emoc_isa isa)
         ok = (best == EMOC_ISA_AVX2 || best == EMOC_ISA_AVX512) && best >= isa;
     else ok = 1;
     if (!ok) return 0;
-    emoc_kernel_table_init(t, isa);
+    emoc__kernel_table_init(t, isa);
     return 1;
 }
 

@@ -58,7 +58,7 @@ Test(gap_kernel, avx512_matches_reference)
 Test(gap_kernel, other_isas_fall_back_to_reference)
 {
     emoc_kernel_table t;
-    emoc_kernel_table_init(&t, EMOC_ISA_REF);
+    emoc__kernel_table_init(&t, EMOC_ISA_REF);
     cr_assert_str_eq(t.gap.name, "emoc_f32_gap_c1__ref");
     sweep(EMOC_ISA_REF);
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 void net_add(net_tensors *l, const char *name, int rank, int64_t d0, int64_t d1, int64_t d2,
              int64_t d3)

@@ -179,10 +179,10 @@ Test(ddamfn_ops, activations_used_by_the_nets)
     static const float xs[] = {-5.0f, -3.0f, -1.5f, 0.0f, 1.0f, 3.0f, 4.5f};
     for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
         float v = xs[i], r = fminf(fmaxf(v + 3.0f, 0.0f), 6.0f);
-        cr_assert_float_eq(emoc_act_scalar(v, EMOC_ACT_HSWISH, 0), v * r / 6.0f, 1e-6);
-        cr_assert_float_eq(emoc_act_scalar(v, EMOC_ACT_SIGMOID, 0), 1.0f / (1.0f + expf(-v)), 1e-6);
-        cr_assert_float_eq(emoc_act_scalar(v, EMOC_ACT_PRELU, 0.25f), v >= 0 ? v : 0.25f * v, 0);
-        cr_assert_float_eq(emoc_act_scalar(v, EMOC_ACT_PRELU, -0.1f), v >= 0 ? v : -0.1f * v, 0);
+        cr_assert_float_eq(emoc__act_scalar(v, EMOC_ACT_HSWISH, 0), v * r / 6.0f, 1e-6);
+        cr_assert_float_eq(emoc__act_scalar(v, EMOC_ACT_SIGMOID, 0), 1.0f / (1.0f + expf(-v)), 1e-6);
+        cr_assert_float_eq(emoc__act_scalar(v, EMOC_ACT_PRELU, 0.25f), v >= 0 ? v : 0.25f * v, 0);
+        cr_assert_float_eq(emoc__act_scalar(v, EMOC_ACT_PRELU, -0.1f), v >= 0 ? v : -0.1f * v, 0);
     }
 }
 

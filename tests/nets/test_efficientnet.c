@@ -9,7 +9,7 @@
 
 #include "emoc.h"
 #include "tests/convert/enet_synth.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 typedef struct tensor3 {
     int c, h, w;

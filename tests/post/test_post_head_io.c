@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emoc.h"
-#include "weights/emw.h"
+#include "emoc_abaw.h"
+#include "engine/emw/emw.h"
 
 static float *make_head(emoc_mtl_head *h, int e, int hid, const char *bb)
 {

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "emoc.h"
+#include "emoc_abaw.h"
 #include "refdata.h"
 
 #define TOL 1e-9

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emoc.h"
+#include "emoc_abaw.h"
 #include "post/train_internal.h"
 #include "refdata.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emoc.h"
+#include "emoc_abaw.h"
 
 Test(post_labels, affectnet_to_abaw_maps)
 {

@@ -3,7 +3,7 @@
  * BatchNorm folding into a conv (tests/fixtures/pth/bare.pth: Conv2d(2,3,1) + BatchNorm2d(3)
  * with set running statistics) checked against the formula computed here in double; the
  * Linear + BatchNorm1d fold; dead prefixes; unknown state_dicts and refused pickles rejected by
- * emoc_convert_pth with their own message.
+ * emoc__convert_pth with their own message.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -37,7 +37,7 @@ Test(convert_pth, conv_bn_fold_matches_the_formula)
     uint8_t *buf = load("bare.pth", &n);
     emoc_pth_checkpoint ck;
     emoc_error err;
-    cr_assert_eq(emoc_pth_read(buf, n, &ck, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__pth_read(buf, n, &ck, &err), EMOC_OK, "%s", err.msg);
     free(buf);
     emw_writer *w = NULL;
     cr_assert_eq(emw_writer_create(&w), EMOC_OK);
@@ -59,8 +59,8 @@ Test(convert_pth, conv_bn_fold_matches_the_formula)
     float wv[6], bv[3];
     emw_tensor_to_f32(fw, wv);
     emw_tensor_to_f32(fb, bv);
-    const emoc_pth_tensor *W = emoc_pth_find(&ck, "0.weight"), *B = emoc_pth_find(&ck, "0.bias");
-    const emoc_pth_tensor *g = emoc_pth_find(&ck, "1.weight"), *be = emoc_pth_find(&ck, "1.bias");
+    const emoc_pth_tensor *W = emoc__pth_find(&ck, "0.weight"), *B = emoc__pth_find(&ck, "0.bias");
+    const emoc_pth_tensor *g = emoc__pth_find(&ck, "1.weight"), *be = emoc__pth_find(&ck, "1.bias");
     static const double mean[3] = {0.5, -0.25, 2.0}, var[3] = {1.5, 0.75, 3.0};
     for (int o = 0; o < 3; o++) {
         double s = g->data[o] / sqrt(var[o] + 1e-5);
@@ -71,7 +71,7 @@ Test(convert_pth, conv_bn_fold_matches_the_formula)
     emw_file_release(&f);
     free(emw);
     emw_writer_free(w);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 Test(convert_pth, dead_prefix_consumes_tensors_and_is_recorded)
@@ -80,7 +80,7 @@ Test(convert_pth, dead_prefix_consumes_tensors_and_is_recorded)
     uint8_t *buf = load("bare.pth", &n);
     emoc_pth_checkpoint ck;
     emoc_error err;
-    cr_assert_eq(emoc_pth_read(buf, n, &ck, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__pth_read(buf, n, &ck, &err), EMOC_OK, "%s", err.msg);
     free(buf);
     unsigned char used[16] = {0};
     emw_writer *w = NULL;
@@ -109,7 +109,7 @@ Test(convert_pth, dead_prefix_consumes_tensors_and_is_recorded)
     emw_file_release(&f);
     free(emw);
     emw_writer_free(w);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 static void expect_convert_error(const char *file, emoc_status want, const char *needle)
@@ -121,7 +121,7 @@ static void expect_convert_error(const char *file, emoc_status want, const char 
     emoc_convert_opts opts = {EMW_F32, file};
     emoc_error err;
     err.msg[0] = 0;
-    emoc_status st = emoc_convert_pth(buf, n, &opts, w, &err);
+    emoc_status st = emoc__convert_pth(buf, n, &opts, w, &err);
     cr_assert_eq(st, want, "%s: status %d: %s", file, st, err.msg);
     cr_assert(strstr(err.msg, needle), "%s: '%s' lacks '%s'", file, err.msg, needle);
     emw_writer_free(w);

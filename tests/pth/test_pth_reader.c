@@ -24,14 +24,14 @@ static emoc_status read_fixture(const char *name, emoc_pth_checkpoint *ck, emoc_
     size_t n;
     uint8_t *buf = load_fixture(name, &n);
     memset(err, 0, sizeof *err);
-    emoc_status st = emoc_pth_read(buf, n, ck, err);
+    emoc_status st = emoc__pth_read(buf, n, ck, err);
     free(buf); /* the checkpoint must not point into the file buffer */
     return st;
 }
 
 static const emoc_pth_tensor *must_find(const emoc_pth_checkpoint *ck, const char *name)
 {
-    const emoc_pth_tensor *t = emoc_pth_find(ck, name);
+    const emoc_pth_tensor *t = emoc__pth_find(ck, name);
     cr_assert(t, "tensor %s missing", name);
     return t;
 }
@@ -64,7 +64,7 @@ Test(pth_reader, bare_state_dict)
     cr_assert_eq(read_fixture("bare.pth", &ck, &err), EMOC_OK, "%s", err.msg);
     cr_assert_null(ck.container_key);
     check_tiny_state_dict(&ck);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 Test(pth_reader, model_state_dict_with_optimizer_state_skipped)
@@ -75,7 +75,7 @@ Test(pth_reader, model_state_dict_with_optimizer_state_skipped)
     cr_assert_str_eq(ck.container_key, "model_state_dict");
     cr_assert_eq(ck.n_skipped, 4); /* optimizer_state_dict, epoch, best_acc, note */
     check_tiny_state_dict(&ck);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 Test(pth_reader, state_dict_key)
@@ -85,7 +85,7 @@ Test(pth_reader, state_dict_key)
     cr_assert_eq(read_fixture("wrapped_state_dict.pth", &ck, &err), EMOC_OK, "%s", err.msg);
     cr_assert_str_eq(ck.container_key, "state_dict");
     check_tiny_state_dict(&ck);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 Test(pth_reader, protocol4_stream)
@@ -94,7 +94,7 @@ Test(pth_reader, protocol4_stream)
     emoc_error err;
     cr_assert_eq(read_fixture("protocol4.pth", &ck, &err), EMOC_OK, "%s", err.msg);
     check_tiny_state_dict(&ck);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 Test(pth_reader, views_honour_offset_and_strides)
@@ -115,7 +115,7 @@ Test(pth_reader, views_honour_offset_and_strides)
     cr_assert_eq(must_find(&ck, "scalar")->data[0], 3.5f);
     const emoc_pth_tensor *e = must_find(&ck, "empty");
     cr_assert(e->count == 0 && e->rank == 2 && e->dims[0] == 0 && e->dims[1] == 3);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 Test(pth_reader, half_double_bf16_long_storages)
@@ -135,7 +135,7 @@ Test(pth_reader, half_double_bf16_long_storages)
     cr_assert(b->data[0] == 1.5f && b->data[1] == -0.375f);
     const emoc_pth_tensor *l = must_find(&ck, "long");
     cr_assert(l->data[0] == -3.0f && l->data[1] == 5.0f);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 Test(pth_reader, parameters_and_crafted_view)
@@ -145,10 +145,10 @@ Test(pth_reader, parameters_and_crafted_view)
     cr_assert_eq(read_fixture("parameter.pth", &ck, &err), EMOC_OK, "%s", err.msg);
     const emoc_pth_tensor *w = must_find(&ck, "w");
     cr_assert(w->data[0] == 1 && w->data[1] == 2 && w->data[2] == 3 && w->data[3] == 4);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
     cr_assert_eq(read_fixture("crafted_ok.pth", &ck, &err), EMOC_OK, "%s", err.msg);
     cr_assert_eq(ck.n_tensors, 1);
-    emoc_pth_release(&ck);
+    emoc__pth_release(&ck);
 }
 
 /* ---- malformed ------------------------------------------------------------------------------ */
@@ -212,7 +212,7 @@ Test(pth_reader, every_truncation_of_a_valid_file_fails_cleanly)
         memcpy(copy, buf, len);
         emoc_pth_checkpoint ck;
         emoc_error err;
-        emoc_status st = emoc_pth_read(copy, len, &ck, &err);
+        emoc_status st = emoc__pth_read(copy, len, &ck, &err);
         cr_assert_neq(st, EMOC_OK, "prefix of %zu bytes accepted", len);
         free(copy);
     }
@@ -229,7 +229,7 @@ Test(pth_reader, byte_flips_never_crash)
         buf[i] ^= 0x5A;
         emoc_pth_checkpoint ck;
         emoc_error err;
-        if (emoc_pth_read(buf, n, &ck, &err) == EMOC_OK) emoc_pth_release(&ck);
+        if (emoc__pth_read(buf, n, &ck, &err) == EMOC_OK) emoc__pth_release(&ck);
         else rejected++;
         buf[i] ^= 0x5A;
     }

@@ -9,7 +9,7 @@
 
 #include "tests/cli_run.h"
 #include "tests/core/tinynet_fixture.h"
-#include "weights/sha256.h"
+#include "engine/base/sha256.h"
 
 static cli_scratch scratch;
 static char out[8192], err[8192];
@@ -297,7 +297,7 @@ Test(qa_errors, predict_and_features_name_the_model_digest)
     cr_assert_not_null(buf);
     write_bytes("tiny.emw", buf, n);
     char hex[65], want[160];
-    emoc_sha256_hex(buf, n, hex);
+    emoc__sha256_hex(buf, n, hex);
     free(buf);
     write_ppm("a.ppm", 0);
     snprintf(want, sizeof want, "model 'tiny.emw' sha256 %s (emoc.name ", hex);

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/image/input_list.h"
+#include "tools/input/input_list.h"
 
 Test(qa_inputs, empty_directories_contribute_nothing)
 {

@@ -130,7 +130,7 @@ size_t fx_tensor_fields(const uint8_t *buf, size_t size, const char *name)
 void fx_fix_header_crc(uint8_t *buf)
 {
     size_t hb = (size_t)fx_get64(buf + 32);
-    fx_put32(buf + hb - 4, emoc_crc32(0, buf, hb - 4));
+    fx_put32(buf + hb - 4, emoc__crc32(0, buf, hb - 4));
 }
 
 void fx_fix_tensor_crc(uint8_t *buf, size_t size, const char *name)
@@ -141,6 +141,6 @@ void fx_fix_tensor_crc(uint8_t *buf, size_t size, const char *name)
     uint64_t off = fx_get64(q), nbytes = fx_get64(q + 8);
     uint64_t hb = fx_get64(buf + 32);
     uint64_t data_off = (hb + 63) & ~(uint64_t)63;
-    fx_put32(q + 16, emoc_crc32(0, buf + data_off + off, (size_t)nbytes));
+    fx_put32(q + 16, emoc__crc32(0, buf + data_off + off, (size_t)nbytes));
     fx_fix_header_crc(buf);
 }

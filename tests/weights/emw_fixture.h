@@ -5,7 +5,7 @@
 #ifndef EMOC_TESTS_EMW_FIXTURE_H
 #define EMOC_TESTS_EMW_FIXTURE_H
 
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 #include <stddef.h>
 #include <stdint.h>

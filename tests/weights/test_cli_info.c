@@ -12,8 +12,8 @@
 
 #include "tests/core/tinynet_fixture.h"
 #include "tests/weights/emw_fixture.h"
-#include "weights/emw.h"
-#include "weights/sha256.h"
+#include "engine/emw/emw.h"
+#include "engine/base/sha256.h"
 
 typedef struct run_result {
     char out[65536];
@@ -84,10 +84,10 @@ Test(cli_info, tinynet_file_is_described_with_plan)
 
     char want[512];
     snprintf(want, sizeof want, "size %zu bytes, CRC-32 of the whole file 0x%08x", size,
-             emoc_crc32(0, buf, size));
+             emoc__crc32(0, buf, size));
     cr_assert(strstr(r->out, want), "missing '%s' in:\n%s", want, r->out);
     char sha[65];
-    emoc_sha256_hex(buf, size, sha);
+    emoc__sha256_hex(buf, size, sha);
     snprintf(want, sizeof want, "  SHA-256 %s\n", sha);
     cr_assert(strstr(r->out, want), "missing '%s'", want);
     snprintf(want, sizeof want, "metadata (%zu keys):", f.n_meta);

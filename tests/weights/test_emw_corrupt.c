@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "tests/weights/emw_fixture.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 typedef struct fx {
     uint8_t *buf;

@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #include "tests/weights/emw_fixture.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 Test(emw_crc32, standard_check_value_and_chaining)
 {
-    cr_assert_eq(emoc_crc32(0, "123456789", 9), 0xCBF43926u);
-    cr_assert_eq(emoc_crc32(0, "", 0), 0u);
-    uint32_t part = emoc_crc32(0, "1234", 4);
-    cr_assert_eq(emoc_crc32(part, "56789", 5), 0xCBF43926u);
+    cr_assert_eq(emoc__crc32(0, "123456789", 9), 0xCBF43926u);
+    cr_assert_eq(emoc__crc32(0, "", 0), 0u);
+    uint32_t part = emoc__crc32(0, "1234", 4);
+    cr_assert_eq(emoc__crc32(part, "56789", 5), 0xCBF43926u);
 }
 
 /* Bitwise reference CRC, to check the table-driven one on every length and alignment. */
@@ -34,10 +34,10 @@ Test(emw_crc32, matches_bitwise_reference_on_all_lengths_and_alignments)
     for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 131u + 7u);
     for (size_t off = 0; off < 9; off++)
         for (size_t n = 0; n + off <= sizeof buf; n += 1 + n / 16) {
-            cr_assert_eq(emoc_crc32(0, buf + off, n), crc_bitwise(buf + off, n), "off %zu n %zu",
+            cr_assert_eq(emoc__crc32(0, buf + off, n), crc_bitwise(buf + off, n), "off %zu n %zu",
                          off, n);
             size_t h = n / 3; /* chaining across a split */
-            cr_assert_eq(emoc_crc32(emoc_crc32(0, buf + off, h), buf + off + h, n - h),
+            cr_assert_eq(emoc__crc32(emoc__crc32(0, buf + off, h), buf + off + h, n - h),
                          crc_bitwise(buf + off, n));
         }
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 static void load(const char *name, uint8_t **buf, size_t *size, emw_file *f)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tests/weights/emw_fixture.h"
-#include "weights/emw.h"
+#include "engine/emw/emw.h"
 
 static emw_writer *new_writer(void)
 {

@@ -38,7 +38,7 @@ static void conv2d_ref(const emoc_conv2d_args *a, int oy0, int oy1)
                     }
                 }
                 if (a->bias) acc += a->bias[o];
-                yp[o] = emoc_act_scalar(acc, a->act, a->slope ? a->slope[o] : 0.0f);
+                yp[o] = emoc__act_scalar(acc, a->act, a->slope ? a->slope[o] : 0.0f);
             }
         }
     }

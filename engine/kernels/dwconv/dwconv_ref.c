@@ -20,7 +20,7 @@ static void dwconv_ref(const emoc_dwconv_args *a, int oy0, int oy1)
                     }
                 }
                 if (a->bias) acc += a->bias[c];
-                yp[c] = emoc_act_scalar(acc, a->act, a->slope ? a->slope[c] : 0.0f);
+                yp[c] = emoc__act_scalar(acc, a->act, a->slope ? a->slope[c] : 0.0f);
             }
         }
     }

@@ -26,7 +26,7 @@ static void gemm_ref(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int 
             else
                 for (int k = 0; k < K; k++) acc += xr[k] * wr[k];
             if (a->bias) acc += a->bias[n];
-            acc = emoc_act_scalar(acc, a->act, a->slope ? a->slope[n] : 0.0f);
+            acc = emoc__act_scalar(acc, a->act, a->slope ? a->slope[n] : 0.0f);
             if (a->residual) acc += a->residual[p * a->r_stride + (size_t)n];
             yr[n] = acc;
         }

@@ -1,0 +1,126 @@
+/*
+ * emw_check_data.c — second half of the EMW reader: the data section (FORMAT.md §6).
+ *
+ * Tensors must tile the data section in table order: tensor 0 at offset 0, each next one at the
+ * first multiple of 64 after the end of the previous one, the section ending exactly at the end
+ * of the last tensor; padding bytes are zero. This rules out overlap, gaps and hidden trailing
+ * content (polyglot files). Then tensor CRC-32s are verified and every value is scanned for
+ * NaN/Inf. Values are read byte by byte, so the file buffer needs no particular alignment.
+ */
+#include "engine/emw/emw_read_internal.h"
+#include "engine/emw/emw_util.h"
+
+#include <stdio.h>
+
+void emw__dims_str(const emw_tensor *t, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int d = 0; d < t->rank && n < cap; d++) {
+        int k = snprintf(out + n, cap - n, d ? "x%lld" : "%lld", (long long)t->dims[d]);
+        if (k < 0) break;
+        n += (size_t)k;
+    }
+}
+
+/* First non-zero byte in [from, to) of the file, or `to`. */
+static uint64_t emw__nonzero(const uint8_t *b, uint64_t from, uint64_t to)
+{
+    for (uint64_t i = from; i < to; i++)
+        if (b[i]) return i;
+    return to;
+}
+
+emoc_status emw__check_layout(emw__rd *r, emw_file *f)
+{
+    uint64_t nz = emw__nonzero(r->buf, f->header_bytes, f->data_offset);
+    if (nz < f->data_offset)
+        return emw__fail(r, EMOC_E_FORMAT,
+                         "non-zero padding byte 0x%02x at offset %llu between the header (ends at "
+                         "%llu) and the data section (starts at %llu)",
+                         r->buf[nz], (unsigned long long)nz, (unsigned long long)f->header_bytes,
+                         (unsigned long long)f->data_offset);
+    uint64_t prev_end = 0;
+    const char *prev = NULL;
+    for (size_t i = 0; i < f->n_tensors; i++) {
+        emw_tensor *t = &f->tensors[i];
+        char dims[160];
+        emw__dims_str(t, dims, sizeof dims);
+        uint64_t expect, end;
+        emw__align_up(prev_end, EMW_ALIGN, &expect); /* prev_end <= data_bytes <= 1 GiB */
+        if (t->offset % EMW_ALIGN != 0)
+            return emw__fail(r, EMOC_E_FORMAT,
+                             "tensor '%s': offset %llu is not a multiple of %d (misaligned)",
+                             t->name, (unsigned long long)t->offset, EMW_ALIGN);
+        if (t->offset < prev_end)
+            return emw__fail(r, EMOC_E_FORMAT,
+                             "tensor '%s': bytes [%llu, %llu) overlap tensor '%s' which ends at "
+                             "%llu (tensors must follow table order)",
+                             t->name, (unsigned long long)t->offset,
+                             (unsigned long long)(t->offset + t->nbytes), prev,
+                             (unsigned long long)prev_end);
+        if (t->offset > expect)
+            return emw__fail(r, EMOC_E_FORMAT,
+                             "tensor '%s': offset %llu leaves a gap after %s (expected offset "
+                             "%llu)",
+                             t->name, (unsigned long long)t->offset,
+                             prev ? prev : "the start of the data section",
+                             (unsigned long long)expect);
+        if (!emw__add(t->offset, t->nbytes, &end) || end > f->data_bytes)
+            return emw__fail(r, EMOC_E_FORMAT,
+                             "tensor '%s': declared %s %s = %llu bytes at offset %llu, data "
+                             "section has %llu bytes",
+                             t->name, dims, emw_dtype_name(t->dtype),
+                             (unsigned long long)t->nbytes, (unsigned long long)t->offset,
+                             (unsigned long long)f->data_bytes);
+        uint64_t base = f->data_offset;
+        nz = emw__nonzero(r->buf, base + prev_end, base + t->offset);
+        if (nz < base + t->offset)
+            return emw__fail(r, EMOC_E_FORMAT,
+                             "non-zero padding byte 0x%02x at offset %llu before tensor '%s'",
+                             r->buf[nz], (unsigned long long)nz, t->name);
+        prev_end = end;
+        prev = t->name;
+    }
+    if (prev_end != f->data_bytes)
+        return emw__fail(r, EMOC_E_FORMAT,
+                         "%llu trailing bytes in the data section after %s (tensors end at %llu, "
+                         "data_bytes is %llu)",
+                         (unsigned long long)(f->data_bytes - prev_end),
+                         prev ? prev : "the (empty) tensor table", (unsigned long long)prev_end,
+                         (unsigned long long)f->data_bytes);
+    return EMOC_OK;
+}
+
+emoc_status emw__check_data(emw__rd *r, emw_file *f, int verify_crc)
+{
+    for (size_t i = 0; i < f->n_tensors; i++) {
+        emw_tensor *t = &f->tensors[i];
+        const uint8_t *p = r->buf + f->data_offset + t->offset;
+        t->data = p;
+        uint64_t abs = f->data_offset + t->offset;
+        if (verify_crc) {
+            uint32_t crc = emoc__crc32(0, p, (size_t)t->nbytes);
+            if (crc != t->crc32)
+                return emw__fail(r, EMOC_E_CHECKSUM,
+                                 "tensor '%s': CRC-32 mismatch: table says 0x%08x, data at "
+                                 "offset %llu (%llu bytes) gives 0x%08x",
+                                 t->name, t->crc32, (unsigned long long)abs,
+                                 (unsigned long long)t->nbytes, crc);
+        }
+        for (uint64_t k = 0; k < t->count; k++) {
+            /* all-ones exponent = Inf (zero mantissa) or NaN */
+            uint32_t bits = t->dtype == EMW_F32 ? emw__ld32(p + 4 * k) : emw__ld16(p + 2 * k);
+            uint32_t exp_mask = t->dtype == EMW_F32 ? 0x7f800000u : 0x7c00u;
+            uint32_t mant_mask = t->dtype == EMW_F32 ? 0x007fffffu : 0x03ffu;
+            if ((bits & exp_mask) == exp_mask)
+                return emw__fail(r, EMOC_E_NONFINITE,
+                                 "tensor '%s': element %llu (offset %llu) is %s; weights must be "
+                                 "finite",
+                                 t->name, (unsigned long long)k,
+                                 (unsigned long long)(abs + k * emw_dtype_size(t->dtype)),
+                                 (bits & mant_mask) ? "NaN" : "infinite");
+        }
+    }
+    return EMOC_OK;
+}

@@ -1,0 +1,87 @@
+/*
+ * input_iter.h — the input iterator behind `emoc predict`, `emoc features` and friends
+ * (tools/input/inputs.h is the CLI-facing wrapper; tests use this header directly).
+ *
+ *   emoc__input_open(&opt, &it, &err) → while (emoc__input_next(it, &item)) {...} → close
+ *
+ * Guarantee: every input frame yields exactly one item, in input order, whatever happens to it.
+ * A file that is missing, unreadable or corrupt, a raw frame cut short by the end of the stream,
+ * a box that misses the image, a malformed --boxes row: each is an item with a non-ok status and
+ * a message, never a silent drop. Only the *structure* of the request can fail at open time
+ * (bad options, unreadable --boxes file, a directory that cannot be listed).
+ *
+ * Inputs:
+ *   - files: taken as given, in command-line order;
+ *   - directories: walked recursively in natural order (00002 < 00010, "v2" < "v10"); only
+ *     image files (.jpg .jpeg .png .ppm .pgm .bmp, any case, not hidden) are inputs. Aff-Wild2
+ *     layout ROOT/VIDEO/00001.jpg gives video "VIDEO", frame 1;
+ *   - raw: rgb24 frames of exactly W·H·3 bytes from paths[0] ("-" = stdin) until end of stream;
+ *     a short final frame is one `truncated` item;
+ *   - boxes: a CSV `image,x,y,w,h[,face_id]` (optional header line) defines the items, one per
+ *     row in file order; the image is decoded once for consecutive rows naming it; the box is
+ *     clipped to the image and an empty box gives an `empty_box` item.
+ */
+#ifndef EMOC_IMAGE_INPUT_ITER_H
+#define EMOC_IMAGE_INPUT_ITER_H
+
+#include "emoc.h"
+#include <stdio.h>
+
+typedef enum emoc__input_status {
+    EMOC_INPUT_OK = 0,
+    EMOC_INPUT_DECODE_ERROR = 1, /* corrupt or unsupported image */
+    EMOC_INPUT_TRUNCATED = 2,    /* image file or raw frame ends early */
+    EMOC_INPUT_EMPTY_BOX = 3,    /* crop box empty after clipping to the image */
+    EMOC_INPUT_NONFINITE = 4,    /* reserved for callers: non-finite values in a tensor input */
+    EMOC_INPUT_IO_ERROR = 5,     /* missing or unreadable file, read error on the stream */
+    EMOC_INPUT_BAD_ROW = 6,      /* malformed --boxes row */
+    EMOC_INPUT_SIZE_MISMATCH = 7, /* reserved for callers: a --tensor file of the wrong size */
+    EMOC_INPUT_RUN_ERROR = 8,    /* reserved for callers: the forward pass failed */
+    EMOC_INPUT_NONFINITE_OUTPUT = 9 /* reserved for callers: finite input, non-finite scores */
+} emoc__input_status;
+
+/* "ok", "decode_error", "truncated", "empty_box", "nonfinite_input", "io_error", "bad_row",
+ * "size_mismatch", "run_error", "nonfinite_output". */
+const char *emoc__input_status_name(emoc__input_status st);
+
+typedef struct emoc__input_options {
+    const char *const *paths;   /* files / directories; for raw mode paths[0] is the stream */
+    int n_paths;
+    int raw_width, raw_height;  /* both > 0: raw rgb24 mode */
+    FILE *raw_stream;           /* raw mode: read this stream instead of opening paths[0] */
+    const char *boxes_csv;      /* optional; then paths must be empty */
+    emoc_image_limits limits;   /* all zero: emoc_image_limits_default */
+} emoc__input_options;
+
+typedef struct emoc__input_item {
+    long index;                 /* 0-based position in input order */
+    const char *input;          /* path (or "-"); valid until the next call */
+    const char *video;          /* parent folder name for frame files, "" when unknown */
+    long frame;                 /* number in the file name (00042.jpg → 42), raw: 1-based; -1 */
+    int face_id;                /* --boxes column 6, else 0 */
+    int has_box;
+    int box[4];                 /* x, y, w, h as given */
+    emoc__input_status status;
+    emoc_status error;          /* library status behind a non-ok item (EMOC_OK when ok) */
+    char message[512];          /* "" when ok */
+    emoc_image image;           /* ok: RGB (3 channels), cropped; owned by the iterator and
+                                 * valid until the next call; zeroed otherwise */
+} emoc__input_item;
+
+typedef struct emoc__input_iter emoc__input_iter;
+
+emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **out, emoc_error *err);
+/* 1: *item filled; 0: no more inputs. */
+int emoc__input_next(emoc__input_iter *it, emoc__input_item *item);
+/* Files found in walked directories that are not images (so yield no item); *first (may be
+ * NULL) gets the path of the first one, valid until close. Callers tell the user: a folder of
+ * .gif or .tif frames must not look like a folder of nothing. */
+size_t emoc__input_skipped(const emoc__input_iter *it, const char **first);
+/* Number of items that will be yielded, or -1 when unknown (stdin). */
+long emoc__input_total(const emoc__input_iter *it);
+void emoc__input_close(emoc__input_iter *it);
+
+/* Natural order used for directory walks: digit runs compare by value. */
+int emoc__natural_cmp(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,91 @@
+/* inputs.c — command-line side of the input iterator: --raw WxH, --boxes FILE, paths. */
+#include "tools/input/inputs.h"
+#include "tools/cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void inputs_spec_init(inputs_spec *in)
+{
+    memset(in, 0, sizeof *in);
+}
+
+int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--raw")) {
+        if (*i + 1 >= argc) {
+            cli_error(cmd, "--raw expects WIDTHxHEIGHT");
+            return -1;
+        }
+        const char *v = argv[++*i];
+        char *end;
+        long w = strtol(v, &end, 10), h = -1;
+        if (end != v && (*end == 'x' || *end == 'X')) {
+            const char *hs = end + 1;
+            h = strtol(hs, &end, 10);
+            if (end == hs || *end) h = -1;
+        }
+        if (w <= 0 || h <= 0 || w > 65535 || h > 65535) {
+            cli_error(cmd, "--raw expects WIDTHxHEIGHT (e.g. 224x224), got '%s'", v);
+            return -1;
+        }
+        in->opt.raw_width = (int)w;
+        in->opt.raw_height = (int)h;
+        return 1;
+    }
+    if (!strcmp(a, "--boxes")) {
+        if (*i + 1 >= argc) {
+            cli_error(cmd, "--boxes expects a CSV file (image,x,y,w,h[,face_id])");
+            return -1;
+        }
+        in->opt.boxes_csv = argv[++*i];
+        return 1;
+    }
+    return 0;
+}
+
+int inputs_spec_add_path(inputs_spec *in, const char *path)
+{
+    if (in->n == in->cap) {
+        int cap = in->cap ? in->cap * 2 : 16;
+        const char **np = realloc(in->paths, (size_t)cap * sizeof *np);
+        if (!np) return -1;
+        in->paths = np;
+        in->cap = cap;
+    }
+    in->paths[in->n++] = path;
+    return 0;
+}
+
+emoc_status inputs_open(inputs_spec *in, emoc__input_iter **it, emoc_error *err)
+{
+    in->opt.paths = in->paths;
+    in->opt.n_paths = in->n;
+    return emoc__input_open(&in->opt, it, err);
+}
+
+void inputs_note_skipped(const emoc__input_iter *it, const char *cmd, int quiet)
+{
+    const char *first = NULL;
+    size_t n = emoc__input_skipped(it, &first);
+    if (n && !quiet)
+        cli_error(cmd, "note: %zu file%s in the input folders %s not an image (.jpg .jpeg .png .ppm .pgm .bmp) "
+                       "and got no row, e.g. '%s'",
+                  n, n == 1 ? "" : "s", n == 1 ? "is" : "are", first ? first : "?");
+}
+
+emoc__input_status inputs_run_status(emoc_status rs, const float *x, size_t n)
+{
+    if (rs != EMOC_E_NONFINITE) return EMOC_INPUT_RUN_ERROR;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return EMOC_INPUT_NONFINITE;
+    return EMOC_INPUT_NONFINITE_OUTPUT;
+}
+
+void inputs_spec_free(inputs_spec *in)
+{
+    free(in->paths);
+    memset(in, 0, sizeof *in);
+}
