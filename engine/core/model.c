@@ -6,6 +6,8 @@
  */
 #include "engine/core/core.h"
 
+#include "engine/base/sha256.h"
+
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -195,6 +197,13 @@ emoc_model *emoc__model_new(const emoc_options *opt)
     return m;
 }
 
+emoc_status emoc_model_sha256(const emoc_model *m, char hex[65])
+{
+    if (!m || !hex) return EMOC_E_ARG;
+    emoc__sha256_hex(m->file_buf, m->file_size, hex);
+    return EMOC_OK;
+}
+
 void emoc_model_free(emoc_model *m)
 {
     if (!m) return;
@@ -208,7 +217,7 @@ void emoc_model_free(emoc_model *m)
     emoc__free(&a, m->meta_text);
     emoc__plan_release(&m->plan, &a);
     if (m->emw_parsed) emw_file_release(&m->emw);
-    emoc__free(&a, m->file_buf);
+    if (m->owns_file_buf) emoc__free(&a, m->file_buf);
     emoc__free(&a, m);
 }
 
