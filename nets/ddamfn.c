@@ -13,24 +13,21 @@
  *   heads h=0,1: Linear_h (1×7) / Linear_w (7×1) dw valid → 1×1 512→16 h-swish → gates
  *   y = x · max(head0, head1) · dw 7×7 valid (+BN) = embedding · fc → 10 scores
  */
+#include "nets/ddamfn.h"
 #include "nets/nets.h"
 
 #include "engine/ops/coordatt.h"
 
 #include <stdio.h>
 
-typedef struct stage {
-    int index;           /* features.<index> */
-    int blocks;          /* 0: single Mix_Depth_Wise; n: Mix_Residual of n blocks */
-    int stride;
-    int n_splits;
-    int kernels[4];
-} stage;
-
-static const stage TRUNK[] = {
+/* The trunk: the net's description (nets/ddamfn.h), also read by weights/convert_pth_ddamfn.c. */
+const emoc__ddamfn_stage emoc__ddamfn_trunk[] = {
     {2, 0, 2, 3, {3, 5, 7, 0}},  {3, 9, 1, 2, {3, 5, 0, 0}},  {4, 0, 2, 3, {3, 5, 7, 0}},
     {5, 16, 1, 2, {3, 5, 0, 0}}, {6, 0, 2, 4, {3, 5, 7, 9}},  {7, 6, 1, 3, {3, 5, 7, 0}},
 };
+const int emoc__ddamfn_trunk_len = sizeof emoc__ddamfn_trunk / sizeof emoc__ddamfn_trunk[0];
+typedef emoc__ddamfn_stage stage;
+#define TRUNK emoc__ddamfn_trunk
 
 /* Names are built in a small ring of buffers: every builder call copies what it needs. */
 typedef struct names {
@@ -135,7 +132,7 @@ emoc_status emoc__net_build_ddamfn(emoc_pb *b, const emw_file *f)
     x = emoc__pb_dwconv(b, "features.1", x, 0, -1, "features.1.conv.weight",
                        "features.1.conv.bias", &dw);
     char p[96];
-    for (size_t s = 0; s < sizeof TRUNK / sizeof TRUNK[0]; s++) {
+    for (int s = 0; s < emoc__ddamfn_trunk_len; s++) {
         if (!TRUNK[s].blocks) {
             snprintf(p, sizeof p, "features.%d", TRUNK[s].index);
             x = mix_depth_wise(b, f, &n, x, p, &TRUNK[s], 0);

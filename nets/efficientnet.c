@@ -16,23 +16,54 @@
  * SE: squeeze = GAP, reduce = linear + SiLU, expand = linear + sigmoid; the gate multiplies the
  * input channels of the following 1×1 conv (pwconv scale_buf), which is SE followed by the conv.
  */
+#include "nets/efficientnet.h"
 #include "nets/nets.h"
 
 #include <stdio.h>
 #include <string.h>
 
-typedef struct enet_variant {
-    const char *name;
-    int reps[7], outs[7], head;
-} enet_variant;
+/* ---- the description (also read by weights/convert_onnx_enet.c) ---------------------------- */
 
-static const enet_variant VARIANTS[] = {
-    {"b0", {1, 2, 2, 3, 3, 4, 1}, {16, 24, 40, 80, 112, 192, 320}, 1280},
-    {"b2", {2, 3, 3, 4, 4, 5, 2}, {16, 24, 48, 88, 120, 208, 352}, 1408},
+const emoc__enet_variant emoc__enet_variants[] = {
+    {"b0", 224, 1280, {1, 2, 2, 3, 3, 4, 1}, {16, 24, 40, 80, 112, 192, 320}},
+    {"b2", 260, 1408, {2, 3, 3, 4, 4, 5, 2}, {16, 24, 48, 88, 120, 208, 352}},
 };
-static const int STAGE_K[7] = {3, 3, 5, 3, 5, 5, 3};
-static const int STAGE_STRIDE[7] = {1, 2, 2, 2, 1, 2, 1};
-static const int STAGE_EXPAND[7] = {1, 6, 6, 6, 6, 6, 6};
+const int emoc__enet_n_variants = sizeof emoc__enet_variants / sizeof emoc__enet_variants[0];
+
+static const int STAGE_K[EMOC__ENET_STAGES] = {3, 3, 5, 3, 5, 5, 3};
+static const int STAGE_STRIDE[EMOC__ENET_STAGES] = {1, 2, 2, 2, 1, 2, 1};
+static const int STAGE_EXPAND[EMOC__ENET_STAGES] = {1, 6, 6, 6, 6, 6, 6};
+
+const emoc__enet_variant *emoc__enet_variant_find(const char *name)
+{
+    for (int i = 0; name && i < emoc__enet_n_variants; i++)
+        if (!strcmp(name, emoc__enet_variants[i].name)) return &emoc__enet_variants[i];
+    return NULL;
+}
+
+int emoc__enet_blocks(const emoc__enet_variant *v, emoc__enet_block *out)
+{
+    int n = 0, cin = EMOC__ENET_STEM;
+    for (int s = 0; s < EMOC__ENET_STAGES; s++)
+        for (int r = 0; r < v->reps[s] && n < EMOC__ENET_MAX_BLOCKS; r++) {
+            emoc__enet_block *b = &out[n++];
+            memset(b, 0, sizeof *b);
+            b->stage = s;
+            b->idx = r;
+            b->k = STAGE_K[s];
+            b->stride = r == 0 ? STAGE_STRIDE[s] : 1;
+            b->expand = STAGE_EXPAND[s];
+            b->cin = cin;
+            b->mid = cin * STAGE_EXPAND[s];
+            b->rd = (cin + 2) / 4; /* timm: SE width = make_divisible(cin · 0.25, 1) */
+            b->cout = v->outs[s];
+            b->skip = b->stride == 1 && cin == b->cout;
+            cin = b->cout;
+        }
+    return n;
+}
+
+/* ---- the graph ------------------------------------------------------------------------------ */
 
 static emoc_conv_desc dw_desc(int k, int stride)
 {
@@ -63,11 +94,12 @@ static int squeeze_excite(emoc_pb *b, const char *blk, int x)
     return emoc__pb_linear(b, node, s, w, bias, EMOC_ACT_SIGMOID);
 }
 
-/* One block; `expand` 1 = depthwise-separable (stage 0), 6 = inverted residual. */
-static int block(emoc_pb *b, int stage, int idx, int x, int k, int stride, int expand, int cout)
+/* One block of the table; expand 1 = depthwise-separable (stage 0), 6 = inverted residual. */
+static int block(emoc_pb *b, const emoc__enet_block *d_blk, int x)
 {
+    const int k = d_blk->k, stride = d_blk->stride, expand = d_blk->expand, cout = d_blk->cout;
     char blk[32], node[64], w[64], bias[64];
-    snprintf(blk, sizeof blk, "blocks.%d.%d", stage, idx);
+    snprintf(blk, sizeof blk, "blocks.%d.%d", d_blk->stage, d_blk->idx);
     int cin = emoc__pb_c(b, x);
     int h = x;
     if (expand != 1) { /* pw 1×1 expand + SiLU: cin → 6·cin */
@@ -100,9 +132,7 @@ emoc_status emoc__net_build_efficientnet(emoc_pb *b, const emw_file *f)
 {
     const emw_meta *vm = emw_find_meta(f, "emoc.variant");
     const emw_meta *sm = emw_find_meta(f, "input.size");
-    const enet_variant *v = NULL;
-    for (size_t i = 0; vm && vm->type == EMW_T_STR && i < sizeof VARIANTS / sizeof VARIANTS[0]; i++)
-        if (!strcmp(vm->str, VARIANTS[i].name)) v = &VARIANTS[i];
+    const emoc__enet_variant *v = vm && vm->type == EMW_T_STR ? emoc__enet_variant_find(vm->str) : NULL;
     if (!v) {
         emoc__pb_fail(b, EMOC_E_UNSUPPORTED, "efficientnet: emoc.variant '%s' is not b0 or b2",
                      vm && vm->type == EMW_T_STR ? vm->str : "(absent)");
@@ -119,10 +149,9 @@ emoc_status emoc__net_build_efficientnet(emoc_pb *b, const emw_file *f)
                            .groups = 1, .act = EMOC_ACT_SILU};
     x = emoc__pb_conv2d(b, "conv_stem", x, "conv_stem.weight", "conv_stem.bias", &stem);
 
-    for (int s = 0; s < 7; s++)
-        for (int r = 0; r < v->reps[s]; r++)
-            x = block(b, s, r, x, STAGE_K[s], r == 0 ? STAGE_STRIDE[s] : 1, STAGE_EXPAND[s],
-                      v->outs[s]);
+    emoc__enet_block blocks[EMOC__ENET_MAX_BLOCKS];
+    int n_blocks = emoc__enet_blocks(v, blocks);
+    for (int i = 0; i < n_blocks; i++) x = block(b, &blocks[i], x);
 
     x = emoc__pb_pwconv(b, "conv_head", x, "conv_head.weight", "conv_head.bias", EMOC_ACT_SILU,
                        NULL, -1, -1);

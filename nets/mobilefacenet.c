@@ -10,6 +10,7 @@
  * A backbone converted without fc (insightface distribution) outputs its 512-d embedding as
  * the scores.
  */
+#include "nets/mobilefacenet.h"
 #include "nets/nets.h"
 
 #include <stdio.h>
@@ -57,20 +58,25 @@ static int depth_wise(emoc_pb *b, int x, const char *p, int stride, int residual
     return pw_block(b, t, nm(k, sizeof k, "%s.layers.2%s", p, ""), 0, residual ? x : -1);
 }
 
+/* The trunk's stages: the net's description (nets/mobilefacenet.h), also read by the ONNX
+ * matcher and the checkpoint mapping in weights/. */
+const emoc__mbf_stage emoc__mbf_stages[EMOC__MBF_STAGES] = {
+    {2, 4, 128, 128, 128}, {4, 6, 128, 256, 256}, {6, 2, 256, 512, 256}};
+
 static int has_tensor(const emw_file *f, const char *name) { return emw_find_tensor(f, name) != NULL; }
 
 emoc_status emoc__net_build_mobilefacenet(emoc_pb *b, const emw_file *f)
 {
-    int x = emoc__pb_input(b, 112, 112, 3);
+    int x = emoc__pb_input(b, EMOC__MBF_SIZE, EMOC__MBF_SIZE, 3);
     x = conv_block(b, x, "features.layers.0", 2, 1);
     x = conv_block(b, x, "features.layers.1", 1, 64);
-    static const int residual_blocks[3] = {4, 6, 2};
     char p[96];
-    for (int stage = 0; stage < 3; stage++) {
-        snprintf(p, sizeof p, "features.layers.%d", 2 + 2 * stage);
+    for (int stage = 0; stage < EMOC__MBF_STAGES; stage++) {
+        const emoc__mbf_stage *st = &emoc__mbf_stages[stage];
+        snprintf(p, sizeof p, "features.layers.%d", st->index);
         x = depth_wise(b, x, p, 2, 0);
-        for (int j = 0; j < residual_blocks[stage]; j++) {
-            snprintf(p, sizeof p, "features.layers.%d.layers.%d", 3 + 2 * stage, j);
+        for (int j = 0; j < st->blocks; j++) {
+            snprintf(p, sizeof p, "features.layers.%d.layers.%d", st->index + 1, j);
             x = depth_wise(b, x, p, 1, 1);
         }
     }

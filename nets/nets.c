@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One builder declaration and one table line per net (its file: nets/<arch>.c). */
+emoc_status emoc__net_build_efficientnet(emoc_pb *b, const emw_file *f);
+emoc_status emoc__net_build_mobilefacenet(emoc_pb *b, const emw_file *f);
+emoc_status emoc__net_build_ddamfn(emoc_pb *b, const emw_file *f);
+
 static const emoc__net registry[] = {
     {"efficientnet", emoc__net_build_efficientnet},
     {"mobilefacenet", emoc__net_build_mobilefacenet},

@@ -2,8 +2,8 @@
  * nets.h — the network registry: architecture tag (EMW metadata "emoc.arch") → plan builder.
  * A builder reads hyper-parameters from validated metadata and appends ops through the
  * emoc__pb_* calls of engine/core/plan.h; it returns EMOC_OK or the builder's first error.
- * Adding a net: its file nets/<arch>.c and one line in the table of nets/nets.c
- * (docs/architecture.md).
+ * Adding a net: its file nets/<arch>.c defining emoc__net_build_<arch>, and in nets/nets.c
+ * one declaration and one table line (docs/architecture.md).
  */
 #ifndef EMOC_NETS_H
 #define EMOC_NETS_H
@@ -25,9 +25,5 @@ void emoc__net_names(char *buf, size_t len);
  * ended by an entry whose arch is NULL; production builds leave the weak reference unresolved
  * (NULL) and so know only the nets below. */
 extern const emoc__net emoc__test_nets[] __attribute__((weak));
-
-emoc_status emoc__net_build_efficientnet(emoc_pb *b, const emw_file *f);
-emoc_status emoc__net_build_mobilefacenet(emoc_pb *b, const emw_file *f);
-emoc_status emoc__net_build_ddamfn(emoc_pb *b, const emw_file *f);
 
 #endif

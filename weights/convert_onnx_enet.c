@@ -13,12 +13,14 @@
  *   head   Conv(1×1) SiLU GlobalAveragePool Flatten Gemm
  *
  * A Pad in front of a stride-2 conv is recorded as TF-SAME (the engine recomputes the amounts,
- * so the shape subgraph is never evaluated). The block list found is then compared with the B0
- * and B2 tables of spec §1.3–1.5; the first mismatch is reported with its node.
+ * so the shape subgraph is never evaluated). The block list found is then compared with the
+ * net's own description (nets/efficientnet.h: the B0 and B2 stage tables that the graph builder
+ * also reads); the first mismatch is reported with its node.
  * Tensors are named like timm's modules: conv_stem, blocks.S.B.{conv_pw,conv_dw,se.conv_reduce,
  * se.conv_expand,conv_pwl}, conv_head, classifier (.weight/.bias; BN already folded in).
  */
 #include "engine/base/error.h"
+#include "nets/efficientnet.h"
 #include "weights/convert.h"
 
 #include <stdarg.h>
@@ -28,7 +30,7 @@
 #include <string.h>
 
 #define MAX_TENSORS 256
-#define MAX_BLOCKS 32
+#define MAX_BLOCKS EMOC__ENET_MAX_BLOCKS
 
 typedef struct pending {
     char name[48];
@@ -494,54 +496,53 @@ static int match_graph(matcher *m, const char *input)
     return match_gemm(m, e, head.cout);
 }
 
-/* ---- variant tables (spec §1.3) ------------------------------------------------------------- */
+/* ---- the net's own description (nets/efficientnet.c) --------------------------------------- */
 
-typedef struct variant {
-    const char *name;
-    int size, head;
-    int reps[7], outs[7];
-} variant;
-
-static const variant VARIANTS[2] = {
-    {"b0", 224, 1280, {1, 2, 2, 3, 3, 4, 1}, {16, 24, 40, 80, 112, 192, 320}},
-    {"b2", 260, 1408, {2, 3, 3, 4, 4, 5, 2}, {16, 24, 48, 88, 120, 208, 352}},
-};
-static const int STAGE_K[7] = {3, 3, 5, 3, 5, 5, 3};
-static const int STAGE_S[7] = {1, 2, 2, 2, 1, 2, 1};
-static const int STAGE_E[7] = {1, 6, 6, 6, 6, 6, 6};
+typedef emoc__enet_variant variant;
 
 static int expected_blocks(const variant *v, block *out)
 {
-    int n = 0, cin = 32;
-    for (int s = 0; s < 7; s++)
-        for (int r = 0; r < v->reps[s]; r++) {
-            block *b = &out[n++];
-            memset(b, 0, sizeof *b);
-            b->ds = STAGE_E[s] == 1;
-            b->k = STAGE_K[s];
-            b->stride = r == 0 ? STAGE_S[s] : 1;
-            b->cin = cin;
-            b->mid = cin * STAGE_E[s];
-            b->rd = (cin + 2) / 4;
-            b->cout = v->outs[s];
-            b->skip = b->stride == 1 && cin == b->cout;
-            cin = b->cout;
-        }
+    emoc__enet_block d[EMOC__ENET_MAX_BLOCKS];
+    int n = emoc__enet_blocks(v, d);
+    for (int i = 0; i < n; i++) {
+        block *b = &out[i];
+        memset(b, 0, sizeof *b);
+        b->ds = d[i].expand == 1;
+        b->k = d[i].k;
+        b->stride = d[i].stride;
+        b->cin = d[i].cin;
+        b->mid = d[i].mid;
+        b->rd = d[i].rd;
+        b->cout = d[i].cout;
+        b->skip = d[i].skip;
+    }
     return n;
+}
+
+/* The variant whose table has as many blocks as the graph. */
+static const variant *variant_by_blocks(int nb)
+{
+    block exp[MAX_BLOCKS];
+    for (int i = 0; i < emoc__enet_n_variants; i++)
+        if (expected_blocks(&emoc__enet_variants[i], exp) == nb) return &emoc__enet_variants[i];
+    return NULL;
 }
 
 static const variant *classify(matcher *m)
 {
     block exp[MAX_BLOCKS];
-    const variant *v = m->nb == 16 ? &VARIANTS[0] : m->nb == 23 ? &VARIANTS[1] : NULL;
+    const variant *v = variant_by_blocks(m->nb);
     if (!v) {
-        failf(m, EMOC_E_UNSUPPORTED, "found %d blocks before the head; EfficientNet-B0 has 16 and "
-              "B2 has 23", m->nb);
+        block none[MAX_BLOCKS];
+        failf(m, EMOC_E_UNSUPPORTED, "found %d blocks before the head; EfficientNet-B0 has %d and "
+              "B2 has %d", m->nb, expected_blocks(emoc__enet_variant_find("b0"), none),
+              expected_blocks(emoc__enet_variant_find("b2"), none));
         return NULL;
     }
     expected_blocks(v, exp);
-    if (m->stem_cout != 32) {
-        failf(m, EMOC_E_UNSUPPORTED, "stem has %d output channels, expected 32", m->stem_cout);
+    if (m->stem_cout != EMOC__ENET_STEM) {
+        failf(m, EMOC_E_UNSUPPORTED, "stem has %d output channels, expected %d", m->stem_cout,
+              EMOC__ENET_STEM);
         return NULL;
     }
     for (int i = 0; i < m->nb; i++) {

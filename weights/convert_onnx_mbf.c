@@ -16,6 +16,7 @@
  * PRelu slopes [C,1,1] are stored as [C]. Nothing is written before the whole graph matched.
  */
 #include "engine/base/error.h"
+#include "nets/mobilefacenet.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 
@@ -246,14 +247,13 @@ static int match(mm *m, const char **in_name, const emoc_onnx_tensor **mat_w,
     *in_name = x;
     x = block(m, x, "features.layers.0", 128, 3, 3, 1, 2, 1, 1);
     x = x ? block(m, x, "features.layers.1", 128, 2, 3, 64, 1, 1, 1) : NULL;
-    static const struct { int idx, blocks, cin, G, cout; } S[3] = {
-        {2, 4, 128, 128, 128}, {4, 6, 128, 256, 256}, {6, 2, 256, 512, 256}};
+    const emoc__mbf_stage *S = emoc__mbf_stages; /* the net's own description */
     char p[48];
-    for (int s = 0; s < 3 && x; s++) {
-        snprintf(p, sizeof p, "features.layers.%d", S[s].idx);
-        x = depth_wise(m, x, p, S[s].cin, S[s].G, S[s].cout, 2, 0);
+    for (int s = 0; s < EMOC__MBF_STAGES && x; s++) {
+        snprintf(p, sizeof p, "features.layers.%d", S[s].index);
+        x = depth_wise(m, x, p, S[s].cin, S[s].groups, S[s].cout, 2, 0);
         for (int j = 0; j < S[s].blocks && x; j++) {
-            snprintf(p, sizeof p, "features.layers.%d.layers.%d", S[s].idx + 1, j);
+            snprintf(p, sizeof p, "features.layers.%d.layers.%d", S[s].index + 1, j);
             x = depth_wise(m, x, p, S[s].cout, S[s].cout, S[s].cout, 1, 1);
         }
     }

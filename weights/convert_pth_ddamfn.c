@@ -7,18 +7,14 @@
  * are, fc.*. Dead parameters (MDConv bn/prelu, the heads' Linear, DDAMNet.bn) are copied
  * unchanged and their prefixes listed in metadata ignored.prefixes (the net never reads them).
  */
+#include "nets/ddamfn.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* Trunk layout (§3.2): features index, blocks, MDConv splits. */
-static const struct {
-    int index, blocks, n_splits;
-} TRUNK[] = {
-    {2, 0, 3}, {3, 9, 2}, {4, 0, 3}, {5, 16, 2}, {6, 0, 4}, {7, 6, 3},
-};
+#define TRUNK emoc__ddamfn_trunk /* the net's own description (nets/ddamfn.h) */
 
 static void conv_bn(emoc__pthc *c, const char *mod, const char *conv, const char *bn)
 {
@@ -93,7 +89,7 @@ emoc_status emoc__convert_pth_ddamfn(emoc__pthc *c)
     conv_block(c, "features.0", 1);
     conv_block(c, "features.1", 1);
     char k[200];
-    for (size_t s = 0; s < sizeof TRUNK / sizeof TRUNK[0]; s++) {
+    for (int s = 0; s < emoc__ddamfn_trunk_len; s++) {
         if (!TRUNK[s].blocks) {
             emoc__pthc_fmt(k, sizeof k, "features.%d", TRUNK[s].index);
             mix_depth_wise(c, k, TRUNK[s].n_splits);

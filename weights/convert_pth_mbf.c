@@ -8,6 +8,7 @@
  * conv with its BN folded, "features.<ConvBlock>.layers.2.weight" PReLU slopes, the GDC linear
  * folded with its BatchNorm1d as "features.features.layers.2.weight/.bias", "fc.*".
  */
+#include "nets/mobilefacenet.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 
@@ -58,13 +59,13 @@ emoc_status emoc__convert_pth_mbf(emoc__pthc *c)
                     wrapped ? 10 : 512, wrapped ? 8 : 0);
     block(c, "layers.0", 1);
     block(c, "layers.1", 1);
-    static const int residual_blocks[4] = {4, 6, 2, 0};
     char k[200];
-    for (int stage = 0; stage < 3; stage++) {
-        int dw = 2 + 2 * stage, res = dw + 1;
+    for (int stage = 0; stage < EMOC__MBF_STAGES; stage++) {
+        const emoc__mbf_stage *st = &emoc__mbf_stages[stage]; /* the net's own description */
+        int dw = st->index, res = dw + 1;
         emoc__pthc_fmt(k, sizeof k, "layers.%d", dw);
         depth_wise(c, k);
-        for (int j = 0; j < residual_blocks[stage]; j++) {
+        for (int j = 0; j < st->blocks; j++) {
             emoc__pthc_fmt(k, sizeof k, "layers.%d.layers.%d", res, j);
             depth_wise(c, k);
         }

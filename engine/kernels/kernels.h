@@ -158,6 +158,29 @@ typedef struct emoc_gap_kernel {
 } emoc_gap_kernel;
 
 /* ---------------------------------------------------------------------------------------------
+ * Coordinate attention (DDAMFN, engine/ops/coordatt.c), NHWC, batch 1. A strip [H+W][C] holds
+ * the per-row values then the per-column values.
+ *   pool: strip = row means over W / column means over H (kh == NULL), or learned (1×W)/(H×1)
+ *         depthwise convs kh [W][C], kw [H][C] + biases bh, bw; channels [c0, c1).
+ *   apply: rows [h0, h1) of y = x · g[H+w] · g[h]; ddam_apply: y = x · max(g0_w·g0_h, g1_w·g1_h).
+ * Each variant performs the reference's operations in the same order (bitwise-identical).
+ * ------------------------------------------------------------------------------------------- */
+typedef void (*emoc_coord_pool_fn)(const float *x, int H, int W, int C, const float *kh,
+                                   const float *bh, const float *kw, const float *bw,
+                                   float *strip, int c0, int c1);
+typedef void (*emoc_coord_apply_fn)(const float *x, const float *g, int H, int W, int C,
+                                    float *y, int h0, int h1);
+typedef void (*emoc_ddam_apply_fn)(const float *x, const float *g0, const float *g1, int H, int W,
+                                   int C, float *y, int h0, int h1);
+
+typedef struct emoc_coordatt_kernel {
+    const char *pool_mean_name, *pool_dw_name, *apply_name, *ddam_apply_name;
+    emoc_coord_pool_fn pool;
+    emoc_coord_apply_fn apply;
+    emoc_ddam_apply_fn ddam_apply;
+} emoc_coordatt_kernel;
+
+/* ---------------------------------------------------------------------------------------------
  * The table. Add a slot here when a new op family lands; set its reference in
  * emoc__kernel_table_init().
  * ------------------------------------------------------------------------------------------- */
@@ -168,6 +191,7 @@ typedef struct emoc_kernel_table {
     emoc_conv2d_kernel conv2d;
     emoc_act_kernel act;
     emoc_gap_kernel gap;
+    emoc_coordatt_kernel coordatt;
 } emoc_kernel_table;
 
 /* Fills `t` with reference kernels, then overrides with every ISA up to `isa` (which must be
@@ -180,6 +204,7 @@ extern const emoc_dwconv_kernel emoc_f32_dwconv_ref;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_ref;
 extern const emoc_act_kernel emoc_f32_act_ref;
 extern const emoc_gap_kernel emoc_f32_gap_ref;
+extern const emoc_coordatt_kernel emoc_f32_coordatt_ref;
 
 /* Scalar activation shared by every reference kernel (and by SIMD tails). */
 float emoc__act_scalar(float v, emoc_act act, float slope);

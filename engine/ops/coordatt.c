@@ -1,6 +1,8 @@
 /*
  * coordatt.c — coordinate attention for DDAMFN: strip pooling (means or DDAM's learned 1×W /
  * H×1 depthwise convs), the two sigmoid gate convs, and the broadcast products (coordatt.h).
+ * The compute kernels come from the kernel table's coordatt slot
+ * (engine/kernels/coordatt/: reference and AVX2), like every other op's.
  * Work is split by channel ranges (pool) or output rows (apply) with emoc__parallel_for; every
  * output element is computed by one task with the same arithmetic, so results do not depend
  * on the thread count.
@@ -19,110 +21,10 @@ static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
     return n < units ? n : units;
 }
 
-/* AVX2 versions when the bound kernel set is AVX2 or better (identical results). */
-static int use_avx2(const emoc_pb *b)
-{
-#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
-    emoc_isa isa = emoc__pb_kernels(b)->isa;
-    return isa == EMOC_ISA_AVX2 || isa == EMOC_ISA_AVX512;
-#else
-    (void)b;
-    return 0;
-#endif
-}
-
 static void split(int n, int parts, int i, int *lo, int *hi)
 {
     *lo = (int)((long long)n * i / parts);
     *hi = (int)((long long)n * (i + 1) / parts);
-}
-
-/* ---- compute kernels ------------------------------------------------------------------- */
-
-/* Shared by every ISA's coord_pool: clearing the strip and its last step (bias of the
- * weighted variant, or the division of the mean) are scalar and identical everywhere. */
-void emoc__coord_strip_clear(float *strip, int H, int W, int C, int c0, int c1)
-{
-    float *rows = strip, *cols = strip + (size_t)H * (size_t)C;
-    for (int h = 0; h < H; h++)
-        for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] = 0.0f;
-    for (int w = 0; w < W; w++)
-        for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] = 0.0f;
-}
-
-void emoc__coord_strip_finish(float *strip, int H, int W, int C, int weighted, const float *bh,
-                              const float *bw, int c0, int c1)
-{
-    float *rows = strip, *cols = strip + (size_t)H * (size_t)C;
-    if (weighted) {
-        for (int h = 0; h < H; h++)
-            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] += bh ? bh[c] : 0.0f;
-        for (int w = 0; w < W; w++)
-            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] += bw ? bw[c] : 0.0f;
-    } else {
-        for (int h = 0; h < H; h++)
-            for (int c = c0; c < c1; c++) rows[(size_t)h * C + c] /= (float)W;
-        for (int w = 0; w < W; w++)
-            for (int c = c0; c < c1; c++) cols[(size_t)w * C + c] /= (float)H;
-    }
-}
-
-void emoc__coord_pool(const float *x, int H, int W, int C, const float *kh, const float *bh,
-                      const float *kw, const float *bw, float *strip, int c0, int c1)
-{
-    float *rows = strip, *cols = strip + (size_t)H * (size_t)C;
-    emoc__coord_strip_clear(strip, H, W, C, c0, c1);
-    /* Sums in increasing index order (as PyTorch's pooling / conv loops accumulate). */
-    for (int h = 0; h < H; h++) {
-        for (int w = 0; w < W; w++) {
-            const float *px = x + ((size_t)h * W + w) * C;
-            float *r = rows + (size_t)h * C, *col = cols + (size_t)w * C;
-            if (kh) {
-                const float *a = kh + (size_t)w * C, *b = kw + (size_t)h * C;
-                for (int c = c0; c < c1; c++) {
-                    r[c] += px[c] * a[c];
-                    col[c] += px[c] * b[c];
-                }
-            } else {
-                for (int c = c0; c < c1; c++) {
-                    r[c] += px[c];
-                    col[c] += px[c];
-                }
-            }
-        }
-    }
-    emoc__coord_strip_finish(strip, H, W, C, kh != NULL, bh, bw, c0, c1);
-}
-
-void emoc__coord_apply(const float *x, const float *g, int H, int W, int C, float *y, int h0,
-                       int h1)
-{
-    for (int h = h0; h < h1; h++) {
-        const float *gh = g + (size_t)h * C;
-        for (int w = 0; w < W; w++) {
-            const float *gw = g + (size_t)(H + w) * C;
-            const float *px = x + ((size_t)h * W + w) * C;
-            float *py = y + ((size_t)h * W + w) * C;
-            for (int c = 0; c < C; c++) py[c] = px[c] * gw[c] * gh[c];
-        }
-    }
-}
-
-void emoc__ddam_apply(const float *x, const float *g0, const float *g1, int H, int W, int C,
-                      float *y, int h0, int h1)
-{
-    for (int h = h0; h < h1; h++) {
-        const float *a_h = g0 + (size_t)h * C, *b_h = g1 + (size_t)h * C;
-        for (int w = 0; w < W; w++) {
-            const float *a_w = g0 + (size_t)(H + w) * C, *b_w = g1 + (size_t)(H + w) * C;
-            const float *px = x + ((size_t)h * W + w) * C;
-            float *py = y + ((size_t)h * W + w) * C;
-            for (int c = 0; c < C; c++) {
-                float m0 = a_w[c] * a_h[c], m1 = b_w[c] * b_h[c];
-                py[c] = px[c] * (m1 > m0 ? m1 : m0);
-            }
-        }
-    }
 }
 
 /* ---- pool op --------------------------------------------------------------------------- */
@@ -130,7 +32,7 @@ void emoc__ddam_apply(const float *x, const float *g0, const float *g1, int H, i
 typedef struct {
     int H, W, C;
     const float *kh, *bh, *kw, *bw;   /* NULL: means */
-    emoc__coord_pool_fn fn;
+    emoc_coord_pool_fn fn;
 } pool_params;
 
 typedef struct {
@@ -160,19 +62,13 @@ static void exec_pool(const emoc_op *op, const emoc_exec_ctx *ctx)
 static emoc_op *append_pool(emoc_pb *b, const char *node, int in, int weighted)
 {
     int H = emoc__pb_h(b, in), W = emoc__pb_w(b, in), C = emoc__pb_c(b, in);
-    int v = use_avx2(b);
-    static const char *const names[2][2] = {
-        {"emoc_f32_coord_pool_mean_c1__ref", "emoc_f32_coord_pool_dw_c1__ref"},
-        {"emoc_f32_coord_pool_mean_c8__avx2", "emoc_f32_coord_pool_dw_c8__avx2"}};
+    const emoc_coordatt_kernel *k = &emoc__pb_kernels(b)->coordatt;
     emoc_op *op = emoc__pb_append(b, "coord_pool", node, exec_pool, &in, 1, H + W, 1, C,
-                                 names[v][weighted]);
+                                 weighted ? k->pool_dw_name : k->pool_mean_name);
     if (!op) return NULL;
     pool_params *p = (pool_params *)op->params;
     memset(p, 0, sizeof *p);
-    p->fn = emoc__coord_pool;
-#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
-    if (v) p->fn = emoc__coord_pool_avx2;
-#endif
+    p->fn = k->pool;
     p->H = H;
     p->W = W;
     p->C = C;
@@ -315,8 +211,8 @@ int emoc__op_coord_gates(emoc_pb *b, const char *node, int strip, int h, int C, 
 
 typedef struct {
     int H, W, C, n_gates;
-    emoc__coord_apply_fn apply;
-    emoc__ddam_apply_fn ddam;
+    emoc_coord_apply_fn apply;
+    emoc_ddam_apply_fn ddam;
 } apply_params;
 
 typedef struct {
@@ -351,11 +247,8 @@ static void exec_apply(const emoc_op *op, const emoc_exec_ctx *ctx)
 static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gates,
                         const char *type)
 {
-    int v = use_avx2(b);
-    static const char *const names[2][2] = {
-        {"emoc_f32_coord_apply_c1__ref", "emoc_f32_ddam_apply_c1__ref"},
-        {"emoc_f32_coord_apply_c8__avx2", "emoc_f32_ddam_apply_c8__avx2"}};
-    const char *kernel = names[v][n_gates - 1];
+    const emoc_coordatt_kernel *k = &emoc__pb_kernels(b)->coordatt;
+    const char *kernel = n_gates == 1 ? k->apply_name : k->ddam_apply_name;
     int H = emoc__pb_h(b, ins[0]), W = emoc__pb_w(b, ins[0]), C = emoc__pb_c(b, ins[0]);
     for (int i = 1; i <= n_gates && !emoc__pb_failed(b); i++)
         if (emoc__pb_h(b, ins[i]) != H + W || emoc__pb_w(b, ins[i]) != 1 || emoc__pb_c(b, ins[i]) != C) {
@@ -366,13 +259,7 @@ static int append_apply(emoc_pb *b, const char *node, const int *ins, int n_gate
     emoc_op *op = emoc__pb_append(b, type, node, exec_apply, ins, 1 + n_gates, H, W, C, kernel);
     if (!op) return -1;
     apply_params *p = (apply_params *)op->params;
-    *p = (apply_params){H, W, C, n_gates, emoc__coord_apply, emoc__ddam_apply};
-#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
-    if (v) {
-        p->apply = emoc__coord_apply_avx2;
-        p->ddam = emoc__ddam_apply_avx2;
-    }
-#endif
+    *p = (apply_params){H, W, C, n_gates, k->apply, k->ddam_apply};
     op->flops = (uint64_t)(n_gates * 2) * (uint64_t)H * (uint64_t)W * (uint64_t)C;
     return op->out;
 }

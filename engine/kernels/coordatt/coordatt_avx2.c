@@ -1,11 +1,11 @@
 /*
  * coordatt_avx2.c — AVX2 versions of the coordinate-attention compute functions (coordatt.h),
  * 8 channels per vector with a scalar tail. They perform exactly the scalar operations of
- * coordatt.c in the same order (separate multiply and add, no FMA), so outputs are bitwise
+ * coordatt_ref.c in the same order (separate multiply and add, no FMA), so outputs are bitwise
  * identical to the reference whatever ISA is bound.
  */
 #if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
-#include "engine/ops/coordatt.h"
+#include "engine/kernels/coordatt/coordatt.h"
 
 #include <immintrin.h>
 
@@ -96,6 +96,16 @@ void emoc__ddam_apply_avx2(const float *x, const float *g0, const float *g1, int
         }
     }
 }
+
+const emoc_coordatt_kernel emoc_f32_coordatt_c8__avx2 = {
+    .pool_mean_name = "emoc_f32_coord_pool_mean_c8__avx2",
+    .pool_dw_name = "emoc_f32_coord_pool_dw_c8__avx2",
+    .apply_name = "emoc_f32_coord_apply_c8__avx2",
+    .ddam_apply_name = "emoc_f32_ddam_apply_c8__avx2",
+    .pool = emoc__coord_pool_avx2,
+    .apply = emoc__coord_apply_avx2,
+    .ddam_apply = emoc__ddam_apply_avx2,
+};
 #else
 typedef int emoc__coordatt_avx2_empty; /* ISO C forbids an empty translation unit */
 #endif
