@@ -8,6 +8,7 @@
  * on a tensor CRC mismatch the table is still printed, with the bad tensors marked.
  */
 #include "tools/cli.h"
+#include "engine/base/error.h"
 #include "engine/emw/emw.h"
 #include "engine/base/sha256.h"
 
@@ -60,17 +61,6 @@ static void put_meta_value(const emw_meta *m)
     putchar(']');
 }
 
-static void dims_text(const emw_tensor *t, char *out, size_t cap)
-{
-    size_t n = 0;
-    out[0] = '\0';
-    for (int d = 0; d < t->rank && n < cap; d++) {
-        int k = snprintf(out + n, cap - n, d ? "x%lld" : "%lld", (long long)t->dims[d]);
-        if (k < 0) break;
-        n += (size_t)k;
-    }
-}
-
 static int has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -114,7 +104,7 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
     for (size_t i = 0; i < f->n_tensors; i++) {
         const emw_tensor *t = &f->tensors[i];
         char dims[160];
-        dims_text(t, dims, sizeof dims);
+        emoc__dims_str(dims, sizeof dims, t->rank, t->dims);
         uint32_t crc = emoc__crc32(0, t->data, (size_t)t->nbytes);
         printf("  %4zu  %-*s %-5s %-16s %10llu %10llu  0x%08x %s", i, name_w, t->name,
                emw_dtype_name(t->dtype), dims, (unsigned long long)t->offset,

@@ -70,16 +70,9 @@ const emoc_pth_tensor *emoc__pthc_get(emoc__pthc *c, const char *rel, int rank,
     int ok = t->rank == rank;
     for (int d = 0; ok && d < rank; d++) ok = dims[d] < 0 || t->dims[d] == dims[d];
     if (!ok) {
-        char have[96] = "", want[96] = "";
-        size_t n = 0, m = 0;
-        for (int d = 0; d < t->rank && n < sizeof have; d++)
-            n += (size_t)snprintf(have + n, sizeof have - n, d ? "x%lld" : "%lld",
-                                  (long long)t->dims[d]);
-        for (int d = 0; d < rank && m < sizeof want; d++) {
-            if (dims[d] < 0) m += (size_t)snprintf(want + m, sizeof want - m, d ? "x?" : "?");
-            else m += (size_t)snprintf(want + m, sizeof want - m, d ? "x%lld" : "%lld",
-                                       (long long)dims[d]);
-        }
+        char have[96], want[96];
+        emoc__dims_str(have, sizeof have, t->rank, t->dims);
+        emoc__dims_str(want, sizeof want, rank, dims);
         cfail(c, EMOC_E_SHAPE, "checkpoint: tensor '%s' has shape [%s], expected [%s]", t->name,
               have, want);
         return NULL;

@@ -8,6 +8,7 @@
  * size, so a hostile file can neither read out of bounds nor make us allocate without limit.
  */
 #include "engine/base/error.h"
+#include "weights/arena.h"
 #include "weights/onnx.h"
 
 #include <stdarg.h>
@@ -15,58 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- arena with a byte budget ---------------------------------------------------------- */
-
-typedef struct chunk {
-    struct chunk *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char data[];
-} chunk;
-
-typedef struct arena {
-    chunk *head;
-    size_t budget;      /* bytes still allowed */
-} arena;
-
-static void *arena_alloc(arena *a, size_t n)
-{
-    if (n > a->budget) return NULL; /* also keeps the rounding below from wrapping */
-    n = (n + 15) & ~(size_t)15;
-    if (n == 0) n = 16;
-    if (n > a->budget) return NULL;
-    if (!a->head || a->head->cap - a->head->used < n) {
-        size_t cap = n > 65536 ? n : 65536;
-        chunk *c = malloc(sizeof(chunk) + cap);
-        if (!c) return NULL;
-        c->next = a->head;
-        c->used = 0;
-        c->cap = cap;
-        a->head = c;
-    }
-    void *p = a->head->data + a->head->used;
-    a->head->used += n;
-    a->budget -= n;
-    memset(p, 0, n);
-    return p;
-}
-
-static void arena_free(arena *a)
-{
-    chunk *c = a ? a->head : NULL;
-    while (c) {
-        chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-    free(a);
-}
-
 /* ---- cursor and errors ------------------------------------------------------------------ */
 
 typedef struct parser {
     const uint8_t *buf;
     size_t size;
-    arena *ar;
+    emoc__arena *ar;
     emoc_error *err;
     emoc_status st;     /* first error */
 } parser;
@@ -96,8 +51,8 @@ static void *palloc(parser *p, size_t count, size_t elem)
         fail(p, EMOC_E_LIMIT, "allocation of %zu × %zu bytes overflows", count, elem);
         return NULL;
     }
-    void *r = arena_alloc(p->ar, count * elem);
-    if (!r)
+    void *r;
+    if (emoc__arena_alloc(p->ar, count * elem, &r) != EMOC_OK)
         fail(p, EMOC_E_LIMIT,
              "reader memory cap exceeded (%zu more bytes asked for; the cap is derived from the "
              "file size %zu)",
@@ -711,10 +666,11 @@ emoc_status emoc__onnx_parse(const uint8_t *buf, size_t size, emoc_onnx_model *m
     if (!p.ar) return fail(&p, EMOC_E_NOMEM, "out of memory");
     /* Every element the reader stores consumes at least 2 file bytes and costs under 200 bytes
      * of tables, so 128 × size (+1 MiB for small files) bounds any well-formed file. */
-    p.ar->budget = size > SIZE_MAX / 256 ? SIZE_MAX / 2 : size * 128 + ((size_t)1 << 20);
+    emoc__arena_init(p.ar, size > SIZE_MAX / 256 ? SIZE_MAX / 2 : size * 128 + ((size_t)1 << 20));
     cursor c = {0, size, 0, "ModelProto"};
     if (parse_model(&p, c, m)) {
-        arena_free(p.ar);
+        emoc__arena_release(p.ar);
+        free(p.ar);
         memset(m, 0, sizeof *m);
         return p.st;
     }
@@ -725,7 +681,8 @@ emoc_status emoc__onnx_parse(const uint8_t *buf, size_t size, emoc_onnx_model *m
 void emoc__onnx_free(emoc_onnx_model *m)
 {
     if (!m) return;
-    arena_free(m->_arena);
+    emoc__arena_release(m->_arena);
+    free(m->_arena);
     memset(m, 0, sizeof *m);
 }
 

@@ -12,6 +12,7 @@
  * EMOC_E_UNSUPPORTED. Stack, mark stack, memo, nesting, string length and the whole value arena
  * are capped, so memory stays within a bound derived from the stream size.
  */
+#include "weights/arena.h"
 #include "weights/pth.h"
 
 #include <math.h>
@@ -27,15 +28,8 @@
 #define PK_MAX_STR (1u << 20)    /* bytes in one string */
 #define PK_MAX_DIM (INT64_C(1) << 31)
 
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char data[];
-} arena_block;
-
 struct emoc__pickle {
-    arena_block *blocks;
-    size_t total, limit;        /* bytes handed out, cap */
+    emoc__arena values;         /* every value; capped by a bound derived from the stream */
     const uint8_t *p;
     size_t n, pos, op_pos;      /* stream, cursor, offset of the current opcode */
     emoc__pv **stack;
@@ -68,29 +62,13 @@ static emoc_status pk_fail(emoc__pickle *pk, emoc_status st, const char *fmt, ..
 
 static void *pk_alloc(emoc__pickle *pk, size_t bytes)
 {
-    bytes = (bytes + 15) & ~(size_t)15;
-    if (bytes > pk->limit - pk->total) {
+    void *r;
+    emoc_status st = emoc__arena_alloc(&pk->values, bytes, &r);
+    if (st == EMOC_E_LIMIT)
         pk_fail(pk, EMOC_E_LIMIT, "values need more than %zu bytes of memory (cap derived from "
-                "the %zu-byte stream)", pk->limit, pk->n);
-        return NULL;
-    }
-    arena_block *b = pk->blocks;
-    if (!b || b->cap - b->used < bytes) {
-        size_t cap = bytes > 65536 ? bytes : 65536;
-        b = malloc(sizeof *b + cap);
-        if (!b) {
-            pk_fail(pk, EMOC_E_NOMEM, "out of memory");
-            return NULL;
-        }
-        b->cap = cap;
-        b->used = 0;
-        b->next = pk->blocks;
-        pk->blocks = b;
-    }
-    void *r = b->data + b->used;
-    b->used += bytes;
-    pk->total += bytes;
-    memset(r, 0, bytes);
+                "the %zu-byte stream)", pk->values.limit, pk->n);
+    else if (st != EMOC_OK)
+        pk_fail(pk, EMOC_E_NOMEM, "out of memory");
     return r;
 }
 
@@ -694,7 +672,7 @@ emoc_status emoc__pickle_run(const uint8_t *p, size_t n, emoc__pickle **out, con
     pk->n = n;
     pk->err = err;
     /* Every opcode creates at most a couple of values plus amortised container growth. */
-    pk->limit = 64 * n + (1u << 16);
+    emoc__arena_init(&pk->values, 64 * n + (1u << 16));
     int done = 0;
     while (!done)
         if (step(pk, &done)) break;
@@ -725,12 +703,7 @@ emoc_status emoc__pickle_run(const uint8_t *p, size_t n, emoc__pickle **out, con
 void emoc__pickle_free(emoc__pickle *pk)
 {
     if (!pk) return;
-    arena_block *b = pk->blocks;
-    while (b) {
-        arena_block *next = b->next;
-        free(b);
-        b = next;
-    }
+    emoc__arena_release(&pk->values);
     free(pk->stack);
     free(pk->memo);
     free(pk);

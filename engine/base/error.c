@@ -40,3 +40,17 @@ void emoc__vset_err_prefixed(emoc_error *err, const char *prefix, const char *fm
     if (n < 0 || (size_t)n >= sizeof err->msg) n = 0;
     vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
 }
+
+char *emoc__dims_str(char *out, size_t cap, int rank, const int64_t *dims)
+{
+    size_t n = 0;
+    if (!cap) return out;
+    out[0] = '\0';
+    for (int d = 0; d < rank && n < cap; d++) {
+        int k = dims[d] < 0 ? snprintf(out + n, cap - n, d ? "x?" : "?")
+                            : snprintf(out + n, cap - n, d ? "x%lld" : "%lld", (long long)dims[d]);
+        if (k < 0) break;
+        n += (size_t)k;
+    }
+    return out;
+}

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Formats into a fixed buffer (never fails, truncates; NULL or empty buffer is a no-op). */
 void emoc__set_err(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -23,5 +24,9 @@ emoc_status emoc__vfail(emoc_error *err, emoc_status st, const char *fmt, va_lis
 /* err->msg = prefix followed by the formatted message ("onnx: ", "jpeg: offset 12: ");
  * NULL err is fine. */
 void emoc__vset_err_prefixed(emoc_error *err, const char *prefix, const char *fmt, va_list ap);
+
+/* The one dims formatter of messages and reports: "40x1x5x5" (a negative dim, a wildcard in an
+ * expected shape, prints "?"; rank 0 prints ""). Truncates to cap; returns out. */
+char *emoc__dims_str(char *out, size_t cap, int rank, const int64_t *dims);
 
 #endif

@@ -183,14 +183,6 @@ static int find_tensor(const emoc_pb *b, const char *name)
     return -1;
 }
 
-static void dims_str(char *out, size_t len, int rank, const int64_t *dims)
-{
-    size_t n = 0;
-    out[0] = 0;
-    for (int i = 0; i < rank && n < len; i++)
-        n += (size_t)snprintf(out + n, len - n, i ? "x%lld" : "%lld", (long long)dims[i]);
-}
-
 /* Finds `name`, checks rank/dims, marks it used and returns its index, or -1. */
 static int lookup(emoc_pb *b, const char *name, int rank, const int64_t *dims)
 {
@@ -206,8 +198,8 @@ static int lookup(emoc_pb *b, const char *name, int rank, const int64_t *dims)
     for (int d = 0; ok && d < rank; d++) ok = dims[d] < 0 || t->dims[d] == dims[d];
     if (!ok) {
         char want[96], have[96];
-        dims_str(want, sizeof(want), rank, dims);
-        dims_str(have, sizeof(have), t->rank, t->dims);
+        emoc__dims_str(want, sizeof(want), rank, dims);
+        emoc__dims_str(have, sizeof(have), t->rank, t->dims);
         emoc__pb_fail(b, EMOC_E_SHAPE, "tensor '%s': architecture '%s' expects %s, file has %s",
                      name, b->m->info.arch, want, have);
         return -1;

@@ -7,21 +7,11 @@
  * content (polyglot files). Then tensor CRC-32s are verified and every value is scanned for
  * NaN/Inf. Values are read byte by byte, so the file buffer needs no particular alignment.
  */
+#include "engine/base/error.h"
 #include "engine/emw/emw_read_internal.h"
 #include "engine/emw/emw_util.h"
 
 #include <stdio.h>
-
-void emw__dims_str(const emw_tensor *t, char *out, size_t cap)
-{
-    size_t n = 0;
-    out[0] = '\0';
-    for (int d = 0; d < t->rank && n < cap; d++) {
-        int k = snprintf(out + n, cap - n, d ? "x%lld" : "%lld", (long long)t->dims[d]);
-        if (k < 0) break;
-        n += (size_t)k;
-    }
-}
 
 /* First non-zero byte in [from, to) of the file, or `to`. */
 static uint64_t emw__nonzero(const uint8_t *b, uint64_t from, uint64_t to)
@@ -45,7 +35,7 @@ emoc_status emw__check_layout(emw__rd *r, emw_file *f)
     for (size_t i = 0; i < f->n_tensors; i++) {
         emw_tensor *t = &f->tensors[i];
         char dims[160];
-        emw__dims_str(t, dims, sizeof dims);
+        emoc__dims_str(dims, sizeof dims, t->rank, t->dims);
         uint64_t expect, end;
         emw__align_up(prev_end, EMW_ALIGN, &expect); /* prev_end <= data_bytes <= 1 GiB */
         if (t->offset % EMW_ALIGN != 0)

@@ -376,7 +376,7 @@ static emoc_status emw__tensor_record(emw__rd *r, size_t i, emw_tensor *t)
     uint64_t expect = count * emw_dtype_size((int)dtype); /* count <= 2^30: no overflow */
     if (t->nbytes != expect) {
         char dims[160];
-        emw__dims_str(t, dims, sizeof dims);
+        emoc__dims_str(dims, sizeof dims, t->rank, t->dims);
         return emw__fail(r, EMOC_E_FORMAT,
                          "tensor '%s': declared %s %s = %llu bytes, but its byte length at "
                          "offset %llu says %llu",

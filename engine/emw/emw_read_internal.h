@@ -21,9 +21,6 @@ typedef struct emw__rd {
 emoc_status emw__fail(emw__rd *r, emoc_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* "40x1x5x5" */
-void emw__dims_str(const emw_tensor *t, char *out, size_t cap);
-
 /* Tensors lie in table order, 64-byte aligned, without overlap, gaps or trailing bytes; all
  * padding (after the header and between tensors) is zero. */
 emoc_status emw__check_layout(emw__rd *r, emw_file *f);
