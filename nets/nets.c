@@ -8,11 +8,13 @@
 emoc_status emoc__net_build_efficientnet(emoc_pb *b, const emw_file *f);
 emoc_status emoc__net_build_mobilefacenet(emoc_pb *b, const emw_file *f);
 emoc_status emoc__net_build_ddamfn(emoc_pb *b, const emw_file *f);
+emoc_status emoc__net_build_mobilevit(emoc_pb *b, const emw_file *f);
 
 static const emoc__net registry[] = {
     {"efficientnet", emoc__net_build_efficientnet},
     {"mobilefacenet", emoc__net_build_mobilefacenet},
     {"ddamfn", emoc__net_build_ddamfn},
+    {"mobilevit", emoc__net_build_mobilevit},
 };
 #define N_NETS (sizeof(registry) / sizeof(registry[0]))
 

@@ -12,7 +12,7 @@
 #include "engine/emw/emw.h"
 
 typedef struct emoc__net {
-    const char *arch;            /* "efficientnet", "mobilefacenet", "ddamfn" */
+    const char *arch;            /* "efficientnet", "mobilefacenet", "ddamfn", "mobilevit" */
     emoc__net_build_fn build;
 } emoc__net;
 
