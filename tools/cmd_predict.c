@@ -11,6 +11,7 @@
  * CSV spells arrays as named columns: prob_<label>, score_<i>, emb_<i>.
  */
 #include "tools/cli.h"
+#include "tools/detect_rows.h"
 #include "tools/frame_runner.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
@@ -57,33 +58,6 @@ static void usage(FILE *f)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void csv_str(FILE *f, const char *s)
-{
-    int quote = strpbrk(s, ",\"\n\r") != NULL;
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void json_array(FILE *f, const char *key, const float *v, int n)
 {
     fprintf(f, ",\"%s\":", key);
@@ -119,13 +93,13 @@ static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_
     const char *label = out ? emoc_model_class_label(m, out->label) : NULL;
     if (jsonl) {
         fputs("{\"input\":", f);
-        json_str(f, input);
+        cli_json_str(f, input);
         if (frame >= 0) fprintf(f, ",\"frame\":%ld", frame);
         else fputs(",\"frame\":null", f);
         fprintf(f, ",\"face_id\":%d,\"status\":", face_id);
-        json_str(f, status);
+        cli_json_str(f, status);
         fputs(",\"label\":", f);
-        if (label) json_str(f, label);
+        if (label) cli_json_str(f, label);
         else fputs("null", f);
         json_array(f, "probs", out ? out->probs : NULL, out ? out->n_classes : 0);
         json_array(f, "scores", out ? out->scores : NULL, out ? out->n_scores : 0);
@@ -138,12 +112,12 @@ static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_
         fputs("}\n", f);
         return;
     }
-    csv_str(f, input);
+    cli_csv_str(f, input);
     if (frame >= 0) fprintf(f, ",%ld,%d,", frame, face_id);
     else fprintf(f, ",,%d,", face_id);
-    csv_str(f, status);
+    cli_csv_str(f, status);
     fputc(',', f);
-    if (label) csv_str(f, label);
+    if (label) cli_csv_str(f, label);
     for (int i = 0; i < info->n_classes; i++)
         out ? (void)fprintf(f, ",%.9g", (double)out->probs[i]) : (void)fputc(',', f);
     for (int i = 0; i < info->n_scores; i++)
