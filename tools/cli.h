@@ -69,6 +69,7 @@ int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_mtcnn_net(int argc, char **argv);
 /* --threshold P / --min-face N for the commands that detect (cmd_detect.c): 1 consumed, 0 not
  * one of these, -1 after a usage error. */
 int detect_option(emoc_detect_options *d, const char *cmd, int argc, char **argv, int *i);

@@ -110,3 +110,33 @@ Test(detect_cli, refusals)
     cr_assert(strstr(err, "face detector") && strstr(err, "not an emotion model"), "%s", err);
     cli_scratch_free(&s);
 }
+
+Test(detect_cli, predict_with_detect)
+{
+    cli_scratch s;
+    setup(&s);
+    static char out[1 << 17], err[4096];
+    int rc = cli_run(&s, "predict -m tiny.emw --detect mtcnn.emw --threshold 0 frame.ppm small.ppm",
+                     out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(!strncmp(out, "input,frame,face_id,status,x1,y1,x2,y2,det_score,lm0_x", 54), "%s", out);
+    cr_assert(strstr(out, "lm4_y,label,prob_anger"), "%s", out);
+    cr_assert(strstr(out, "\nframe.ppm,,0,ok,"), "%s", out);
+    cr_assert(strstr(out, "\nframe.ppm,,1,ok,"), "more than one face on the fixture: %s", out);
+    cr_assert(strstr(out, "\nsmall.ppm,,0,no_face,"), "%s", out);
+    rc = cli_run(&s, "predict -m tiny.emw --detect mtcnn.emw --threshold 0 --faces largest "
+                     "--format jsonl frame.ppm", out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "\"face_id\":0,\"status\":\"ok\",\"box\":["), "%s", out);
+    cr_assert(strstr(out, "\"landmarks\":[[") && strstr(out, "\"label\":\""), "%s", out);
+    cr_assert_null(strstr(out, "\"face_id\":1"), "only the largest: %s", out);
+    char o2[4096];
+    cr_assert_eq(cli_run(&s, "predict -m tiny.emw --detect tiny.emw frame.ppm", o2, sizeof o2, err,
+                         sizeof err), 3);
+    cr_assert(strstr(err, "not a face detector"), "%s", err);
+    cr_assert_eq(cli_run(&s, "predict -m tiny.emw --faces largest frame.ppm", o2, sizeof o2, err,
+                         sizeof err), 2);
+    cr_assert_eq(cli_run(&s, "predict -m tiny.emw --detect mtcnn.emw --tensor x.f32", o2,
+                         sizeof o2, err, sizeof err), 2);
+    cli_scratch_free(&s);
+}
