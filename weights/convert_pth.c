@@ -299,6 +299,12 @@ emoc_status emoc__convert_pth(const uint8_t *buf, size_t size, const emoc_conver
     } else if (emoc__pthc_has(c, "features.conv_sep.layers.0.weight") ||
                emoc__pthc_has(c, "conv_sep.layers.0.weight")) {
         st = emoc__convert_pth_mbf(c);
+    } else if (emoc__pth_mtcnn_kind(&ck) >= 0) {
+        st = EMOC_E_ARG;
+        if (err)
+            snprintf(err->msg, sizeof err->msg, "checkpoint is one of MTCNN's three networks "
+                     "(PNet, RNet, ONet): convert all three together: emoc convert pnet.pt "
+                     "rnet.pt onet.pt -o mtcnn.emw");
     } else {
         st = EMOC_E_UNSUPPORTED;
         if (err)

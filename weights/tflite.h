@@ -29,13 +29,13 @@
 #define EMOC_TFL_MAX_NAME 512          /* bytes of a tensor name */
 
 /* TensorType (closed: values outside 0..17 are refused). */
-typedef enum emoc_tfl_type {
+typedef enum emoc__tfl_type {
     EMOC_TFL_FLOAT32 = 0, EMOC_TFL_FLOAT16 = 1, EMOC_TFL_INT32 = 2, EMOC_TFL_UINT8 = 3,
     EMOC_TFL_INT64 = 4, EMOC_TFL_STRING = 5, EMOC_TFL_BOOL = 6, EMOC_TFL_INT16 = 7,
     EMOC_TFL_COMPLEX64 = 8, EMOC_TFL_INT8 = 9, EMOC_TFL_FLOAT64 = 10, EMOC_TFL_COMPLEX128 = 11,
     EMOC_TFL_UINT64 = 12, EMOC_TFL_RESOURCE = 13, EMOC_TFL_VARIANT = 14, EMOC_TFL_UINT32 = 15,
     EMOC_TFL_UINT16 = 16, EMOC_TFL_INT4 = 17
-} emoc_tfl_type;
+} emoc__tfl_type;
 #define EMOC_TFL_TYPE_COUNT 18
 
 /* BuiltinOperator codes the converters handle (the reader knows the names of 0..127). */
@@ -53,31 +53,31 @@ enum { EMOC_TFL_ACT_NONE = 0, EMOC_TFL_ACT_RELU = 1, EMOC_TFL_ACT_RELU_N1_TO_1 =
 enum { EMOC_TFL_PAD_SAME = 0, EMOC_TFL_PAD_VALID = 1 };
 
 /* SparseIndexVector: Int32Vector (1), Uint16Vector (2), Uint8Vector (3). */
-typedef struct emoc_tfl_index_vec {
+typedef struct emoc__tfl_index_vec {
     int type;                   /* 0 = absent */
     size_t count;
     const uint8_t *data;        /* little-endian, unaligned */
-} emoc_tfl_index_vec;
+} emoc__tfl_index_vec;
 
-typedef struct emoc_tfl_dim_meta {
+typedef struct emoc__tfl_dim_meta {
     int format;                 /* 0 DENSE, 1 SPARSE_CSR */
     int32_t dense_size;
-    emoc_tfl_index_vec segments, indices;
-} emoc_tfl_dim_meta;
+    emoc__tfl_index_vec segments, indices;
+} emoc__tfl_dim_meta;
 
-typedef struct emoc_tfl_sparsity {
+typedef struct emoc__tfl_sparsity {
     int n_order;                /* = n_dims ≤ 2·EMOC_TFL_MAX_RANK */
     int32_t order[2 * EMOC_TFL_MAX_RANK];
     int n_block_map;
     int32_t block_map[EMOC_TFL_MAX_RANK];
     int n_dims;
-    emoc_tfl_dim_meta dims[2 * EMOC_TFL_MAX_RANK];
+    emoc__tfl_dim_meta dims[2 * EMOC_TFL_MAX_RANK];
     size_t offset;              /* byte offset of the SparsityParameters table */
-} emoc_tfl_sparsity;
+} emoc__tfl_sparsity;
 
-typedef struct emoc_tfl_tensor {
+typedef struct emoc__tfl_tensor {
     const char *name;           /* NUL-terminated copy ("" if absent) */
-    emoc_tfl_type type;
+    emoc__tfl_type type;
     int rank;
     int32_t shape[EMOC_TFL_MAX_RANK];
     uint64_t count;             /* product of shape (1 for rank 0) */
@@ -85,11 +85,11 @@ typedef struct emoc_tfl_tensor {
     const uint8_t *data;        /* NULL when the buffer is empty */
     size_t data_len;
     int n_quant_scales;         /* QuantizationParameters.scale length (0 = not quantized) */
-    const emoc_tfl_sparsity *sparsity;  /* NULL when dense */
+    const emoc__tfl_sparsity *sparsity;  /* NULL when dense */
     size_t offset;              /* byte offset of the Tensor table */
-} emoc_tfl_tensor;
+} emoc__tfl_tensor;
 
-typedef struct emoc_tfl_options {
+typedef struct emoc__tfl_options {
     int padding, stride_w, stride_h, dilation_w, dilation_h, act;
     int depth_multiplier, filter_w, filter_h;
     int axis;
@@ -97,9 +97,9 @@ typedef struct emoc_tfl_options {
     int block_size;
     int n_new_shape;            /* -1 when absent */
     int32_t new_shape[EMOC_TFL_MAX_RANK];
-} emoc_tfl_options;
+} emoc__tfl_options;
 
-typedef struct emoc_tfl_op {
+typedef struct emoc__tfl_op {
     int index;
     int code;                   /* BuiltinOperator, < EMOC_TFL_OP_COUNT */
     int version;
@@ -107,37 +107,37 @@ typedef struct emoc_tfl_op {
     int n_in, n_out;
     const int32_t *in;          /* tensor indices; -1 = optional input left out */
     const int32_t *out;
-    emoc_tfl_options opt;
+    emoc__tfl_options opt;
     size_t offset;              /* byte offset of the Operator table */
-} emoc_tfl_op;
+} emoc__tfl_op;
 
-typedef struct emoc_tfl_model {
+typedef struct emoc__tfl_model {
     uint32_t version;           /* schema version (3) */
     int n_tensors, n_ops, n_inputs, n_outputs;
-    const emoc_tfl_tensor *tensors;
-    const emoc_tfl_op *ops;     /* subgraph 0, in execution order */
+    const emoc__tfl_tensor *tensors;
+    const emoc__tfl_op *ops;     /* subgraph 0, in execution order */
     const int32_t *inputs, *outputs;
     int n_subgraphs;
     void *_mem;                 /* private: one allocation list */
-} emoc_tfl_model;
+} emoc__tfl_model;
 
 /* Parses `buf` (which must outlive `m`). On failure `m` holds nothing to free. */
-emoc_status emoc__tfl_parse(const uint8_t *buf, size_t size, emoc_tfl_model *m, emoc_error *err);
-void emoc__tfl_free(emoc_tfl_model *m);
+emoc_status emoc__tfl_parse(const uint8_t *buf, size_t size, emoc__tfl_model *m, emoc_error *err);
+void emoc__tfl_free(emoc__tfl_model *m);
 
 /* "CONV_2D", ..., or "op code N" in a static buffer for codes outside the name table. */
 const char *emoc__tfl_op_name(int code);
 const char *emoc__tfl_type_name(int type);
 
 /* Element of an index vector (callers have checked i < v->count). */
-int64_t emoc__tfl_index_at(const emoc_tfl_index_vec *v, size_t i);
+int64_t emoc__tfl_index_at(const emoc__tfl_index_vec *v, size_t i);
 
 /* Decodes a FLOAT32 or FLOAT16 dense tensor of t->count values into dst. */
-emoc_status emoc__tfl_tensor_f32(const emoc_tfl_tensor *t, float *dst, emoc_error *err);
+emoc_status emoc__tfl_tensor_f32(const emoc__tfl_tensor *t, float *dst, emoc_error *err);
 /* Decodes an INT32 or INT64 dense tensor of t->count values into dst. */
-emoc_status emoc__tfl_tensor_i64(const emoc_tfl_tensor *t, int64_t *dst, emoc_error *err);
+emoc_status emoc__tfl_tensor_i64(const emoc__tfl_tensor *t, int64_t *dst, emoc_error *err);
 /* Expands a sparse FLOAT16/FLOAT32 tensor (CSR per the TACO-style metadata, no blocks) into
  * t->count dense floats; every segment and index is checked. */
-emoc_status emoc__tfl_densify_f32(const emoc_tfl_tensor *t, float *dst, emoc_error *err);
+emoc_status emoc__tfl_densify_f32(const emoc__tfl_tensor *t, float *dst, emoc_error *err);
 
 #endif /* EMOC_WEIGHTS_TFLITE_H */

@@ -353,7 +353,7 @@ static int read_buffers(parser *p, const table *model, buffer_ref **out, size_t 
 }
 
 static int read_index_vec(parser *p, const table *dm, int type_id, int val_id, const char *name,
-                          emoc_tfl_index_vec *iv)
+                          emoc__tfl_index_vec *iv)
 {
     int type = (int)get_int(p, dm, type_id, 1, 0, name) & 0xff;
     size_t r = get_ref(p, dm, val_id, name);
@@ -377,13 +377,13 @@ static int read_index_vec(parser *p, const table *dm, int type_id, int val_id, c
     return 0;
 }
 
-static const emoc_tfl_sparsity *read_sparsity(parser *p, size_t pos, const char *tname)
+static const emoc__tfl_sparsity *read_sparsity(parser *p, size_t pos, const char *tname)
 {
     table t;
     char what[64];
     snprintf(what, sizeof what, "%s.sparsity", tname);
     if (table_at(p, pos, what, &t)) return NULL;
-    emoc_tfl_sparsity *s = palloc(p, 1, sizeof *s);
+    emoc__tfl_sparsity *s = palloc(p, 1, sizeof *s);
     if (!s) return NULL;
     s->offset = pos;
     size_t n = 0;
@@ -402,7 +402,7 @@ static const emoc_tfl_sparsity *read_sparsity(parser *p, size_t pos, const char 
         table dm;
         snprintf(what, sizeof what, "%s.dim_metadata[%zu]", tname, i);
         if (vec_table(p, &dv, i, what, &dm)) return NULL;
-        emoc_tfl_dim_meta *d = &s->dims[i];
+        emoc__tfl_dim_meta *d = &s->dims[i];
         d->format = (int)get_int(p, &dm, 0, 1, 0, "format");
         d->dense_size = (int32_t)get_int(p, &dm, 1, 4, 0, "dense_size");
         if (d->format != 0 && d->format != 1) {
@@ -418,7 +418,7 @@ static const emoc_tfl_sparsity *read_sparsity(parser *p, size_t pos, const char 
 }
 
 static int read_tensor(parser *p, const table *t, int idx, const buffer_ref *bufs, size_t n_bufs,
-                       emoc_tfl_tensor *x)
+                       emoc__tfl_tensor *x)
 {
     x->offset = t->pos;
     size_t rank = 0;
@@ -440,7 +440,7 @@ static int read_tensor(parser *p, const table *t, int idx, const buffer_ref *buf
     if (type < 0 || type >= EMOC_TFL_TYPE_COUNT)
         return fail(p, EMOC_E_UNSUPPORTED, t->pos, "Tensor[%d] type %d: not a TFLite TensorType",
                     idx, type);
-    x->type = (emoc_tfl_type)type;
+    x->type = (emoc__tfl_type)type;
     x->buffer = get_u32(p, t, 2, 0, "buffer");
     if (x->buffer >= n_bufs && !(x->buffer == 0 && n_bufs == 0))
         return fail(p, EMOC_E_FORMAT, t->pos,
@@ -475,9 +475,9 @@ static int read_tensor(parser *p, const table *t, int idx, const buffer_ref *buf
 }
 
 /* Options of one op: fields by union tag (weights/TFLITE.md §1). */
-static int read_options(parser *p, const table *op, int idx, emoc_tfl_op *o)
+static int read_options(parser *p, const table *op, int idx, emoc__tfl_op *o)
 {
-    emoc_tfl_options *x = &o->opt;
+    emoc__tfl_options *x = &o->opt;
     x->stride_w = x->stride_h = x->dilation_w = x->dilation_h = 1;
     x->n_new_shape = -1;
     o->options_type = (int)get_int(p, op, 3, 1, 0, "builtin_options_type") & 0xff;
@@ -592,14 +592,14 @@ static int read_opcodes(parser *p, const table *model, int **codes, int **versio
 
 /* Each op input must be a constant, a graph input or an earlier op's output; each tensor is
  * produced once. This rejects cycles and reads of values not yet computed. */
-static int check_dataflow(parser *p, emoc_tfl_model *m)
+static int check_dataflow(parser *p, emoc__tfl_model *m)
 {
     unsigned char *ready = palloc(p, (size_t)m->n_tensors, 1);
     if (!ready) return -1;
     for (int i = 0; i < m->n_tensors; i++) ready[i] = m->tensors[i].data != NULL;
     for (int i = 0; i < m->n_inputs; i++) ready[m->inputs[i]] = 1;
     for (int k = 0; k < m->n_ops; k++) {
-        const emoc_tfl_op *o = &m->ops[k];
+        const emoc__tfl_op *o = &m->ops[k];
         for (int i = 0; i < o->n_in; i++)
             if (o->in[i] >= 0 && !ready[o->in[i]])
                 return fail(p, EMOC_E_FORMAT, o->offset,
@@ -623,14 +623,14 @@ static int check_dataflow(parser *p, emoc_tfl_model *m)
 }
 
 static int read_subgraph(parser *p, const table *sg, const buffer_ref *bufs, size_t n_bufs,
-                         const int *codes, const int *versions, size_t n_codes, emoc_tfl_model *m)
+                         const int *codes, const int *versions, size_t n_codes, emoc__tfl_model *m)
 {
     vec tv, ov;
     if (get_vec(p, sg, 0, 4, EMOC_TFL_MAX_TENSORS, "tensors", &tv) ||
         get_vec(p, sg, 3, 4, EMOC_TFL_MAX_OPS, "operators", &ov))
         return -1;
-    emoc_tfl_tensor *ts = palloc(p, tv.n, sizeof *ts);
-    emoc_tfl_op *ops = palloc(p, ov.n, sizeof *ops);
+    emoc__tfl_tensor *ts = palloc(p, tv.n, sizeof *ts);
+    emoc__tfl_op *ops = palloc(p, ov.n, sizeof *ops);
     if (!ts || !ops) return -1;
     m->tensors = ts;
     m->ops = ops;
@@ -653,7 +653,7 @@ static int read_subgraph(parser *p, const table *sg, const buffer_ref *bufs, siz
         snprintf(what, sizeof what, "Operator[%zu]", k);
         table t;
         if (vec_table(p, &ov, k, what, &t)) return -1;
-        emoc_tfl_op *o = &ops[k];
+        emoc__tfl_op *o = &ops[k];
         o->index = (int)k;
         o->offset = t.pos;
         uint32_t oc = get_u32(p, &t, 0, 0, "opcode_index");
@@ -671,7 +671,7 @@ static int read_subgraph(parser *p, const table *sg, const buffer_ref *bufs, siz
     return check_dataflow(p, m);
 }
 
-emoc_status emoc__tfl_parse(const uint8_t *buf, size_t size, emoc_tfl_model *m, emoc_error *err)
+emoc_status emoc__tfl_parse(const uint8_t *buf, size_t size, emoc__tfl_model *m, emoc_error *err)
 {
     parser p = {.buf = buf, .size = size, .err = err};
     if (!m) return emoc__fail(err, EMOC_E_ARG, "tflite: model is NULL");
@@ -719,7 +719,7 @@ emoc_status emoc__tfl_parse(const uint8_t *buf, size_t size, emoc_tfl_model *m, 
     return EMOC_OK;
 }
 
-void emoc__tfl_free(emoc_tfl_model *m)
+void emoc__tfl_free(emoc__tfl_model *m)
 {
     if (!m) return;
     mem_free(m->_mem);
@@ -728,7 +728,7 @@ void emoc__tfl_free(emoc_tfl_model *m)
 
 /* ---- payload decoding ------------------------------------------------------------------ */
 
-int64_t emoc__tfl_index_at(const emoc_tfl_index_vec *v, size_t i)
+int64_t emoc__tfl_index_at(const emoc__tfl_index_vec *v, size_t i)
 {
     const uint8_t *q = v->data;
     switch (v->type) {
@@ -738,13 +738,13 @@ int64_t emoc__tfl_index_at(const emoc_tfl_index_vec *v, size_t i)
     }
 }
 
-static float value_at(const emoc_tfl_tensor *t, size_t i)
+static float value_at(const emoc__tfl_tensor *t, size_t i)
 {
     return t->type == EMOC_TFL_FLOAT16 ? emw_f16_to_f32(ld16(t->data + 2 * i))
                                        : (union { uint32_t u; float f; }){ld32(t->data + 4 * i)}.f;
 }
 
-emoc_status emoc__tfl_tensor_f32(const emoc_tfl_tensor *t, float *dst, emoc_error *err)
+emoc_status emoc__tfl_tensor_f32(const emoc__tfl_tensor *t, float *dst, emoc_error *err)
 {
     if (t->type != EMOC_TFL_FLOAT32 && t->type != EMOC_TFL_FLOAT16)
         return emoc__fail(err, EMOC_E_UNSUPPORTED, "tflite: tensor '%s' is %s, expected FLOAT32 "
@@ -757,7 +757,7 @@ emoc_status emoc__tfl_tensor_f32(const emoc_tfl_tensor *t, float *dst, emoc_erro
     return EMOC_OK;
 }
 
-emoc_status emoc__tfl_tensor_i64(const emoc_tfl_tensor *t, int64_t *dst, emoc_error *err)
+emoc_status emoc__tfl_tensor_i64(const emoc__tfl_tensor *t, int64_t *dst, emoc_error *err)
 {
     size_t eb = t->type == EMOC_TFL_INT32 ? 4 : t->type == EMOC_TFL_INT64 ? 8 : 0;
     if (!eb || t->sparsity || !t->data || t->data_len != t->count * eb)
@@ -772,8 +772,8 @@ emoc_status emoc__tfl_tensor_i64(const emoc_tfl_tensor *t, int64_t *dst, emoc_er
 /* ---- sparse tensors (DENSIFY) ----------------------------------------------------------- */
 
 typedef struct densify_ctx {
-    const emoc_tfl_tensor *t;
-    const emoc_tfl_sparsity *s;
+    const emoc__tfl_tensor *t;
+    const emoc__tfl_sparsity *s;
     float *dst;
     size_t n_values;            /* values stored in the buffer */
     int64_t coord[EMOC_TFL_MAX_RANK];
@@ -782,7 +782,7 @@ typedef struct densify_ctx {
 
 static emoc_status densify_level(densify_ctx *c, int level, int64_t parent)
 {
-    const emoc_tfl_tensor *t = c->t;
+    const emoc__tfl_tensor *t = c->t;
     if (level == c->s->n_dims) {
         if (parent < 0 || (uint64_t)parent >= c->n_values)
             return emoc__fail(c->err, EMOC_E_FORMAT, "tflite: byte %zu: sparse tensor '%s': value "
@@ -793,7 +793,7 @@ static emoc_status densify_level(densify_ctx *c, int level, int64_t parent)
         c->dst[at] = value_at(t, (size_t)parent);
         return EMOC_OK;
     }
-    const emoc_tfl_dim_meta *dm = &c->s->dims[level];
+    const emoc__tfl_dim_meta *dm = &c->s->dims[level];
     int dim = c->s->order[level];
     if (dm->format == 0) {
         for (int32_t i = 0; i < dm->dense_size; i++) {
@@ -827,9 +827,9 @@ static emoc_status densify_level(densify_ctx *c, int level, int64_t parent)
     return EMOC_OK;
 }
 
-emoc_status emoc__tfl_densify_f32(const emoc_tfl_tensor *t, float *dst, emoc_error *err)
+emoc_status emoc__tfl_densify_f32(const emoc__tfl_tensor *t, float *dst, emoc_error *err)
 {
-    const emoc_tfl_sparsity *s = t->sparsity;
+    const emoc__tfl_sparsity *s = t->sparsity;
     size_t eb = type_bytes(t->type);
     if (!s || (t->type != EMOC_TFL_FLOAT16 && t->type != EMOC_TFL_FLOAT32) || !t->data)
         return emoc__fail(err, EMOC_E_FORMAT, "tflite: byte %zu: tensor '%s' is not a sparse "

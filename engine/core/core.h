@@ -64,6 +64,10 @@ emoc_status emoc__build_plan(emoc_model *m, emoc__net_build_fn build);
 emoc_model *emoc__model_new(const emoc_options *opt);
 emoc_status emoc__model_parse(emoc_model *m, const emoc_options *opt, emoc_error *err);
 emoc_status emoc__model_finish(emoc_model *m, emoc_error *err);
+/* Runs a given builder; tensors outside `scope` (a name prefix, NULL = none) are not checked
+ * for use (a detector file holds several sub-networks). */
+emoc_status emoc__build_plan_with(emoc_model *m, emoc_status (*build)(emoc_pb *, const emw_file *),
+                                  const void *user, const char *scope);
 
 /* Fills a trace event for op i (ns = 0). */
 void emoc__fill_event(const emoc_model *m, int i, emoc_trace_event *ev);

@@ -14,10 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     emoc_error err;
-    emoc_tfl_model m;
+    emoc__tfl_model m;
     if (emoc__tfl_parse(data, size, &m, &err) != EMOC_OK) return 0;
     for (int i = 0; i < m.n_tensors; i++) {
-        const emoc_tfl_tensor *t = &m.tensors[i];
+        const emoc__tfl_tensor *t = &m.tensors[i];
         if (!t->data || t->count > (1u << 20)) continue;
         float *f = malloc((size_t)t->count * sizeof(float) + 1);
         if (f) (void)emoc__tfl_tensor_f32(t, f, &err);

@@ -11,7 +11,7 @@
 
 static emoc_status parse(const uint8_t *buf, size_t n, emoc_error *err)
 {
-    emoc_tfl_model m;
+    emoc__tfl_model m;
     emoc_status st = emoc__tfl_parse(buf, n, &m, err);
     if (st == EMOC_OK) emoc__tfl_free(&m);
     return st;
@@ -29,7 +29,7 @@ Test(tflite_reader, valid_fixture_fields_and_values)
 {
     tfl_fixture f;
     tfl_fixture_build(&f);
-    emoc_tfl_model m;
+    emoc__tfl_model m;
     emoc_error err = {{0}};
     cr_assert_eq(emoc__tfl_parse(f.buf, f.size, &m, &err), EMOC_OK, "%s", err.msg);
     cr_assert_eq(m.version, 3);
@@ -47,7 +47,7 @@ Test(tflite_reader, valid_fixture_fields_and_values)
     cr_assert_eq(m.ops[1].opt.padding, EMOC_TFL_PAD_VALID);
     cr_assert_eq(m.ops[1].opt.act, EMOC_TFL_ACT_RELU);
     cr_assert_eq(m.ops[1].opt.stride_w, 1);
-    const emoc_tfl_tensor *w = &m.tensors[1];
+    const emoc__tfl_tensor *w = &m.tensors[1];
     cr_assert_str_eq(w->name, "conv/Kernel");
     cr_assert_eq(w->type, EMOC_TFL_FLOAT16);
     cr_assert_eq(w->rank, 4);
