@@ -73,7 +73,7 @@ int cmd_bench(int argc, char **argv)
     long threads = 1, runs = 50, warmup = 5;
     int json = 0, per = 0;
     emoc_options opt;
-    emoc_options_default(&opt);
+    cli_model_options(&opt);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int hv = i + 1 < argc;

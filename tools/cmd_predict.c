@@ -12,6 +12,7 @@
  */
 #include "tools/cli.h"
 #include "tools/frame_runner.h"
+#include "tools/interrupt.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
 
@@ -261,7 +262,22 @@ typedef struct run_ctx {
     float *x;
     size_t n;
     progress *pg;
+    int out_errno;  /* set when a row could not be written: nothing more is computed */
 } run_ctx;
+
+/* After each flushed row: a reader gone (EPIPE with SIGPIPE ignored) or a full disk stops the
+ * run at once rather than computing frames whose rows cannot be written. */
+static void note_write(run_ctx *c)
+{
+    if (fflush(c->f) != 0 || ferror(c->f))
+        if (!c->out_errno) c->out_errno = errno ? errno : EIO;
+}
+
+static int should_stop(void *user)
+{
+    const run_ctx *c = user;
+    return c->out_errno || cli_interrupt_signal();
+}
 
 /* Runs x through the model and writes the row; `status` is "ok" unless the input failed. */
 static void run_and_write(run_ctx *c, const char *input, long frame, int face_id,
@@ -281,7 +297,7 @@ static void run_and_write(run_ctx *c, const char *input, long frame, int face_id
     if (!ok) cli_error("predict", "%s: %s: %s", input, status, msg && *msg ? msg : "failed");
     write_row(c->f, c->jsonl, c->m, c->info, input, frame, face_id, status, ok ? &out : NULL,
               c->emb);
-    fflush(c->f);
+    note_write(c);
     progress_row_out(c->pg, ok ? EMOC_INPUT_OK : st);
 }
 
@@ -312,7 +328,7 @@ static void image_row_emit(void *user, const frame_job *job, void *result)
     if (result) fputs(result, c->f);
     else write_row(c->f, c->jsonl, c->m, c->info, job->input, job->frame, job->face_id, "io_error", NULL,
                    c->emb); /* no memory for the text: still one row */
-    fflush(c->f);
+    note_write(c);
     free(result);
 }
 
@@ -343,7 +359,7 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_
                       emoc__input_iter *it)
 {
     char msg[600];
-    for (int i = 0; i < o->n_tensors; i++) {
+    for (int i = 0; i < o->n_tensors && !should_stop(c); i++) {
         progress_frame_in(c->pg);
         const char *status = read_tensor(o->tensors[i], c->x, c->n, msg, sizeof msg);
         run_and_write(c, o->tensors[i], -1, 0, status, msg,
@@ -352,7 +368,7 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_
     if (!it) return EXIT_OK;
     emoc_error err = {{0}};
     frame_runner_config rc = {c->m, c->info, mode, o->threads, o->batch_mode, c->pg,
-                              image_row_finish, image_row_emit, c};
+                              image_row_finish, image_row_emit, c, should_stop};
     emoc_status st = frame_runner_run(&rc, it, &err);
     if (st != EMOC_OK) {
         cli_error(cmd, "%s", err.msg);
@@ -379,7 +395,9 @@ int cmd_predict(int argc, char **argv)
     }
     emoc_error err = {{0}};
     emoc_model_info info;
-    emoc_status st = emoc_model_load_file(o.model, NULL, &m, &err);
+    emoc_options mopt;
+    cli_model_options(&mopt);
+    emoc_status st = emoc_model_load_file(o.model, &mopt, &m, &err);
     if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
     if (st == EMOC_OK && o.n_tensors > 0) /* images get their sessions from the frame runner */
         st = emoc_session_create(m, o.threads, NULL, 0, &s, &err);
@@ -404,13 +422,32 @@ int cmd_predict(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
+    /* the model is loaded, the inputs and the output are open: from here on only reading */
+    if ((rc = cli_sandbox_enter(cmd, NULL, 0))) goto done;
     int jsonl = !strcmp(o.format, "jsonl");
     if (!jsonl) csv_header(f, m, &info, o.embedding);
     progress pg;
     progress_init(&pg, cmd, o.progress, -1, NULL);
-    run_ctx c = {f, jsonl, o.embedding, m, &info, s, x, n, &pg};
+    pg.ftz = cli_ftz;
+    run_ctx c = {f, jsonl, o.embedding, m, &info, s, x, n, &pg, 0};
+    cli_interrupt_install();
     rc = run_inputs(cmd, &o, &c, mode, it);
+    note_write(&c);
+    pg.interrupted = cli_interrupt_signal();
+    pg.output_failed = c.out_errno != 0;
+    if (c.out_errno == EPIPE) /* the reader is gone (| head): like other tools, 128 + SIGPIPE */
+        rc = 141;
+    else if (c.out_errno)
+        cli_error(cmd, "error writing '%s': %s: output rows were lost", o.out ? o.out : "stdout", strerror(c.out_errno));
     progress_finish(&pg);
+    if (c.out_errno) {
+        if (rc != 141) rc = EXIT_RUNTIME;
+        goto done;
+    }
+    if (pg.interrupted) {
+        rc = 128 + pg.interrupted;
+        goto done;
+    }
     if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
     if (rc == EXIT_OK && o.n_tensors == 0 && pg.frames_in == 0) {
         /* an empty stream or a folder without images is almost always a mistake upstream

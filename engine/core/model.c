@@ -190,6 +190,7 @@ static emoc_model *model_new(const emoc_options *opt)
     if (!m) return NULL;
     memset(m, 0, sizeof(*m));
     m->alloc = *a;
+    m->flush_denormals = opt && opt->flush_denormals ? 1 : 0;
     m->plan.input_buf = m->plan.scores_buf = m->plan.embedding_buf = -1;
     return m;
 }
