@@ -389,6 +389,7 @@ int cmd_predict(int argc, char **argv)
     FILE *f = NULL;
     float *x = NULL;
     emoc__input_iter *it = NULL;
+    cli_digest dg = {0};
     if (rc) {
         rc = rc < 0 ? EXIT_OK : rc;
         goto done;
@@ -406,9 +407,10 @@ int cmd_predict(int argc, char **argv)
         rc = cli_exit_for_status(st);
         goto done;
     }
+    /* The digest line is printed after the rows, so hashing the weights overlaps the run. */
+    cli_digest_start(&dg, m, o.progress == PROGRESS_QUIET);
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
     if ((rc = open_images(cmd, &o, &info, &mode, &it))) goto done;
-    cli_note_model(cmd, o.model, m, o.progress == PROGRESS_QUIET);
     size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
     x = malloc(n * sizeof(float));
     if (!x) {
@@ -439,6 +441,7 @@ int cmd_predict(int argc, char **argv)
         rc = 141;
     else if (c.out_errno)
         cli_error(cmd, "error writing '%s': %s: output rows were lost", o.out ? o.out : "stdout", strerror(c.out_errno));
+    cli_digest_note(&dg, cmd, o.model);
     progress_finish(&pg);
     if (c.out_errno) {
         if (rc != 141) rc = EXIT_RUNTIME;
@@ -456,6 +459,7 @@ int cmd_predict(int argc, char **argv)
         rc = EXIT_INPUT;
     }
 done:
+    cli_digest_end(&dg);
     if (f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
         int werr = fflush(f) != 0 || ferror(f);
         if (f != stdout && fclose(f)) werr = 1;
