@@ -15,6 +15,7 @@
 #include "tools/interrupt.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
+#include "tools/text_escape.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,6 +42,10 @@ static void usage(FILE *f)
             "                  order), resized and normalised as the model's metadata says\n"
             "  --raw WxH       read rgb24 frames of W x H from the path ('-' = stdin)\n"
             "  --boxes F.csv   crop faces: rows image,x,y,w,h[,face_id]\n"
+            "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3;\n"
+            "                  peak memory per image: docs/images.md)\n"
+            "  --no-sandbox    do not enter the seccomp sandbox after loading (docs/sandbox.md)\n"
+            "  --ftz           flush denormals to zero (recorded in the summary; default IEEE)\n"
             "  --resize cv2|pil  override the model's resize rule (default: its metadata)\n"
             "  -q | --progress   no progress/summary | key=value progress on stderr\n"
             "  --format csv|jsonl  output format (default csv)\n"
@@ -53,22 +58,16 @@ static void usage(FILE *f)
             "  -o OUT          write to OUT instead of stdout\n"
             "One row per input, failed inputs included (status names the failure, value\n"
             "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
-            "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n");
+            "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n"
+            "SIGINT/SIGTERM: the frames in progress finish, their rows are flushed, the summary\n"
+            "says 'interrupted after N frames', exit 130/143. A closed output (| head) stops at\n"
+            "once: killed by SIGPIPE (141 in the shell), or exit 141 when SIGPIPE is ignored.\n"
+            "JSONL names that are not UTF-8 keep each invalid byte as \\udcXX (surrogateescape).\n");
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
+static void json_str(FILE *f, const char *s) { cli_json_string(f, s); }
 
 static void csv_str(FILE *f, const char *s)
 {
@@ -100,10 +99,19 @@ static void json_array(FILE *f, const char *key, const float *v, int n)
 static void csv_header(FILE *f, const emoc_model *m, const emoc_model_info *info, int emb)
 {
     fputs("input,frame,face_id,status,label", f);
-    for (int i = 0; i < info->n_classes; i++) {
+    for (int i = 0; i < info->n_classes; i++) { /* labels come from the file: quoted like any field */
         const char *l = emoc_model_class_label(m, i);
-        fputs(",prob_", f);
-        for (; l && *l; l++) fputc(tolower((unsigned char)*l), f);
+        size_t len = strlen(l ? l : "") + 6;
+        char *col = malloc(len);
+        fputc(',', f);
+        if (!col) {
+            fputs("prob_", f); /* out of memory: the column count stays right */
+            continue;
+        }
+        snprintf(col, len, "prob_%s", l ? l : "");
+        for (size_t k = 5; col[k]; k++) col[k] = (char)tolower((unsigned char)col[k]);
+        csv_str(f, col);
+        free(col);
     }
     for (int i = 0; i < info->n_scores; i++) fprintf(f, ",score_%d", i);
     fputs(",valence,arousal", f);
@@ -294,7 +302,8 @@ static void run_and_write(run_ctx *c, const char *input, long frame, int face_id
             msg = emoc_session_last_error(c->s);
         }
     }
-    if (!ok) cli_error("predict", "%s: %s: %s", input, status, msg && *msg ? msg : "failed");
+    char name[1024];
+    if (!ok) cli_error("predict", "%s: %s: %s", cli_printable(input, name, sizeof name), status, msg && *msg ? msg : "failed");
     write_row(c->f, c->jsonl, c->m, c->info, input, frame, face_id, status, ok ? &out : NULL,
               c->emb);
     note_write(c);
@@ -322,9 +331,10 @@ static void *image_row_finish(void *user, const frame_job *job, const emoc_outpu
 static void image_row_emit(void *user, const frame_job *job, void *result)
 {
     run_ctx *c = user;
-    if (job->status != EMOC_INPUT_OK)
-        cli_error("predict", "%s: %s: %s", job->input, job->status_name,
-                  job->message[0] ? job->message : "failed");
+    char name[1024], msg[sizeof job->message];
+    if (job->status != EMOC_INPUT_OK) /* names and messages quote file names: no control bytes */
+        cli_error("predict", "%s: %s: %s", cli_printable(job->input, name, sizeof name), job->status_name,
+                  cli_printable(job->message[0] ? job->message : "failed", msg, sizeof msg));
     if (result) fputs(result, c->f);
     else write_row(c->f, c->jsonl, c->m, c->info, job->input, job->frame, job->face_id, "io_error", NULL,
                    c->emb); /* no memory for the text: still one row */
