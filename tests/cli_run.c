@@ -31,16 +31,30 @@ void cli_write_bytes(const cli_scratch *s, const char *name, const void *data, s
     cr_assert_eq(fclose(f), 0);
 }
 
-void cli_scratch_init_tiny(cli_scratch *s, const char *name)
+void cli_write_tiny_file(const char *path)
 {
-    cli_scratch_init(s);
     tiny_opts o;
     tiny_default(&o);
     size_t n = 0;
     uint8_t *emw = tiny_build(&o, &n);
     cr_assert(emw, "tinynet fixture");
-    cli_write_bytes(s, name, emw, n);
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "cannot write %s", path);
+    cr_assert_eq(fwrite(emw, 1, n, f), n);
+    cr_assert_eq(fclose(f), 0);
     free(emw);
+}
+
+void cli_write_tiny(const cli_scratch *s, const char *name)
+{
+    char path[256];
+    cli_write_tiny_file(cli_scratch_path(s, name, path, sizeof path));
+}
+
+void cli_scratch_init_tiny(cli_scratch *s, const char *name)
+{
+    cli_scratch_init(s);
+    cli_write_tiny(s, name);
 }
 
 void cli_scratch_free(cli_scratch *s)

@@ -21,6 +21,9 @@ int cli_run(const cli_scratch *s, const char *args, char *out, size_t outlen, ch
 /* The scratch directory with the tinynet fixture (tests/core/tinynet_fixture.h, 16×16 input,
  * 8 classes + V/A) written as NAME inside it: the set-up every CLI test shares. */
 void cli_scratch_init_tiny(cli_scratch *s, const char *name);
+/* Writes the tinynet fixture to PATH, or as NAME into the scratch directory. */
+void cli_write_tiny_file(const char *path);
+void cli_write_tiny(const cli_scratch *s, const char *name);
 /* dir/NAME into buf (asserts it fits). */
 const char *cli_scratch_path(const cli_scratch *s, const char *name, char *buf, size_t cap);
 /* Writes n bytes to a file in the scratch directory. */

@@ -46,16 +46,7 @@ static int exists(const char *name)
     return stat(path, &sb) == 0;
 }
 
-static void write_tiny_model(void)
-{
-    tiny_opts o;
-    tiny_default(&o);
-    size_t n = 0;
-    unsigned char *buf = tiny_build(&o, &n);
-    cr_assert_not_null(buf);
-    write_bytes("tiny.emw", buf, n);
-    free(buf);
-}
+static void write_tiny_model(void) { cli_write_tiny(&scratch, "tiny.emw"); }
 
 /* A 4x4 binary PPM, whole or cut inside its raster. */
 static void write_ppm(const char *name, int truncated)
