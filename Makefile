@@ -1,7 +1,9 @@
 # emoc — build, test, install.  `make`, `make test`, `make test SANITIZE=1`, `make ISA=ref`.
 # Sources are found by wildcard: adding a file under engine/, weights/, nets/, post/, tools/ or
 # tests/ needs no Makefile edit.  ISA-specific files are named *_avx2.c, *_avx512.c, *_neon.c
-# and are the only ones compiled with ISA flags (STYLE R2); the rest stays baseline.
+# (kernels) and *_x86crypto.c, *_vpclmul.c, *_armcrypto.c (CRC-32 folding and SHA-256 with the
+# CPU's carry-less multiply and SHA instructions: engine/base/) and are the only ones compiled
+# with ISA flags (STYLE R2); the rest stays baseline.
 
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -35,14 +37,16 @@ ifeq ($(ISA),ref)
 endif
 
 LIB_SRC := $(sort $(wildcard engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c))
+X86_ONLY := %_avx2.c %_avx512.c %_x86crypto.c %_vpclmul.c
+ARM_ONLY := %_neon.c %_armcrypto.c
 ifeq ($(ISA),ref)
-  LIB_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(LIB_SRC))
+  LIB_SRC := $(filter-out $(X86_ONLY) $(ARM_ONLY),$(LIB_SRC))
 else ifneq (,$(findstring x86_64,$(MACHINE)))
-  LIB_SRC := $(filter-out %_neon.c,$(LIB_SRC))
+  LIB_SRC := $(filter-out $(ARM_ONLY),$(LIB_SRC))
 else ifneq (,$(findstring aarch64,$(MACHINE)))
-  LIB_SRC := $(filter-out %_avx2.c %_avx512.c,$(LIB_SRC))
+  LIB_SRC := $(filter-out $(X86_ONLY),$(LIB_SRC))
 else
-  LIB_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(LIB_SRC))
+  LIB_SRC := $(filter-out $(X86_ONLY) $(ARM_ONLY),$(LIB_SRC))
   CFLAGS_COMMON += -DEMOC_ISA_REF_ONLY
 endif
 CLI_SRC  := $(sort $(wildcard tools/*.c))
@@ -55,6 +59,9 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 ISA_AVX2   := -mavx2 -mfma -mf16c
 ISA_AVX512 := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+ISA_X86CRYPTO := -msse4.1 -mpclmul -msha
+ISA_VPCLMUL := -mavx512f -mvpclmulqdq -mpclmul -msse4.1
+ISA_ARMCRYPTO := -march=armv8-a+crypto
 
 all: $(BUILD)/libemoc.a $(BUILD)/libemoc.so $(BUILD)/emoc
 
@@ -66,6 +73,18 @@ $(BUILD)/obj/%_avx512.o: %_avx512.c
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(CFLAGS_COMMON) $(ISA_AVX512) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%_x86crypto.o: %_x86crypto.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_X86CRYPTO) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%_vpclmul.o: %_vpclmul.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_VPCLMUL) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%_armcrypto.o: %_armcrypto.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_ARMCRYPTO) $(CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"

@@ -373,6 +373,7 @@ int cmd_predict(int argc, char **argv)
     FILE *f = NULL;
     float *x = NULL;
     emoc__input_iter *it = NULL;
+    cli_digest dg = {0};
     if (rc) {
         rc = rc < 0 ? EXIT_OK : rc;
         goto done;
@@ -388,9 +389,10 @@ int cmd_predict(int argc, char **argv)
         rc = cli_exit_for_status(st);
         goto done;
     }
+    /* The digest line is printed after the rows, so hashing the weights overlaps the run. */
+    cli_digest_start(&dg, m, o.progress == PROGRESS_QUIET);
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
     if ((rc = open_images(cmd, &o, &info, &mode, &it))) goto done;
-    cli_note_model(cmd, o.model, m, o.progress == PROGRESS_QUIET);
     size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
     x = malloc(n * sizeof(float));
     if (!x) {
@@ -410,6 +412,7 @@ int cmd_predict(int argc, char **argv)
     progress_init(&pg, cmd, o.progress, -1, NULL);
     run_ctx c = {f, jsonl, o.embedding, m, &info, s, x, n, &pg};
     rc = run_inputs(cmd, &o, &c, mode, it);
+    cli_digest_note(&dg, cmd, o.model);
     progress_finish(&pg);
     if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
     if (rc == EXIT_OK && o.n_tensors == 0 && pg.frames_in == 0) {
@@ -419,6 +422,7 @@ int cmd_predict(int argc, char **argv)
         rc = EXIT_INPUT;
     }
 done:
+    cli_digest_end(&dg);
     if (f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
         int werr = fflush(f) != 0 || ferror(f);
         if (f != stdout && fclose(f)) werr = 1;
