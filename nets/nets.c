@@ -8,6 +8,7 @@ static const emoc_net_entry registry[] = {
     {"mobilefacenet", emoc_net_build_mobilefacenet},
     {"ddamfn", emoc_net_build_ddamfn},
     {"tinynet", emoc_net_build_tinynet},
+    {"blazeface", emoc_net_build_blazeface},
 };
 
 const emoc_net_entry *emoc_net_find(const char *arch)
