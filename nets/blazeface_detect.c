@@ -4,17 +4,23 @@
  */
 #include "nets/blazeface_detect.h"
 
-#include "engine/core/error.h"
+#include "engine/core/core.h"
+#include "engine/core/subnet.h"
 #include "engine/image/warp_cv2.h"
+#include "nets/nets.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 struct blaze_state {
-    emoc_model *model;
-    emoc_session *session;
+    emoc_allocator alloc;
+    emoc_pool *pool;
+    emoc_subnet *net;
+    uint8_t *arena;
+    float *input;               /* the network's NHWC input inside the arena */
     int S, n_anchors;
     float min_score;
     char variant[16];
@@ -22,7 +28,6 @@ struct blaze_state {
     uint8_t *u8;                /* S×S×3 warped frame */
     uint8_t *rgb3;              /* grey frames expanded (grown on demand) */
     size_t rgb3_cap;
-    float *nchw;                /* network input */
     blaze_det *dets, *kept;
     int *order, *remain;
     blaze_timing t;
@@ -38,12 +43,12 @@ static uint64_t now_ns(void)
 void blaze_close(blaze_state *s)
 {
     if (!s) return;
-    emoc_session_free(s->session);
-    emoc_model_free(s->model);
+    emoc_subnet_free(s->net);
+    emoc_subnet_pool_free(s->pool);
+    emoc__free(&s->alloc, s->arena);
     free(s->anchors);
     free(s->u8);
     free(s->rgb3);
-    free(s->nchw);
     free(s->dets);
     free(s->kept);
     free(s->order);
@@ -51,46 +56,63 @@ void blaze_close(blaze_state *s)
     free(s);
 }
 
-emoc_status blaze_open(const void *emw, size_t size, const emoc_options *opt, int threads,
+emoc_status blaze_open(const emw_file *f, const emoc_options *opt, int threads,
                        blaze_state **out, emoc_error *err)
 {
     *out = NULL;
     blaze_state *s = calloc(1, sizeof *s);
     if (!s) return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
-    emoc_status st = emoc_model_load_memory(emw, size, opt, &s->model, err);
-    if (st) goto fail;
-    const char *arch = emoc_model_meta(s->model, "emoc.arch");
-    const char *variant = emoc_model_meta(s->model, "emoc.variant");
-    if (!arch || strcmp(arch, "blazeface") || !variant) {
-        st = emoc__fail(err, EMOC_E_UNSUPPORTED, "this file is '%s', not a BlazeFace detector",
-                        arch ? arch : "?");
+    s->alloc = opt && opt->allocator ? *opt->allocator : emoc__default_allocator;
+    emoc_status st;
+    const emw_meta *v = emw_find_meta(f, "emoc.variant"), *sz = emw_find_meta(f, "input.size");
+    const emw_meta *an = emw_find_meta(f, "detect.anchors");
+    if (!v || v->type != EMW_T_STR || !sz || sz->type != EMW_T_I64 || !an ||
+        an->type != EMW_T_I64 || (sz->i64 != 128 && sz->i64 != 192)) {
+        st = emoc__fail(err, EMOC_E_FORMAT, "blazeface: metadata emoc.variant, input.size (128 "
+                        "or 192) and detect.anchors are required");
         goto fail;
     }
-    snprintf(s->variant, sizeof s->variant, "%s", variant);
-    emoc_model_info info;
-    emoc_model_get_info(s->model, &info);
-    s->S = info.input_size;
-    s->n_anchors = info.n_scores / 17;
+    snprintf(s->variant, sizeof s->variant, "%s", v->str);
+    s->S = (int)sz->i64;
     s->min_score = s->S == 128 ? 0.5f : 0.6f; /* face_detection_{short,full}_range.pbtxt */
+    s->n_anchors = s->S == 128 ? 896 : 2304;
+    if (an->i64 != s->n_anchors) {
+        st = emoc__fail(err, EMOC_E_SHAPE, "blazeface: %lld anchors in the file, MediaPipe's "
+                        "%d×%d graph has %d", (long long)an->i64, s->S, s->S, s->n_anchors);
+        goto fail;
+    }
+    st = emoc_subnet_pool_create(&s->alloc, threads, &s->pool);
+    if (!st) st = emoc_subnet_create(f, "blazeface", "layer", emoc_net_build_blazeface, NULL,
+                                     &s->alloc, opt ? opt->isa : EMOC_ISA_AUTO, &s->net, err);
+    if (st) goto fail;
+    int oh, ow, oc, ih, iw, ic;
+    size_t bytes = emoc_subnet_arena_size(s->net, emoc_pool_threads(s->pool));
+    s->arena = emoc__alloc(&s->alloc, bytes ? bytes : 64, 64);
+    if (!s->arena) {
+        st = emoc__fail(err, EMOC_E_NOMEM, "out of memory (%zu-byte arena)", bytes);
+        goto fail;
+    }
+    s->input = emoc_subnet_input(s->net, s->arena, &ih, &iw, &ic);
+    oh = ow = oc = 0;
+    emoc_subnet_output(s->net, NULL, 0, &oh, &ow, &oc); /* shape only */
+    if (ih != s->S || iw != s->S ||
+        ic != 3 || (long long)oh * ow * oc != 17LL * s->n_anchors) {
+        st = emoc__fail(err, EMOC_E_SHAPE, "blazeface: the network is %dx%dx%d → %d values; "
+                        "expected %dx%dx3 → %d", ih, iw, ic, oh * ow * oc, s->S, s->S,
+                        17 * s->n_anchors);
+        goto fail;
+    }
     s->anchors = malloc(sizeof(float) * 2 * (size_t)s->n_anchors);
     s->u8 = malloc((size_t)s->S * (size_t)s->S * 3);
-    s->nchw = malloc(sizeof(float) * 3 * (size_t)s->S * (size_t)s->S);
     s->dets = malloc(sizeof(blaze_det) * (size_t)s->n_anchors);
     s->kept = malloc(sizeof(blaze_det) * (size_t)s->n_anchors);
     s->order = malloc(sizeof(int) * (size_t)s->n_anchors);
     s->remain = malloc(sizeof(int) * (size_t)s->n_anchors);
-    if (!s->anchors || !s->u8 || !s->nchw || !s->dets || !s->kept || !s->order || !s->remain) {
+    if (!s->anchors || !s->u8 || !s->dets || !s->kept || !s->order || !s->remain) {
         st = emoc__fail(err, EMOC_E_NOMEM, "out of memory");
         goto fail;
     }
-    int na = blaze_anchors(s->S, s->anchors, s->n_anchors);
-    if (na != s->n_anchors || info.n_scores != 17 * na) {
-        st = emoc__fail(err, EMOC_E_SHAPE, "BlazeFace %d×%d has %d anchors; the network gives "
-                        "%d outputs (expected %d)", s->S, s->S, na, info.n_scores, 17 * na);
-        goto fail;
-    }
-    st = emoc_session_create(s->model, threads, NULL, 0, &s->session, err);
-    if (st) goto fail;
+    blaze_anchors(s->S, s->anchors, s->n_anchors);
     *out = s;
     return EMOC_OK;
 fail:
@@ -104,16 +126,20 @@ int blaze_input_size(const blaze_state *s) { return s->S; }
 const uint8_t *blaze_last_warp(const blaze_state *s) { return s->u8; }
 const blaze_timing *blaze_last_timing(const blaze_state *s) { return &s->t; }
 
+static const float *run_net(blaze_state *s)
+{
+    emoc_subnet_run(s->net, s->arena, s->pool);
+    return emoc_subnet_output(s->net, s->arena, 0, NULL, NULL, NULL);
+}
+
 emoc_status blaze_run_raw(blaze_state *s, const float *nhwc, const float **raw, int *n_anchors,
                           emoc_error *err)
 {
-    size_t hw = (size_t)s->S * (size_t)s->S;
-    for (size_t i = 0; i < hw; i++)
-        for (int c = 0; c < 3; c++) s->nchw[(size_t)c * hw + i] = nhwc[i * 3 + (size_t)c];
-    emoc_output o;
-    emoc_status st = emoc_session_run(s->session, s->nchw, 3 * hw, &o);
-    if (st) return emoc__fail(err, st, "%s", emoc_session_last_error(s->session));
-    *raw = o.scores;
+    size_t n = (size_t)s->S * (size_t)s->S * 3;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(nhwc[i])) return emoc__fail(err, EMOC_E_NONFINITE, "input value %zu is not finite", i);
+    memcpy(s->input, nhwc, n * sizeof(float));
+    *raw = run_net(s);
     *n_anchors = s->n_anchors;
     return EMOC_OK;
 }
@@ -167,17 +193,14 @@ emoc_status blaze_detect(blaze_state *s, const emoc_image *img, float threshold,
     emoc__warp_scale_cv2(px, img->width, img->height, 3, roi.x0, roi.y0,
                          (double)roi.side / (double)s->S, s->u8, s->S, s->S);
     /* image_to_tensor: convertTo(CV_32F, 2/255, -1) */
-    size_t hw = (size_t)s->S * (size_t)s->S;
+    size_t n_in = (size_t)s->S * (size_t)s->S * 3;
     const float scale = 2.0f / 255.0f;
-    for (size_t i = 0; i < hw; i++)
-        for (int c = 0; c < 3; c++) s->nchw[(size_t)c * hw + i] = (float)s->u8[i * 3 + (size_t)c] * scale + -1.0f;
+    for (size_t i = 0; i < n_in; i++) s->input[i] = (float)s->u8[i] * scale + -1.0f;
     uint64_t t1 = now_ns();
-    emoc_output o;
-    emoc_status st = emoc_session_run(s->session, s->nchw, 3 * hw, &o);
-    if (st) return emoc__fail(err, st, "%s", emoc_session_last_error(s->session));
+    const float *raw = run_net(s);
     uint64_t t2 = now_ns();
     s->t.warp = t1 - t0;
     s->t.net = t2 - t1;
-    *n = finish(s, o.scores, img->width, img->height, threshold, faces, cap);
+    *n = finish(s, raw, img->width, img->height, threshold, faces, cap);
     return EMOC_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "emoc.h"
 #include "nets/blazeface_post.h"
+#include "weights/emw.h"
 
 typedef struct blaze_state blaze_state;
 
@@ -17,8 +18,8 @@ typedef struct blaze_timing {
     uint64_t warp, net, decode, nms, project;
 } blaze_timing;
 
-/* emw: the bytes of a BlazeFace EMW (copied); threads ≤ 0: online cores. */
-emoc_status blaze_open(const void *emw, size_t size, const emoc_options *opt, int threads,
+/* f: a validated BlazeFace EMW that outlives the state; threads ≤ 0: online cores. */
+emoc_status blaze_open(const emw_file *f, const emoc_options *opt, int threads,
                        blaze_state **out, emoc_error *err);
 void blaze_close(blaze_state *s);
 const char *blaze_variant_name(const blaze_state *s);   /* "short", "full_sparse", "full" */

@@ -9,7 +9,6 @@ static const emoc_net_entry registry[] = {
     {"ddamfn", emoc_net_build_ddamfn},
     {"mobilevit", emoc_net_build_mobilevit},
     {"tinynet", emoc_net_build_tinynet},
-    {"blazeface", emoc_net_build_blazeface},
 };
 
 const emoc_net_entry *emoc_net_find(const char *arch)

@@ -461,22 +461,11 @@ static emoc_status write_emw(conv_ctx *c, int S, const char *variant, int anchor
 {
     char name[48];
     snprintf(name, sizeof name, "blazeface_%s", variant);
-    const double mean[3] = {127.5, 127.5, 127.5}, std[3] = {127.5, 127.5, 127.5};
-    emoc_status st = emw_writer_meta_str(w, "emoc.arch", "blazeface");
+    emoc_status st = emw_writer_meta_str(w, "emoc.arch", name);
+    if (!st) st = emw_writer_meta_str(w, "emoc.task", "face_detection");
     if (!st) st = emw_writer_meta_str(w, "emoc.variant", variant);
     if (!st) st = emw_writer_meta_str(w, "emoc.name", name);
     if (!st) st = emw_writer_meta_i64(w, "input.size", S);
-    if (!st) st = emw_writer_meta_i64(w, "input.channels", 3);
-    if (!st) st = emw_writer_meta_str(w, "input.color", "RGB");
-    if (!st) st = emw_writer_meta_f64_array(w, "input.mean", mean, 3);
-    if (!st) st = emw_writer_meta_f64_array(w, "input.std", std, 3);
-    if (!st) st = emw_writer_meta_str(w, "input.resize", "cv2_linear");
-    if (!st) st = emw_writer_meta_i64(w, "output.n_scores", (int64_t)anchors * 17);
-    if (!st) st = emw_writer_meta_i64(w, "output.n_classes", 0);
-    if (!st) st = emw_writer_meta_str_array(w, "output.labels", NULL, 0);
-    if (!st) st = emw_writer_meta_i64(w, "output.valence_index", -1);
-    if (!st) st = emw_writer_meta_i64(w, "output.arousal_index", -1);
-    if (!st) st = emw_writer_meta_i64(w, "output.embedding_size", (int64_t)anchors * 17);
     if (!st) st = emw_writer_meta_i64(w, "detect.anchors", anchors);
     if (!st) st = emw_writer_meta_i64_array(w, "blaze.layers", &c->rec[0][0],
                                             (size_t)c->n_rec * EMOC_BLAZE_FIELDS);

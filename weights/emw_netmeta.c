@@ -94,7 +94,7 @@ static emoc_status emw__output_meta(const emw_file *f, emoc_error *err)
     const emw_meta *ns, *nc, *labels, *m;
     emoc_status st;
     if ((st = emw__need(f, "output.n_scores", EMW_T_I64, 1, &ns, err))) return st;
-    if ((st = emw__range(ns, 1, 1 << 17, err))) return st; /* detectors: 17 per anchor */
+    if ((st = emw__range(ns, 1, 4096, err))) return st;
     if ((st = emw__need(f, "output.n_classes", EMW_T_I64, 1, &nc, err))) return st;
     if ((st = emw__range(nc, 0, ns->i64, err))) return st;
     if ((st = emw__need(f, "output.labels", EMW_T_STR_ARRAY, 1, &labels, err))) return st;

@@ -86,7 +86,7 @@ static emoc_status read_info(emoc_model *m)
     }
     if (!(e = need(m, "input.resize", EMW_T_STR, 1))) return EMOC_E_FORMAT;
     in->resize = e->str;
-    if (need_int(m, "output.n_scores", 1, 1 << 17, &in->n_scores)) return EMOC_E_FORMAT;
+    if (need_int(m, "output.n_scores", 1, 4096, &in->n_scores)) return EMOC_E_FORMAT;
     /* 0 classes: a bare backbone (e.g. an insightface MobileFaceNet without its fc head) */
     int cap = in->n_scores < EMOC_MAX_CLASSES ? in->n_scores : EMOC_MAX_CLASSES;
     if (need_int(m, "output.n_classes", 0, cap, &in->n_classes)) return EMOC_E_FORMAT;

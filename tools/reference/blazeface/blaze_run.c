@@ -59,7 +59,8 @@ int main(int argc, char **argv)
     blaze_state *s = NULL;
     emoc_options opt;
     emoc_options_default(&opt);
-    if (!emw || blaze_open(emw, n, &opt, 1, &s, &err)) {
+    emw_file f;
+    if (!emw || emw_parse(emw, n, 1, &f, &err) || blaze_open(&f, &opt, 1, &s, &err)) {
         fprintf(stderr, "blaze_run: %s: %s\n", argv[2], emw ? err.msg : "cannot read");
         return 1;
     }
@@ -91,6 +92,8 @@ int main(int argc, char **argv)
         if (emoc_image_load_file(argv[3], NULL, &img, &err)) {
             fprintf(stderr, "blaze_run: %s: %s\n", argv[3], err.msg);
             blaze_close(s);
+            emw_file_release(&f);
+            free(emw);
             return 1;
         }
         if (!strcmp(argv[1], "detect")) {
@@ -133,6 +136,7 @@ int main(int argc, char **argv)
         rc = 2;
     }
     blaze_close(s);
+    emw_file_release(&f);
     free(emw);
     return rc;
 }

@@ -9,7 +9,8 @@ blaze_run (tools/reference/blazeface/blaze_run.c). Checks, per model and test im
   raw      emoc's network on the OpenCV tensor vs TFLite, at every ISA:
            |emoc - tflite| <= 1e-4 * (1 + max |tflite| of that anchor's row)
   decode   emoc's decoding of TFLite's raw outputs vs this script's: <= 0.01 px, score 1e-5
-  e2e      emoc from the image file vs the reference pipeline: same faces, <= 0.5 px, 1e-3
+  e2e      emoc from the image file (blaze_run and `emoc detect`) vs the reference pipeline:
+           same faces, <= 0.5 px, 1e-3 in score
 Also counts the uint8 tensor values where emoc's warp differs from OpenCV's.
 Usage: conformance.py EMOC_BIN BLAZE_RUN WORKDIR [ISA ...]
 """
@@ -255,6 +256,14 @@ def main():
             # end to end from the image file (emoc's own warp), and the warp itself
             wpath = os.path.join(work, tag + '.warp.u8')
             e2e = match(ref, parse_faces(run([blaze_run, 'detect', emw, path, wpath])), 0, 0)
+            # the CLI (`emoc detect`, detector registry) gives the same faces
+            rows = [json.loads(l) for l in run([emoc, 'detect', '-m', emw, '--format', 'jsonl', path]).splitlines()]
+            cli = np.array([[r['score']] + r['box'] + [v for p in r['landmarks'] for v in p]
+                            for r in rows if r['status'] == 'ok'], np.float64).reshape(-1, 17)
+            cli_ok = all(r['status'] in ('ok', 'no_face') for r in rows)
+            e2e_cli = match(ref, cli, 0, 0) if cli_ok else None
+            if e2e is not None and (e2e_cli is None or e2e_cli[0] > 0.5 or e2e_cli[1] > 1e-3):
+                e2e = None
             ew = np.fromfile(wpath, np.uint8).reshape(S, S, 3)
             diff = np.abs(ew.astype(int) - u8.astype(int))
             warp_stats[(S, img_name)] = (int((diff > 0).sum()), int(diff.max()), u8.size)
@@ -266,6 +275,8 @@ def main():
                 name, img_name, ref.shape[0], worst, 'ok' if ok_raw else 'FAIL',
                 'count differs' if dec is None else '%.2g px %.2g' % dec, 'ok' if ok_dec else 'FAIL',
                 'count differs' if e2e is None else '%.2g px %.2g' % e2e, 'ok' if ok_e2e else 'FAIL'))
+            if e2e is None:
+                print('    e2e reference %s\n    emoc detect %s' % (ref.tolist(), cli.tolist()))
     print('warp: uint8 tensor values differing from OpenCV warpPerspective (count / max level / total)')
     for (S, img_name), (n, mx, tot) in sorted(warp_stats.items()):
         print('  %d %-11s %6d / %d / %d' % (S, img_name, n, mx, tot))
