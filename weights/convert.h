@@ -33,6 +33,12 @@ emoc_status emoc_convert_onnx(const uint8_t *buf, size_t size, const emoc_conver
 emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                              emw_writer *w, emoc_error *err);
 
+/* facenet-pytorch MTCNN: its three checkpoints (pnet.pt, rnet.pt, onet.pt, any order) → one
+ * detector EMW (weights/convert_pth_mtcnn.c). n must be 3. */
+emoc_status emoc_convert_mtcnn(const uint8_t *const *bufs, const size_t *sizes,
+                               const char *const *names, int n, const emoc_convert_opts *opts,
+                               emw_writer *w, emoc_error *err);
+
 /* ---- for matchers (weights/convert_onnx_<arch>.c) ---------------------------------------- */
 
 /* A matcher returns EMOC_OK after writing everything, or an error with `err` set and
