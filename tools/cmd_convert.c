@@ -12,7 +12,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: emoc convert IN.onnx|IN.pt -o OUT.emw [--dtype f32|f16]\n"
+    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16]\n"
                "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
                "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
                "  and writes weights + metadata (input size, normalisation, labels, source\n"
@@ -132,7 +132,10 @@ int cmd_convert(int argc, char **argv)
         cli_error(cmd, "out of memory");
         return EXIT_RUNTIME;
     }
-    if (is_pth) {
+    int is_tflite = has_suffix(in, ".tflite") || (size >= 8 && !memcmp(buf + 4, "TFL3", 4));
+    if (is_tflite) {
+        st = emoc_convert_tflite(buf, size, &opts, w, &err);
+    } else if (is_pth) {
         st = emoc_convert_pth(buf, size, &opts, w, &err);
     } else {
         st = emoc_convert_onnx(buf, size, &opts, w, &err);
