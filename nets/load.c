@@ -122,7 +122,9 @@ emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc
     emoc_options defaults;
     emoc_options_default(&defaults);
     if (!opt) opt = &defaults;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO given as the model is refused below instead of blocking the open until
+     * a writer appears (it changes nothing for the regular file read next) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return emoc__fail(err, EMOC_E_IO, "cannot open '%s': %s", path, strerror(errno));
     struct stat sb; /* a directory or a device has no meaningful size: refuse it by name */
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {

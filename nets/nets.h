@@ -26,4 +26,7 @@ void emoc__net_names(char *buf, size_t len);
  * (NULL) and so know only the nets below. */
 extern const emoc__net emoc__test_nets[] __attribute__((weak));
 
+/* MediaPipe BlazeFace from its layer records (nets/blazeface.c), built by the detector back-ends. */
+emoc_status emoc__net_build_blazeface(emoc_pb *b, const emw_file *f);
+
 #endif

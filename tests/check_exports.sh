@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lib=${1:-build/libemoc.so}
+bare=$(grep -nE '^[a-z][a-z_ ]*[ *]emoc_[a-z0-9_]+\(' include/*.h || true)
+[ -z "$bare" ] || { echo "check_exports: public declarations without EMOC_API:"; echo "$bare"; exit 1; }
 declared=$(grep -ohE 'EMOC_API [^(]*\(' include/*.h | grep -oE '\bemoc_[a-z0-9_]+\($' | tr -d '(' | sort -u)
 exported=$(nm -D --defined-only "$lib" | awk '{print $3}' | sort -u)
 extra=$(comm -13 <(echo "$declared") <(echo "$exported"))

@@ -139,7 +139,7 @@ static emoc_status walk(emoc__input_list *l, const char *dir, int depth, emoc_er
     emoc_status st = EMOC_OK;
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.') continue; /* ., .., hidden files */
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
             char **nn = realloc(names, cap * sizeof *nn);
@@ -168,7 +168,9 @@ static emoc_status walk(emoc__input_list *l, const char *dir, int depth, emoc_er
         }
         snprintf(p, len, slash ? "%s%s" : "%s/%s", dir, names[i]);
         struct stat sb;
-        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) st = walk(l, p, depth + 1, err);
+        if (names[i][0] == '.') { /* hidden: never walked into nor read, but counted */
+            if (!l->n_skipped++) l->first_skipped = dup_str(p);
+        } else if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) st = walk(l, p, depth + 1, err);
         else if (is_image_name(names[i])) st = add_file(l, p, 1, err);
         else if (!l->n_skipped++) l->first_skipped = dup_str(p); /* counted: the CLI says so */
         free(p);
@@ -240,7 +242,9 @@ emoc_status emoc__input_list_boxes(emoc__input_list *l, const char *csv, emoc_er
             while ((c = fgetc(f)) != EOF && c != '\n') {}
         }
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
-        if (len == 0 || line[0] == '#') continue;
+        if (len == 0) continue; /* a blank line holds no name: not a row */
+        /* only the documented header is a header; a name starting with '#' is an image name */
+        if (lineno == 1 && (!strcmp(line, "image,x,y,w,h") || !strcmp(line, "image,x,y,w,h,face_id"))) continue;
         char *fields[7];
         int nf = 0;
         char *p = line;
@@ -254,7 +258,6 @@ emoc_status emoc__input_list_boxes(emoc__input_list *l, const char *csv, emoc_er
         int vals[5] = {0, 0, 0, 0, 0};
         int ok = !too_long && (nf == 5 || nf == 6);
         for (int k = 1; ok && k < nf; k++) ok = parse_int_field(fields[k], &vals[k - 1]) == 0;
-        if (!ok && lineno == 1 && nf >= 5) continue; /* header line */
         emoc__input_entry e;
         memset(&e, 0, sizeof e);
         char msg[256];
