@@ -1,6 +1,6 @@
 /*
- * qemu_exec.c — LD_PRELOAD library for the aarch64 and armhf Criterion suites under qemu-user
- * (`make test-qemu-full`, `make test-qemu-armhf`), where binfmt_misc is not registered (CI containers cannot).
+ * qemu_exec.c — LD_PRELOAD library for the aarch64 Criterion suite under qemu-user
+ * (`make test-qemu-full`), where binfmt_misc is not registered (CI containers cannot).
  *
  * Criterion (BoxFort) runs every test in a worker made by fork + execve(/proc/self/exe).  Under
  * qemu-user that execve reaches the host kernel, which cannot run an aarch64 ELF ("Exec format
@@ -11,8 +11,7 @@
  * Every other execve is passed through unchanged.  At load it removes LD_PRELOAD from the
  * environment, so shells started by system()/popen() (which do not go through execve() here)
  * do not get an aarch64 preload either.
- * (Written for aarch64; the same holds for 32-bit ARM with qemu-arm: GUEST_* below.)
- * Built only by `make cross-aarch64-full` / `cross-armhf-full` (files two levels under tests/ are outside the test
+ * Built only by `make cross-aarch64-full` (files two levels under tests/ are outside the test
  * wildcard).
  */
 #define _GNU_SOURCE
@@ -35,26 +34,15 @@ __attribute__((constructor)) static void forget_preload(void)
     unsetenv("LD_PRELOAD");
 }
 
-/* The guest this library is built for (aarch64, or 32-bit ARM for `make test-qemu-armhf`). */
-#if defined(__aarch64__)
-#define GUEST_CLASS ELFCLASS64
-#define GUEST_MACHINE EM_AARCH64
-#define GUEST_QEMU "/usr/bin/qemu-aarch64"
-#else
-#define GUEST_CLASS ELFCLASS32
-#define GUEST_MACHINE EM_ARM
-#define GUEST_QEMU "/usr/bin/qemu-arm"
-#endif
-
-static int is_guest_elf(const char *path)
+static int is_aarch64_elf(const char *path)
 {
-    Elf32_Ehdr h; /* e_ident and e_machine sit at the same offsets in 32- and 64-bit headers */
+    Elf64_Ehdr h;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
     ssize_t n = read(fd, &h, sizeof(h));
     close(fd);
     return n == (ssize_t)sizeof(h) && !memcmp(h.e_ident, ELFMAG, SELFMAG) &&
-           h.e_ident[EI_CLASS] == GUEST_CLASS && h.e_machine == GUEST_MACHINE;
+           h.e_ident[EI_CLASS] == ELFCLASS64 && h.e_machine == EM_AARCH64;
 }
 
 static int is_loader_var(const char *kv)
@@ -69,10 +57,10 @@ int execve(const char *path, char *const argv[], char *const envp[])
         errno = ENOSYS;
         return -1;
     }
-    if (!is_guest_elf(path)) return real(path, argv, envp);
+    if (!is_aarch64_elf(path)) return real(path, argv, envp);
 
     const char *qemu = getenv("EMOC_QEMU_BIN");
-    if (!qemu || !*qemu) qemu = GUEST_QEMU;
+    if (!qemu || !*qemu) qemu = "/usr/bin/qemu-aarch64";
     size_t argc = 0, envc = 0;
     while (argv[argc]) argc++;
     while (envp && envp[envc]) envc++;
