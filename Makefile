@@ -1,7 +1,9 @@
 # emoc — build, test, install.  `make`, `make test`, `make test SANITIZE=1`, `make ISA=ref`.
 # Sources are found by wildcard: adding a file under engine/, weights/, nets/, post/, tools/ or
 # tests/ needs no Makefile edit.  ISA-specific files are named *_avx2.c, *_avx512.c, *_neon.c
-# and are the only ones compiled with ISA flags (STYLE R2); the rest stays baseline.
+# (kernels) and *_x86crypto.c, *_vpclmul.c, *_armcrypto.c (CRC-32 folding and SHA-256 with the
+# CPU's carry-less multiply and SHA instructions: engine/base/) and are the only ones compiled
+# with ISA flags (STYLE R2); the rest stays baseline.
 
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -24,6 +26,9 @@ LDLIBS   := -lm -pthread
 # Reproducible builds (docs/builds.md): no absolute build path in debug info or __FILE__, and
 # deterministic archives; sources are already listed sorted.
 CFLAGS_COMMON += -ffile-prefix-map=$(CURDIR)=.
+# 64-bit file offsets and inode numbers on 32-bit targets too (armhf): without them readdir() and
+# stat() fail with EOVERFLOW on large file systems, and folders look empty.
+CFLAGS_COMMON += -D_FILE_OFFSET_BITS=64
 ARFLAGS_DET := rcsD
 CRITERION_LIBS ?= -lcriterion
 
@@ -39,18 +44,21 @@ ifeq ($(ISA),ref)
 endif
 
 LIB_SRC := $(sort $(wildcard engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c))
+X86_ONLY := %_avx2.c %_avx512.c %_x86crypto.c %_vpclmul.c
+ARM_ONLY := %_neon.c %_armcrypto.c
 ifeq ($(ISA),ref)
-  LIB_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(LIB_SRC))
+  LIB_SRC := $(filter-out $(X86_ONLY) $(ARM_ONLY),$(LIB_SRC))
 else ifneq (,$(findstring x86_64,$(MACHINE)))
-  LIB_SRC := $(filter-out %_neon.c,$(LIB_SRC))
+  LIB_SRC := $(filter-out $(ARM_ONLY),$(LIB_SRC))
 else ifneq (,$(findstring aarch64,$(MACHINE)))
-  LIB_SRC := $(filter-out %_avx2.c %_avx512.c,$(LIB_SRC))
+  LIB_SRC := $(filter-out $(X86_ONLY),$(LIB_SRC))
 else ifneq (,$(findstring arm-linux-gnueabihf,$(MACHINE)))
   # 32-bit ARMv7 hard-float: NEON kernels built with -mfpu=neon, used when AT_HWCAP says so
-  LIB_SRC := $(filter-out %_avx2.c %_avx512.c,$(LIB_SRC))
+  # (the ARMv8 crypto files are AArch64 only)
+  LIB_SRC := $(filter-out $(X86_ONLY) %_armcrypto.c,$(LIB_SRC))
   ISA_NEON := -mfpu=neon
 else
-  LIB_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(LIB_SRC))
+  LIB_SRC := $(filter-out $(X86_ONLY) $(ARM_ONLY),$(LIB_SRC))
   CFLAGS_COMMON += -DEMOC_ISA_REF_ONLY
 endif
 CLI_SRC  := $(sort $(wildcard tools/*.c))
@@ -63,6 +71,9 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 ISA_AVX2   := -mavx2 -mfma -mf16c
 ISA_AVX512 := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+ISA_X86CRYPTO := -msse4.1 -mpclmul -msha
+ISA_VPCLMUL := -mavx512f -mvpclmulqdq -mpclmul -msse4.1
+ISA_ARMCRYPTO := -march=armv8-a+crypto
 
 all: $(BUILD)/libemoc.a $(BUILD)/libemoc.so $(BUILD)/emoc
 
@@ -78,6 +89,18 @@ $(BUILD)/obj/%_neon.o: %_neon.c
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(CFLAGS_COMMON) $(ISA_NEON) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%_x86crypto.o: %_x86crypto.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_X86CRYPTO) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%_vpclmul.o: %_vpclmul.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_VPCLMUL) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%_armcrypto.o: %_armcrypto.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_ARMCRYPTO) $(CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
@@ -222,9 +245,13 @@ cross-armhf-full:
 	$(MAKE) CC=$(AHF_CC) BUILD=build/armhf/ref ISA=ref CFLAGS="$(CFLAGS) -Itests/kernels/shim" \
 	  CRITERION_LIBS=build/armhf/ref/obj/tests/kernels/shim/shim_main.o all build/armhf/ref/emoc_tests
 $(BUILD)/emoc_tests: $(if $(findstring shim_main,$(CRITERION_LIBS)),$(CRITERION_LIBS))
+AHF_TIMEOUT_SCALE ?= 10
 test-qemu-armhf: cross-armhf-full
-	$(AHF_QEMU) ./build/armhf/emoc_tests -j$(AHF_JOBS) $(TEST_ARGS)
-	EMOC_ARMHF_BIN=$(CURDIR)/build/armhf/ref/emoc $(AHF_QEMU) ./build/armhf/ref/emoc_tests -j$(AHF_JOBS) $(TEST_ARGS)
+	$(AHF_QEMU) ./build/armhf/emoc --version | grep -qx 'isa: neon'
+	$(AHF_QEMU) -cpu cortex-r5f ./build/armhf/emoc --version | grep -qx 'isa: ref'
+	SHIM_TIMEOUT_SCALE=$(AHF_TIMEOUT_SCALE) $(AHF_QEMU) ./build/armhf/emoc_tests -j$(AHF_JOBS) $(TEST_ARGS)
+	SHIM_TIMEOUT_SCALE=$(AHF_TIMEOUT_SCALE) EMOC_ARMHF_BIN=$(CURDIR)/build/armhf/ref/emoc \
+	  $(AHF_QEMU) ./build/armhf/ref/emoc_tests -j$(AHF_JOBS) $(TEST_ARGS)
 # PyTorch conformance of the armhf binary under qemu-arm: one input per net, NEON and ref.
 conformance-armhf: cross-armhf
 	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh EMOC_CONF_ARCH=armhf EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \

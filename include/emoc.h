@@ -119,6 +119,15 @@ emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc
 /* Same from memory; the buffer is copied, so the caller may free it after the call. */
 emoc_status emoc_model_load_memory(const void *data, size_t size, const emoc_options *opt,
                                    emoc_model **out, emoc_error *err);
+/* Same, using the caller's buffer in place (no copy: boards without a file system, weights in
+ * flash or a mapped image). The buffer must stay valid and unchanged until emoc_model_free();
+ * 64-byte alignment lets the kernels read the weights where they are. */
+emoc_status emoc_model_load_memory_inplace(const void *data, size_t size, const emoc_options *opt,
+                                           emoc_model **out, emoc_error *err);
+/* SHA-256 of the model's bytes as loaded (for emoc_model_load_file: the file's bytes as read,
+ * never re-read from disk), 64 lower-case hex digits and a NUL. Computed at each call, with the
+ * CPU's SHA instructions where it has them. */
+emoc_status emoc_model_sha256(const emoc_model *model, char hex[65]);
 void emoc_model_free(emoc_model *model);
 const char *emoc_model_last_error(const emoc_model *model);
 

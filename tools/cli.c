@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "weights/sha256.h"
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -97,25 +96,52 @@ int cli_opts_unknown(const cli_opts *o, const char *name)
     return EXIT_USAGE;
 }
 
+static void print_digest(const char *cmd, const char *path, const emoc_model *model,
+                         const char *hex)
+{
+    const char *name = emoc_model_meta(model, "emoc.name");
+    fprintf(stderr, "emoc %s: model '%s' sha256 %s (emoc.name %s)\n", cmd, path, hex,
+            name && *name ? name : "?");
+}
+
 void cli_note_model(const char *cmd, const char *path, const emoc_model *model, int quiet)
 {
-    if (quiet) return;
-    FILE *f = fopen(path, "rb");
-    if (!f) return; /* it was just loaded; a vanished file is not worth failing the run */
-    emoc_sha256 s;
-    emoc_sha256_init(&s);
-    unsigned char buf[1 << 16];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) emoc_sha256_update(&s, buf, got);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) return;
-    uint8_t d[32];
-    emoc_sha256_final(&s, d);
     char hex[65];
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
-    const char *name = emoc_model_meta(model, "emoc.name");
-    fprintf(stderr, "emoc %s: model '%s' sha256 %s (emoc.name %s)\n", cmd, path, hex, name && *name ? name : "?");
+    if (quiet || emoc_model_sha256(model, hex) != EMOC_OK) return;
+    print_digest(cmd, path, model, hex);
+}
+
+static void *digest_thread(void *arg)
+{
+    cli_digest *d = arg;
+    emoc_model_sha256(d->model, d->hex);
+    return NULL;
+}
+
+void cli_digest_start(cli_digest *d, const emoc_model *model, int quiet)
+{
+    memset(d, 0, sizeof *d);
+    if (quiet || !model) return;
+    d->model = model;
+    d->started = pthread_create(&d->thread, NULL, digest_thread, d) == 0;
+    if (!d->started) d->done = emoc_model_sha256(model, d->hex) == EMOC_OK;
+}
+
+void cli_digest_end(cli_digest *d)
+{
+    if (d->started) {
+        pthread_join(d->thread, NULL);
+        d->started = 0;
+        d->done = 1;
+    }
+}
+
+void cli_digest_note(cli_digest *d, const char *cmd, const char *path)
+{
+    if (!d->model) return;
+    cli_digest_end(d);
+    if (d->done) print_digest(cmd, path, d->model, d->hex);
+    d->model = NULL;
 }
 
 int cli_probe_output(const char *cmd, const char *path)

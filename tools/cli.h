@@ -7,6 +7,8 @@
 #define EMOC_TOOLS_CLI_H
 
 #include "emoc.h"
+
+#include <pthread.h>
 #include <stdio.h>
 
 /* Exit codes (documented in `emoc --help`). */
@@ -30,6 +32,18 @@ int cli_env_threads(const char *cmd, long *threads);
 /* Unless quiet, prints "emoc CMD: model 'PATH' sha256 HEX (emoc.name NAME)" on stderr: the run
  * metadata that ties output rows to the exact weight file (reliability.md §1.5 item 11). */
 void cli_note_model(const char *cmd, const char *path, const emoc_model *model, int quiet);
+/* The same line with the digest computed on a second thread meanwhile (it reads the loaded
+ * bytes only): start it right after loading, print it with cli_digest_note (which waits for it;
+ * a failed start computes it there). cli_digest_end only waits, printing nothing. */
+typedef struct cli_digest {
+    const emoc_model *model;
+    pthread_t thread;
+    int started, done;
+    char hex[65];
+} cli_digest;
+void cli_digest_start(cli_digest *d, const emoc_model *model, int quiet);
+void cli_digest_note(cli_digest *d, const char *cmd, const char *path);
+void cli_digest_end(cli_digest *d);
 /* For commands that write their output only after a long run (features, train-head): checks
  * up front that PATH can be created or overwritten, leaving no file behind if it did not exist.
  * 0, or -1 after printing "cannot write 'PATH': reason". */

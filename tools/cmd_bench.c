@@ -7,11 +7,19 @@
  * machine it shows the work done when wall-clock numbers are inflated by waiting for a core.
  * --per-op then repeats R runs with the trace callback on (STYLE R11) and prints each op's median
  * nanoseconds and GFLOP/s; those runs are separate so the trace cannot skew the totals.
+ *
+ * Start-up (docs/startup.md): first_load_ms is the process's first emoc_model_load_file (file →
+ * ready model, every check included), first_run_ms its first forward pass (arena first touched);
+ * load_ms the median of --loads L further load+free cycles (warm page cache), load_min_ms their
+ * minimum; peak_rss_kb the process's peak resident set (getrusage), measured before the repeated
+ * loads so it is that of one model and one session. load_cpu_ms is the median process CPU time
+ * of a load: on a shared machine it shows the work when the wall clock waits for a core.
  */
 #include "tools/cli.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 typedef struct per_op {
@@ -58,19 +66,53 @@ static void on_trace(void *user, const emoc_trace_event *ev)
     p->flops[ev->op_index] = ev->flops;
 }
 
+/* Median and minimum wall time of `loads` load+free cycles of the model file. */
+static int time_loads(const char *cmd, const char *model, const emoc_options *opt, long loads,
+                      double *median, double *min, double *cpu_median)
+{
+    double *t = malloc(2 * (size_t)loads * sizeof(double)), *c = t + loads;
+    if (!t) {
+        cli_error(cmd, "out of memory");
+        return EXIT_RUNTIME;
+    }
+    for (long i = 0; i < loads; i++) {
+        emoc_model *m = NULL;
+        emoc_error err = {{0}};
+        double c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID), t0 = now_ms();
+        emoc_status st = emoc_model_load_file(model, opt, &m, &err);
+        t[i] = now_ms() - t0;
+        c[i] = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
+        emoc_model_free(m);
+        if (st != EMOC_OK) {
+            cli_error(cmd, "%s: reload %ld failed: %s", model, i + 1, err.msg);
+            free(t);
+            return cli_exit_for_status(st);
+        }
+    }
+    qsort(t, (size_t)loads, sizeof(double), cmp_double);
+    qsort(c, (size_t)loads, sizeof(double), cmp_double);
+    *median = loads % 2 ? t[loads / 2] : 0.5 * (t[loads / 2 - 1] + t[loads / 2]);
+    *cpu_median = loads % 2 ? c[loads / 2] : 0.5 * (c[loads / 2 - 1] + c[loads / 2]);
+    *min = t[0];
+    free(t);
+    return EXIT_OK;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--isa ISA]\n"
-               "                  [--json] [--per-op]\n"
+               "                  [--loads L] [--json] [--per-op]\n"
                "  Times R forward passes (default 50) after W warm-up runs (default 5) of one\n"
                "  seeded input; prints median_ms, min_ms, runs, threads and the kernel ISA.\n"
+               "  Start-up: first_load_ms, first_run_ms, load_ms (median of L more model loads,\n"
+               "  default 10; 0 skips them) and peak_rss_kb.\n"
                "  --per-op adds each op's median time and GFLOP/s from the trace hook.\n");
 }
 
 int cmd_bench(int argc, char **argv)
 {
     const char *cmd = argv[0], *model = NULL;
-    long threads = 1, runs = 50, warmup = 5;
+    long threads = 1, runs = 50, warmup = 5, loads = 10;
     int json = 0, per = 0;
     emoc_options opt;
     emoc_options_default(&opt);
@@ -86,6 +128,8 @@ int cmd_bench(int argc, char **argv)
             if (cli_parse_int(cmd, "--threads", argv[++i], 1, 256, &threads)) return EXIT_USAGE;
         } else if (!strcmp(a, "--runs") && hv) {
             if (cli_parse_int(cmd, "--runs", argv[++i], 1, 100000, &runs)) return EXIT_USAGE;
+        } else if (!strcmp(a, "--loads") && hv) {
+            if (cli_parse_int(cmd, "--loads", argv[++i], 0, 100000, &loads)) return EXIT_USAGE;
         } else if (!strcmp(a, "--warmup") && hv) {
             if (cli_parse_int(cmd, "--warmup", argv[++i], 0, 100000, &warmup)) return EXIT_USAGE;
         } else if (!strcmp(a, "--isa") && hv) {
@@ -112,7 +156,10 @@ int cmd_bench(int argc, char **argv)
     emoc_session *s = NULL;
     emoc_error err = {{0}};
     emoc_model_info info;
+    double t_load = now_ms();
     emoc_status st = emoc_model_load_file(model, &opt, &m, &err);
+    double first_load = now_ms() - t_load, first_run = 0, load_med = 0, load_min = 0, load_cpu = 0;
+    long peak_rss = 0;
     if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
     if (st == EMOC_OK) st = emoc_session_create(m, (int)threads, NULL, 0, &s, &err);
     if (st != EMOC_OK) {
@@ -137,6 +184,18 @@ int cmd_bench(int argc, char **argv)
         x[i] = (float)(seed >> 8) * (4.0f / 16777216.0f) - 2.0f;
     }
     emoc_output out;
+    double t_first = now_ms();
+    st = emoc_session_run(s, x, n, &out);
+    first_run = now_ms() - t_first;
+    if (st != EMOC_OK) {
+        cli_error(cmd, "run failed: %s", emoc_session_last_error(s));
+        rc = cli_exit_for_status(st);
+        goto done;
+    }
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) peak_rss = ru.ru_maxrss;
+    if (loads > 0 && (rc = time_loads(cmd, model, &opt, loads, &load_med, &load_min, &load_cpu)) != EXIT_OK)
+        goto done;
     for (long r = 0; r < warmup + runs; r++) {
         double c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID), t0 = now_ms();
         st = emoc_session_run(s, x, n, &out);
@@ -175,9 +234,13 @@ int cmd_bench(int argc, char **argv)
     }
     if (json) {
         printf("{\"model\":\"%s\",\"isa\":\"%s\",\"threads\":%ld,\"runs\":%ld,\"warmup\":%ld,"
-               "\"median_ms\":%.4f,\"min_ms\":%.4f,\"cpu_median_ms\":%.4f",
+               "\"median_ms\":%.4f,\"min_ms\":%.4f,\"cpu_median_ms\":%.4f,"
+               "\"first_load_ms\":%.4f,\"first_run_ms\":%.4f,\"peak_rss_kb\":%ld",
                model, isa, threads, runs, warmup, median, ms[0],
-               cpu_median);
+               cpu_median, first_load, first_run, peak_rss);
+        if (loads > 0)
+            printf(",\"loads\":%ld,\"load_ms\":%.4f,\"load_min_ms\":%.4f,\"load_cpu_ms\":%.4f", loads,
+                   load_med, load_min, load_cpu);
         if (per) {
             printf(",\"ops\":[");
             for (int i = 0; i < p.n_ops; i++) {
@@ -199,6 +262,11 @@ int cmd_bench(int argc, char **argv)
                runs, warmup);
         printf("median_ms  %.3f\nmin_ms     %.3f\ncpu_median_ms %.3f (process CPU time per run)\n",
                median, ms[0], cpu_median);
+        printf("first_load_ms %.3f\nfirst_run_ms  %.3f\npeak_rss_kb   %ld\n", first_load, first_run,
+               peak_rss);
+        if (loads > 0)
+            printf("load_ms    %.3f (median of %ld loads; min %.3f; process CPU %.3f)\n", load_med,
+                   loads, load_min, load_cpu);
         if (per) {
             printf("\n%4s  %-8s %-22s %-36s %10s %8s %6s\n", "op", "type", "node", "kernel",
                    "median_us", "GFLOP/s", "share");

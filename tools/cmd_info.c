@@ -213,6 +213,12 @@ static int print_plan(const char *cmd, const char *path, const uint8_t *buf, siz
     }
     printf("\nplan: %d ops, kernel set %s, arena %zu bytes (1 thread)\n", emoc_model_op_count(m),
            emoc_isa_name(info.isa), emoc_model_arena_size(m, 1));
+    /* The resident-memory target of a one-image run (docs/startup.md): weights held once, the
+     * arena, and 6 MiB for code, libc, the image and everything else. */
+    size_t budget = size + emoc_model_arena_size(m, 1) + ((size_t)6 << 20);
+    printf("memory budget: weights %zu + arena %zu + 6 MiB = %zu bytes (%.1f MiB) peak resident "
+           "for a one-image run (1 thread)\n",
+           size, emoc_model_arena_size(m, 1), budget, (double)budget / (1 << 20));
     uint64_t flops = 0;
     emoc_model_dump_plan(m, print_op, &flops);
     printf("total: %llu FLOPs (%.3f GFLOP) per forward pass\n", (unsigned long long)flops,

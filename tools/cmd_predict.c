@@ -445,6 +445,7 @@ int cmd_predict(int argc, char **argv)
     emoc__input_iter *it = NULL;
     resume_out resume;
     int resuming = 0;
+    cli_digest dg = {0};
     if (rc) {
         rc = rc < 0 ? EXIT_OK : rc;
         goto done;
@@ -479,9 +480,10 @@ int cmd_predict(int argc, char **argv)
             rc = EXIT_RUNTIME;
             goto done;
         }
+    /* The digest line is printed after the rows, so hashing the weights overlaps the run. */
+    cli_digest_start(&dg, m, o.progress == PROGRESS_QUIET);
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
     if ((rc = open_images(cmd, &o, &info, &mode, &it))) goto done;
-    cli_note_model(cmd, o.model, m, o.progress == PROGRESS_QUIET);
     size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
     x = malloc(n * sizeof(float));
     if (!x) {
@@ -507,6 +509,7 @@ int cmd_predict(int argc, char **argv)
     run_ctx c = {resuming ? resume_rows(&resume) : f, jsonl, o.embedding, m, &info, s, x, n, &pg,
                  resuming ? &resume : NULL, 0};
     rc = run_inputs(cmd, &o, &c, mode, it);
+    cli_digest_note(&dg, cmd, o.model);
     progress_finish(&pg);
     if (rc == EXIT_OK && c.rc) rc = c.rc;
     if (resuming && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
@@ -525,6 +528,7 @@ int cmd_predict(int argc, char **argv)
                                                                : "no input falls in this shard");
     }
 done:
+    cli_digest_end(&dg);
     if (f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
         int werr = fflush(f) != 0 || ferror(f);
         if (f != stdout && fclose(f)) werr = 1;

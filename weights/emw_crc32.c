@@ -5,7 +5,10 @@
  * T0 is the classic byte table, Tk[n] = T0[Tk-1[n] & 0xff] ^ (Tk-1[n] >> 8)), processing 8 bytes
  * per step, several times faster than the byte loop; no lazily initialised mutable state.
  * Check value: emoc_crc32(0, "123456789", 9) == 0xCBF43926.
+ * emoc_crc32 folds with carry-less multiplies where the CPU has them (engine/base/hash_accel.h);
+ * this table version is the definition those are tested against and handles their tails.
  */
+#include "engine/base/hash_accel.h"
 #include "weights/emw.h"
 
 static const uint32_t emw__crc_tables[8][256] = {
@@ -373,6 +376,11 @@ static const uint32_t emw__crc_tables[8][256] = {
 
 /* Continues a running CRC: pass 0 to start, then the previous result to extend it. */
 uint32_t emoc_crc32(uint32_t crc, const void *data, size_t n)
+{
+    return emoc__crc32_at(emoc__crc32_level(), crc, data, n);
+}
+
+uint32_t emoc__crc32_table(uint32_t crc, const void *data, size_t n)
 {
     const uint8_t *p = data;
     crc = ~crc;

@@ -1,4 +1,7 @@
-/* sha256.c — SHA-256 per FIPS 180-4 (API: sha256.h). Plain portable C, byte order explicit. */
+/* sha256.c — SHA-256 per FIPS 180-4 (API: sha256.h). Plain portable C, byte order explicit;
+ * whole blocks go to the CPU's SHA instructions where it has them (engine/base/hash_accel.h),
+ * tested against compress() here. */
+#include "engine/base/hash_accel.h"
 #include "weights/sha256.h"
 
 #include <string.h>
@@ -44,8 +47,19 @@ static void compress(uint32_t h[8], const uint8_t b[64])
     h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
+void emoc__sha256_blocks_portable(uint32_t h[8], const uint8_t *p, size_t nblocks)
+{
+    for (; nblocks; nblocks--, p += 64) compress(h, p);
+}
+
 void emoc_sha256_init(emoc_sha256 *s)
 {
+    emoc_sha256_init_level(s, emoc__sha256_level());
+}
+
+void emoc_sha256_init_level(emoc_sha256 *s, int level)
+{
+    s->level = level;
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     memcpy(s->h, iv, sizeof iv);
@@ -57,6 +71,11 @@ void emoc_sha256_update(emoc_sha256 *s, const void *data, size_t n)
 {
     const uint8_t *p = data;
     s->total += n;
+    if (s->used == 0 && n >= 64) { /* whole blocks straight from the caller's buffer */
+        emoc__sha256_blocks_at(s->level, s->h, p, n / 64);
+        p += n & ~(size_t)63;
+        n &= 63;
+    }
     while (n) {
         size_t take = 64 - s->used < n ? 64 - s->used : n;
         memcpy(s->block + s->used, p, take);
@@ -64,8 +83,13 @@ void emoc_sha256_update(emoc_sha256 *s, const void *data, size_t n)
         p += take;
         n -= take;
         if (s->used == 64) {
-            compress(s->h, s->block);
+            emoc__sha256_blocks_at(s->level, s->h, s->block, 1);
             s->used = 0;
+            if (n >= 64) {
+                emoc__sha256_blocks_at(s->level, s->h, p, n / 64);
+                p += n & ~(size_t)63;
+                n &= 63;
+            }
         }
     }
 }

@@ -17,8 +17,10 @@
 
 struct emoc_model {
     emoc_allocator alloc;
-    uint8_t *file_buf;            /* aligned copy of the EMW bytes (tensors point into it) */
+    uint8_t *file_buf;            /* the EMW bytes (tensors point into it): read from the file
+                                     once, or the caller's buffer (load_memory_inplace) */
     size_t file_size;
+    int owns_file_buf;            /* 0: the caller's buffer, never freed here */
     emw_file emw;
     int emw_parsed;
     emoc_plan plan;

@@ -1,15 +1,20 @@
 /*
- * model.c — loading a model: read the EMW bytes into an aligned buffer, validate them
+ * model.c — loading a model: read the EMW bytes once into an aligned buffer (or use the caller's
+ * buffer in place), validate them
  * (weights/emw_read.c), read the metadata the engine needs, bind the kernel table and build the
  * plan (engine/core/builder.c + nets/). Also the model queries and the static plan dump.
  */
 #include "engine/core/core.h"
 
+#include "weights/sha256.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define EMOC_MAX_MODEL_FILE ((size_t)1 << 31) /* 2 GiB: far above any model we know */
 
@@ -194,8 +199,20 @@ static emoc_model *model_new(const emoc_options *opt)
     return m;
 }
 
-emoc_status emoc_model_load_memory(const void *data, size_t size, const emoc_options *opt,
-                                   emoc_model **out, emoc_error *err)
+static emoc_status load_buffer(emoc_model *m, const emoc_options *opt, emoc_model **out,
+                               emoc_error *err)
+{
+    emoc_status st = load_owned(m, opt, err);
+    if (st != EMOC_OK) {
+        emoc_model_free(m);
+        return st;
+    }
+    *out = m;
+    return EMOC_OK;
+}
+
+static emoc_status load_memory(const void *data, size_t size, const emoc_options *opt,
+                               int inplace, emoc_model **out, emoc_error *err)
 {
     if (!out) return emoc__fail(err, EMOC_E_ARG, "emoc_model_load_memory: out is NULL");
     *out = NULL;
@@ -208,19 +225,57 @@ emoc_status emoc_model_load_memory(const void *data, size_t size, const emoc_opt
     if (!opt) opt = &defaults;
     emoc_model *m = model_new(opt);
     if (!m) return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
-    m->file_buf = emoc__alloc(&m->alloc, size ? size : 1, 64);
-    if (!m->file_buf) {
-        emoc_model_free(m);
-        return emoc__fail(err, EMOC_E_NOMEM, "out of memory copying %zu bytes of weights", size);
+    if (inplace) {
+        m->file_buf = (uint8_t *)data; /* only read: the tensors and the digest point into it */
+    } else {
+        m->file_buf = emoc__alloc(&m->alloc, size ? size : 1, 64);
+        if (!m->file_buf) {
+            emoc_model_free(m);
+            return emoc__fail(err, EMOC_E_NOMEM, "out of memory copying %zu bytes of weights",
+                              size);
+        }
+        m->owns_file_buf = 1;
+        if (size) memcpy(m->file_buf, data, size);
     }
-    if (size) memcpy(m->file_buf, data, size);
     m->file_size = size;
-    emoc_status st = load_owned(m, opt, err);
-    if (st != EMOC_OK) {
-        emoc_model_free(m);
-        return st;
+    return load_buffer(m, opt, out, err);
+}
+
+emoc_status emoc_model_load_memory(const void *data, size_t size, const emoc_options *opt,
+                                   emoc_model **out, emoc_error *err)
+{
+    return load_memory(data, size, opt, 0, out, err);
+}
+
+emoc_status emoc_model_load_memory_inplace(const void *data, size_t size, const emoc_options *opt,
+                                           emoc_model **out, emoc_error *err)
+{
+    return load_memory(data, size, opt, 1, out, err);
+}
+
+/* Reads the whole file with read(2) straight into the buffer the kernels use (one copy, from
+ * the page cache). Reading rather than mapping: a mapped file that is truncated during a run
+ * would fault (SIGBUS); read bytes are ours whatever happens to the file. One byte more than
+ * fstat reported is asked for, so a file that grew meanwhile is refused, not cut. */
+static emoc_status read_all(int fd, uint8_t *buf, size_t len, const char *path, emoc_error *err)
+{
+    size_t got = 0;
+    uint8_t extra;
+    while (got <= len) {
+        uint8_t *dst = got < len ? buf + got : &extra;
+        size_t want = got < len ? len - got : 1;
+        if (want > ((size_t)1 << 30)) want = (size_t)1 << 30;
+        ssize_t r = read(fd, dst, want);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0)
+            return emoc__fail(err, EMOC_E_IO, "cannot read '%s': %s", path, strerror(errno));
+        if (r == 0) break;
+        got += (size_t)r;
     }
-    *out = m;
+    if (got != len)
+        return emoc__fail(err, EMOC_E_IO, "cannot read %zu bytes from '%s': %s %zu", len, path,
+                          got < len ? "the file ended after" : "the file grew while reading, to",
+                          got);
     return EMOC_OK;
 }
 
@@ -232,40 +287,37 @@ emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc
     emoc_options defaults;
     emoc_options_default(&defaults);
     if (!opt) opt = &defaults;
-    FILE *f = fopen(path, "rb");
-    if (!f) return emoc__fail(err, EMOC_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    struct stat sb; /* a directory "opens" and ftell()s as LONG_MAX: refuse it by name */
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return emoc__fail(err, EMOC_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat sb; /* a directory or a device has no meaningful size: refuse it by name */
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
         return emoc__fail(err, EMOC_E_IO, "'%s' is not a regular file", path);
     }
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
-    if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return emoc__fail(err, EMOC_E_IO, "cannot determine the size of '%s'", path);
+    if (sb.st_size < 0 || (unsigned long long)sb.st_size > EMOC_MAX_MODEL_FILE) {
+        close(fd);
+        return emoc__fail(err, EMOC_E_LIMIT, "'%s': %lld bytes exceeds the %zu-byte cap", path,
+                          (long long)sb.st_size, EMOC_MAX_MODEL_FILE);
     }
-    if ((unsigned long)len > EMOC_MAX_MODEL_FILE) {
-        fclose(f);
-        return emoc__fail(err, EMOC_E_LIMIT, "'%s': %ld bytes exceeds the %zu-byte cap", path, len,
-                          EMOC_MAX_MODEL_FILE);
-    }
+    size_t len = (size_t)sb.st_size;
     emoc_model *m = model_new(opt);
     if (!m) {
-        fclose(f);
+        close(fd);
         return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
     }
-    m->file_buf = emoc__alloc(&m->alloc, (size_t)len ? (size_t)len : 1, 64);
-    m->file_size = (size_t)len;
-    size_t got = m->file_buf ? fread(m->file_buf, 1, (size_t)len, f) : 0;
-    int rd_err = ferror(f);
-    fclose(f);
-    if (!m->file_buf || got != (size_t)len || rd_err) {
-        emoc_status st = m->file_buf ? EMOC_E_IO : EMOC_E_NOMEM;
+    m->file_buf = emoc__alloc(&m->alloc, len ? len : 1, 64);
+    m->owns_file_buf = 1;
+    m->file_size = len;
+    emoc_status st = m->file_buf ? read_all(fd, m->file_buf, len, path, err)
+                                 : emoc__fail(err, EMOC_E_NOMEM,
+                                              "out of memory reading %zu bytes from '%s'", len,
+                                              path);
+    close(fd);
+    if (st != EMOC_OK) {
         emoc_model_free(m);
-        return emoc__fail(err, st, "cannot read %ld bytes from '%s'", len, path);
+        return st;
     }
-    emoc_status st = load_owned(m, opt, err);
+    st = load_owned(m, opt, err);
     if (st != EMOC_OK) {
         if (err) {
             char tmp[sizeof(err->msg)];
@@ -276,6 +328,13 @@ emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc
         return st;
     }
     *out = m;
+    return EMOC_OK;
+}
+
+emoc_status emoc_model_sha256(const emoc_model *m, char hex[65])
+{
+    if (!m || !hex) return EMOC_E_ARG;
+    emoc_sha256_hex(m->file_buf, m->file_size, hex);
     return EMOC_OK;
 }
 
@@ -292,7 +351,7 @@ void emoc_model_free(emoc_model *m)
     emoc__free(&a, m->meta_text);
     emoc__plan_release(&m->plan, &a);
     if (m->emw_parsed) emw_file_release(&m->emw);
-    emoc__free(&a, m->file_buf);
+    if (m->owns_file_buf) emoc__free(&a, m->file_buf);
     emoc__free(&a, m);
 }
 

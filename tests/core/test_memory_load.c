@@ -5,6 +5,9 @@
  * (x86-64, not under qemu-user, which refuses it) a forked child runs the same calls under a
  * filter that kills the process at any open-family system call, libc's own included. */
 #define _GNU_SOURCE
+/* the definitions below must be the plain symbols (open, fopen...) with the *64 names as aliases,
+ * not the *64 names the build's -D_FILE_OFFSET_BITS=64 would redirect them to */
+#undef _FILE_OFFSET_BITS
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 #include <errno.h>

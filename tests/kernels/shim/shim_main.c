@@ -2,7 +2,7 @@
  * shim_main.c — runner for the Criterion shim (criterion/criterion.h here). Every test runs in
  * its own forked process, as under Criterion (tests may set the environment, change directory,
  * crash): init, the test, fini; a failed assertion or a skip ends the process with its verdict,
- * a signal is a crash, .timeout (seconds) is enforced with alarm(). Up to -jN tests at once
+ * a signal is a crash, .timeout (seconds, times SHIM_TIMEOUT_SCALE) is enforced with alarm(). Up to -jN tests at once
  * (default 2); a test's output is printed whole when it ends. --filter GLOB selects
  * "suite/name" as Criterion's does. Exit status 1 if any test failed or crashed.
  */
@@ -73,7 +73,9 @@ static void run_child(const shim_test *t)
     while (s && strcmp(s->name, t->suite)) s = s->next;
     void (*init)(void) = t->init ? t->init : s ? s->init : NULL;
     void (*fini)(void) = t->fini ? t->fini : s ? s->fini : NULL;
-    if (t->timeout > 0) alarm((unsigned)(t->timeout + 0.999));
+    const char *scale = getenv("SHIM_TIMEOUT_SCALE"); /* emulated runs are slower */
+    double k = scale && atof(scale) > 0 ? atof(scale) : 1.0;
+    if (t->timeout > 0) alarm((unsigned)(t->timeout * k + 0.999));
     if (init) init();
     t->fn();
     if (fini) fini();

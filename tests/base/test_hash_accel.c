@@ -1,0 +1,122 @@
+/* test_hash_accel.c — the CPU-specific CRC-32 folds and SHA-256 compressions
+ * (engine/base/hash_accel.h) against the portable versions: every length 0..1100 at every
+ * alignment 0..63, long buffers, chaining, and chunked SHA-256 updates. Levels the CPU lacks
+ * are reported in the log (not tested: they cannot run here); the level in use is checked to be
+ * the best one. */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/base/hash_accel.h"
+#include "weights/emw.h"
+#include "weights/sha256.h"
+
+static uint8_t *random_bytes(size_t n, uint32_t seed)
+{
+    uint8_t *b = malloc(n);
+    cr_assert(b);
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        b[i] = (uint8_t)(seed >> 24);
+    }
+    return b;
+}
+
+Test(hash_accel, crc32_every_level_matches_the_table_on_all_lengths_and_alignments)
+{
+    enum { MAXN = 1100, ALIGNS = 64 };
+    uint8_t *buf = random_bytes(MAXN + ALIGNS, 7);
+    int best = emoc__crc32_level();
+    cr_log_info("crc32: best level %s", emoc__crc32_level_name(best));
+    for (int level = EMOC_CRC_CLMUL; level <= EMOC_CRC_VCLMUL; level++)
+        if (level > best) cr_log_warn("crc32 level %d not on this CPU: not tested", level);
+    for (int level = 0; level <= best; level++)
+        for (size_t off = 0; off < ALIGNS; off++)
+            for (size_t n = 0; n <= MAXN; n++) {
+                uint32_t want = emoc__crc32_table(0, buf + off, n);
+                uint32_t got = emoc__crc32_at(level, 0, buf + off, n);
+                if (got != want)
+                    cr_assert_fail("level %d off %zu n %zu: 0x%08x, table 0x%08x", level, off, n, got,
+                             want);
+                uint32_t seed = 0x12345678u ^ (uint32_t)n; /* a running CRC continues */
+                if (emoc__crc32_at(level, seed, buf + off, n) != emoc__crc32_table(seed, buf + off, n))
+                    cr_assert_fail("level %d off %zu n %zu: continuing from 0x%08x differs", level, off,
+                             n, seed);
+            }
+    cr_assert_eq(emoc_crc32(0, "123456789", 9), 0xCBF43926u);
+    free(buf);
+}
+
+Test(hash_accel, crc32_long_buffers_and_chaining)
+{
+    size_t n = (3u << 20) + 77; /* crosses every fold loop many times, odd tail */
+    uint8_t *buf = random_bytes(n + 64, 11);
+    int best = emoc__crc32_level();
+    for (size_t off = 0; off < 64; off += 13) {
+        uint32_t want = emoc__crc32_table(0, buf + off, n);
+        for (int level = 0; level <= best; level++) {
+            cr_assert_eq(emoc__crc32_at(level, 0, buf + off, n), want, "level %d off %zu", level, off);
+            size_t h = 1000003 + off;
+            uint32_t part = emoc__crc32_at(level, 0, buf + off, h);
+            cr_assert_eq(emoc__crc32_at(level, part, buf + off + h, n - h), want, "level %d chained", level);
+        }
+        cr_assert_eq(emoc_crc32(0, buf + off, n), want);
+    }
+    /* all-zero and all-one data (degenerate polynomials for the folds) */
+    memset(buf, 0, n);
+    for (int level = 0; level <= best; level++)
+        cr_assert_eq(emoc__crc32_at(level, 0, buf, 4096 + 16), emoc__crc32_table(0, buf, 4096 + 16));
+    memset(buf, 0xff, n);
+    for (int level = 0; level <= best; level++)
+        cr_assert_eq(emoc__crc32_at(level, 0, buf, 4096 + 48), emoc__crc32_table(0, buf, 4096 + 48));
+    free(buf);
+}
+
+static void sha_hex(int level, const uint8_t *p, size_t n, size_t chunk, uint8_t d[32])
+{
+    emoc_sha256 s;
+    emoc_sha256_init_level(&s, level);
+    for (size_t done = 0; done < n;) {
+        size_t take = chunk && chunk < n - done ? chunk : n - done;
+        emoc_sha256_update(&s, p + done, take);
+        done += take;
+    }
+    emoc_sha256_final(&s, d);
+}
+
+Test(hash_accel, sha256_extensions_match_portable_on_all_lengths_and_alignments)
+{
+    enum { MAXN = 700, ALIGNS = 16 };
+    uint8_t *buf = random_bytes(MAXN + ALIGNS + 64, 3);
+    int best = emoc__sha256_level();
+    cr_log_info("sha256: best level %s", emoc__sha256_level_name(best));
+    if (best < EMOC_SHA_EXT) cr_log_warn("no SHA extensions on this CPU: only portable tested");
+    for (size_t off = 0; off < ALIGNS; off++)
+        for (size_t n = 0; n <= MAXN; n++) {
+            uint8_t want[32], got[32];
+            sha_hex(EMOC_SHA_PORTABLE, buf + off, n, 0, want);
+            sha_hex(best, buf + off, n, 0, got);
+            if (memcmp(want, got, 32)) cr_assert_fail("off %zu n %zu differs", off, n);
+            if (n % 37 == 0) {
+                sha_hex(best, buf + off, n, 1 + n % 70, got); /* uneven updates */
+                if (memcmp(want, got, 32)) cr_assert_fail("chunked off %zu n %zu differs", off, n);
+            }
+        }
+    /* long input, direct blocks: the level-0 path is the FIPS-checked one (test_sha256.c) */
+    size_t n = (1u << 20) + 5;
+    uint8_t *big = random_bytes(n, 9), want[32], got[32];
+    sha_hex(EMOC_SHA_PORTABLE, big, n, 0, want);
+    sha_hex(best, big, n, 0, got);
+    cr_assert_arr_eq(want, got, 32);
+    sha_hex(best, big, n, 4097, got);
+    cr_assert_arr_eq(want, got, 32);
+    /* a block computed directly */
+    uint32_t h0[8] = {1, 2, 3, 4, 5, 6, 7, 8}, h1[8];
+    memcpy(h1, h0, sizeof h0);
+    emoc__sha256_blocks_portable(h0, big, 3);
+    emoc__sha256_blocks_at(best, h1, big, 3);
+    cr_assert_arr_eq(h0, h1, sizeof h0);
+    free(big);
+    free(buf);
+}
