@@ -7,6 +7,7 @@ static const emoc_net_entry registry[] = {
     {"efficientnet", emoc_net_build_efficientnet},
     {"mobilefacenet", emoc_net_build_mobilefacenet},
     {"ddamfn", emoc_net_build_ddamfn},
+    {"mobilevit", emoc_net_build_mobilevit},
     {"tinynet", emoc_net_build_tinynet},
 };
 

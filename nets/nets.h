@@ -12,7 +12,7 @@
 typedef emoc_status (*emoc_net_build_fn)(emoc_pb *b, const emw_file *f);
 
 typedef struct emoc_net_entry {
-    const char *arch;            /* "efficientnet", "mobilefacenet", "ddamfn" */
+    const char *arch;            /* "efficientnet", "mobilefacenet", "ddamfn", "mobilevit" */
     emoc_net_build_fn build;
 } emoc_net_entry;
 
@@ -22,6 +22,7 @@ const emoc_net_entry *emoc_net_find(const char *arch);
 emoc_status emoc_net_build_efficientnet(emoc_pb *b, const emw_file *f);
 emoc_status emoc_net_build_mobilefacenet(emoc_pb *b, const emw_file *f);
 emoc_status emoc_net_build_ddamfn(emoc_pb *b, const emw_file *f);
+emoc_status emoc_net_build_mobilevit(emoc_pb *b, const emw_file *f);
 /* Test network exercising every built-in op (nets/tinynet.c). */
 emoc_status emoc_net_build_tinynet(emoc_pb *b, const emw_file *f);
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make_models.sh — `make models`: fetch the five published EfficientNet ONNX files of EmotiEffLib
+# make_models.sh — `make models`: fetch the published ONNX files of EmotiEffLib that emoc runs
+# (five EfficientNets and mobilevit_va_mtl)
 # (github.com/sb-ai-lab/EmotiEffLib, models/affectnet_emotions/onnx/), record their SHA-256 in
 # models/SHA256SUMS and convert each into models/<name>.emw with `emoc convert`.
 #
@@ -9,7 +10,7 @@
 #
 # Env: EMOC_BIN (default build/emoc), MODELS_DIR (default models), EMOC_MODELS_URL (base URL,
 #      default the raw GitHub path below), EMOC_DTYPE (f32 or f16, default f32).
-# Exit: 0 when all five are present and converted, 1 otherwise.
+# Exit: 0 when all are present and converted, 1 otherwise.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 EMOC_BIN=${EMOC_BIN:-$ROOT/build/emoc}
@@ -17,7 +18,8 @@ MODELS_DIR=${MODELS_DIR:-$ROOT/models}
 BASE=${EMOC_MODELS_URL:-https://raw.githubusercontent.com/sb-ai-lab/EmotiEffLib/main/models/affectnet_emotions/onnx}
 LFS_BASE=https://media.githubusercontent.com/media/sb-ai-lab/EmotiEffLib/main/models/affectnet_emotions/onnx
 DTYPE=${EMOC_DTYPE:-f32}
-NAMES="enet_b0_8_best_afew enet_b0_8_best_vgaf enet_b0_8_va_mtl enet_b2_7 enet_b2_8"
+NAMES="enet_b0_8_best_afew enet_b0_8_best_vgaf enet_b0_8_va_mtl enet_b2_7 enet_b2_8 mobilevit_va_mtl"
+N_NAMES=$(echo $NAMES | wc -w)
 
 mkdir -p "$MODELS_DIR" || exit 1
 MODELS_DIR=$(cd "$MODELS_DIR" && pwd)
@@ -84,5 +86,5 @@ if [ -n "$missing" ]; then
     echo "then run 'make models' again to record their SHA-256 and convert them."
 fi
 [ -n "$failed" ] && echo "make_models: conversion failed for:$failed" >&2
-echo "make_models: $converted of 5 models converted in $MODELS_DIR"
+echo "make_models: $converted of $N_NAMES models converted in $MODELS_DIR"
 [ -z "$missing" ] && [ -z "$failed" ]

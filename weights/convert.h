@@ -49,6 +49,8 @@ typedef struct emoc_onnx_matcher {
 
 emoc_status emoc__onnx_match_efficientnet(const emoc_onnx_graph *g, const emoc_convert_opts *opts,
                                           emw_writer *w, int *progress, emoc_error *err);
+emoc_status emoc__onnx_match_mobilevit(const emoc_onnx_graph *g, const emoc_convert_opts *opts,
+                                       emw_writer *w, int *progress, emoc_error *err);
 emoc_status emoc__onnx_match_mobilefacenet(const emoc_onnx_graph *g, const emoc_convert_opts *opts,
                                            emw_writer *w, int *progress, emoc_error *err);
 

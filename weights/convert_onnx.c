@@ -12,7 +12,9 @@
 static const emoc_onnx_matcher matchers[] = {
     {"efficientnet", emoc__onnx_match_efficientnet},
     {"mobilefacenet", emoc__onnx_match_mobilefacenet},
+    {"mobilevit", emoc__onnx_match_mobilevit},
 };
+#define N_MATCHERS (sizeof matchers / sizeof matchers[0])
 
 static const char *basename_of(const char *path)
 {
@@ -76,25 +78,30 @@ emoc_status emoc_convert_onnx(const uint8_t *buf, size_t size, const emoc_conver
         emoc_onnx_free(&m);
         return st;
     }
-    emoc_error best, tmp;
-    emoc_status best_st = EMOC_E_UNSUPPORTED;
-    int best_progress = -1;
-    best.msg[0] = 0;
-    for (size_t i = 0; i < sizeof matchers / sizeof matchers[0]; i++) {
-        int progress = 0;
-        tmp.msg[0] = 0;
-        st = matchers[i].match(&m.graph, opts, w, &progress, &tmp);
-        if (st == EMOC_OK) {
+    /* Every matcher's verdict, so the error can say which were tried and where each stopped;
+     * the one that got furthest comes first with its full message. */
+    emoc_error tried[N_MATCHERS];
+    emoc_status tried_st[N_MATCHERS];
+    int progress[N_MATCHERS], best = 0;
+    for (size_t i = 0; i < N_MATCHERS; i++) {
+        progress[i] = 0;
+        tried[i].msg[0] = 0;
+        tried_st[i] = matchers[i].match(&m.graph, opts, w, &progress[i], &tried[i]);
+        if (tried_st[i] == EMOC_OK) {
             emoc_onnx_free(&m);
             return add_provenance(w, buf, size, opts, err);
         }
-        if (progress > best_progress) {
-            best_progress = progress;
-            best_st = st;
-            snprintf(best.msg, sizeof best.msg, "%s", tmp.msg);
-        }
+        if (progress[i] > progress[best]) best = (int)i;
     }
     emoc_onnx_free(&m);
-    if (err) snprintf(err->msg, sizeof err->msg, "%s", best.msg);
-    return best_st;
+    if (err) {
+        size_t n = (size_t)snprintf(err->msg, sizeof err->msg, "%s", tried[best].msg);
+        for (size_t i = 0; i < N_MATCHERS && n < sizeof err->msg; i++) {
+            if ((int)i == best) continue;
+            /* the other matchers' messages, shortened to fit: "arch: node ..." */
+            n += (size_t)snprintf(err->msg + n, sizeof err->msg - n, " | tried %s too: %.*s",
+                                  matchers[i].arch, 150, tried[i].msg);
+        }
+    }
+    return tried_st[best];
 }

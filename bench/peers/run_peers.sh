@@ -3,7 +3,7 @@
 # PyTorch eager, at 1 and 2 threads, median and min over PEERS_RUNS (≥ 50) runs after warm-up.
 #
 # usage: bench/peers/run_peers.sh [--csv] [NET ...]     NET as in tools/reference/generate.py
-#   default nets: all seven. Prints one JSON object per measurement (or a CSV table with --csv).
+#   default nets: all eight. Prints one JSON object per measurement (or a CSV table with --csv).
 # env: PYTHON (/usr/bin/python3), PEERS_RUNS (50), PEERS_THREADS (1,2), PEERS_TORCH (1; 0 = skip
 #      PyTorch), PEERS_TORCH_NETS (default: one net per architecture — b0, b2, mbf, ddamfn — since
 #      eager PyTorch is slow here and the classifier width does not change the timing).
@@ -17,7 +17,7 @@ OUT="$REF/out"
 PYTHON=${PYTHON:-/usr/bin/python3}
 RUNS=${PEERS_RUNS:-50}
 THREADS=${PEERS_THREADS:-1,2}
-ALL_NETS="enet_b0_8_best_afew enet_b0_8_best_vgaf enet_b0_8_va_mtl enet_b2_8 enet_b2_7 mbf_va_mtl ddamfn"
+ALL_NETS="enet_b0_8_best_afew enet_b0_8_best_vgaf enet_b0_8_va_mtl enet_b2_8 enet_b2_7 mbf_va_mtl ddamfn mobilevit_va_mtl"
 TORCH_NETS=${PEERS_TORCH_NETS:-enet_b0_8_va_mtl enet_b2_8 mbf_va_mtl ddamfn}
 
 csv=0

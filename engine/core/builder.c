@@ -561,7 +561,7 @@ emoc_status emoc__build_plan(emoc_model *m)
     if (!net) {
         emoc__set_err(m->err, sizeof(m->err),
                       "metadata emoc.arch = '%s': no network of that architecture in this build "
-                      "(known: efficientnet, mobilefacenet, ddamfn, tinynet)",
+                      "(known: efficientnet, mobilefacenet, ddamfn, mobilevit, tinynet)",
                       m->info.arch);
         return EMOC_E_UNSUPPORTED;
     }

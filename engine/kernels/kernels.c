@@ -29,6 +29,9 @@ void emoc_kernel_table_init(emoc_kernel_table *t, emoc_isa isa)
     t->conv2d = emoc_f32_conv2d_ref;
     t->act = emoc_f32_act_ref;
     t->gap = emoc_f32_gap_ref;
+    t->groupnorm = emoc_f32_groupnorm_ref;
+    t->linattn = emoc_f32_linattn_ref;
+    t->resize = emoc_f32_resize_ref;
 #if !defined(EMOC_ISA_REF_ONLY) && defined(__x86_64__)
     if (isa == EMOC_ISA_AVX2 || isa == EMOC_ISA_AVX512) {
         emoc__kernel_table_avx2(t);

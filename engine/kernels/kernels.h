@@ -158,6 +158,66 @@ typedef struct emoc_gap_kernel {
 } emoc_gap_kernel;
 
 /* ---------------------------------------------------------------------------------------------
+ * GroupNorm with one group (MobileViTv2's GroupNorm1), NHWC: statistics over the whole tensor,
+ * per-channel affine. The op (engine/ops/mobilevit.c) cuts the tensor into fixed chunks of
+ * EMOC_GN_CHUNK floats whatever the thread count, sums each chunk with `sum`, then with `sqdev`
+ * (two passes: mean, then Σ(x − mean)²), adds the chunk sums in chunk order in double, and calls
+ * `apply` on pixel ranges:  y[p][c] = (x[p][c] − mean)·a[c] + beta[c]   (a = γ·rstd).
+ * ------------------------------------------------------------------------------------------- */
+#define EMOC_GN_CHUNK 8192
+typedef double (*emoc_gn_sum_fn)(const float *x, size_t n);
+typedef double (*emoc_gn_sqdev_fn)(const float *x, size_t n, float mean);
+typedef void (*emoc_gn_apply_fn)(const float *x, size_t C, float mean, const float *a,
+                                 const float *beta, float *y, size_t p0, size_t p1);
+
+typedef struct emoc_groupnorm_kernel {
+    const char *name;
+    emoc_gn_sum_fn sum;
+    emoc_gn_sqdev_fn sqdev;
+    emoc_gn_apply_fn apply;
+} emoc_groupnorm_kernel;
+
+/* ---------------------------------------------------------------------------------------------
+ * Separable linear self-attention of MobileViTv2 on the unfolded 2×2 patches, without moving
+ * data: qkv is the NHWC output of the 1×1 qkv projection, H×W (both even) pixels of 1 + 2d
+ * channels (q = channel 0, k = 1..d, v = d+1..2d). Pixel (y, x) is in-patch position
+ * p = (y mod 2)·2 + (x mod 2) and patch n = (y/2)·(W/2) + x/2 (timm's unfold).
+ *   scores  (emoc_linattn_scores, shared scalar code): s[p][n] = softmax over n of q
+ *   context ctx[p][c] = Σ_n k[p,n][c]·s[p][n], summed in increasing n, channels [c0, c1)
+ *   apply   y[pix][c] = max(v[pix][c], 0)·ctx[p(pix)][c] for rows [y0, y1), y of d channels
+ * ------------------------------------------------------------------------------------------- */
+typedef void (*emoc_linattn_context_fn)(const float *qkv, int H, int W, int d, const float *s,
+                                        float *ctx, int c0, int c1);
+typedef void (*emoc_linattn_apply_fn)(const float *qkv, int H, int W, int d, const float *ctx,
+                                      float *y, int y0, int y1);
+
+typedef struct emoc_linattn_kernel {
+    const char *name;
+    emoc_linattn_context_fn context;
+    emoc_linattn_apply_fn apply;
+} emoc_linattn_kernel;
+
+/* s[4][N] from q (channel 0 of qkv); max-subtracted, expf, divided by the sum (double). */
+void emoc_linattn_scores(const float *qkv, int H, int W, int d, float *s);
+
+/* ---------------------------------------------------------------------------------------------
+ * Bilinear resize with align_corners (PyTorch upsample_bilinear2d, ONNX Resize linear
+ * align_corners), NHWC, C channels: source coordinate = dst·(in − 1)/(out − 1) in float,
+ * weights as PyTorch computes them; y = lh0·(lw0·x00 + lw1·x01) + lh1·(lw0·x10 + lw1·x11).
+ * Computes output rows [oy0, oy1).
+ * ------------------------------------------------------------------------------------------- */
+typedef void (*emoc_resize_fn)(const float *x, int ih, int iw, int C, float *y, int oh, int ow,
+                               int oy0, int oy1);
+
+typedef struct emoc_resize_kernel {
+    const char *name;
+    emoc_resize_fn bilinear_ac;
+} emoc_resize_kernel;
+
+/* Source index, neighbour offset and weights of output index i (shared by every ISA). */
+void emoc_resize_ac_coeff(int in, int out, int i, int *i0, int *i1, float *l0, float *l1);
+
+/* ---------------------------------------------------------------------------------------------
  * The table. Add a slot here when a new op family lands; set its reference in
  * emoc_kernel_table_init().
  * ------------------------------------------------------------------------------------------- */
@@ -168,6 +228,9 @@ typedef struct emoc_kernel_table {
     emoc_conv2d_kernel conv2d;
     emoc_act_kernel act;
     emoc_gap_kernel gap;
+    emoc_groupnorm_kernel groupnorm;
+    emoc_linattn_kernel linattn;
+    emoc_resize_kernel resize;
 } emoc_kernel_table;
 
 /* Fills `t` with reference kernels, then overrides with every ISA up to `isa` (which must be
@@ -180,6 +243,9 @@ extern const emoc_dwconv_kernel emoc_f32_dwconv_ref;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_ref;
 extern const emoc_act_kernel emoc_f32_act_ref;
 extern const emoc_gap_kernel emoc_f32_gap_ref;
+extern const emoc_groupnorm_kernel emoc_f32_groupnorm_ref;
+extern const emoc_linattn_kernel emoc_f32_linattn_ref;
+extern const emoc_resize_kernel emoc_f32_resize_ref;
 
 /* Scalar activation shared by every reference kernel (and by SIMD tails). */
 float emoc_act_scalar(float v, emoc_act act, float slope);

@@ -6,6 +6,9 @@ extern const emoc_gemm_kernel emoc_f32_gemm_6x16__avx2;
 extern const emoc_dwconv_kernel emoc_f32_dwconv_c8__avx2;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_4x8__avx2;
 extern const emoc_act_kernel emoc_f32_act_c8__avx2;
+extern const emoc_groupnorm_kernel emoc_f32_groupnorm_c8__avx2;
+extern const emoc_linattn_kernel emoc_f32_linattn_c8__avx2;
+extern const emoc_resize_kernel emoc_f32_resize_c8__avx2;
 
 void emoc__kernel_table_avx2(emoc_kernel_table *t)
 {
@@ -13,4 +16,7 @@ void emoc__kernel_table_avx2(emoc_kernel_table *t)
     t->dwconv = emoc_f32_dwconv_c8__avx2;
     t->conv2d = emoc_f32_conv2d_4x8__avx2;
     t->act = emoc_f32_act_c8__avx2;
+    t->groupnorm = emoc_f32_groupnorm_c8__avx2;
+    t->linattn = emoc_f32_linattn_c8__avx2;
+    t->resize = emoc_f32_resize_c8__avx2;
 }

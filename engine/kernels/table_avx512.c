@@ -7,6 +7,9 @@ extern const emoc_dwconv_kernel emoc_f32_dwconv_c16__avx512;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_4x16__avx512;
 extern const emoc_act_kernel emoc_f32_act_c16__avx512;
 extern const emoc_gap_kernel emoc_f32_gap_c16__avx512;
+extern const emoc_groupnorm_kernel emoc_f32_groupnorm_c16__avx512;
+extern const emoc_linattn_kernel emoc_f32_linattn_c16__avx512;
+extern const emoc_resize_kernel emoc_f32_resize_c16__avx512;
 
 void emoc__kernel_table_avx512(emoc_kernel_table *t)
 {
@@ -15,4 +18,7 @@ void emoc__kernel_table_avx512(emoc_kernel_table *t)
     t->conv2d = emoc_f32_conv2d_4x16__avx512;
     t->act = emoc_f32_act_c16__avx512;
     t->gap = emoc_f32_gap_c16__avx512;
+    t->groupnorm = emoc_f32_groupnorm_c16__avx512;
+    t->linattn = emoc_f32_linattn_c16__avx512;
+    t->resize = emoc_f32_resize_c16__avx512;
 }

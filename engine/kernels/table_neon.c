@@ -5,6 +5,9 @@ extern const emoc_gemm_kernel emoc_f32_gemm_8x8__neon;
 extern const emoc_dwconv_kernel emoc_f32_dwconv_c4__neon;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_4x4__neon;
 extern const emoc_act_kernel emoc_f32_act_c4__neon;
+extern const emoc_groupnorm_kernel emoc_f32_groupnorm_c4__neon;
+extern const emoc_linattn_kernel emoc_f32_linattn_c4__neon;
+extern const emoc_resize_kernel emoc_f32_resize_c4__neon;
 
 void emoc__kernel_table_neon(emoc_kernel_table *t)
 {
@@ -12,4 +15,7 @@ void emoc__kernel_table_neon(emoc_kernel_table *t)
     t->dwconv = emoc_f32_dwconv_c4__neon;
     t->conv2d = emoc_f32_conv2d_4x4__neon;
     t->act = emoc_f32_act_c4__neon;
+    t->groupnorm = emoc_f32_groupnorm_c4__neon;
+    t->linattn = emoc_f32_linattn_c4__neon;
+    t->resize = emoc_f32_resize_c4__neon;
 }

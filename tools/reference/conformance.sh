@@ -8,6 +8,8 @@
 #    `EMOC_ISA=$isa $EMOC_BIN predict -m X.emw --tensor IN.f32 --format jsonl --embedding`
 #    for every input, and compares "scores" and "embedding" with compare.py:
 #    max |emoc − torch| ≤ 1e-4·max(1, max|torch|). ISAs the CPU lacks are printed as SKIPPED.
+# 3. With mobilevit_va_mtl listed: mvit_refusals.py converts mutated copies of its graph, each of
+#    which must be refused naming its node (or, for a harmless rewrite, still convert).
 # Exit status: 0 if every check that ran passed, 1 otherwise.
 #
 # Env: EMOC_BIN (required), PYTHON (default /usr/bin/python3), EMOC_REF_OUT (default out/),
@@ -245,3 +247,9 @@ ISAS=$(printf "%s\n" ${EMOC_CONF_ISAS:+${EMOC_CONF_ISAS//,/ }})
 WORK="$OUT/run"
 rm -rf "$WORK" && mkdir -p "$WORK"
 run_checks "${models[@]}"
+rc=$?
+# The MobileViT matcher on mutated copies of the replica's graph (refusals name their node).
+case " ${models[*]:-} " in *" mobilevit_va_mtl "*)
+    "$PYTHON" "$HERE/mvit_refusals.py" "$EMOC_BIN" "$OUT" || { echo "conformance: MobileViT refusal checks FAILED"; rc=1; } ;;
+esac
+exit $rc

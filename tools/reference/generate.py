@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the PyTorch side of conformance into tools/reference/out/ (deterministic per seed).
 
-For every replica (enet.py, mbf.py, ddamfn.py; random seeded weights, randomize.py):
+For every replica (enet.py, mbf.py, ddamfn.py, mobilevit.py; random seeded weights, randomize.py):
   - the model file in the form its authors publish it:
       EfficientNets, MobileFaceNet: ONNX with the authors' export settings (spec §6.1);
       MobileFaceNet also as torch.save(state_dict) (and its backbone alone, insightface style);
@@ -12,7 +12,7 @@ For every replica (enet.py, mbf.py, ddamfn.py; random seeded weights, randomize.
   - reference outputs in float32 eval mode: "scores" (all outputs of the final linear) and
     "embedding" (its input), one JSON file per model × input;
   - manifest.tsv: conformance name, reference net, model file, input size.
-ONNX node-type counts are checked against spec §1.6 / §2.3 (a mismatch is an error).
+ONNX node-type counts are checked against spec §1.6 / §2.3 / §4 (a mismatch is an error).
 
 Usage: /usr/bin/python3 tools/reference/generate.py [--out DIR] [--only NET,...] [--bench-onnx]
 """
@@ -34,6 +34,7 @@ sys.path.insert(0, HERE)
 import ddamfn  # noqa: E402
 import enet  # noqa: E402
 import mbf  # noqa: E402
+import mobilevit  # noqa: E402
 from randomize import randomize  # noqa: E402
 
 FACE_PNG = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data", "face.png"))
@@ -52,6 +53,7 @@ NETS = collections.OrderedDict([
     ("enet_b2_7", ("enet", 260, IMAGENET, 105)),
     ("mbf_va_mtl", ("mbf", 112, HALF, 106)),
     ("ddamfn", ("ddamfn", 112, IMAGENET, 107)),
+    ("mobilevit_va_mtl", ("mobilevit", 224, IMAGENET, 108)),
 ])
 
 # Conformance names (models.txt) → (reference net, model file in out/).
@@ -63,6 +65,9 @@ CONFORMANCE = collections.OrderedDict(
         ("ddamfn_pth", ("ddamfn", "ddamfn.pth")),
         ("ddamfn_pth_wrapped", ("ddamfn", "ddamfn_wrapped.pth")),
         ("ddamfn_pth_train_ckpt", ("ddamfn", "ddamfn_train_ckpt.pth")),
+        ("mobilevit_va_mtl", ("mobilevit_va_mtl", "mobilevit_va_mtl.onnx")),
+        # the same weights exported at opset 13 (Split sizes, ReduceSum axes as inputs)
+        ("mobilevit_va_mtl_op13", ("mobilevit_va_mtl", "mobilevit_va_mtl_op13.onnx")),
     ])
 
 # ONNX op-type counts from the spec (§1.6 for EfficientNets, §2.3 for MobileFaceNet).
@@ -72,6 +77,10 @@ SPEC_COUNTS = {
     "b2": {"Conv": 115, "Sigmoid": 92, "Mul": 92, "ReduceMean": 23, "Add": 16, "Pad": 5,
            "GlobalAveragePool": 1, "Flatten": 1, "Gemm": 1},
     "mbf": {"Conv": 49, "PRelu": 33, "Add": 12, "MatMul": 1, "BatchNormalization": 1, "Gemm": 1},
+    # §4: 64 Conv, 25 SiLU, 21 GroupNorm, 9 attentions, 1 Resize
+    "mobilevit": {"Conv": 64, "Sigmoid": 25, "InstanceNormalization": 21, "Split": 9,
+                  "Softmax": 9, "ReduceSum": 9, "Relu": 9, "Expand": 9, "Resize": 1,
+                  "Transpose": 6, "GlobalAveragePool": 1, "Flatten": 1, "Gemm": 1},
 }
 
 
@@ -149,6 +158,8 @@ def build(net):
         model = enet.build(net)
     elif kind == "mbf":
         model = mbf.build()
+    elif kind == "mobilevit":
+        model = mobilevit.build()
     else:
         model = ddamfn.build()
     randomize(model, seed, calibration_batch(size, norm, seed))
@@ -176,6 +187,11 @@ def share_some_parameters(kind, model):
         res = model.features.layers[5].layers  # L5: Residual ×6 at 256 channels
         _copy_module(res[2].layers[0].layers[2], res[1].layers[0].layers[2])  # PReLU slopes
         _copy_module(res[4].layers[2], res[3].layers[2])  # LinearBlock: 1×1 conv + BN
+    elif kind == "mobilevit":
+        t = model.stages[3][1].transformer
+        with torch.no_grad():
+            t[1].norm1.weight.copy_(t[0].norm1.weight)  # a GroupNorm affine (plain initializer)
+        _copy_module(t[2].mlp.fc2, t[1].mlp.fc2)  # a 1×1 conv with bias (no BN)
 
 
 def scores_and_embedding(net, model, x):
@@ -189,18 +205,22 @@ def scores_and_embedding(net, model, x):
         elif kind == "mbf":
             emb = mbf.embedding(model, t)
             scores = model.fc(emb)
+        elif kind == "mobilevit":
+            emb = model.embedding(t)
+            scores = model.head.fc(emb)
         else:
             emb = model.embedding(t)
             scores = model.fc(emb)
     return scores.numpy(), emb.numpy()
 
 
-def export_onnx(model, size, path):
-    """The authors' settings (spec §6.1)."""
+def export_onnx(model, size, path, opset=11):
+    """The authors' settings (spec §6.1); `opset` other than 11 only for the axes-as-inputs
+    variant of the MobileViT file."""
     dummy = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, dummy, path, opset_version=11, do_constant_folding=True,
+        torch.onnx.export(model, dummy, path, opset_version=opset, do_constant_folding=True,
                           export_params=True, input_names=["input"], output_names=["output"],
                           dynamic_axes={"input": {0: "batch_size"}, "output": {0: "batch_size"}})
 
@@ -227,10 +247,14 @@ def check_onnx(net, path, spec_key):
 
 def save_models(net, model, out):
     kind, size = NETS[net][0], NETS[net][1]
-    if kind in ("enet", "mbf"):
+    if kind in ("enet", "mbf", "mobilevit"):
         path = os.path.join(out, net + ".onnx")
         export_onnx(model, size, path)
-        check_onnx(net, path, enet.MODELS[net][0] if kind == "enet" else "mbf")
+        check_onnx(net, path, enet.MODELS[net][0] if kind == "enet" else kind)
+    if kind == "mobilevit":
+        path = os.path.join(out, net + "_op13.onnx")
+        export_onnx(model, size, path, opset=13)
+        check_onnx(net + "_op13", path, kind)
     if kind == "mbf":
         torch.save(model.state_dict(), os.path.join(out, "mbf_va_mtl.pth"))
         torch.save(model.features.state_dict(), os.path.join(out, "mbf_backbone.pth"))

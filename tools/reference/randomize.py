@@ -1,7 +1,8 @@
 """Seeded random weights that keep activations O(1) while making every folding mistake visible.
 
-1. Every conv/linear weight: N(0, 1/fan_in) (biases N(0, 0.1)); BN affine: gamma U(0.6, 1.4),
-   beta N(0, 0.2); PReLU slopes U(-0.1, 0.6).
+1. Every conv/linear weight: N(0, 1/fan_in) (biases N(0, 0.1)); BN and GroupNorm affine: gamma
+   U(0.6, 1.4), beta N(0, 0.2); PReLU slopes U(-0.1, 0.6). (GroupNorm has no running statistics:
+   it normalises with the statistics of its input at inference too.)
 2. Calibrate in one eval-mode pass over a small mixed batch: just before each BN runs, its running
    statistics are set from the input it actually receives (so normalised activations stay O(1)),
    then perturbed (mean += 0.25·σ·N(0,1), var ·= U(0.6, 1.6)) so running_mean ≠ 0, running_var ≠ 1
@@ -27,6 +28,9 @@ def _init_params(model, g):
             # Defaults for BNs the calibration pass never reaches (dead parameters).
             m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.3)
             m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+        elif isinstance(m, nn.GroupNorm) and m.affine:
+            m.weight.copy_(torch.rand(m.weight.shape, generator=g) * 0.8 + 0.6)
+            m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.2)
         elif isinstance(m, nn.PReLU):
             m.weight.copy_(torch.rand(m.weight.shape, generator=g) * 0.7 - 0.1)
 
