@@ -19,7 +19,7 @@
 #if !defined(__aarch64__)
 /* 32-bit ARMv7 NEON (built with -mfpu=neon; docs/builds.md) lacks the ARMv8 intrinsics the
  * kernels use; these stand in with the same results up to rounding:
- *   vfmaq/vfmsq: VFPv4's fused forms are not in every NEON CPU (Cortex-A8/A9): multiply, then
+ *   vfmaq/vfmsq/vfmaq_n: VFPv4's fused forms are not in every NEON CPU (Cortex-A8/A9): multiply, then
  *                add (two roundings, as the scalar reference with -ffp-contract=off);
  *   vrndnq:      round to nearest even by adding and removing 1.5·2^23 (NEON always rounds to
  *                nearest; exact for |x| < 2^22, the range exp's argument is clamped to).
@@ -32,6 +32,10 @@ static inline float32x4_t emoc__vfmsq_f32_v7(float32x4_t a, float32x4_t b, float
 {
     return vsubq_f32(a, vmulq_f32(b, c));
 }
+static inline float32x4_t emoc__vfmaq_n_f32_v7(float32x4_t a, float32x4_t b, float c)
+{
+    return vaddq_f32(a, vmulq_n_f32(b, c));
+}
 static inline float32x4_t emoc__vrndnq_f32_v7(float32x4_t x)
 {
     const float32x4_t magic = vdupq_n_f32(12582912.0f); /* 1.5 * 2^23 */
@@ -39,6 +43,7 @@ static inline float32x4_t emoc__vrndnq_f32_v7(float32x4_t x)
 }
 #define vfmaq_f32 emoc__vfmaq_f32_v7
 #define vfmsq_f32 emoc__vfmsq_f32_v7
+#define vfmaq_n_f32 emoc__vfmaq_n_f32_v7
 #define vrndnq_f32 emoc__vrndnq_f32_v7
 #endif
 

@@ -8,7 +8,7 @@
  * Supported: Test(suite, name [, .init = f] [, .fini = f] [, .timeout = seconds]),
  * TestSuite(name [, .init] [, .fini]) (defaults for the suite's tests), cr_assert and the
  * _eq/_neq/_lt/_leq/_gt/_geq/_null/_not_null/_float_eq/_str_eq/_str_neq/_str_empty/_arr_eq
- * forms, cr_assert_fail, cr_skip_test / criterion_skip_test, cr_log_info.
+ * forms, cr_assert_fail, cr_skip_test / criterion_skip_test, cr_log_info/_warn/_error.
  */
 #ifndef EMOC_KTEST_CRITERION_SHIM_H
 #define EMOC_KTEST_CRITERION_SHIM_H
@@ -77,5 +77,7 @@ void shim_log(const char *fmt, ...);
 
 #define cr_skip_test(...) criterion_skip_test("" __VA_ARGS__)
 #define cr_log_info(...) shim_log(__VA_ARGS__)
+#define cr_log_warn(...) shim_log(__VA_ARGS__)
+#define cr_log_error(...) shim_log(__VA_ARGS__)
 
 #endif /* EMOC_KTEST_CRITERION_SHIM_H */
