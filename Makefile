@@ -123,9 +123,13 @@ $(BUILD)/emoc_tests: $(TEST_OBJ) $(BUILD)/libemoc.a
 test: $(BUILD)/emoc_tests $(BUILD)/emoc
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc EMOC_ROOT=$(CURDIR) ./$(BUILD)/emoc_tests $(TEST_ARGS)
 
-# Conformance against PyTorch (needs Debian python3-torch, python3-onnx): tools/reference/.
+# Conformance against PyTorch (needs Debian python3-torch, python3-onnx): tools/reference/;
+# BlazeFace against the TFLite runtime on the real MediaPipe weights (needs nodejs, npm):
+# tools/reference/blazeface/.
 conformance: all
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc EMOC_LIB=$(CURDIR)/$(BUILD)/libemoc.a PYTHON=$(PYTHON) \
+	  bash tools/reference/blazeface/conformance.sh
 
 # Fuzz targets (clang libFuzzer), FUZZ_SECONDS each; FUZZ_SEED fixes the seed (CI: 1), unset = random.
 FUZZ_SECONDS ?= 60

@@ -292,6 +292,61 @@ emoc_status emoc_image_preprocess(const emoc_image *src, int size, const float m
                                   size_t n_values, emoc_error *err);
 
 /* ============================================================================================ */
+/* Face detection                                                                               */
+/* ============================================================================================ */
+/* Face detectors load from their own EMW files (emoc.arch "mtcnn", ...; `emoc convert` makes
+ * them from the published checkpoints) and run on a caller's RGB image. A detector file given to
+ * emoc_model_load_* (or an emotion model given here) is refused with EMOC_E_UNSUPPORTED and a
+ * message saying what the file is. docs/detectors.md describes each detector and how it follows
+ * its upstream code. */
+
+#define EMOC_MAX_LANDMARKS 6
+#define EMOC_DETECT_MAX_SIDE 4096    /* frames wider or taller are refused (EMOC_E_LIMIT) */
+
+typedef struct emoc_face {
+    float x1, y1, x2, y2;   /* original pixels, unclipped, as the upstream detector reports them */
+    float score;
+    int n_landmarks;        /* 5 for MTCNN and RetinaFace, 6 for BlazeFace */
+    float landmarks[EMOC_MAX_LANDMARKS][2];
+} emoc_face;
+
+typedef struct emoc_detector emoc_detector;   /* immutable weights + per-size plans (one thread
+                                               * at a time) */
+
+typedef struct emoc_detect_options {
+    float threshold;   /* keep faces with score > threshold; < 0: the detector's default (MTCNN
+                        * 0.9 as EmotiEffLib, RetinaFace 0.6, BlazeFace 0.5 / 0.6) */
+    int min_face;      /* < 0: default. MTCNN: the pyramid's minimum face size (default 40);
+                        * others: faces narrower than this are dropped (default 0) */
+} emoc_detect_options;
+
+void emoc_detect_options_default(emoc_detect_options *o);
+
+emoc_status emoc_detector_load_file(const char *path, const emoc_options *opt,
+                                    emoc_detector **out, emoc_error *err);
+/* The buffer is copied. */
+emoc_status emoc_detector_load_memory(const void *data, size_t size, const emoc_options *opt,
+                                      emoc_detector **out, emoc_error *err);
+void emoc_detector_free(emoc_detector *d);
+const char *emoc_detector_last_error(const emoc_detector *d);
+const char *emoc_detector_arch(const emoc_detector *d);      /* "mtcnn", ... */
+int emoc_detector_landmark_count(const emoc_detector *d);
+/* 1 if an EMW held in memory declares a detector architecture, 0 otherwise (any parse error). */
+int emoc_emw_is_detector(const void *data, size_t size);
+
+/* Detects faces in an RGB image (3 channels, at most EMOC_DETECT_MAX_SIDE per side; o NULL =
+ * defaults). Faces come in the upstream detector's order (MTCNN: largest box first). *n_faces
+ * is the number found, which may exceed cap; only the first cap are written. Allocates only on
+ * the first frame of a given size (plans and buffers are kept for the next frames). */
+emoc_status emoc_detect(emoc_detector *d, const emoc_image *rgb, const emoc_detect_options *o,
+                        emoc_face *faces, int cap, int *n_faces);
+
+/* The EmotiEffLib crop of a face: box truncated to int, then clipped to the image
+ * (frame[y1:y2, x1:x2] with negative coordinates clipped to 0 rather than wrapped as numpy
+ * would). x, y, w, h of the crop; w or h is 0 when nothing of the box is inside the image. */
+void emoc_face_crop_box(const emoc_face *f, int width, int height, int *x, int *y, int *w, int *h);
+
+/* ============================================================================================ */
 /* Post-processing                                                                              */
 /* ============================================================================================ */
 /*

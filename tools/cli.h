@@ -85,6 +85,14 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_mtcnn_net(int argc, char **argv);
+/* --threshold P / --min-face N for the commands that detect (cmd_detect.c): 1 consumed, 0 not
+ * one of these, -1 after a usage error. */
+int detect_option(emoc_detect_options *d, const char *cmd, int argc, char **argv, int *i);
+/* emoc_detect into a caller array grown (realloc) to fit every face. */
+emoc_status detect_all(emoc_detector *d, const emoc_image *img, const emoc_detect_options *o,
+                       emoc_face **faces, int *cap, int *n);
 int cmd_bench(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_preprocess(int argc, char **argv);

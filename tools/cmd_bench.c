@@ -248,9 +248,10 @@ int cmd_bench(int argc, char **argv)
                 qsort(v, (size_t)runs, sizeof(uint64_t), cmp_u64);
                 uint64_t med = v[runs / 2];
                 printf("%s{\"op\":%d,\"type\":\"%s\",\"node\":\"%s\",\"kernel\":\"%s\","
-                       "\"median_ns\":%llu,\"gflops\":%.3f}", i ? "," : "", i,
-                       p.op[i] ? p.op[i] : "", p.node[i] ? p.node[i] : "",
+                       "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f}",
+                       i ? "," : "", i, p.op[i] ? p.op[i] : "", p.node[i] ? p.node[i] : "",
                        p.kernel[i] ? p.kernel[i] : "", (unsigned long long)med,
+                       (unsigned long long)v[0], (unsigned long long)p.flops[i],
                        med ? (double)p.flops[i] / (double)med : 0.0);
             }
             printf("]");

@@ -11,10 +11,12 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: emoc convert IN.onnx|IN.pt -o OUT.emw [--dtype f32|f16]\n"
+    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16]\n"
+               "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
                "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
                "  and writes weights + metadata (input size, normalisation, labels, source\n"
-               "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n");
+               "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
+               "  MTCNN (facenet-pytorch) takes its three checkpoints, in any order.\n");
 }
 
 static int has_suffix(const char *s, const char *suf)
@@ -23,9 +25,51 @@ static int has_suffix(const char *s, const char *suf)
     return n >= k && !strcmp(s + n - k, suf);
 }
 
+/* `emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw` */
+static int convert_many(const char *cmd, const char *const *ins, int n, const char *out,
+                        emoc_convert_opts *opts)
+{
+    unsigned char *bufs[3] = {NULL, NULL, NULL};
+    size_t sizes[3] = {0, 0, 0};
+    char msg[512];
+    int rc = EXIT_OK;
+    for (int i = 0; i < n; i++)
+        if (!(bufs[i] = cli_read_file(ins[i], &sizes[i], msg, sizeof msg))) {
+            cli_error(cmd, "%s", msg);
+            rc = EXIT_RUNTIME;
+            break;
+        }
+    emw_writer *w = NULL;
+    emoc_error err;
+    err.msg[0] = 0;
+    if (rc == EXIT_OK && emw_writer_create(&w) != EMOC_OK) {
+        cli_error(cmd, "out of memory");
+        rc = EXIT_RUNTIME;
+    }
+    if (rc == EXIT_OK) {
+        opts->source_name = ins[0];
+        emoc_status st = emoc_convert_mtcnn((const uint8_t *const *)bufs, sizes, ins, n, opts, w,
+                                            &err);
+        if (st == EMOC_OK) {
+            st = emw_writer_save(w, out);
+            if (st != EMOC_OK) snprintf(err.msg, sizeof err.msg, "%s", emw_writer_error(w));
+        }
+        if (st != EMOC_OK) {
+            cli_error(cmd, "%s", err.msg[0] ? err.msg : emoc_strerror(st));
+            rc = st == EMOC_E_IO ? EXIT_RUNTIME : st == EMOC_E_ARG ? EXIT_USAGE
+                                                : cli_exit_for_status(st);
+        }
+    }
+    emw_writer_free(w);
+    for (int i = 0; i < n; i++) free(bufs[i]);
+    return rc;
+}
+
 int cmd_convert(int argc, char **argv)
 {
     const char *cmd = argv[0], *in = NULL, *out = NULL;
+    const char *ins[3];
+    int n_in = 0;
     emoc_convert_opts opts = {EMW_F32, NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -46,10 +90,11 @@ int cmd_convert(int argc, char **argv)
             cli_error(cmd, "unknown option '%s' (or missing value)", a);
             usage(stderr);
             return EXIT_USAGE;
-        } else if (!in) {
-            in = a;
+        } else if (n_in < 3) {
+            ins[n_in++] = a;
+            if (!in) in = a;
         } else {
-            cli_error(cmd, "more than one input file ('%s', '%s')", in, a);
+            cli_error(cmd, "too many input files ('%s'): one model file, or MTCNN's three", a);
             return EXIT_USAGE;
         }
     }
@@ -57,6 +102,14 @@ int cmd_convert(int argc, char **argv)
         cli_error(cmd, "%s", !in ? "missing input file" : "missing -o OUT.emw");
         usage(stderr);
         return EXIT_USAGE;
+    }
+    if (n_in > 1) {
+        if (n_in != 3) {
+            cli_error(cmd, "two input files: give one model file, or MTCNN's three checkpoints "
+                      "(pnet.pt rnet.pt onet.pt)");
+            return EXIT_USAGE;
+        }
+        return convert_many(cmd, ins, n_in, out, &opts);
     }
     opts.source_name = in;
     char msg[512];
@@ -77,7 +130,10 @@ int cmd_convert(int argc, char **argv)
         cli_error(cmd, "out of memory");
         return EXIT_RUNTIME;
     }
-    if (is_pth) {
+    int is_tflite = has_suffix(in, ".tflite") || (size >= 8 && !memcmp(buf + 4, "TFL3", 4));
+    if (is_tflite) {
+        st = emoc_convert_tflite(buf, size, &opts, w, &err);
+    } else if (is_pth) {
         st = emoc_convert_pth(buf, size, &opts, w, &err);
     } else {
         st = emoc_convert_onnx(buf, size, &opts, w, &err);

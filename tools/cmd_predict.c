@@ -11,6 +11,7 @@
  * CSV spells arrays as named columns: prob_<label>, score_<i>, emb_<i>.
  */
 #include "tools/cli.h"
+#include "tools/detect_rows.h"
 #include "tools/frame_runner.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
@@ -30,6 +31,10 @@ typedef struct predict_opts {
     const char **tensors;
     int n_tensors;
     inputs_spec images;
+    const char *detect;          /* --detect DETECTOR.emw */
+    int largest_only;            /* --faces largest */
+    emoc_detect_options det;
+    int det_options_given, faces_given;
 } predict_opts;
 
 static void usage(FILE *f)
@@ -58,39 +63,18 @@ static void usage(FILE *f)
             "                  compute the rest; OUT is replaced atomically as videos complete\n"
             "  -v              say the kernel set, threads, batch mode and input counts\n"
             "  EMOC_THREADS=N  default for --threads\n"
+            "  --detect DET.emw  find the faces in each frame first (e.g. MTCNN); one row per\n"
+            "                  face, the detect columns (box, det_score, landmarks) before the\n"
+            "                  model's; a frame without a face gives one no_face row. The crop\n"
+            "                  is the box truncated to int and clipped to the frame.\n"
+            "  --faces all|largest  with --detect: every face (default) or the largest\n"
+            "  --threshold P, --min-face N  detector options (see emoc detect --help)\n"
             "One row per input, failed inputs included (status names the failure, value\n"
             "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
             "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n");
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void csv_str(FILE *f, const char *s)
-{
-    int quote = strpbrk(s, ",\"\n\r") != NULL;
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 static void json_array(FILE *f, const char *key, const float *v, int n)
 {
@@ -104,9 +88,10 @@ static void json_array(FILE *f, const char *key, const float *v, int n)
     fputc(']', f);
 }
 
-static void csv_header(FILE *f, const emoc_model *m, const emoc_model_info *info, int emb)
+/* The model's columns after status: ",label,prob_...,emb_N" (no newline). */
+static void csv_header_values(FILE *f, const emoc_model *m, const emoc_model_info *info, int emb)
 {
-    fputs("input,frame,face_id,status,label", f);
+    fputs(",label", f);
     for (int i = 0; i < info->n_classes; i++) {
         const char *l = emoc_model_class_label(m, i);
         fputs(",prob_", f);
@@ -116,24 +101,23 @@ static void csv_header(FILE *f, const emoc_model *m, const emoc_model_info *info
     fputs(",valence,arousal", f);
     if (emb)
         for (int i = 0; i < info->embedding_size; i++) fprintf(f, ",emb_%d", i);
+}
+
+static void csv_header(FILE *f, const emoc_model *m, const emoc_model_info *info, int emb)
+{
+    fputs("input,frame,face_id,status", f);
+    csv_header_values(f, m, info, emb);
     fputc('\n', f);
 }
 
-/* out == NULL: failed row with `status`. */
-static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_info *info,
-                      const char *input, long frame, int face_id, const char *status,
-                      const emoc_output *out, int emb)
+/* The model's values of a row after its leading columns, through the end of the row. */
+static void write_values(FILE *f, int jsonl, const emoc_model *m, const emoc_model_info *info,
+                         const emoc_output *out, int emb)
 {
     const char *label = out ? emoc_model_class_label(m, out->label) : NULL;
     if (jsonl) {
-        fputs("{\"input\":", f);
-        json_str(f, input);
-        if (frame >= 0) fprintf(f, ",\"frame\":%ld", frame);
-        else fputs(",\"frame\":null", f);
-        fprintf(f, ",\"face_id\":%d,\"status\":", face_id);
-        json_str(f, status);
         fputs(",\"label\":", f);
-        if (label) json_str(f, label);
+        if (label) cli_json_str(f, label);
         else fputs("null", f);
         json_array(f, "probs", out ? out->probs : NULL, out ? out->n_classes : 0);
         json_array(f, "scores", out ? out->scores : NULL, out ? out->n_scores : 0);
@@ -146,12 +130,8 @@ static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_
         fputs("}\n", f);
         return;
     }
-    csv_str(f, input);
-    if (frame >= 0) fprintf(f, ",%ld,%d,", frame, face_id);
-    else fprintf(f, ",,%d,", face_id);
-    csv_str(f, status);
     fputc(',', f);
-    if (label) csv_str(f, label);
+    if (label) cli_csv_str(f, label);
     for (int i = 0; i < info->n_classes; i++)
         out ? (void)fprintf(f, ",%.9g", (double)out->probs[i]) : (void)fputc(',', f);
     for (int i = 0; i < info->n_scores; i++)
@@ -164,6 +144,27 @@ static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_
         for (int i = 0; i < info->embedding_size; i++)
             out ? (void)fprintf(f, ",%.9g", (double)out->embedding[i]) : (void)fputc(',', f);
     fputc('\n', f);
+}
+
+/* out == NULL: failed row with `status`. */
+static void write_row(FILE *f, int jsonl, const emoc_model *m, const emoc_model_info *info,
+                      const char *input, long frame, int face_id, const char *status,
+                      const emoc_output *out, int emb)
+{
+    if (jsonl) {
+        fputs("{\"input\":", f);
+        cli_json_str(f, input);
+        if (frame >= 0) fprintf(f, ",\"frame\":%ld", frame);
+        else fputs(",\"frame\":null", f);
+        fprintf(f, ",\"face_id\":%d,\"status\":", face_id);
+        cli_json_str(f, status);
+    } else {
+        cli_csv_str(f, input);
+        if (frame >= 0) fprintf(f, ",%ld,%d,", frame, face_id);
+        else fprintf(f, ",,%d,", face_id);
+        cli_csv_str(f, status);
+    }
+    write_values(f, jsonl, m, info, out, emb);
 }
 
 /* ---- inputs -------------------------------------------------------------------------------- */
@@ -203,6 +204,7 @@ static int parse_args(int argc, char **argv, predict_opts *o)
     long env_threads = 1;
     if (cli_env_threads(cmd, &env_threads)) return EXIT_USAGE;
     o->threads = (int)env_threads;
+    emoc_detect_options_default(&o->det);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
@@ -210,9 +212,24 @@ static int parse_args(int argc, char **argv, predict_opts *o)
         int r = inputs_spec_option(&o->images, cmd, argc, argv, &i);
         if (r < 0) return EXIT_USAGE;
         if (r > 0) continue;
+        if ((r = detect_option(&o->det, cmd, argc, argv, &i)) < 0) return EXIT_USAGE;
+        if (r > 0) {
+            o->det_options_given = 1;
+            continue;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return -1;
+        } else if (!strcmp(a, "--detect") && has_val) {
+            o->detect = argv[++i];
+        } else if (!strcmp(a, "--faces") && has_val) {
+            const char *v2 = argv[++i];
+            if (strcmp(v2, "all") && strcmp(v2, "largest")) {
+                cli_error(cmd, "--faces expects all or largest, got '%s'", v2);
+                return EXIT_USAGE;
+            }
+            o->largest_only = !strcmp(v2, "largest");
+            o->faces_given = 1;
         } else if (!strcmp(a, "-m") && has_val) {
             o->model = argv[++i];
         } else if (!strcmp(a, "-o") && has_val) {
@@ -254,12 +271,25 @@ static int parse_args(int argc, char **argv, predict_opts *o)
         }
     }
     int has_images = o->images.n > 0 || o->images.opt.boxes_csv;
+    if (!o->detect && (o->det_options_given || o->faces_given)) {
+        cli_error(cmd, "--faces, --threshold and --min-face need --detect DETECTOR.emw");
+        return EXIT_USAGE;
+    }
+    if (o->detect && (o->n_tensors > 0 || o->images.opt.boxes_csv)) {
+        cli_error(cmd, "--detect finds the faces itself: it takes images, folders or --raw "
+                  "streams, not %s", o->n_tensors > 0 ? "--tensor" : "--boxes");
+        return EXIT_USAGE;
+    }
     if (o->images.opt.raw_width > 0 && o->images.n == 0) {
         cli_error(cmd, "--raw WxH reads a stream: give its path, or '-' for stdin");
         return EXIT_USAGE;
     }
     if (o->resume && !o->out) {
         cli_error(cmd, "--resume needs -o FILE (the output it continues)");
+        return EXIT_USAGE;
+    }
+    if (o->resume && o->detect) { /* rows per frame vary with the faces: completeness unknown */
+        cli_error(cmd, "--resume cannot be combined with --detect yet (use --shard to split the run)");
         return EXIT_USAGE;
     }
     if (!o->model || (o->n_tensors == 0 && !has_images)) {
@@ -372,6 +402,94 @@ static int open_images(const char *cmd, predict_opts *o, const emoc_model_info *
     return EXIT_OK;
 }
 
+/* ---- --detect: faces first, then the model on each crop ---------------------------------- */
+
+typedef struct detect_ctx {
+    emoc_detector *det;
+    int nlm, largest_only;
+    const emoc_detect_options *opt;
+    emoc_resize_mode mode;
+} detect_ctx;
+
+static void face_row(run_ctx *c, const detect_ctx *d, const emoc__input_item *item, int face_id,
+                     const char *status, const emoc_face *face, const emoc_output *out)
+{
+    detect_row_begin(c->f, c->jsonl, item->input, item->frame, face_id, status, face, d->nlm);
+    write_values(c->f, c->jsonl, c->m, c->info, out, c->emb);
+}
+
+/* One face: the EmotiEffLib crop (box truncated, clipped), the model's preprocessing, a pass. */
+static emoc__input_status run_face(run_ctx *c, const detect_ctx *d, const emoc__input_item *item,
+                                   int k, const emoc_face *face)
+{
+    int x, y, w, h;
+    emoc_face_crop_box(face, item->image.width, item->image.height, &x, &y, &w, &h);
+    emoc__input_status st = EMOC_INPUT_OK;
+    const char *msg = NULL;
+    emoc_error err = {{0}};
+    emoc_image crop = {0};
+    emoc_output out;
+    if (w == 0 || h == 0) {
+        st = EMOC_INPUT_EMPTY_BOX;
+        msg = "the face box lies outside the frame";
+    } else if (emoc_image_crop(&item->image, x, y, w, h, &crop, &err) != EMOC_OK ||
+               emoc_image_preprocess(&crop, c->info->input_size, c->info->mean, c->info->std,
+                                     d->mode, c->x, c->n, &err) != EMOC_OK) {
+        st = EMOC_INPUT_RUN_ERROR;
+        msg = err.msg;
+    } else {
+        emoc_status rs = emoc_session_run(c->s, c->x, c->n, &out);
+        if (rs != EMOC_OK) {
+            st = inputs_run_status(rs, c->x, c->n);
+            msg = emoc_session_last_error(c->s);
+        }
+    }
+    emoc_image_free(&crop);
+    if (st != EMOC_INPUT_OK)
+        cli_error("predict", "%s: face %d: %s: %s", item->input, k, emoc__input_status_name(st), msg);
+    face_row(c, d, item, k, emoc__input_status_name(st), face, st == EMOC_INPUT_OK ? &out : NULL);
+    return st;
+}
+
+static int run_detect(run_ctx *c, const detect_ctx *d, emoc__input_iter *it)
+{
+    int cap = 64, n = 0;
+    emoc_face *faces = malloc(sizeof(emoc_face) * (size_t)cap);
+    if (!faces) return EXIT_RUNTIME;
+    emoc__input_item item;
+    while (emoc__input_next(it, &item)) {
+        progress_frame_in(c->pg);
+        emoc__input_status st = item.status;
+        const char *msg = item.message;
+        n = 0;
+        if (st == EMOC_INPUT_OK && detect_all(d->det, &item.image, d->opt, &faces, &cap, &n)) {
+            st = EMOC_INPUT_RUN_ERROR;
+            msg = emoc_detector_last_error(d->det);
+        }
+        if (st != EMOC_INPUT_OK || n == 0) {
+            if (st != EMOC_INPUT_OK)
+                cli_error("predict", "%s: %s: %s", item.input, emoc__input_status_name(st), msg);
+            face_row(c, d, &item, 0, st == EMOC_INPUT_OK ? "no_face" : emoc__input_status_name(st),
+                     NULL, NULL);
+        }
+        int best = 0;
+        for (int k = 1; k < n; k++) { /* largest area, first on ties */
+            float a = (faces[k].x2 - faces[k].x1) * (faces[k].y2 - faces[k].y1);
+            float b = (faces[best].x2 - faces[best].x1) * (faces[best].y2 - faces[best].y1);
+            if (a > b) best = k;
+        }
+        for (int k = 0; k < n; k++) {
+            if (d->largest_only && k != best) continue;
+            emoc__input_status fs = run_face(c, d, &item, k, &faces[k]);
+            if (fs != EMOC_INPUT_OK) st = fs;
+        }
+        fflush(c->f);
+        progress_row_out(c->pg, st);
+    }
+    free(faces);
+    return EXIT_OK;
+}
+
 static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_mode mode,
                       emoc__input_iter *it)
 {
@@ -445,6 +563,7 @@ int cmd_predict(int argc, char **argv)
     emoc__input_iter *it = NULL;
     resume_out resume;
     int resuming = 0;
+    emoc_detector *det = NULL;
     cli_digest dg = {0};
     if (rc) {
         rc = rc < 0 ? EXIT_OK : rc;
@@ -454,7 +573,7 @@ int cmd_predict(int argc, char **argv)
     emoc_model_info info;
     emoc_status st = emoc_model_load_file(o.model, NULL, &m, &err);
     if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
-    if (st == EMOC_OK && o.n_tensors > 0) /* images get their sessions from the frame runner */
+    if (st == EMOC_OK && (o.n_tensors > 0 || o.detect)) /* else sessions come from the frame runner */
         st = emoc_session_create(m, o.threads, NULL, 0, &s, &err);
     if (st != EMOC_OK) {
         cli_error(cmd, "%s: %s", o.model, err.msg[0] ? err.msg : emoc_strerror(st));
@@ -480,6 +599,11 @@ int cmd_predict(int argc, char **argv)
             rc = EXIT_RUNTIME;
             goto done;
         }
+    if (o.detect && (st = emoc_detector_load_file(o.detect, NULL, &det, &err)) != EMOC_OK) {
+        cli_error(cmd, "--detect %s", err.msg);
+        rc = cli_exit_for_status(st);
+        goto done;
+    }
     /* The digest line is printed after the rows, so hashing the weights overlaps the run. */
     cli_digest_start(&dg, m, o.progress == PROGRESS_QUIET);
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
@@ -501,14 +625,25 @@ int cmd_predict(int argc, char **argv)
             rc = EXIT_RUNTIME;
             goto done;
         }
-        if (!jsonl) csv_header(f, m, &info, o.embedding);
+        if (!jsonl && det) {
+            detect_csv_header(f, emoc_detector_landmark_count(det));
+            csv_header_values(f, m, &info, o.embedding);
+            fputc('\n', f);
+        } else if (!jsonl) {
+            csv_header(f, m, &info, o.embedding);
+        }
     }
     if (o.verbose) say_run(cmd, &o, it);
     progress pg;
     progress_init(&pg, cmd, o.progress, -1, NULL);
     run_ctx c = {resuming ? resume_rows(&resume) : f, jsonl, o.embedding, m, &info, s, x, n, &pg,
                  resuming ? &resume : NULL, 0};
-    rc = run_inputs(cmd, &o, &c, mode, it);
+    if (det) {
+        detect_ctx d = {det, emoc_detector_landmark_count(det), o.largest_only, &o.det, mode};
+        rc = run_detect(&c, &d, it);
+    } else {
+        rc = run_inputs(cmd, &o, &c, mode, it);
+    }
     cli_digest_note(&dg, cmd, o.model);
     progress_finish(&pg);
     if (rc == EXIT_OK && c.rc) rc = c.rc;
@@ -540,6 +675,7 @@ done:
     if (resuming) resume_close(&resume);
     free(header);
     emoc__input_close(it);
+    emoc_detector_free(det);
     free(x);
     emoc_session_free(s);
     emoc_model_free(m);

@@ -15,6 +15,8 @@ static const command commands[] = {
     {"info", cmd_info, "describe an EMW weight file and the plan it builds"},
     {"convert", cmd_convert, "convert an ONNX file or PyTorch checkpoint to EMW"},
     {"predict", cmd_predict, "run a model on images, folders, raw frames or tensors"},
+    {"detect", cmd_detect, "find faces (MTCNN) in images, folders or raw frames"},
+    {"mtcnn-net", cmd_mtcnn_net, "(conformance) run one MTCNN sub-network on tensors"},
     {"bench", cmd_bench, "time forward passes of one input"},
     {"decode", cmd_decode, "decode an image and write its pixels as PPM"},
     {"preprocess", cmd_preprocess, "write the exact float32 NCHW tensor a model receives"},

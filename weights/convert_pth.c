@@ -306,6 +306,12 @@ emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert
     } else if (emoc__pthc_has(c, "features.conv_sep.layers.0.weight") ||
                emoc__pthc_has(c, "conv_sep.layers.0.weight")) {
         st = emoc__convert_pth_mbf(c);
+    } else if (emoc_pth_mtcnn_kind(&ck) >= 0) {
+        st = EMOC_E_ARG;
+        if (err)
+            snprintf(err->msg, sizeof err->msg, "checkpoint is one of MTCNN's three networks "
+                     "(PNet, RNet, ONet): convert all three together: emoc convert pnet.pt "
+                     "rnet.pt onet.pt -o mtcnn.emw");
     } else {
         st = EMOC_E_UNSUPPORTED;
         if (err)

@@ -164,6 +164,8 @@ void emoc__pthc_meta(emoc__pthc *c, const char *arch, const char *variant, const
 void emoc__pthc_fmt(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 emoc_status emoc__convert_pth_ddamfn(emoc__pthc *c);
+/* 0 PNet, 1 RNet, 2 ONet of facenet-pytorch's MTCNN (by a distinctive tensor), -1 otherwise. */
+int emoc_pth_mtcnn_kind(const emoc_pth_checkpoint *ck);
 emoc_status emoc__convert_pth_mbf(emoc__pthc *c);
 
 #endif /* EMOC_WEIGHTS_PTH_H */

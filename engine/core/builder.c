@@ -20,6 +20,7 @@ struct emoc_pb {
     unsigned char *used;  /* per tensor: asked for by the net */
     const float **f32;    /* per tensor: float32 view (converted once) */
     emoc_status st;
+    const void *user;     /* emoc_pb_user() */
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -165,6 +166,18 @@ int emoc_pb_input(emoc_pb *b, int h, int w, int c)
     b->p->input_buf = id;
     return id;
 }
+
+void emoc_pb_keep_output(emoc_pb *b, int buf)
+{
+    if (!valid_buf(b, buf, "outputs")) return;
+    if (b->p->n_extra_out >= EMOC_PLAN_MAX_OUTPUTS) {
+        emoc_pb_fail(b, EMOC_E_INTERNAL, "more than %d extra outputs", EMOC_PLAN_MAX_OUTPUTS);
+        return;
+    }
+    b->p->extra_out[b->p->n_extra_out++] = buf;
+}
+
+const void *emoc_pb_user(const emoc_pb *b) { return b->user; }
 
 void emoc_pb_set_outputs(emoc_pb *b, int scores_buf, int embedding_buf)
 {
@@ -565,7 +578,15 @@ emoc_status emoc__build_plan(emoc_model *m)
                       m->info.arch);
         return EMOC_E_UNSUPPORTED;
     }
-    emoc_pb b = {.m = m, .p = &m->plan, .f = &m->emw, .st = EMOC_OK};
+    return emoc__build_plan_with(m, net->build, NULL, NULL);
+}
+
+/* Runs `build` (with `user` for emoc_pb_user) and checks that every tensor of the file whose
+ * name starts with `scope` (NULL: every tensor) was asked for or declared dead. */
+emoc_status emoc__build_plan_with(emoc_model *m, emoc_status (*build)(emoc_pb *, const emw_file *),
+                                  const void *user, const char *scope)
+{
+    emoc_pb b = {.m = m, .p = &m->plan, .f = &m->emw, .st = EMOC_OK, .user = user};
     size_t nt = m->emw.n_tensors ? m->emw.n_tensors : 1;
     b.used = emoc__alloc(&m->alloc, nt, 16);
     b.f32 = emoc__alloc(&m->alloc, nt * sizeof(float *), 16);
@@ -578,15 +599,17 @@ emoc_status emoc__build_plan(emoc_model *m)
     memset(b.used, 0, nt);
     memset((void *)b.f32, 0, nt * sizeof(float *));
     m->plan.input_buf = m->plan.scores_buf = m->plan.embedding_buf = -1;
-    emoc_status st = net->build(&b, &m->emw);
+    emoc_status st = build(&b, &m->emw);
     if (st == EMOC_OK && b.st != EMOC_OK) st = b.st;
     if (st == EMOC_OK && (m->plan.input_buf < 0 || m->plan.scores_buf < 0)) {
         emoc__set_err(m->err, sizeof(m->err), "net '%s' did not declare its input and outputs",
                       m->info.arch);
         st = EMOC_E_INTERNAL;
     }
+    size_t scope_len = scope ? strlen(scope) : 0;
     for (size_t i = 0; st == EMOC_OK && i < m->emw.n_tensors; i++) {
         const char *name = m->emw.tensors[i].name;
+        if (scope && strncmp(name, scope, scope_len) != 0) continue;
         if (!b.used[i] && !is_ignored(m, name)) {
             emoc__set_err(m->err, sizeof(m->err),
                           "tensor '%s' is not part of architecture '%s' variant '%s' (extra "

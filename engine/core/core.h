@@ -59,6 +59,10 @@ void emoc__plan_release(emoc_plan *p, const emoc_allocator *a);
 
 /* Runs the net builder for the model's architecture (builder.c). */
 emoc_status emoc__build_plan(emoc_model *m);
+/* Runs a given builder; tensors outside `scope` (a name prefix, NULL = none) are not checked
+ * for use (a detector file holds several sub-networks). */
+emoc_status emoc__build_plan_with(emoc_model *m, emoc_status (*build)(emoc_pb *, const emw_file *),
+                                  const void *user, const char *scope);
 
 /* Fills a trace event for op i (ns = 0). */
 void emoc__fill_event(const emoc_model *m, int i, emoc_trace_event *ev);

@@ -153,6 +153,16 @@ static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error
         return emoc__fail(err, st, "%s", perr.msg);
     }
     m->emw_parsed = 1;
+    /* A face detector (weights/FORMAT.md: emoc.task = "face_detection") is not an emotion model */
+    const emw_meta *task = emw_find_meta(&m->emw, "emoc.task");
+    if (task && task->type == EMW_T_STR && !strcmp(task->str, "face_detection")) {
+        const emw_meta *arch = emw_find_meta(&m->emw, "emoc.arch");
+        emoc__set_err(m->err, sizeof(m->err),
+                      "this file is a face detector (emoc.arch = '%s'), not an emotion model: "
+                      "give it to --detect or `emoc detect -m`",
+                      arch && arch->type == EMW_T_STR ? arch->str : "?");
+        return emoc__fail(err, EMOC_E_UNSUPPORTED, "%s", m->err);
+    }
     /* Every documented network key (weights/FORMAT.md §5), types and cross-field ranges. */
     if ((st = emw_check_net_meta(&m->emw, &perr)) != EMOC_OK) {
         emoc__set_err(m->err, sizeof(m->err), "%s", perr.msg);

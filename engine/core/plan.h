@@ -68,6 +68,8 @@ typedef struct emoc_buffer {
     size_t offset;               /* arena offset, set by emoc_plan_place() */
 } emoc_buffer;
 
+#define EMOC_PLAN_MAX_OUTPUTS 4
+
 struct emoc_plan {
     emoc_op *ops;
     int n_ops, cap_ops;
@@ -76,6 +78,9 @@ struct emoc_plan {
     int input_buf;               /* NHWC input */
     int scores_buf;              /* final linear output, 1×1×n_scores */
     int embedding_buf;           /* input of the final linear, 1×1×embedding */
+    int extra_out[EMOC_PLAN_MAX_OUTPUTS]; /* further outputs kept alive to the end (detector
+                                             heads: emoc_pb_keep_output) */
+    int n_extra_out;
     size_t arena_bytes;          /* activations only */
     size_t scratch_floats;       /* max over ops, per thread */
 };
@@ -156,6 +161,12 @@ void emoc_pb_op_uses(emoc_pb *b, emoc_op *op, const char *name);
 const emoc_kernel_table *emoc_pb_kernels(const emoc_pb *b);
 /* Marks the outputs: the final scores and the embedding (input of the final linear). */
 void emoc_pb_set_outputs(emoc_pb *b, int scores_buf, int embedding_buf);
+
+/* Keeps buffer `buf` alive until after the last op so the caller can read it (sub-networks
+ * with several heads, engine/core/subnet.h). At most EMOC_PLAN_MAX_OUTPUTS per plan. */
+void emoc_pb_keep_output(emoc_pb *b, int buf);
+/* The argument given to emoc_subnet_create (input size of a detector sub-network), or NULL. */
+const void *emoc_pb_user(const emoc_pb *b);
 
 /* Helpers for exec functions. */
 static inline float *emoc_buf_ptr(const emoc_exec_ctx *ctx, int buf)

@@ -23,6 +23,7 @@ emoc_status emoc__plan_place(emoc_plan *p, const emoc_allocator *al, char *err, 
     if (n == 0) return EMOC_OK;
     if (p->scores_buf >= 0) p->bufs[p->scores_buf].last_op = p->n_ops;
     if (p->embedding_buf >= 0) p->bufs[p->embedding_buf].last_op = p->n_ops;
+    for (int k = 0; k < p->n_extra_out; k++) p->bufs[p->extra_out[k]].last_op = p->n_ops;
     int *order = emoc__alloc(al, sizeof(int) * (size_t)n * 2, 16);
     if (!order) {
         emoc__set_err(err, errlen, "out of memory planning %d buffers", n);

@@ -1,0 +1,142 @@
+/* test_detect_cli.c — `emoc detect` and the detector/emotion mix-up refusals in the CLI. */
+#include <criterion/criterion.h>
+
+#include "tests/cli_run.h"
+#include "tests/core/tinynet_fixture.h"
+#include "tests/detect/mtcnn_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void save_bytes(const cli_scratch *s, const char *name, const void *b, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", s->dir, name);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+/* P6 of w×h with a deterministic pattern. */
+static void save_ppm(const cli_scratch *s, const char *name, int w, int h)
+{
+    size_t n = (size_t)w * h * 3;
+    char hdr[64];
+    int k = snprintf(hdr, sizeof hdr, "P6\n%d %d\n255\n", w, h);
+    unsigned char *b = malloc((size_t)k + n);
+    memcpy(b, hdr, (size_t)k);
+    for (size_t i = 0; i < n; i++) b[k + i] = (unsigned char)((i * 7 + (i / 97) * 13) & 255);
+    save_bytes(s, name, b, (size_t)k + n);
+    free(b);
+}
+
+static void setup(cli_scratch *s)
+{
+    cli_scratch_init(s);
+    char path[256];
+    snprintf(path, sizeof path, "%s/mtcnn.emw", s->dir);
+    cr_assert_eq(mtcnn_fix_save(path), 0);
+    tiny_opts o;
+    tiny_default(&o);
+    size_t n = 0;
+    uint8_t *b = tiny_build(&o, &n);
+    save_bytes(s, "tiny.emw", b, n);
+    free(b);
+    save_ppm(s, "frame.ppm", 120, 90);
+    save_ppm(s, "small.ppm", 30, 30);
+}
+
+Test(detect_cli, rows_per_face_and_no_face)
+{
+    cli_scratch s;
+    setup(&s);
+    static char out[1 << 16], err[4096];
+    int rc = cli_run(&s, "detect -m mtcnn.emw --threshold 0 frame.ppm small.ppm", out, sizeof out,
+                     err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(!strncmp(out, "input,frame,face_id,status,x1,y1,x2,y2,det_score,lm0_x,lm0_y,lm1_x,"
+                            "lm1_y,lm2_x,lm2_y,lm3_x,lm3_y,lm4_x,lm4_y\n", 100), "%s", out);
+    cr_assert(strstr(out, "\nframe.ppm,,0,ok,"), "%s", out);
+    /* 30x30 < min_face 40: exactly one no_face row with empty fields */
+    cr_assert(strstr(out, "\nsmall.ppm,,0,no_face,,,,,,,,,,,,,,,\n"), "%s", out);
+    rc = cli_run(&s, "detect -m mtcnn.emw --format jsonl small.ppm", out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0);
+    cr_assert(strstr(out, "\"status\":\"no_face\",\"box\":null,\"score\":null,\"landmarks\":null}"),
+              "%s", out);
+    rc = cli_run(&s, "detect -m mtcnn.emw --threshold 0 --format jsonl frame.ppm", out, sizeof out,
+                 err, sizeof err);
+    cr_assert_eq(rc, 0);
+    cr_assert(strstr(out, "\"face_id\":0,\"status\":\"ok\",\"box\":["), "%s", out);
+    cli_scratch_free(&s);
+}
+
+Test(detect_cli, raw_stream_and_missing_file)
+{
+    cli_scratch s;
+    setup(&s);
+    static char out[1 << 16], err[4096];
+    unsigned char raw[2 * 50 * 50 * 3 + 10];
+    for (size_t i = 0; i < sizeof raw; i++) raw[i] = (unsigned char)(i * 31);
+    save_bytes(&s, "frames.rgb", raw, sizeof raw);
+    int rc = cli_run(&s, "detect -m mtcnn.emw --min-face 60 --raw 50x50 frames.rgb", out,
+                     sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 4, "the short third frame is a truncated row: %s", err);
+    cr_assert(strstr(out, "frames.rgb,1,0,no_face"), "%s", out);
+    cr_assert(strstr(out, "frames.rgb,2,0,no_face"), "%s", out);
+    cr_assert(strstr(out, "frames.rgb,3,0,truncated"), "%s", out);
+    rc = cli_run(&s, "detect -m mtcnn.emw nothere.png", out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 4);
+    cr_assert(strstr(out, "nothere.png,,0,io_error"), "%s", out);
+    cli_scratch_free(&s);
+}
+
+Test(detect_cli, refusals)
+{
+    cli_scratch s;
+    setup(&s);
+    char out[4096], err[4096];
+    cr_assert_eq(cli_run(&s, "detect -m mtcnn.emw --tensor x.f32", out, sizeof out, err, sizeof err), 2);
+    cr_assert(strstr(err, "--tensor is not an input of detect"), "%s", err);
+    cr_assert_eq(cli_run(&s, "detect -m mtcnn.emw --boxes b.csv", out, sizeof out, err, sizeof err), 2);
+    cr_assert_eq(cli_run(&s, "detect -m mtcnn.emw --threshold 1.5 frame.ppm", out, sizeof out, err,
+                         sizeof err), 2);
+    cr_assert_eq(cli_run(&s, "detect -m mtcnn.emw --min-face 0 frame.ppm", out, sizeof out, err,
+                         sizeof err), 2);
+    cr_assert_eq(cli_run(&s, "detect -m tiny.emw frame.ppm", out, sizeof out, err, sizeof err), 3);
+    cr_assert(strstr(err, "emotion model") && strstr(err, "not a face detector"), "%s", err);
+    cr_assert_eq(cli_run(&s, "predict -m mtcnn.emw frame.ppm", out, sizeof out, err, sizeof err), 3);
+    cr_assert(strstr(err, "face detector") && strstr(err, "not an emotion model"), "%s", err);
+    cli_scratch_free(&s);
+}
+
+Test(detect_cli, predict_with_detect)
+{
+    cli_scratch s;
+    setup(&s);
+    static char out[1 << 17], err[4096];
+    int rc = cli_run(&s, "predict -m tiny.emw --detect mtcnn.emw --threshold 0 frame.ppm small.ppm",
+                     out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(!strncmp(out, "input,frame,face_id,status,x1,y1,x2,y2,det_score,lm0_x", 54), "%s", out);
+    cr_assert(strstr(out, "lm4_y,label,prob_anger"), "%s", out);
+    cr_assert(strstr(out, "\nframe.ppm,,0,ok,"), "%s", out);
+    cr_assert(strstr(out, "\nframe.ppm,,1,ok,"), "more than one face on the fixture: %s", out);
+    cr_assert(strstr(out, "\nsmall.ppm,,0,no_face,"), "%s", out);
+    rc = cli_run(&s, "predict -m tiny.emw --detect mtcnn.emw --threshold 0 --faces largest "
+                     "--format jsonl frame.ppm", out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "\"face_id\":0,\"status\":\"ok\",\"box\":["), "%s", out);
+    cr_assert(strstr(out, "\"landmarks\":[[") && strstr(out, "\"label\":\""), "%s", out);
+    cr_assert_null(strstr(out, "\"face_id\":1"), "only the largest: %s", out);
+    char o2[4096];
+    cr_assert_eq(cli_run(&s, "predict -m tiny.emw --detect tiny.emw frame.ppm", o2, sizeof o2, err,
+                         sizeof err), 3);
+    cr_assert(strstr(err, "not a face detector"), "%s", err);
+    cr_assert_eq(cli_run(&s, "predict -m tiny.emw --faces largest frame.ppm", o2, sizeof o2, err,
+                         sizeof err), 2);
+    cr_assert_eq(cli_run(&s, "predict -m tiny.emw --detect mtcnn.emw --tensor x.f32", o2,
+                         sizeof o2, err, sizeof err), 2);
+    cli_scratch_free(&s);
+}

@@ -1,0 +1,226 @@
+/*
+ * cmd_detect.c — `emoc detect -m DETECTOR.emw [options] INPUT...`: faces in images, folders of
+ * frames and raw rgb24 streams (the inputs of `emoc predict`, without --tensor / --boxes).
+ * One row per face in the detector's order (face_id 0, 1, ...), exactly one `no_face` row for a
+ * frame without faces (not a failure), and one row with the input's status for a frame that
+ * could not be read or detected on. Columns: tools/detect_rows.h.
+ */
+#include "tools/cli.h"
+#include "tools/detect_rows.h"
+#include "tools/inputs.h"
+#include "tools/progress.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: emoc detect -m DETECTOR.emw [options] [IMAGE|DIR|-]...\n"
+            "  IMAGE, DIR        frames (JPEG/PNG/PPM/BMP; directories in natural order)\n"
+            "  --raw WxH         read rgb24 frames of W x H from the path ('-' = stdin)\n"
+            "  --threshold P     keep faces with score > P (default: the detector's, MTCNN 0.9)\n"
+            "  --min-face N      MTCNN: smallest face searched, px (default 40); other\n"
+            "                    detectors: drop faces narrower than N (default 0)\n"
+            "  --format csv|jsonl  output format (default csv)\n"
+            "  -o OUT            write to OUT instead of stdout\n"
+            "  -q | --progress   no progress/summary | key=value progress on stderr\n"
+            "One row per face (boxes and landmarks in original pixels, unclipped, as the\n"
+            "upstream detector reports them); a frame without a face gives one no_face row.\n");
+}
+
+typedef struct detect_opts {
+    const char *model, *out, *format;
+    emoc_detect_options det;
+    progress_mode progress;
+    inputs_spec images;
+} detect_opts;
+
+/* Parses a float option in [lo, hi]. */
+static int parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi,
+                       float *out)
+{
+    char *end = NULL;
+    double v = s ? strtod(s, &end) : 0;
+    if (!s || end == s || *end || !(v >= lo && v <= hi)) {
+        cli_error(cmd, "%s expects a number in [%g, %g], got '%s'", opt, lo, hi, s ? s : "");
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+/* Shared by detect / predict --detect / features --detect: --threshold and --min-face.
+ * Returns 1 if consumed, 0 if not an option of these, -1 after a usage error. */
+int detect_option(emoc_detect_options *d, const char *cmd, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    int has_val = *i + 1 < argc;
+    long v;
+    if (!strcmp(a, "--threshold") && has_val) {
+        return parse_float(cmd, a, argv[++*i], 0.0, 1.0, &d->threshold) ? -1 : 1;
+    } else if (!strcmp(a, "--min-face") && has_val) {
+        if (cli_parse_int(cmd, a, argv[++*i], 1, EMOC_DETECT_MAX_SIDE, &v)) return -1;
+        d->min_face = (int)v;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, detect_opts *o)
+{
+    const char *cmd = argv[0];
+    o->format = "csv";
+    emoc_detect_options_default(&o->det);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (!strcmp(a, "--tensor") || !strcmp(a, "--boxes")) {
+            cli_error(cmd, "%s is not an input of detect: it finds the faces itself in images, "
+                      "folders or --raw streams", a);
+            return EXIT_USAGE;
+        }
+        int r = inputs_spec_option(&o->images, cmd, argc, argv, &i);
+        if (r < 0) return EXIT_USAGE;
+        if (r > 0) continue;
+        r = detect_option(&o->det, cmd, argc, argv, &i);
+        if (r < 0) return EXIT_USAGE;
+        if (r > 0) continue;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return -1;
+        } else if (!strcmp(a, "-m") && has_val) {
+            o->model = argv[++i];
+        } else if (!strcmp(a, "-o") && has_val) {
+            o->out = argv[++i];
+        } else if (!strcmp(a, "--format") && has_val) {
+            o->format = argv[++i];
+            if (strcmp(o->format, "csv") && strcmp(o->format, "jsonl")) {
+                cli_error(cmd, "--format expects csv or jsonl, got '%s'", o->format);
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->progress = PROGRESS_QUIET;
+        } else if (!strcmp(a, "--progress")) {
+            o->progress = PROGRESS_KV;
+        } else if (a[0] == '-' && a[1]) {
+            cli_error(cmd, "unknown option '%s' (or missing value)", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else if (inputs_spec_add_path(&o->images, a)) {
+            return EXIT_RUNTIME;
+        }
+    }
+    if (o->images.opt.raw_width > 0 && o->images.n == 0) {
+        cli_error(cmd, "--raw WxH reads a stream: give its path, or '-' for stdin");
+        return EXIT_USAGE;
+    }
+    if (!o->model || o->images.n == 0) {
+        cli_error(cmd, "%s", !o->model ? "missing -m DETECTOR.emw" : "no input (IMAGE, DIR or -)");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Detects into a growing array; returns the status and sets *faces / *n. */
+emoc_status detect_all(emoc_detector *d, const emoc_image *img, const emoc_detect_options *o,
+                       emoc_face **faces, int *cap, int *n)
+{
+    emoc_status st = emoc_detect(d, img, o, *faces, *cap, n);
+    if (st == EMOC_OK && *n > *cap) {
+        emoc_face *bigger = realloc(*faces, sizeof(emoc_face) * (size_t)*n);
+        if (!bigger) return EMOC_E_NOMEM;
+        *faces = bigger;
+        *cap = *n;
+        st = emoc_detect(d, img, o, *faces, *cap, n);
+    }
+    return st;
+}
+
+int cmd_detect(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    detect_opts o;
+    memset(&o, 0, sizeof o);
+    inputs_spec_init(&o.images);
+    int rc = parse_args(argc, argv, &o);
+    if (rc) {
+        inputs_spec_free(&o.images);
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    emoc_error err;
+    err.msg[0] = 0;
+    emoc_detector *det = NULL;
+    emoc_status st = emoc_detector_load_file(o.model, NULL, &det, &err);
+    if (st != EMOC_OK) {
+        cli_error(cmd, "%s", err.msg);
+        inputs_spec_free(&o.images);
+        return cli_exit_for_status(st);
+    }
+    emoc__input_iter *it = NULL;
+    if ((st = inputs_open(&o.images, &it, &err)) != EMOC_OK) {
+        cli_error(cmd, "%s", err.msg);
+        emoc_detector_free(det);
+        inputs_spec_free(&o.images);
+        return st == EMOC_E_ARG ? EXIT_USAGE : cli_exit_for_status(st);
+    }
+    FILE *f = o.out ? fopen(o.out, "w") : stdout;
+    if (!f) {
+        cli_error(cmd, "cannot write '%s'", o.out);
+        emoc__input_close(it);
+        emoc_detector_free(det);
+        inputs_spec_free(&o.images);
+        return EXIT_RUNTIME;
+    }
+    inputs_note_skipped(it, cmd, o.progress == PROGRESS_QUIET);
+    int jsonl = !strcmp(o.format, "jsonl"), nlm = emoc_detector_landmark_count(det);
+    if (!jsonl) {
+        detect_csv_header(f, nlm);
+        fputc('\n', f);
+    }
+    progress pg;
+    progress_init(&pg, cmd, o.progress, emoc__input_total(it), NULL);
+    emoc__input_item item;
+    int cap = 64, n = 0;
+    emoc_face *faces = malloc(sizeof(emoc_face) * (size_t)cap);
+    const char *end = jsonl ? "}\n" : "\n";
+    while (faces && emoc__input_next(it, &item)) {
+        progress_frame_in(&pg);
+        emoc__input_status ist = item.status;
+        const char *msg = item.message;
+        n = 0;
+        if (ist == EMOC_INPUT_OK &&
+            (st = detect_all(det, &item.image, &o.det, &faces, &cap, &n)) != EMOC_OK) {
+            ist = EMOC_INPUT_RUN_ERROR;
+            msg = emoc_detector_last_error(det);
+        }
+        if (ist != EMOC_INPUT_OK) {
+            cli_error(cmd, "%s: %s: %s", item.input, emoc__input_status_name(ist), msg);
+            detect_row_begin(f, jsonl, item.input, item.frame, 0, emoc__input_status_name(ist),
+                             NULL, nlm);
+            fputs(end, f);
+        } else if (n == 0) {
+            detect_row_begin(f, jsonl, item.input, item.frame, 0, "no_face", NULL, nlm);
+            fputs(end, f);
+        }
+        for (int k = 0; k < n; k++) {
+            detect_row_begin(f, jsonl, item.input, item.frame, k, "ok", &faces[k], nlm);
+            fputs(end, f);
+        }
+        fflush(f);
+        progress_row_out(&pg, ist);
+    }
+    progress_finish(&pg);
+    long errors = progress_errors(&pg);
+    int werr = ferror(f) || (o.out && fclose(f) != 0);
+    free(faces);
+    emoc__input_close(it);
+    emoc_detector_free(det);
+    inputs_spec_free(&o.images);
+    if (werr) {
+        cli_error(cmd, "error writing the output");
+        return EXIT_RUNTIME;
+    }
+    return errors ? EXIT_PARTIAL : EXIT_OK;
+}

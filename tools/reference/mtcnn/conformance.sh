@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# conformance.sh — emoc's MTCNN against the PyTorch replica of facenet-pytorch's detector
+# (run by `make conformance` through tools/reference/conformance.sh).
+#   1. generate.py: random-weight pnet/rnet/onet.pt (zip torch.save), test frames, the upstream
+#      detect() results and every sub-network call (at least 10 candidates survive each stage);
+#   2. `emoc convert pnet.pt rnet.pt onet.pt` (shuffled order) → mtcnn.emw;
+#   3. for every ISA this CPU has: each recorded sub-network call through `emoc mtcnn-net`
+#      (raw outputs within 1e-4·max(1,max|ref|)), and `emoc detect --threshold 0` on each frame
+#      (same faces, boxes/landmarks within 1e-3 px, scores within 1e-5).
+# Env: EMOC_BIN (required), PYTHON, EMOC_CONF_ISAS (ISAs to check, default: those the CPU has),
+#      EMOC_SHARED_DATA (default ../shared/data from the repository root).
+set -u
+# shellcheck source=../conformance.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../conformance.sh" --source-only   # cpu_isas
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+PYTHON=${PYTHON:-/usr/bin/python3}
+DATA=${EMOC_SHARED_DATA:-$ROOT/../shared/data}
+[ -d "$DATA" ] || DATA=/work/shared/data   # a worktree is not beside shared/
+OUT=${EMOC_MTCNN_OUT:-$HERE/../out/mtcnn}
+ISAS=${EMOC_CONF_ISAS:-$(cpu_isas)}
+ISAS=${ISAS//,/ }
+fail=0
+mkdir -p "$OUT"
+[ -f "$DATA/rocket.jpg" ] || { echo "FAIL mtcnn: no test data at $DATA"; exit 1; }
+"$EMOC_BIN" decode "$DATA/rocket.jpg" -o "$OUT/rocket.ppm" || { echo "FAIL mtcnn: decode"; exit 1; }
+"$PYTHON" "$HERE/generate.py" "$DATA" "$OUT/rocket.ppm" "$OUT" 2>&1 | grep -v "^libpng warning" \
+    || true
+[ -f "$OUT/noface.ref.json" ] || { echo "FAIL mtcnn: generate.py did not finish"; exit 1; }
+"$EMOC_BIN" convert "$OUT/rnet.pt" "$OUT/onet.pt" "$OUT/pnet.pt" -o "$OUT/mtcnn.emw" \
+    || { echo "FAIL mtcnn: convert"; exit 1; }
+ran=0
+for isa in $ISAS; do
+    for shape in "$OUT"/*.shape; do
+        base=${shape%.shape}
+        read -r net dims <"$shape"
+        if ! EMOC_ISA=$isa "$EMOC_BIN" mtcnn-net -m "$OUT/mtcnn.emw" --net "$net" --shape "$dims" \
+                "$base.in.f32" -o "$base.$isa.emoc.f32" ||
+           ! "$PYTHON" "$HERE/compare.py" net "$base.out.f32" "$base.$isa.emoc.f32" >"$base.$isa.cmp"; then
+            echo "FAIL mtcnn $isa $(basename "$base"): $(cat "$base.$isa.cmp" 2>/dev/null)"
+            fail=1
+        fi
+    done
+    echo "mtcnn $isa: $(ls "$OUT"/*.shape | wc -l) sub-network calls checked"
+    for ref in "$OUT"/*.ref.json; do
+        name=$(basename "$ref" .ref.json)
+        EMOC_ISA=$isa "$EMOC_BIN" detect -q -m "$OUT/mtcnn.emw" --threshold 0 --format jsonl \
+            "$OUT/$name.ppm" >"$OUT/$name.$isa.jsonl" || { echo "FAIL mtcnn $isa $name: detect"; fail=1; continue; }
+        printf 'mtcnn %s %s: ' "$isa" "$name"
+        "$PYTHON" "$HERE/compare.py" faces "$ref" "$OUT/$name.$isa.jsonl" || fail=1
+    done
+    ran=1
+done
+[ "$ran" = 1 ] || { echo "FAIL mtcnn: no ISA checked"; fail=1; }
+exit $fail
