@@ -4,6 +4,7 @@
  */
 #include "tools/cli.h"
 #include "weights/convert.h"
+#include "weights/pth.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -119,8 +120,9 @@ int cmd_convert(int argc, char **argv)
         cli_error(cmd, "%s", msg);
         return EXIT_RUNTIME;
     }
+    /* zip = torch.save since 1.6; the legacy layout starts with its magic-number pickle */
     int is_pth = has_suffix(in, ".pt") || has_suffix(in, ".pth") ||
-                 (size >= 2 && buf[0] == 'P' && buf[1] == 'K'); /* zip = torch.save */
+                 (size >= 2 && buf[0] == 'P' && buf[1] == 'K') || emoc_pth_looks_like_legacy(buf, size);
     emw_writer *w = NULL;
     emoc_error err;
     err.msg[0] = 0;
