@@ -79,6 +79,6 @@ static emoc_status bb_detect(void *state, const emoc_image *rgb, const emoc_dete
                                    .default_threshold = thr, .default_min_face = 0,            \
                                    .open = bb_open, .detect = bb_detect, .close = bb_close}
 
-BLAZE_BACKEND(emoc_blazeface_short_backend, "blazeface_short", 0.5f);
-BLAZE_BACKEND(emoc_blazeface_full_sparse_backend, "blazeface_full_sparse", 0.6f);
-BLAZE_BACKEND(emoc_blazeface_full_backend, "blazeface_full", 0.6f);
+BLAZE_BACKEND(emoc__blazeface_short_backend, "blazeface_short", 0.5f);
+BLAZE_BACKEND(emoc__blazeface_full_sparse_backend, "blazeface_full_sparse", 0.6f);
+BLAZE_BACKEND(emoc__blazeface_full_backend, "blazeface_full", 0.6f);

@@ -13,9 +13,10 @@
 
 static const detector_backend *const registry[] = {
     &emoc__mtcnn_backend,
-    &emoc_blazeface_short_backend,
-    &emoc_blazeface_full_sparse_backend,
-    &emoc_blazeface_full_backend,
+    &emoc__retinaface_backend,
+    &emoc__blazeface_short_backend,
+    &emoc__blazeface_full_sparse_backend,
+    &emoc__blazeface_full_backend,
 };
 #define N_BACKENDS (sizeof(registry) / sizeof(registry[0]))
 
@@ -161,6 +162,13 @@ void emoc_detector_free(emoc_detector *d)
     emoc_allocator a = d->alloc;
     dfree(&a, d->file_buf);
     dfree(&a, d);
+}
+
+int emoc__detector_raw(const emoc_detector *d, int k, const char **name, const float **data,
+                       size_t *rows, int *cols)
+{
+    if (!d || !d->be || !d->be->raw || !d->state) return 0;
+    return d->be->raw(d->state, k, name, data, rows, cols);
 }
 
 const char *emoc_detector_last_error(const emoc_detector *d) { return d ? d->err : "detector is NULL"; }
