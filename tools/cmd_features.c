@@ -11,6 +11,7 @@
 
 #include "tools/abaw_io.h"
 #include "tools/cli.h"
+#include "tools/features_detect.h"
 #include "tools/features_io.h"
 #include "tools/frame_runner.h"
 #include "tools/inputs.h"
@@ -19,7 +20,10 @@
 static const char *usage =
     "usage: emoc features -m MODEL.emw (IMAGE | DIR | --raw WxH - | --boxes F.csv | --tensor F.f32)...\n"
     "                     -o FEATS [--csv] [--resize cv2|pil] [--threads N]\n"
-    "                     [--batch-mode auto|ops|frames] [-q]\n";
+    "                     [--batch-mode auto|ops|frames] [-q]\n"
+    "                     [--detect DETECTOR.emw [--threshold P] [--min-face N]]\n"
+    "  --detect: one row per detected face (face = its index, area = its box area; a frame\n"
+    "  without a face has no row); emoc ce --faces largest|max|mean pools them.\n";
 
 /* State the frame runner's callbacks share (emit runs in input order, one at a time). */
 typedef struct feat_ctx {
@@ -75,7 +79,10 @@ static void tensor_key(abaw_names *names, const char *path, long index, int *vid
 
 int cmd_features(int argc, char **argv)
 {
-    const char *cmd = argv[0], *model_path = NULL, *out = NULL, *resize = NULL;
+    const char *cmd = argv[0], *model_path = NULL, *out = NULL, *resize = NULL, *detect = NULL;
+    emoc_detect_options dopt;
+    emoc_detect_options_default(&dopt);
+    int dopt_given = 0;
     const char *tensors[4096];
     int n_tensors = 0, csv = 0, quiet = 0;
     long threads = 1;
@@ -91,6 +98,18 @@ int cmd_features(int argc, char **argv)
             return EXIT_USAGE;
         }
         if (r > 0) continue;
+        if ((r = detect_option(&dopt, cmd, argc, argv, &i)) != 0) {
+            if (r < 0) {
+                inputs_spec_free(&in);
+                return EXIT_USAGE;
+            }
+            dopt_given = 1;
+            continue;
+        }
+        if (!strcmp(a, "--detect") && i + 1 < argc) {
+            detect = argv[++i];
+            continue;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage, stdout);
             inputs_spec_free(&in);
@@ -132,6 +151,13 @@ int cmd_features(int argc, char **argv)
         inputs_spec_free(&in);
         return EXIT_USAGE;
     }
+    if ((dopt_given && !detect) || (detect && (n_tensors || in.opt.boxes_csv))) {
+        cli_error(cmd, "%s", dopt_given && !detect
+                                 ? "--threshold and --min-face need --detect DETECTOR.emw"
+                                 : "--detect finds the faces itself: not with --tensor or --boxes");
+        inputs_spec_free(&in);
+        return EXIT_USAGE;
+    }
     if (cli_probe_output(cmd, out)) { /* before the frames, not after an hour of them */
         inputs_spec_free(&in);
         return EXIT_RUNTIME;
@@ -139,7 +165,14 @@ int cmd_features(int argc, char **argv)
     emoc_error err;
     emoc_model *model = NULL;
     emoc_session *sess = NULL;
+    emoc_detector *det = NULL;
     emoc_status st = emoc_model_load_file(model_path, NULL, &model, &err);
+    if (!st && detect && (st = emoc_detector_load_file(detect, NULL, &det, &err)) != EMOC_OK) {
+        cli_error(cmd, "--detect %s", err.msg);
+        emoc_model_free(model);
+        inputs_spec_free(&in);
+        return cli_exit_for_status(st);
+    }
     if (st) {
         cli_error(cmd, "%s", err.msg);
         inputs_spec_free(&in);
@@ -154,7 +187,7 @@ int cmd_features(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
-    st = n_tensors ? emoc_session_create(model, (int)threads, NULL, 0, &sess, &err) : EMOC_OK;
+    st = n_tensors || det ? emoc_session_create(model, (int)threads, NULL, 0, &sess, &err) : EMOC_OK;
     if (st) { /* images get their sessions from the frame runner */
         cli_error(cmd, "%s", err.msg);
         rc = cli_exit_for_status(st);
@@ -203,7 +236,10 @@ int cmd_features(int argc, char **argv)
             progress_init(&pg, cmd, quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
             feat_ctx fc = {&fs, &names, cmd, quiet, 0};
             frame_runner_config cfg = {model, &info, mode, (int)threads, batch_mode, &pg, feat_finish, feat_emit, &fc};
-            if (frame_runner_run(&cfg, it, &err)) {
+            if (det) {
+                features_detect_cfg dc = {cmd, det, &dopt, sess, &info, mode, quiet};
+                fc.failed = features_detect_run(&dc, it, &fs, &names, &pg);
+            } else if (frame_runner_run(&cfg, it, &err)) {
                 cli_error(cmd, "%s", err.msg);
                 rc = EXIT_RUNTIME;
             }
@@ -239,6 +275,7 @@ int cmd_features(int argc, char **argv)
     feat_free(&fs);
     abaw_names_free(&names);
 done:
+    emoc_detector_free(det);
     emoc_session_free(sess);
     emoc_model_free(model);
     inputs_spec_free(&in);

@@ -95,6 +95,9 @@ def frames(data_dir, noface):
     paste(c, resize_nn(astro, 180, 180), 300, 40)
     paste(c, resize_nn(face, 100, 100), 560, 100)
     out["tall"] = c
+    for k in out:   # sensor-like noise: no two windows identical, so no tied scores
+        noise = rng.integers(-6, 7, out[k].shape)
+        out[k] = np.clip(out[k].astype(np.int16) + noise, 0, 255).astype(np.uint8)
     g = out["multi"].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     out["grey"] = np.repeat(np.clip(g + 0.5, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
     out["noface"] = read_pnm(noface)
