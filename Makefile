@@ -109,7 +109,9 @@ test: $(BUILD)/emoc_tests $(BUILD)/emoc
 
 # Conformance against PyTorch (needs Debian python3-torch, python3-onnx): tools/reference/.
 conformance: all
-	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh; a=$$?; \
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/mtcnn/conformance.sh; \
+	b=$$?; exit $$((a | b))
 
 # Fuzz targets (clang libFuzzer), FUZZ_SECONDS each; FUZZ_SEED fixes the seed (CI: 1), unset = random.
 FUZZ_SECONDS ?= 60
