@@ -123,6 +123,15 @@ static int parse_args(int argc, char **argv, detect_opts *o)
     return 0;
 }
 
+/* Frames above the detector's cap are refused by the decoder / raw reader before their
+ * pixels are allocated (the inputs' limits), not after. */
+void detect_limit_inputs(inputs_spec *in)
+{
+    in->opt.limits.max_width = EMOC_DETECT_MAX_SIDE;
+    in->opt.limits.max_height = EMOC_DETECT_MAX_SIDE;
+    in->opt.limits.max_bytes = (size_t)EMOC_DETECT_MAX_SIDE * EMOC_DETECT_MAX_SIDE * 3;
+}
+
 /* Detects into a growing array; returns the status and sets *faces / *n. */
 emoc_status detect_all(emoc_detector *d, const emoc_image *img, const emoc_detect_options *o,
                        emoc_face **faces, int *cap, int *n)
@@ -159,6 +168,7 @@ int cmd_detect(int argc, char **argv)
         return cli_exit_for_status(st);
     }
     emoc__input_iter *it = NULL;
+    detect_limit_inputs(&o.images);
     if ((st = inputs_open(&o.images, &it, &err)) != EMOC_OK) {
         cli_error(cmd, "%s", err.msg);
         emoc_detector_free(det);

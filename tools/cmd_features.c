@@ -226,6 +226,7 @@ int cmd_features(int argc, char **argv)
     long frames_in = n_tensors;
     if (has_images && x && row) {
         emoc__input_iter *it;
+        if (det) detect_limit_inputs(&in);
         emoc_status ost = inputs_open(&in, &it, &err);
         if (ost) {
             cli_error(cmd, "%s", err.msg);
