@@ -107,11 +107,15 @@ $(BUILD)/emoc_tests: $(TEST_OBJ) $(BUILD)/libemoc.a
 test: $(BUILD)/emoc_tests $(BUILD)/emoc
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc EMOC_ROOT=$(CURDIR) ./$(BUILD)/emoc_tests $(TEST_ARGS)
 
-# Conformance against PyTorch (needs Debian python3-torch, python3-onnx): tools/reference/.
+# Conformance against PyTorch (needs Debian python3-torch, python3-onnx): tools/reference/;
+# BlazeFace against the TFLite runtime on the real MediaPipe weights (needs nodejs, npm):
+# tools/reference/blazeface/.
 conformance: all
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh; a=$$?; \
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/mtcnn/conformance.sh; \
 	b=$$?; exit $$((a | b))
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc EMOC_LIB=$(CURDIR)/$(BUILD)/libemoc.a PYTHON=$(PYTHON) \
+	  bash tools/reference/blazeface/conformance.sh
 
 # Fuzz targets (clang libFuzzer), FUZZ_SECONDS each; FUZZ_SEED fixes the seed (CI: 1), unset = random.
 FUZZ_SECONDS ?= 60
@@ -151,14 +155,18 @@ cross-aarch64-full: $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3 $(A6
 	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 CFLAGS="$(CFLAGS) -isystem $(CURDIR)/$(A64_CRIT)/usr/include" \
 	  CRITERION_LIBS="$(A64_LIBS)/libcriterion.so.3 -Wl,-rpath-link,$(A64_LIBS):/usr/lib/aarch64-linux-gnu" \
 	  all build/aarch64/emoc_tests
+# qemu-user cannot install a guest's seccomp filter: these suites run the CLI with EMOC_SANDBOX=0
+# (docs/sandbox.md); tests/tools/test_sandbox.c checks the fail-closed path there instead.
 test-qemu-full: cross-aarch64-full
-	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_ROOT=$(CURDIR) \
+	@echo "test-qemu-full: EMOC_SANDBOX=0 (qemu-user cannot install seccomp filters; docs/sandbox.md)"
+	EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_ROOT=$(CURDIR) \
 	  QEMU_SET_ENV=LD_LIBRARY_PATH=$(A64_LIBS),LD_PRELOAD=$(CURDIR)/$(A64_PRELOAD) \
 	  qemu-aarch64 -L / ./build/aarch64/emoc_tests $(TEST_ARGS)
 # Conformance of the aarch64 binary against PyTorch under qemu-user: every input at ISA neon, the
 # face input at ref (each emulated forward pass takes 4-20 s).
 conformance-aarch64: cross-aarch64
-	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_CONF_ARCH=aarch64 EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
+	@echo "conformance-aarch64: EMOC_SANDBOX=0 (qemu-user cannot install seccomp filters; docs/sandbox.md)"
+	EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_CONF_ARCH=aarch64 EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
 	  EMOC_CONF_INPUTS_ref="$${EMOC_CONF_INPUTS_ref-face}" EMOC_CONF_JOBS="$${EMOC_CONF_JOBS:-2}" \
 	  PYTHON=$(PYTHON) bash tools/reference/conformance.sh
 

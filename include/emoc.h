@@ -89,6 +89,29 @@ emoc_isa emoc_isa_detect(void);
 emoc_status emoc_isa_resolve(emoc_isa requested, emoc_isa *out);
 
 /* ============================================================================================ */
+/* Sandbox                                                                                      */
+/* ============================================================================================ */
+/* After the models are loaded and the outputs opened, a process that only computes needs no
+ * network, no new programs and no new files. emoc_sandbox_enter() installs a seccomp-bpf
+ * allow-list on every thread of the process (with PR_SET_NO_NEW_PRIVS); it cannot be undone.
+ * Denied calls fail with EPERM: sockets, execve, fork, ptrace, opening a file for writing,
+ * renaming or removing files. Files may still be opened for reading (unless deny_open), and
+ * created, renamed and removed through openat/renameat/unlinkat/mkdirat relative to one of
+ * write_dirs (directory fds opened before). The syscall list: docs/sandbox.md.
+ * EMOC_E_UNSUPPORTED when the platform or kernel has no seccomp filters (not Linux x86-64 or
+ * ARM64, qemu-user), with the reason in err. */
+#define EMOC_SANDBOX_MAX_WRITE_DIRS 8
+typedef struct emoc_sandbox_config {
+    const int *write_dirs; /* directory fds where files may be created, renamed, removed */
+    int n_write_dirs;      /* 0..EMOC_SANDBOX_MAX_WRITE_DIRS */
+    int deny_open;         /* 1: no file may be opened at all any more, not even to read */
+} emoc_sandbox_config;
+/* config NULL: no write directories, reading allowed. */
+emoc_status emoc_sandbox_enter(const emoc_sandbox_config *config, emoc_error *err);
+/* 1 when this build and the running kernel can install the filter. */
+int emoc_sandbox_available(void);
+
+/* ============================================================================================ */
 /* Allocation and options                                                                       */
 /* ============================================================================================ */
 
@@ -103,6 +126,11 @@ typedef struct emoc_options {
     const emoc_allocator *allocator; /* NULL: malloc-based default */
     emoc_isa isa;                    /* kernel set to bind; EMOC_ISA_AUTO by default */
     int verify_checksums;            /* 1 (default via emoc_options_default): check every CRC */
+    int flush_denormals;             /* 0 (default): IEEE gradual underflow. 1: sessions of this
+                                      * model run with denormals flushed to zero (x86 FTZ+DAZ,
+                                      * ARM64 FPCR.FZ), set and restored around each forward pass
+                                      * on the caller and pool threads; faster on some CPUs,
+                                      * results may differ in the last bits (docs/numerics.md) */
 } emoc_options;
 
 void emoc_options_default(emoc_options *opt);

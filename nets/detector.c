@@ -13,6 +13,9 @@
 
 static const detector_backend *const registry[] = {
     &emoc_mtcnn_backend,
+    &emoc_blazeface_short_backend,
+    &emoc_blazeface_full_sparse_backend,
+    &emoc_blazeface_full_backend,
 };
 #define N_BACKENDS (sizeof(registry) / sizeof(registry[0]))
 

@@ -33,5 +33,9 @@ const detector_backend *detector_find(const char *arch);
 const char *detector_arch_list(void);
 
 extern const detector_backend emoc_mtcnn_backend;
+/* MediaPipe BlazeFace (nets/blazeface_backend.c). */
+extern const detector_backend emoc_blazeface_short_backend;
+extern const detector_backend emoc_blazeface_full_sparse_backend;
+extern const detector_backend emoc_blazeface_full_backend;
 
 #endif

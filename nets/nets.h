@@ -23,6 +23,8 @@ emoc_status emoc_net_build_efficientnet(emoc_pb *b, const emw_file *f);
 emoc_status emoc_net_build_mobilefacenet(emoc_pb *b, const emw_file *f);
 emoc_status emoc_net_build_ddamfn(emoc_pb *b, const emw_file *f);
 emoc_status emoc_net_build_mobilevit(emoc_pb *b, const emw_file *f);
+/* MediaPipe BlazeFace from its layer records (nets/blazeface.c). */
+emoc_status emoc_net_build_blazeface(emoc_pb *b, const emw_file *f);
 /* Test network exercising every built-in op (nets/tinynet.c). */
 emoc_status emoc_net_build_tinynet(emoc_pb *b, const emw_file *f);
 

@@ -294,15 +294,12 @@ void abaw_write_image(FILE *f, const abaw_names *names, char *const *images, siz
     else fprintf(f, "%s/%05d.jpg", names->name[video], frame);
 }
 
-int abaw_write_scores(const char *cmd, const char *path, const abaw_names *names,
+int abaw_write_scores(const char *cmd, cli_outfile *out, const abaw_names *names,
                       char *const *images, const int *video, const int *frame,
                       const double *scores, size_t n)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = cli_outfile_begin(cmd, out);
+    if (!f) return -1;
     fprintf(f, "image,valence,arousal");
     for (int c = 0; c < EMOC_N_EXPR; c++) fprintf(f, ",%s", emoc_abaw_expr_name(c));
     for (int k = 0; k < EMOC_N_AU; k++) fprintf(f, ",%s", emoc_au_name(k));
@@ -312,11 +309,7 @@ int abaw_write_scores(const char *cmd, const char *path, const abaw_names *names
         for (int j = 0; j < ABAW_N_SCORES; j++) fprintf(f, ",%.9g", scores[i * ABAW_N_SCORES + j]);
         fputc('\n', f);
     }
-    if (fclose(f)) {
-        cli_error(cmd, "error writing '%s'", path);
-        return -1;
-    }
-    return 0;
+    return cli_outfile_commit(cmd, out);
 }
 
 int abaw_write_svg(const char *path, const char *title, const char *xlabel, const char *ylabel,

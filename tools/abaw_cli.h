@@ -10,6 +10,7 @@
 
 #include "tools/abaw_io.h"
 #include "tools/features_io.h"
+#include "tools/outfile.h"
 
 /* "expr=gauss_code:100000:50,va=box:10,au=none" (kinds: none, box:δ, gauss_paper:σ:δ,
  * gauss_code:σ:δ, notebook:σ:δ). Tasks not named keep their value. 0 ok, −1 error (printed). */
@@ -49,8 +50,8 @@ void abaw_write_image(FILE *f, const abaw_names *names, char *const *images, siz
                       int video, int frame);
 
 /* Score file: header `image,valence,arousal,<8 expr>,<12 AU>`, one row per list entry; image
- * names as abaw_write_image. */
-int abaw_write_scores(const char *cmd, const char *path, const abaw_names *names,
+ * names as abaw_write_image; written through out (begun and committed here). 0 or -1. */
+int abaw_write_scores(const char *cmd, cli_outfile *out, const abaw_names *names,
                       char *const *images, const int *video, const int *frame,
                       const double *scores, size_t n);
 

@@ -210,6 +210,21 @@ static emoc_status perr(ctx *c, const char *at, const char *fmt, ...)
     return EMOC_E_FORMAT;
 }
 
+/* A text file with a NUL byte inside is damaged (strtod would stop there and read "0.8\0 03"
+ * as 0.8): refuse it, naming the first one as file:line:column. */
+static emoc_status refuse_nul(const char *path, const unsigned char *buf, size_t size, char *err, size_t errlen)
+{
+    const unsigned char *z = memchr(buf, 0, size);
+    if (!z) return EMOC_OK;
+    size_t line = 1;
+    const unsigned char *ls = buf;
+    for (const unsigned char *p = buf; p < z; p++)
+        if (*p == '\n') line++, ls = p + 1;
+    snprintf(err, errlen, "%s:%zu:%zu: NUL byte inside the text (a damaged or binary file)", path, line,
+             (size_t)(z - ls) + 1);
+    return EMOC_E_FORMAT;
+}
+
 #define MAX_FIELDS 32
 typedef struct {
     const char *s[MAX_FIELDS];
@@ -372,6 +387,10 @@ static emoc_status load_video_file(abaw_table *t, const char *path, const char *
     size_t size;
     unsigned char *buf = cli_read_file(path, &size, err, errlen);
     if (!buf) return EMOC_E_IO;
+    if (refuse_nul(path, buf, size, err, errlen)) {
+        free(buf);
+        return EMOC_E_FORMAT;
+    }
     ctx c = {path, 1, (const char *)buf, err, errlen};
     const char *pos = (const char *)buf, *end = pos + size, *b, *e;
     pos = skip_bom(pos, end);
@@ -500,6 +519,10 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
     size_t size;
     unsigned char *buf = cli_read_file(path, &size, err, errlen);
     if (!buf) return EMOC_E_IO;
+    if (refuse_nul(path, buf, size, err, errlen)) {
+        free(buf);
+        return EMOC_E_FORMAT;
+    }
     ctx c = {path, 0, NULL, err, errlen};
     const char *pos = (const char *)buf, *end = pos + size, *b, *e;
     pos = skip_bom(pos, end);

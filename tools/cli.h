@@ -77,6 +77,18 @@ int cli_opts_next(cli_opts *o, const char **name, const char **value);
 /* Prints "unknown option 'NAME'" plus the usage; returns EXIT_USAGE. */
 int cli_opts_unknown(const cli_opts *o, const char *name);
 
+/* Flags that main() takes out of argv for every command (tools/emoc.c): --no-sandbox, --ftz. */
+extern int cli_no_sandbox;
+extern int cli_ftz;
+/* Enters the sandbox (tools/sandbox.c, docs/sandbox.md) unless --no-sandbox or EMOC_SANDBOX=0;
+ * write_dirs are directory fds where files may still be created (cli_outfile). 0, or an exit
+ * code after printing why (the kernel refused: fail closed). */
+int cli_sandbox_enter(const char *cmd, const int *write_dirs, int n_write_dirs);
+/* *wanted = whether the sandbox is on for this run; 0, or EXIT_USAGE for a bad EMOC_SANDBOX. */
+int cli_sandbox_wanted(const char *cmd, int *wanted);
+/* emoc_options_default plus the command line's --ftz. */
+void cli_model_options(emoc_options *opt);
+
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
 int cmd_info(int argc, char **argv);

@@ -115,7 +115,7 @@ int cmd_bench(int argc, char **argv)
     long threads = 1, runs = 50, warmup = 5, loads = 10;
     int json = 0, per = 0;
     emoc_options opt;
-    emoc_options_default(&opt);
+    cli_model_options(&opt);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int hv = i + 1 < argc;
@@ -233,10 +233,10 @@ int cmd_bench(int argc, char **argv)
         emoc_session_set_trace(s, NULL, NULL);
     }
     if (json) {
-        printf("{\"model\":\"%s\",\"isa\":\"%s\",\"threads\":%ld,\"runs\":%ld,\"warmup\":%ld,"
+        printf("{\"model\":\"%s\",\"isa\":\"%s\",\"fp\":\"%s\",\"threads\":%ld,\"runs\":%ld,\"warmup\":%ld,"
                "\"median_ms\":%.4f,\"min_ms\":%.4f,\"cpu_median_ms\":%.4f,"
                "\"first_load_ms\":%.4f,\"first_run_ms\":%.4f,\"peak_rss_kb\":%ld",
-               model, isa, threads, runs, warmup, median, ms[0],
+               model, isa, cli_ftz ? "ftz" : "ieee", threads, runs, warmup, median, ms[0],
                cpu_median, first_load, first_run, peak_rss);
         if (loads > 0)
             printf(",\"loads\":%ld,\"load_ms\":%.4f,\"load_min_ms\":%.4f,\"load_cpu_ms\":%.4f", loads,
@@ -248,9 +248,10 @@ int cmd_bench(int argc, char **argv)
                 qsort(v, (size_t)runs, sizeof(uint64_t), cmp_u64);
                 uint64_t med = v[runs / 2];
                 printf("%s{\"op\":%d,\"type\":\"%s\",\"node\":\"%s\",\"kernel\":\"%s\","
-                       "\"median_ns\":%llu,\"gflops\":%.3f}", i ? "," : "", i,
-                       p.op[i] ? p.op[i] : "", p.node[i] ? p.node[i] : "",
+                       "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f}",
+                       i ? "," : "", i, p.op[i] ? p.op[i] : "", p.node[i] ? p.node[i] : "",
                        p.kernel[i] ? p.kernel[i] : "", (unsigned long long)med,
+                       (unsigned long long)v[0], (unsigned long long)p.flops[i],
                        med ? (double)p.flops[i] / (double)med : 0.0);
             }
             printf("]");
@@ -258,7 +259,8 @@ int cmd_bench(int argc, char **argv)
         printf("}\n");
     } else {
         printf("model      %s\n", model);
-        printf("isa        %s\nthreads    %ld\nruns       %ld (after %ld warm-up)\n", isa, threads,
+        printf("isa        %s\nfp         %s\nthreads    %ld\nruns       %ld (after %ld warm-up)\n", isa,
+               cli_ftz ? "ftz (denormals flushed)" : "ieee", threads,
                runs, warmup);
         printf("median_ms  %.3f\nmin_ms     %.3f\ncpu_median_ms %.3f (process CPU time per run)\n",
                median, ms[0], cpu_median);

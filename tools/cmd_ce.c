@@ -11,6 +11,7 @@
 #include "tools/abaw_cli.h"
 #include "tools/abaw_pipeline.h"
 #include "tools/cli.h"
+#include "tools/outfile.h"
 
 static const char *usage =
     "usage: emoc ce --features FEATS [--mean arithmetic|geometric|harmonic]\n"
@@ -62,8 +63,11 @@ int cmd_ce(int argc, char **argv)
         cli_error(cmd, "--features and -o are required\n%s", usage);
         return EXIT_USAGE;
     }
+    cli_outfile outs[2]; /* -o, --scores-out: opened before the sandbox */
+    const char *out_paths[2] = {out_path, scores_out};
+    int rc = cli_outfiles_prepare_and_sandbox(cmd, outs, out_paths, 2);
+    if (rc) return rc;
     char err[1024];
-    int rc = EXIT_OK;
     abaw_names names = {0};
     feat_set f;
     abaw_table frames, list;
@@ -163,12 +167,9 @@ int cmd_ce(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    FILE *o = fopen(out_path, "w");
-    FILE *so = scores_out ? fopen(scores_out, "w") : NULL;
+    FILE *o = cli_outfile_begin(cmd, &outs[0]);
+    FILE *so = o && scores_out ? cli_outfile_begin(cmd, &outs[1]) : NULL;
     if (!o || (scores_out && !so)) {
-        cli_error(cmd, "cannot write '%s': %s", !o ? out_path : scores_out, strerror(errno));
-        if (o) fclose(o);
-        if (so) fclose(so);
         rc = EXIT_RUNTIME;
         goto out;
     }
@@ -191,12 +192,8 @@ int cmd_ce(int argc, char **argv)
             fputc('\n', so);
         }
     }
-    if (so && fclose(so)) {
-        cli_error(cmd, "error writing '%s'", scores_out);
-        rc = EXIT_RUNTIME;
-    }
-    if (fclose(o)) {
-        cli_error(cmd, "error writing '%s'", out_path);
+    if (so && cli_outfile_commit(cmd, &outs[1])) rc = EXIT_RUNTIME;
+    if (cli_outfile_commit(cmd, &outs[0])) {
         rc = EXIT_RUNTIME;
     }
     if (filled) /* the documented fill rule, not an error: said so that no row passes unnoticed */
@@ -208,6 +205,8 @@ int cmd_ce(int argc, char **argv)
         if (!rc) rc = EXIT_PARTIAL;
     }
 out:
+    cli_outfile_close(&outs[0]);
+    cli_outfile_close(&outs[1]);
     feat_free(&f);
     abaw_source_free(&src);
     abaw_table_free(&frames);

@@ -4,6 +4,7 @@
  */
 #include "tools/cli.h"
 #include "weights/convert.h"
+#include "weights/pth.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: emoc convert IN.onnx|IN.pt -o OUT.emw [--dtype f32|f16]\n"
+    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16]\n"
                "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
                "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
                "  and writes weights + metadata (input size, normalisation, labels, source\n"
@@ -119,8 +120,9 @@ int cmd_convert(int argc, char **argv)
         cli_error(cmd, "%s", msg);
         return EXIT_RUNTIME;
     }
+    /* zip = torch.save since 1.6; the legacy layout starts with its magic-number pickle */
     int is_pth = has_suffix(in, ".pt") || has_suffix(in, ".pth") ||
-                 (size >= 2 && buf[0] == 'P' && buf[1] == 'K'); /* zip = torch.save */
+                 (size >= 2 && buf[0] == 'P' && buf[1] == 'K') || emoc_pth_looks_like_legacy(buf, size);
     emw_writer *w = NULL;
     emoc_error err;
     err.msg[0] = 0;
@@ -130,7 +132,10 @@ int cmd_convert(int argc, char **argv)
         cli_error(cmd, "out of memory");
         return EXIT_RUNTIME;
     }
-    if (is_pth) {
+    int is_tflite = has_suffix(in, ".tflite") || (size >= 8 && !memcmp(buf + 4, "TFL3", 4));
+    if (is_tflite) {
+        st = emoc_convert_tflite(buf, size, &opts, w, &err);
+    } else if (is_pth) {
         st = emoc_convert_pth(buf, size, &opts, w, &err);
     } else {
         st = emoc_convert_onnx(buf, size, &opts, w, &err);

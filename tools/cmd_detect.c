@@ -8,8 +8,10 @@
 #include "tools/cli.h"
 #include "tools/detect_rows.h"
 #include "tools/inputs.h"
+#include "tools/interrupt.h"
 #include "tools/progress.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +186,14 @@ int cmd_detect(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     inputs_note_skipped(it, cmd, o.progress == PROGRESS_QUIET);
+    /* the detector is loaded, the inputs and the output are open: from here on only reading */
+    if ((rc = cli_sandbox_enter(cmd, NULL, 0))) {
+        if (o.out) fclose(f);
+        emoc__input_close(it);
+        emoc_detector_free(det);
+        inputs_spec_free(&o.images);
+        return rc;
+    }
     int jsonl = !strcmp(o.format, "jsonl"), nlm = emoc_detector_landmark_count(det);
     if (!jsonl) {
         detect_csv_header(f, nlm);
@@ -195,7 +205,9 @@ int cmd_detect(int argc, char **argv)
     int cap = 64, n = 0;
     emoc_face *faces = malloc(sizeof(emoc_face) * (size_t)cap);
     const char *end = jsonl ? "}\n" : "\n";
-    while (faces && emoc__input_next(it, &item)) {
+    int out_errno = 0; /* a closed pipe or full disk: stop at once (docs/reliability.md) */
+    cli_interrupt_install();
+    while (faces && !out_errno && !cli_interrupt_signal() && emoc__input_next(it, &item)) {
         progress_frame_in(&pg);
         emoc__input_status ist = item.status;
         const char *msg = item.message;
@@ -218,9 +230,11 @@ int cmd_detect(int argc, char **argv)
             detect_row_begin(f, jsonl, item.input, item.frame, k, "ok", &faces[k], nlm);
             fputs(end, f);
         }
-        fflush(f);
+        if (fflush(f) != 0 || ferror(f)) out_errno = errno ? errno : EIO;
         progress_row_out(&pg, ist);
     }
+    pg.interrupted = cli_interrupt_signal();
+    pg.output_failed = out_errno != 0;
     progress_finish(&pg);
     long errors = progress_errors(&pg);
     int werr = ferror(f) || (o.out && fclose(f) != 0);
@@ -228,9 +242,11 @@ int cmd_detect(int argc, char **argv)
     emoc__input_close(it);
     emoc_detector_free(det);
     inputs_spec_free(&o.images);
+    if (out_errno == EPIPE) return 141; /* the reader is gone (| head), as with SIGPIPE */
     if (werr) {
         cli_error(cmd, "error writing the output");
         return EXIT_RUNTIME;
     }
+    if (pg.interrupted) return 128 + pg.interrupted;
     return errors ? EXIT_PARTIAL : EXIT_OK;
 }

@@ -67,6 +67,8 @@ int cmd_eval(int argc, char **argv)
         cli_error(cmd, "--pred and --labels are required\n%s", usage);
         return EXIT_USAGE;
     }
+    int sandbox_rc = cli_sandbox_enter(cmd, NULL, 0); /* eval only reads files and stdout */
+    if (sandbox_rc) return sandbox_rc;
     char err[1024];
     abaw_names names = {0};
     abaw_table P, Q, L;

@@ -12,8 +12,10 @@
 #include "tools/abaw_io.h"
 #include "tools/cli.h"
 #include "tools/features_detect.h"
+#include "tools/outfile.h"
 #include "tools/features_io.h"
 #include "tools/frame_runner.h"
+#include "tools/interrupt.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
 
@@ -75,6 +77,12 @@ static void tensor_key(abaw_names *names, const char *path, long index, int *vid
     if (abaw_parse_image(names, path, len, video, frame) == 0) return;
     *video = abaw_names_intern(names, "tensor", 6);
     *frame = (int)index + 1;
+}
+
+static int interrupted(void *user)
+{
+    (void)user;
+    return cli_interrupt_signal();
 }
 
 int cmd_features(int argc, char **argv)
@@ -158,7 +166,8 @@ int cmd_features(int argc, char **argv)
         inputs_spec_free(&in);
         return EXIT_USAGE;
     }
-    if (cli_probe_output(cmd, out)) { /* before the frames, not after an hour of them */
+    cli_outfile of; /* checked before the frames, not after an hour of them */
+    if (cli_outfile_prepare(cmd, out, &of)) {
         inputs_spec_free(&in);
         return EXIT_RUNTIME;
     }
@@ -166,16 +175,20 @@ int cmd_features(int argc, char **argv)
     emoc_model *model = NULL;
     emoc_session *sess = NULL;
     emoc_detector *det = NULL;
-    emoc_status st = emoc_model_load_file(model_path, NULL, &model, &err);
+    emoc_options mopt;
+    cli_model_options(&mopt);
+    emoc_status st = emoc_model_load_file(model_path, &mopt, &model, &err);
     if (!st && detect && (st = emoc_detector_load_file(detect, NULL, &det, &err)) != EMOC_OK) {
         cli_error(cmd, "--detect %s", err.msg);
         emoc_model_free(model);
         inputs_spec_free(&in);
+        cli_outfile_close(&of);
         return cli_exit_for_status(st);
     }
     if (st) {
         cli_error(cmd, "%s", err.msg);
         inputs_spec_free(&in);
+        cli_outfile_close(&of);
         return cli_exit_for_status(st);
     }
     emoc_model_info info;
@@ -193,6 +206,7 @@ int cmd_features(int argc, char **argv)
         rc = cli_exit_for_status(st);
         goto done;
     }
+    if ((rc = cli_sandbox_enter(cmd, &of.dirfd, of.dirfd >= 0))) goto done;
     abaw_names names = {0};
     feat_set fs;
     const char *bb = emoc_model_meta(model, "emoc.name");
@@ -235,8 +249,11 @@ int cmd_features(int argc, char **argv)
             inputs_note_skipped(it, cmd, quiet);
             progress pg;
             progress_init(&pg, cmd, quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
+            pg.ftz = cli_ftz;
             feat_ctx fc = {&fs, &names, cmd, quiet, 0};
-            frame_runner_config cfg = {model, &info, mode, (int)threads, batch_mode, &pg, feat_finish, feat_emit, &fc};
+            frame_runner_config cfg = {model, &info, mode, (int)threads, batch_mode, &pg, feat_finish, feat_emit, &fc,
+                                       interrupted};
+            cli_interrupt_install();
             if (det) {
                 features_detect_cfg dc = {cmd, det, &dopt, sess, &info, mode, quiet};
                 fc.failed = features_detect_run(&dc, it, &fs, &names, &pg);
@@ -246,7 +263,12 @@ int cmd_features(int argc, char **argv)
             }
             failed += fc.failed;
             frames_in += pg.frames_in;
+            pg.interrupted = cli_interrupt_signal();
             progress_finish(&pg);
+            if (pg.interrupted && !rc) { /* the feature file is written whole or not at all */
+                cli_error(cmd, "'%s' not written: the run was interrupted", out);
+                rc = 128 + pg.interrupted;
+            }
             emoc__input_close(it);
         }
     }
@@ -257,10 +279,9 @@ int cmd_features(int argc, char **argv)
         rc = EXIT_INPUT;
     }
     if (!rc) {
-        char e3[1024];
-        st = feat_write(&fs, &names, out, csv, e3, sizeof e3);
-        if (st) {
-            cli_error(cmd, "%s", e3);
+        FILE *f = cli_outfile_begin(cmd, &of);
+        if (f) feat_write(&fs, &names, f, csv);
+        if (!f || cli_outfile_commit(cmd, &of)) {
             rc = EXIT_RUNTIME;
         } else if (failed) {
             /* the summary's rows_out counts frames handled; failed frames get no feature row
@@ -277,6 +298,7 @@ int cmd_features(int argc, char **argv)
     abaw_names_free(&names);
 done:
     emoc_detector_free(det);
+    cli_outfile_close(&of);
     emoc_session_free(sess);
     emoc_model_free(model);
     inputs_spec_free(&in);

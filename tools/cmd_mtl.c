@@ -15,6 +15,7 @@
 #include "tools/abaw_cli.h"
 #include "tools/abaw_pipeline.h"
 #include "tools/cli.h"
+#include "tools/outfile.h"
 
 #define MAXM 2
 
@@ -78,7 +79,14 @@ int cmd_mtl(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    int rc = EXIT_OK;
+    cli_outfile outs[2]; /* -o, --scores-out: opened before the sandbox */
+    const char *out_paths[2] = {out_path, scores_out};
+    int rc = cli_outfiles_prepare_and_sandbox(cmd, outs, out_paths, 2);
+    if (rc) {
+        free(fcopy);
+        free(hcopy);
+        return rc;
+    }
     char err[1024];
     abaw_names names = {0};
     feat_set feats[MAXM];
@@ -206,7 +214,7 @@ int cmd_mtl(int argc, char **argv)
             of[i] = list.frame[order[i]];
             memcpy(os + i * ABAW_N_SCORES, rows + (size_t)order[i] * ABAW_N_SCORES, ABAW_N_SCORES * sizeof(double));
         }
-        int w = abaw_write_scores(cmd, scores_out, &names, images, ov, of, os, n_order);
+        int w = abaw_write_scores(cmd, &outs[1], &names, images, ov, of, os, n_order);
         free(ov);
         free(of);
         free(os);
@@ -216,9 +224,8 @@ int cmd_mtl(int argc, char **argv)
         }
     }
     if (out_path) {
-        FILE *f = fopen(out_path, "w");
+        FILE *f = cli_outfile_begin(cmd, &outs[0]);
         if (!f) {
-            cli_error(cmd, "cannot write '%s': %s", out_path, strerror(errno));
             rc = EXIT_RUNTIME;
             goto out;
         }
@@ -233,8 +240,7 @@ int cmd_mtl(int argc, char **argv)
             for (int k = 0; k < EMOC_N_AU; k++) fprintf(f, ",%d", au[k]);
             fputc('\n', f);
         }
-        if (fclose(f)) {
-            cli_error(cmd, "error writing '%s'", out_path);
+        if (cli_outfile_commit(cmd, &outs[0])) {
             rc = EXIT_RUNTIME;
             goto out;
         }
@@ -249,6 +255,8 @@ int cmd_mtl(int argc, char **argv)
         rc = EXIT_PARTIAL;
     }
 out:
+    cli_outfile_close(&outs[0]);
+    cli_outfile_close(&outs[1]);
     for (int m = 0; m < MAXM; m++) {
         feat_free(&feats[m]);
         emoc_mtl_head_release(&heads[m]);

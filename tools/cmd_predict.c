@@ -13,8 +13,10 @@
 #include "tools/cli.h"
 #include "tools/detect_rows.h"
 #include "tools/frame_runner.h"
+#include "tools/interrupt.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
+#include "tools/text_escape.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -45,6 +47,10 @@ static void usage(FILE *f)
             "                  order), resized and normalised as the model's metadata says\n"
             "  --raw WxH       read rgb24 frames of W x H from the path ('-' = stdin)\n"
             "  --boxes F.csv   crop faces: rows image,x,y,w,h[,face_id]\n"
+            "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3;\n"
+            "                  peak memory per image: docs/images.md)\n"
+            "  --no-sandbox    do not enter the seccomp sandbox after loading (docs/sandbox.md)\n"
+            "  --ftz           flush denormals to zero (recorded in the summary; default IEEE)\n"
             "  --resize cv2|pil  override the model's resize rule (default: its metadata)\n"
             "  -q | --progress   no progress/summary | key=value progress on stderr\n"
             "  --format csv|jsonl  output format (default csv)\n"
@@ -63,7 +69,11 @@ static void usage(FILE *f)
             "  --threshold P, --min-face N  detector options (see emoc detect --help)\n"
             "One row per input, failed inputs included (status names the failure, value\n"
             "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
-            "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n");
+            "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n"
+            "SIGINT/SIGTERM: the frames in progress finish, their rows are flushed, the summary\n"
+            "says 'interrupted after N frames', exit 130/143. A closed output (| head) stops at\n"
+            "once: killed by SIGPIPE (141 in the shell), or exit 141 when SIGPIPE is ignored.\n"
+            "JSONL names that are not UTF-8 keep each invalid byte as \\udcXX (surrogateescape).\n");
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
@@ -84,10 +94,19 @@ static void json_array(FILE *f, const char *key, const float *v, int n)
 static void csv_header_values(FILE *f, const emoc_model *m, const emoc_model_info *info, int emb)
 {
     fputs(",label", f);
-    for (int i = 0; i < info->n_classes; i++) {
+    for (int i = 0; i < info->n_classes; i++) { /* labels come from the file: quoted like any field */
         const char *l = emoc_model_class_label(m, i);
-        fputs(",prob_", f);
-        for (; l && *l; l++) fputc(tolower((unsigned char)*l), f);
+        size_t len = strlen(l ? l : "") + 6;
+        char *col = malloc(len);
+        fputc(',', f);
+        if (!col) {
+            fputs("prob_", f); /* out of memory: the column count stays right */
+            continue;
+        }
+        snprintf(col, len, "prob_%s", l ? l : "");
+        for (size_t k = 5; col[k]; k++) col[k] = (char)tolower((unsigned char)col[k]);
+        cli_csv_str(f, col);
+        free(col);
     }
     for (int i = 0; i < info->n_scores; i++) fprintf(f, ",score_%d", i);
     fputs(",valence,arousal", f);
@@ -287,7 +306,22 @@ typedef struct run_ctx {
     float *x;
     size_t n;
     progress *pg;
+    int out_errno;  /* set when a row could not be written: nothing more is computed */
 } run_ctx;
+
+/* After each flushed row: a reader gone (EPIPE with SIGPIPE ignored) or a full disk stops the
+ * run at once rather than computing frames whose rows cannot be written. */
+static void note_write(run_ctx *c)
+{
+    if (fflush(c->f) != 0 || ferror(c->f))
+        if (!c->out_errno) c->out_errno = errno ? errno : EIO;
+}
+
+static int should_stop(void *user)
+{
+    const run_ctx *c = user;
+    return c->out_errno || cli_interrupt_signal();
+}
 
 /* Runs x through the model and writes the row; `status` is "ok" unless the input failed. */
 static void run_and_write(run_ctx *c, const char *input, long frame, int face_id,
@@ -304,10 +338,11 @@ static void run_and_write(run_ctx *c, const char *input, long frame, int face_id
             msg = emoc_session_last_error(c->s);
         }
     }
-    if (!ok) cli_error("predict", "%s: %s: %s", input, status, msg && *msg ? msg : "failed");
+    char name[1024];
+    if (!ok) cli_error("predict", "%s: %s: %s", cli_printable(input, name, sizeof name), status, msg && *msg ? msg : "failed");
     write_row(c->f, c->jsonl, c->m, c->info, input, frame, face_id, status, ok ? &out : NULL,
               c->emb);
-    fflush(c->f);
+    note_write(c);
     progress_row_out(c->pg, ok ? EMOC_INPUT_OK : st);
 }
 
@@ -332,13 +367,14 @@ static void *image_row_finish(void *user, const frame_job *job, const emoc_outpu
 static void image_row_emit(void *user, const frame_job *job, void *result)
 {
     run_ctx *c = user;
-    if (job->status != EMOC_INPUT_OK)
-        cli_error("predict", "%s: %s: %s", job->input, job->status_name,
-                  job->message[0] ? job->message : "failed");
+    char name[1024], msg[sizeof job->message];
+    if (job->status != EMOC_INPUT_OK) /* names and messages quote file names: no control bytes */
+        cli_error("predict", "%s: %s: %s", cli_printable(job->input, name, sizeof name), job->status_name,
+                  cli_printable(job->message[0] ? job->message : "failed", msg, sizeof msg));
     if (result) fputs(result, c->f);
     else write_row(c->f, c->jsonl, c->m, c->info, job->input, job->frame, job->face_id, "io_error", NULL,
                    c->emb); /* no memory for the text: still one row */
-    fflush(c->f);
+    note_write(c);
     free(result);
 }
 
@@ -420,7 +456,7 @@ static int run_detect(run_ctx *c, const detect_ctx *d, emoc__input_iter *it)
     emoc_face *faces = malloc(sizeof(emoc_face) * (size_t)cap);
     if (!faces) return EXIT_RUNTIME;
     emoc__input_item item;
-    while (emoc__input_next(it, &item)) {
+    while (!should_stop(c) && emoc__input_next(it, &item)) {
         progress_frame_in(c->pg);
         emoc__input_status st = item.status;
         const char *msg = item.message;
@@ -446,7 +482,7 @@ static int run_detect(run_ctx *c, const detect_ctx *d, emoc__input_iter *it)
             emoc__input_status fs = run_face(c, d, &item, k, &faces[k]);
             if (fs != EMOC_INPUT_OK) st = fs;
         }
-        fflush(c->f);
+        note_write(c);
         progress_row_out(c->pg, st);
     }
     free(faces);
@@ -457,7 +493,7 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_
                       emoc__input_iter *it)
 {
     char msg[600];
-    for (int i = 0; i < o->n_tensors; i++) {
+    for (int i = 0; i < o->n_tensors && !should_stop(c); i++) {
         progress_frame_in(c->pg);
         const char *status = read_tensor(o->tensors[i], c->x, c->n, msg, sizeof msg);
         run_and_write(c, o->tensors[i], -1, 0, status, msg,
@@ -466,7 +502,7 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_
     if (!it) return EXIT_OK;
     emoc_error err = {{0}};
     frame_runner_config rc = {c->m, c->info, mode, o->threads, o->batch_mode, c->pg,
-                              image_row_finish, image_row_emit, c};
+                              image_row_finish, image_row_emit, c, should_stop};
     emoc_status st = frame_runner_run(&rc, it, &err);
     if (st != EMOC_OK) {
         cli_error(cmd, "%s", err.msg);
@@ -495,7 +531,9 @@ int cmd_predict(int argc, char **argv)
     }
     emoc_error err = {{0}};
     emoc_model_info info;
-    emoc_status st = emoc_model_load_file(o.model, NULL, &m, &err);
+    emoc_options mopt;
+    cli_model_options(&mopt);
+    emoc_status st = emoc_model_load_file(o.model, &mopt, &m, &err);
     if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
     if (st == EMOC_OK && (o.n_tensors > 0 || o.detect)) /* else sessions come from the frame runner */
         st = emoc_session_create(m, o.threads, NULL, 0, &s, &err);
@@ -527,6 +565,8 @@ int cmd_predict(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
+    /* the model is loaded, the inputs and the output are open: from here on only reading */
+    if ((rc = cli_sandbox_enter(cmd, NULL, 0))) goto done;
     int jsonl = !strcmp(o.format, "jsonl");
     if (!jsonl && det) {
         detect_csv_header(f, emoc_detector_landmark_count(det));
@@ -537,15 +577,32 @@ int cmd_predict(int argc, char **argv)
     }
     progress pg;
     progress_init(&pg, cmd, o.progress, -1, NULL);
-    run_ctx c = {f, jsonl, o.embedding, m, &info, s, x, n, &pg};
+    pg.ftz = cli_ftz;
+    run_ctx c = {f, jsonl, o.embedding, m, &info, s, x, n, &pg, 0};
+    cli_interrupt_install();
     if (det) {
         detect_ctx d = {det, emoc_detector_landmark_count(det), o.largest_only, &o.det, mode};
         rc = run_detect(&c, &d, it);
     } else {
         rc = run_inputs(cmd, &o, &c, mode, it);
     }
+    note_write(&c);
+    pg.interrupted = cli_interrupt_signal();
+    pg.output_failed = c.out_errno != 0;
+    if (c.out_errno == EPIPE) /* the reader is gone (| head): like other tools, 128 + SIGPIPE */
+        rc = 141;
+    else if (c.out_errno)
+        cli_error(cmd, "error writing '%s': %s: output rows were lost", o.out ? o.out : "stdout", strerror(c.out_errno));
     cli_digest_note(&dg, cmd, o.model);
     progress_finish(&pg);
+    if (c.out_errno) {
+        if (rc != 141) rc = EXIT_RUNTIME;
+        goto done;
+    }
+    if (pg.interrupted) {
+        rc = 128 + pg.interrupted;
+        goto done;
+    }
     if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
     if (rc == EXIT_OK && o.n_tensors == 0 && pg.frames_in == 0) {
         /* an empty stream or a folder without images is almost always a mistake upstream

@@ -1,19 +1,10 @@
 /* detect_rows.c — face columns of detect / predict --detect / features --detect rows. */
 #include "tools/detect_rows.h"
+#include "tools/text_escape.h"
 
 #include <string.h>
 
-void cli_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
+void cli_json_str(FILE *f, const char *s) { cli_json_string(f, s); } /* valid UTF-8 always */
 
 void cli_csv_str(FILE *f, const char *s)
 {

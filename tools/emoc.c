@@ -43,7 +43,15 @@ static void print_help(FILE *f)
                "  3  invalid input file (weights, image, annotation, features)\n"
                "  4  completed, but some frames or rows have a non-ok status\n"
                "\nenvironment:\n"
-               "  EMOC_ISA=ref|avx2|avx512|neon   pin the kernel set\n");
+               "  EMOC_ISA=ref|avx2|avx512|neon   pin the kernel set\n"
+               "  EMOC_SANDBOX=0                  same as --no-sandbox\n"
+               "\noptions every command accepts:\n"
+               "  --no-sandbox   do not enter the seccomp sandbox that predict, detect, features,\n"
+               "                 mtl, ce and eval enter after loading (docs/sandbox.md)\n"
+               "  --ftz          flush denormals to zero in the forward pass (default: IEEE)\n"
+               "\nsignals: SIGINT/SIGTERM finish the current frame, flush the rows and exit\n"
+               "130/143 (\"interrupted after N frames\"); a closed output pipe (SIGPIPE/EPIPE)\n"
+               "stops at once with exit 141.\n");
 }
 
 static const command *find(const char *name)
@@ -53,7 +61,31 @@ static const command *find(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* Reports, help and rows go to stdout: a full disk, a file-size limit or /dev/full must not end
+ * in a success status with the output cut short. */
+static int check_stdout(const char *cmd, int rc)
+{
+    if ((fflush(stdout) != 0 || ferror(stdout)) && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
+        cli_error(cmd, "error writing standard output: the output is incomplete");
+        rc = EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+/* Takes the flags every command accepts (cli.h) out of argv; returns the new argc. */
+static int take_global_flags(int argc, char **argv)
+{
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && !strcmp(argv[i], "--no-sandbox")) cli_no_sandbox = 1;
+        else if (i > 0 && !strcmp(argv[i], "--ftz")) cli_ftz = 1;
+        else argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         print_help(stderr);
@@ -67,8 +99,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         emoc_isa isa = EMOC_ISA_REF;
         emoc_status st = emoc_isa_resolve(EMOC_ISA_AUTO, &isa);
-        printf("emoc %s\nbuild: %s\nisa: %s%s\n", emoc_version_string(), emoc_build_info(),
-               emoc_isa_name(isa), st == EMOC_OK ? "" : " (EMOC_ISA request not supported)");
+        printf("emoc %s\nbuild: %s\nisa: %s%s\nsandbox: %s\n", emoc_version_string(), emoc_build_info(),
+               emoc_isa_name(isa), st == EMOC_OK ? "" : " (EMOC_ISA request not supported)",
+               emoc_sandbox_available() ? "available (seccomp-bpf, docs/sandbox.md)"
+                                        : "not available on this system (commands need --no-sandbox)");
         return EXIT_OK;
     }
     if (!strcmp(cmd, "help")) {
@@ -89,12 +123,11 @@ int main(int argc, char **argv)
         cli_error(cmd, "unknown command (see emoc --help)");
         return EXIT_USAGE;
     }
-    int rc = c->fn(argc - 1, argv + 1);
-    /* Reports (info, eval, bench, jsonl/csv rows) go to stdout: a full disk or a file-size limit
-     * must not end in a success status with the report cut short. */
-    if ((fflush(stdout) != 0 || ferror(stdout)) && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
-        cli_error(cmd, "error writing standard output: the output is incomplete");
-        rc = EXIT_RUNTIME;
-    }
-    return rc;
+    return c->fn(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    argc = take_global_flags(argc, argv);
+    return check_stdout(argc > 1 ? argv[1] : "emoc", run(argc, argv));
 }

@@ -273,14 +273,8 @@ emoc_status feat_read(feat_set *s, abaw_names *names, const char *path, char *er
     return st;
 }
 
-emoc_status feat_write(const feat_set *s, const abaw_names *names, const char *path, int csv,
-                       char *err, size_t errlen)
+void feat_write(const feat_set *s, const abaw_names *names, FILE *f, int csv)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        return EMOC_E_IO;
-    }
     if (csv) {
         fprintf(f, "# emoc features backbone=%s embedding=%d\nvideo,frame,face,area", s->backbone, s->embedding);
         for (int j = 0; j < s->dim; j++) fprintf(f, ",x%d", j);
@@ -339,9 +333,4 @@ emoc_status feat_write(const feat_set *s, const abaw_names *names, const char *p
         free(map);
         free(order);
     }
-    if (fclose(f) != 0) {
-        snprintf(err, errlen, "error writing '%s': %s", path, strerror(errno));
-        return EMOC_E_IO;
-    }
-    return EMOC_OK;
 }

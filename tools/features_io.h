@@ -8,6 +8,8 @@
 
 #include "tools/abaw_io.h"
 
+#include <stdio.h>
+
 typedef struct feat_set {
     char backbone[32];
     int dim;            /* D values per row */
@@ -25,7 +27,7 @@ int feat_append(feat_set *s, int video, int frame, int face, float area, const f
 /* Reads binary or CSV (detected by the magic); errors name file and byte offset or line and
  * column; EMOC_E_FORMAT / EMOC_E_IO. */
 emoc_status feat_read(feat_set *s, abaw_names *names, const char *path, char *err, size_t errlen);
-emoc_status feat_write(const feat_set *s, const abaw_names *names, const char *path, int csv,
-                       char *err, size_t errlen);
+/* Writes the set to f (binary, or CSV when csv); the caller checks and closes f. */
+void feat_write(const feat_set *s, const abaw_names *names, FILE *f, int csv);
 
 #endif

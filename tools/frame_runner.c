@@ -30,7 +30,8 @@
  * three models with T = 1, 2, 3: same md5 of the CSV).
  *
  * Design: the iterator (engine/image/input_iter.c) decodes inside emoc__input_next, so the fetch
- * (decode + crop + a copy of the pixels) is serialised under the runner's lock; resize,
+ * (decode + crop + a copy of the pixels) is serialised under a fetch lock of its own (never the
+ * lock that emits rows: a read blocked on an idle stream must not hold back finished rows); resize,
  * normalisation, the forward pass and the caller's `finish` (row formatting) run in parallel.
  * A worker may fetch frame k only while k < written + window, which bounds memory to `window`
  * pending results however slow one frame is.
@@ -73,7 +74,8 @@ typedef struct slot {
 typedef struct runner {
     const frame_runner_config *cfg;
     emoc__input_iter *it;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;           /* ring, counters, eof, progress */
+    pthread_mutex_t fetch_mu;     /* the iterator: one fetch at a time, outside mu */
     pthread_cond_t cv;
     long fetched, written;
     int eof, window;
@@ -191,31 +193,42 @@ static void complete(runner *r, long seq, frame_job *job, void *result)
     pthread_cond_broadcast(&r->cv);
 }
 
+/* The fetch (a read that may block on an idle stream) holds only fetch_mu, never mu: a worker
+ * that finishes a frame meanwhile can still emit its row, so on a live stream every row is out
+ * as soon as its frame is done, not when the next frame arrives. */
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     runner *r = w->r;
-    pthread_mutex_lock(&r->mu);
     for (;;) {
+        pthread_mutex_lock(&r->fetch_mu);
+        pthread_mutex_lock(&r->mu);
         while (!r->eof && r->fetched - r->written >= r->window) pthread_cond_wait(&r->cv, &r->mu);
-        if (r->eof) break;
+        if (!r->eof && r->cfg->stop && r->cfg->stop(r->cfg->user)) r->eof = 1;
+        int eof = r->eof;
+        pthread_mutex_unlock(&r->mu);
         emoc__input_item item;
-        if (!emoc__input_next(r->it, &item)) {
+        int got = !eof && emoc__input_next(r->it, &item);
+        pthread_mutex_lock(&r->mu);
+        if (!got) {
             r->eof = 1;
             pthread_cond_broadcast(&r->cv);
+            pthread_mutex_unlock(&r->mu);
+            pthread_mutex_unlock(&r->fetch_mu);
             break;
         }
         if (r->cfg->pg) progress_frame_in(r->cfg->pg);
         long seq = r->fetched++;
         frame_job job;
         emoc_image img;
-        job_from_item(&job, &item, &img);
+        job_from_item(&job, &item, &img); /* item stays valid while fetch_mu is held */
         pthread_mutex_unlock(&r->mu);
+        pthread_mutex_unlock(&r->fetch_mu);
         void *result = process(w, &job, &img);
         pthread_mutex_lock(&r->mu);
         complete(r, seq, &job, result);
+        pthread_mutex_unlock(&r->mu);
     }
-    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
@@ -246,7 +259,8 @@ emoc_status frame_runner_run(const frame_runner_config *cfg, emoc__input_iter *i
         if (!w[i].x) st = setup_fail(err, EMOC_E_NOMEM, "out of memory for the input tensors");
         else st = emoc_session_create(cfg->model, session_threads, NULL, 0, &w[i].s, err);
     }
-    if (st == EMOC_OK && (pthread_mutex_init(&r.mu, NULL) || pthread_cond_init(&r.cv, NULL)))
+    if (st == EMOC_OK && (pthread_mutex_init(&r.mu, NULL) || pthread_mutex_init(&r.fetch_mu, NULL) ||
+                          pthread_cond_init(&r.cv, NULL)))
         st = setup_fail(err, EMOC_E_NOMEM, "cannot create a mutex");
     int started = 0;
     if (st == EMOC_OK) {
@@ -256,6 +270,7 @@ emoc_status frame_runner_run(const frame_runner_config *cfg, emoc__input_iter *i
         worker_main(&w[0]);
         for (int i = 1; i <= started; i++) pthread_join(w[i].tid, NULL);
         pthread_mutex_destroy(&r.mu);
+        pthread_mutex_destroy(&r.fetch_mu);
         pthread_cond_destroy(&r.cv);
     }
     for (int i = 0; w && i < n_workers; i++) {

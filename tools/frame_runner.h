@@ -56,6 +56,9 @@ typedef struct frame_runner_config {
     frame_finish_fn finish;
     frame_emit_fn emit;
     void *user;
+    /* Polled before each fetch (may be NULL): nonzero stops fetching; the frames in flight
+     * still finish and are emitted (a signal, or an output that can no longer be written). */
+    int (*stop)(void *user);
 } frame_runner_config;
 
 /* Runs all items of it. Fails only on setup (sessions, threads, memory), before any emit. */

@@ -20,12 +20,13 @@ int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, 
             return -1;
         }
         const char *v = argv[++*i];
-        char *end;
-        long w = strtol(v, &end, 10), h = -1;
-        if (end != v && (*end == 'x' || *end == 'X')) {
-            const char *hs = end + 1;
-            h = strtol(hs, &end, 10);
-            if (end == hs || *end) h = -1;
+        long w = -1, h = -1;
+        const char *x = strchr(v, 'x');
+        /* exactly WxH: digits, a lower-case x, digits (no sign, blank or 'X') */
+        if (x && strspn(v, "0123456789") == (size_t)(x - v) && x > v && x[1] &&
+            strspn(x + 1, "0123456789") == strlen(x + 1) && x - v <= 6 && strlen(x + 1) <= 6) {
+            w = strtol(v, NULL, 10);
+            h = strtol(x + 1, NULL, 10);
         }
         if (w <= 0 || h <= 0 || w > 65535 || h > 65535) {
             cli_error(cmd, "--raw expects WIDTHxHEIGHT (e.g. 224x224), got '%s'", v);
@@ -33,6 +34,15 @@ int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, 
         }
         in->opt.raw_width = (int)w;
         in->opt.raw_height = (int)h;
+        return 1;
+    }
+    if (!strcmp(a, "--max-pixels")) { /* lowers the decoded-image cap (docs/images.md) */
+        long v = 0;
+        if (*i + 1 >= argc || cli_parse_int(cmd, "--max-pixels", argv[*i + 1], 1, (long)(((size_t)256 << 20) / 3), &v))
+            return -1;
+        ++*i;
+        emoc_image_limits_default(&in->opt.limits);
+        in->opt.limits.max_bytes = (size_t)v * 3;
         return 1;
     }
     if (!strcmp(a, "--boxes")) {
@@ -71,9 +81,9 @@ void inputs_note_skipped(const emoc__input_iter *it, const char *cmd, int quiet)
     const char *first = NULL;
     size_t n = emoc__input_skipped(it, &first);
     if (n && !quiet)
-        cli_error(cmd, "note: %zu file%s in the input folders %s not an image (.jpg .jpeg .png .ppm .pgm .bmp) "
+        cli_error(cmd, "note: %zu entr%s in the input folders %s hidden or not an image (.jpg .jpeg .png .ppm .pgm .bmp) "
                        "and got no row, e.g. '%s'",
-                  n, n == 1 ? "" : "s", n == 1 ? "is" : "are", first ? first : "?");
+                  n, n == 1 ? "y" : "ies", n == 1 ? "is" : "are", first ? first : "?");
 }
 
 emoc__input_status inputs_run_status(emoc_status rs, const float *x, size_t n)

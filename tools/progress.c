@@ -1,6 +1,7 @@
 /* progress.c — progress bar / key=value progress and the run summary (progress.h). */
 #include "tools/progress.h"
 
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,7 +87,11 @@ void progress_finish(progress *p)
         kv_block(p, t, 1);
     }
     if (!p->show_summary) return;
-    fprintf(p->out, "emoc %s: frames_in=%ld rows_out=%ld errors=%ld", p->cmd, p->frames_in, p->rows_out, p->errors);
+    fprintf(p->out, "emoc %s: ", p->cmd);
+    if (p->output_failed) fputs("output failed, rows were lost: ", p->out);
+    if (p->interrupted)
+        fprintf(p->out, "interrupted after %ld frames (%s): ", p->frames_in, p->interrupted == SIGINT ? "SIGINT" : p->interrupted == SIGTERM ? "SIGTERM" : "signal");
+    fprintf(p->out, "frames_in=%ld rows_out=%ld errors=%ld", p->frames_in, p->rows_out, p->errors);
     if (p->errors) {
         const char *sep = " (";
         for (int s = 1; s < PROGRESS_N_STATUS; s++)
@@ -96,7 +101,7 @@ void progress_finish(progress *p)
             }
         fputc(')', p->out);
     }
-    fprintf(p->out, " %.2f s\n", t - p->t_start);
+    fprintf(p->out, " %.2f s%s\n", t - p->t_start, p->ftz ? " fp=ftz" : "");
     fflush(p->out);
 }
 

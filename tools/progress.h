@@ -5,7 +5,9 @@
  *     (frame=, rows=, errors=, fps=, elapsed_s=, total=, progress=continue|end);
  *   PROGRESS_QUIET (-q): nothing, not even the summary.
  * The summary line (stderr) counts frames in, rows out and errors per status, e.g.
- *   "emoc predict: frames_in=120 rows_out=120 errors=2 (decode_error=1 truncated=1)".
+ *   "emoc predict: frames_in=120 rows_out=120 errors=2 (decode_error=1 truncated=1) 0.52 s",
+ * preceded by "interrupted after N frames (SIGINT): " or "output failed, rows were lost: " when
+ * so, and followed by " fp=ftz" when denormals were flushed.
  */
 #ifndef EMOC_TOOLS_PROGRESS_H
 #define EMOC_TOOLS_PROGRESS_H
@@ -27,6 +29,9 @@ typedef struct progress {
     long per_status[PROGRESS_N_STATUS];
     double t_start, t_last;
     int drawn;
+    int interrupted;        /* the signal that stopped the run, or 0 */
+    int output_failed;      /* rows could not be written: the summary says so first */
+    int ftz;                /* denormals flushed (--ftz): recorded in the summary */
 } progress;
 
 /* out: NULL = stderr. total: expected frames or -1. */

@@ -32,6 +32,9 @@ emoc_status emoc_convert_onnx(const uint8_t *buf, size_t size, const emoc_conver
                               emw_writer *w, emoc_error *err);
 emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                              emw_writer *w, emoc_error *err);
+/* MediaPipe BlazeFace .tflite files (weights/convert_tflite.c, weights/TFLITE.md). */
+emoc_status emoc_convert_tflite(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+                                emw_writer *w, emoc_error *err);
 
 /* facenet-pytorch MTCNN: its three checkpoints (pnet.pt, rnet.pt, onet.pt, any order) → one
  * detector EMW (weights/convert_pth_mtcnn.c). n must be 3. */

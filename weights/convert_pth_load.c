@@ -1,11 +1,12 @@
 /*
- * convert_pth_load.c — from a PyTorch zip checkpoint to named float32 tensors (weights/pth.h).
+ * convert_pth_load.c — from a PyTorch checkpoint to named float32 tensors (weights/pth.h).
  *
- * Finds <prefix>/data.pkl, runs the restricted pickle machine on it, picks the state_dict (the
+ * Zip layout: finds <prefix>/data.pkl and runs the restricted pickle machine on it; legacy layout:
+ * pth_legacy.c runs its pickles and locates the storages' bytes. Then picks the state_dict (the
  * top-level dict or the one under "model_state_dict" / "state_dict"), and materialises each
- * tensor from <prefix>/data/<key>: the storage entry must hold exactly numel elements of its
- * type, the tensor's extent (offset + Σ (size−1)·stride) must lie inside it, and strided views
- * are gathered into contiguous row-major arrays. Output memory is capped by the file size.
+ * tensor from its storage (<prefix>/data/<key>, or the legacy tail): the storage must hold
+ * exactly numel elements of its type, the tensor's extent (offset + Σ (size−1)·stride) must lie
+ * inside it, and strided views are gathered into contiguous row-major arrays. Output memory is capped by the file size.
  */
 #include "engine/core/error.h"
 #include "weights/pth.h"
@@ -127,28 +128,58 @@ static emoc_status find_pickle(const emoc__zip *z, const emoc__zip_entry **pkl, 
     return EMOC_OK;
 }
 
-/* Validates one tensor against its storage entry and returns the data it views. */
-static emoc_status check_tensor(const emoc__zip *z, const char *prefix, size_t plen,
-                                const char *name, const emoc__pv *t, const uint8_t **base,
-                                uint64_t *count, emoc_error *err)
+/* Where the storages' bytes are: zip entries <prefix>/data/<key>, or the legacy tail. */
+typedef struct storage_src {
+    const emoc__zip *z;
+    const char *prefix;
+    size_t plen;
+    const emoc__legacy *lg;
+} storage_src;
+
+static emoc_status find_storage(const storage_src *src, const char *name, const emoc__pv *s,
+                                const uint8_t **data, uint64_t *size, char *label, size_t cap,
+                                emoc_error *err)
 {
-    const emoc__pv *s = t->u.tensor.storage;
-    char ename[160];
-    int en = snprintf(ename, sizeof ename, "%.*s/data/%s", (int)plen, prefix, s->u.storage.key);
-    const emoc__zip_entry *e = (en > 0 && (size_t)en < sizeof ename)
-                                   ? emoc__zip_find(z, ename, (size_t)en) : NULL;
+    if (src->lg) {
+        snprintf(label, cap, "%s", s->u.storage.key);
+        const emoc__legacy_storage *ls = emoc__legacy_find(src->lg, s->u.storage.key);
+        if (!ls) /* unreachable: every referenced key was matched to the tail */
+            return emoc__fail(err, EMOC_E_INTERNAL, "tensor '%s': storage '%s' not in the legacy "
+                              "tail", name, label);
+        *data = ls->data;
+        *size = ls->numel * emoc__dtype_size(ls->dtype);
+        return EMOC_OK;
+    }
+    int en = snprintf(label, cap, "%.*s/data/%s", (int)src->plen, src->prefix, s->u.storage.key);
+    const emoc__zip_entry *e = (en > 0 && (size_t)en < cap)
+                                   ? emoc__zip_find(src->z, label, (size_t)en) : NULL;
     if (!e)
         return emoc__fail(err, EMOC_E_FORMAT,
                           "tensor '%s': storage entry '%s' is missing from the "
                           "archive",
-                          name, ename);
+                          name, label);
+    *data = e->data;
+    *size = e->size;
+    return EMOC_OK;
+}
+
+/* Validates one tensor against its storage and returns the data it views. */
+static emoc_status check_tensor(const storage_src *src, const char *name, const emoc__pv *t,
+                                const uint8_t **base, uint64_t *count, emoc_error *err)
+{
+    const emoc__pv *s = t->u.tensor.storage;
+    char ename[160];
+    const uint8_t *sdata = NULL;
+    uint64_t ssize = 0;
+    emoc_status st = find_storage(src, name, s, &sdata, &ssize, ename, sizeof ename, err);
+    if (st) return st;
     size_t es = emoc__dtype_size(s->u.storage.dtype);
     uint64_t numel = s->u.storage.numel;
-    if (numel > e->size / es || numel * es != e->size)
+    if (numel > ssize / es || numel * es != ssize)
         return emoc__fail(err, EMOC_E_FORMAT,
                           "tensor '%s': storage '%s' holds %llu bytes but its "
                           "persistent id claims %llu elements of %zu bytes",
-                          name, ename, (unsigned long long)e->size, (unsigned long long)numel, es);
+                          name, ename, (unsigned long long)ssize, (unsigned long long)numel, es);
     uint64_t c = 1;
     int empty = 0;
     for (int d = 0; d < t->u.tensor.rank; d++) {
@@ -178,13 +209,12 @@ static emoc_status check_tensor(const emoc__zip *z, const char *prefix, size_t p
                               (unsigned long long)t->u.tensor.offset, (unsigned long long)numel,
                               s->u.storage.key);
     }
-    *base = e->data;
+    *base = sdata;
     *count = c;
     return EMOC_OK;
 }
 
-static emoc_status extract(const emoc__zip *z, const char *prefix, size_t plen,
-                           const emoc__pv *sd, size_t file_size, emoc_pth_checkpoint *ck,
+static emoc_status extract(const storage_src *src, const emoc__pv *sd, size_t file_size, emoc_pth_checkpoint *ck,
                            emoc_error *err)
 {
     size_t n_pairs = sd->u.seq.n / 2, n_t = 0, names_len = 0;
@@ -219,7 +249,7 @@ static emoc_status extract(const emoc__zip *z, const char *prefix, size_t plen,
                                   k->u.str.s);
         const uint8_t *base = NULL;
         uint64_t count = 0;
-        emoc_status st = check_tensor(z, prefix, plen, k->u.str.s, v, &base, &count, err);
+        emoc_status st = check_tensor(src, k->u.str.s, v, &base, &count, err);
         if (st) return st;
         if (count * 4 > cap - total_bytes)
             return emoc__fail(err, EMOC_E_LIMIT,
@@ -246,18 +276,55 @@ static emoc_status extract(const emoc__zip *z, const char *prefix, size_t plen,
     return EMOC_OK;
 }
 
-emoc_status emoc_pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *out,
-                          emoc_error *err)
+/* The state_dict: the top-level dict itself, or the dict under one of the wrapper keys. */
+static emoc_status pick_state_dict(const emoc__pv *root, const char *what, const emoc__pv **sd,
+                                   emoc_pth_checkpoint *out, emoc_error *err)
 {
-    memset(out, 0, sizeof *out);
-    if (!buf) return emoc__fail(err, EMOC_E_ARG, "emoc_pth_read: NULL buffer");
+    if (root->type != EMOC__PV_DICT)
+        return emoc__fail(err, EMOC_E_FORMAT,
+                          "%s holds a %s, not a dict: a whole pickled module "
+                          "is not a state_dict (save model.state_dict() instead)", what,
+                          root->type == EMOC__PV_TENSOR ? "tensor"
+                          : root->type == EMOC__PV_LIST ? "list"
+                                                        : "non-dict value");
+    *sd = root;
+    static const char *const keys[] = {"model_state_dict", "state_dict"};
+    for (int k = 0; k < 2; k++) {
+        const emoc__pv *v = dict_get(root, keys[k]);
+        if (v && v->type == EMOC__PV_DICT) {
+            *sd = v;
+            out->container_key = keys[k];
+            out->n_skipped = root->u.seq.n / 2 - 1;
+            break;
+        }
+    }
+    return EMOC_OK;
+}
+
+static emoc_status read_legacy(const uint8_t *buf, size_t size, emoc_pth_checkpoint *out,
+                               emoc_error *err)
+{
+    emoc__legacy lg;
+    emoc_status st = emoc__legacy_open(buf, size, &lg, err);
+    if (st) return st;
+    const emoc__pv *sd = NULL;
+    storage_src src = {.lg = &lg};
+    st = pick_state_dict(lg.root, "the legacy checkpoint's object pickle", &sd, out, err);
+    if (!st) st = extract(&src, sd, size, out, err);
+    emoc__legacy_close(&lg);
+    return st;
+}
+
+static emoc_status read_zip(const uint8_t *buf, size_t size, emoc_pth_checkpoint *out,
+                            emoc_error *err)
+{
     emoc__zip z;
     emoc_status st = emoc__zip_open(buf, size, &z, err);
     if (st) return st;
     const emoc__zip_entry *pkl;
     size_t plen = 0;
     emoc__pickle *pk = NULL;
-    const emoc__pv *root = NULL;
+    const emoc__pv *root = NULL, *sd = NULL;
     if ((st = find_pickle(&z, &pkl, &plen, err))) goto done;
     char bo[160];
     int bn = snprintf(bo, sizeof bo, "%.*s/byteorder", (int)plen, pkl->name);
@@ -269,30 +336,22 @@ emoc_status emoc_pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *
         goto done;
     }
     if ((st = emoc__pickle_run(pkl->data, pkl->size, &pk, &root, err))) goto done;
-    if (root->type != EMOC__PV_DICT) {
-        st = emoc__fail(err, EMOC_E_FORMAT,
-                        "data.pkl holds a %s, not a dict: a whole pickled module "
-                        "is not a state_dict (save model.state_dict() instead)",
-                        root->type == EMOC__PV_TENSOR ? "tensor"
-                        : root->type == EMOC__PV_LIST ? "list"
-                                                      : "non-dict value");
-        goto done;
-    }
-    const emoc__pv *sd = root;
-    static const char *const keys[] = {"model_state_dict", "state_dict"};
-    for (int k = 0; k < 2; k++) {
-        const emoc__pv *v = dict_get(root, keys[k]);
-        if (v && v->type == EMOC__PV_DICT) {
-            sd = v;
-            out->container_key = keys[k];
-            out->n_skipped = root->u.seq.n / 2 - 1;
-            break;
-        }
-    }
-    st = extract(&z, pkl->name, plen, sd, size, out, err);
+    if ((st = pick_state_dict(root, "data.pkl", &sd, out, err))) goto done;
+    storage_src src = {.z = &z, .prefix = pkl->name, .plen = plen};
+    st = extract(&src, sd, size, out, err);
 done:
     emoc__pickle_free(pk);
     emoc__zip_close(&z);
+    return st;
+}
+
+emoc_status emoc_pth_read(const uint8_t *buf, size_t size, emoc_pth_checkpoint *out,
+                          emoc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!buf) return emoc__fail(err, EMOC_E_ARG, "emoc_pth_read: NULL buffer");
+    emoc_status st = emoc_pth_looks_like_legacy(buf, size) ? read_legacy(buf, size, out, err)
+                                                           : read_zip(buf, size, out, err);
     if (st) emoc_pth_release(out);
     return st;
 }

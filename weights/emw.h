@@ -79,6 +79,9 @@ emoc_status emw_writer_add_tensor(emw_writer *w, const char *name, emw_dtype dty
 
 /* Serialises into a malloc'ed buffer (caller frees with free()). */
 emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size);
+/* Writes the file through a temporary file beside it, renamed over it when complete: on failure
+ * the previous file (if any) is unchanged and only the temporary file is removed. An existing
+ * device or FIFO is written in place; a symbolic link is followed. Messages give the reason. */
 emoc_status emw_writer_save(emw_writer *w, const char *path);
 
 /* ------------------------------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include "weights/emw.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* Finds `key` with `type`; a missing key is an error only if `required`. */
 static emoc_status emw__need(const emw_file *f, const char *key, emw_type type, int required,
@@ -102,9 +103,15 @@ static emoc_status emw__output_meta(const emw_file *f, emoc_error *err)
         return emoc__fail(err, EMOC_E_FORMAT,
                           "metadata 'output.labels' has %zu labels, output.n_classes is %lld",
                           labels->count, (long long)nc->i64);
-    for (size_t i = 0; i < labels->count; i++)
+    for (size_t i = 0; i < labels->count; i++) {
         if (labels->strs[i][0] == '\0')
             return emoc__fail(err, EMOC_E_FORMAT, "metadata 'output.labels'[%zu] is empty", i);
+        for (size_t j = 0; j < i; j++)
+            if (!strcasecmp(labels->strs[j], labels->strs[i]))
+                return emoc__fail(err, EMOC_E_FORMAT,
+                                  "metadata 'output.labels'[%zu] '%s' repeats [%zu] (ignoring case)", i,
+                                  labels->strs[i], j);
+    }
     const char *va[2] = {"output.valence_index", "output.arousal_index"};
     int64_t idx[2];
     for (int k = 0; k < 2; k++) {

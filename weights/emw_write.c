@@ -12,11 +12,16 @@
 #include "weights/emw.h"
 #include "weights/emw_util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct emw__wmeta {
     char *key;
@@ -441,6 +446,23 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
     return EMOC_OK;
 }
 
+/* Writes all n bytes to fd; 0 or an errno. */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n > ((size_t)1 << 30) ? (size_t)1 << 30 : n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return k < 0 ? errno : EIO;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* A new file beside the target, renamed over it only when complete: a failed save leaves the
+ * old file as it was and removes nothing but its own temporary file. A target that exists and
+ * is not a regular file (a device, a FIFO) is written in place and never removed; a symbolic
+ * link is followed (the link stays). */
 emoc_status emw_writer_save(emw_writer *w, const char *path)
 {
     if (!w || !path) return EMOC_E_ARG;
@@ -448,18 +470,40 @@ emoc_status emw_writer_save(emw_writer *w, const char *path)
     size_t n;
     emoc_status st = emw_writer_to_memory(w, &buf, &n);
     if (st) return st;
-    FILE *fp = fopen(path, "wb");
-    if (!fp) {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        int fd = S_ISDIR(sb.st_mode) ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+        int e = fd < 0 ? (S_ISDIR(sb.st_mode) ? EISDIR : errno) : write_all(fd, buf, n);
+        if (fd >= 0 && close(fd) != 0 && !e) e = errno;
         free(buf);
-        return emw__wfail(w, EMOC_E_IO, "cannot create '%s'", path);
+        if (e) return emw__wfail(w, EMOC_E_IO, "cannot write '%s': %s", path, strerror(e));
+        return EMOC_OK;
     }
-    size_t put = fwrite(buf, 1, n, fp);
-    int bad = put != n || fflush(fp) != 0;
-    bad |= fclose(fp) != 0;
+    char *resolved = realpath(path, NULL);
+    const char *target = resolved ? resolved : path;
+    size_t tl = strlen(target) + 40;
+    char *tmp = malloc(tl);
+    int fd = -1, e = 0;
+    for (int k = 0; tmp && k < 100 && fd < 0; k++) {
+        snprintf(tmp, tl, "%s.emoc-tmp-%ld-%d", target, (long)getpid(), k);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        e = tmp ? errno : ENOMEM;
+        st = emw__wfail(w, EMOC_E_IO, "cannot create '%s': %s", path, strerror(e));
+    } else {
+        e = write_all(fd, buf, n);
+        if (close(fd) != 0 && !e) e = errno;
+        if (!e && rename(tmp, target) != 0) e = errno;
+        if (e) {
+            unlink(tmp); /* ours: created above with O_EXCL */
+            st = emw__wfail(w, EMOC_E_IO, "write to '%s' failed: %s (the previous file, if any, is unchanged)",
+                            path, strerror(e));
+        }
+    }
+    free(tmp);
+    free(resolved);
     free(buf);
-    if (bad) {
-        remove(path);
-        return emw__wfail(w, EMOC_E_IO, "write to '%s' failed", path);
-    }
-    return EMOC_OK;
+    return st;
 }

@@ -1,5 +1,6 @@
 /*
- * pth.h — reading PyTorch zip checkpoints (torch.save since 1.6) without executing anything.
+ * pth.h — reading PyTorch checkpoints without executing anything: the zip layout (torch.save
+ * since 1.6) and the legacy layout (before 1.6; see "Legacy layout" in weights/PTH.md).
  *
  * A checkpoint is a zip archive (stored entries) holding <prefix>/data.pkl, a pickle stream that
  * describes the object, and <prefix>/data/<key>, the raw little-endian storages its tensors view.
@@ -60,6 +61,8 @@ const emoc_pth_tensor *emoc_pth_find(const emoc_pth_checkpoint *ck, const char *
 const char *emoc_pth_dtype_name(emoc_pth_dtype dt);
 /* 1 if buf starts like a zip archive (local file header signature). */
 int emoc_pth_looks_like_zip(const uint8_t *buf, size_t size);
+/* 1 if buf starts with the legacy layout's magic-number pickle. */
+int emoc_pth_looks_like_legacy(const uint8_t *buf, size_t size);
 
 /* ------------------------------------------------------------------------------------------- */
 /* Internals shared by pth_zip.c, pth_pickle.c and convert_pth_load.c                          */
@@ -120,6 +123,37 @@ typedef struct emoc__pickle emoc__pickle;   /* owns every value (one arena) */
 
 emoc_status emoc__pickle_run(const uint8_t *p, size_t n, emoc__pickle **out, const emoc__pv **root,
                              emoc_error *err);
+/* Runs one pickle starting at p[start] (messages give offsets into p); *end = the offset after
+ * its STOP. legacy: persistent ids are the 6-tuples of torch's legacy layout (view metadata
+ * must be None) instead of the zip layout's 5-tuples. */
+emoc_status emoc__pickle_run_at(const uint8_t *p, size_t n, size_t start, int legacy,
+                                size_t *end, emoc__pickle **out, const emoc__pv **root,
+                                emoc_error *err);
+/* Every storage value the machine built (one per persistent id, in stream order). */
+const emoc__pv *const *emoc__pickle_storages(const emoc__pickle *pk, size_t *n);
+
+/* ---- legacy layout (torch.save before 1.6, or _use_new_zipfile_serialization=False) ------- */
+
+/* One storage of the legacy tail: its bytes follow an 8-byte little-endian element count. */
+typedef struct emoc__legacy_storage {
+    const char *key;                /* into the pickle arena */
+    emoc_pth_dtype dtype;
+    uint64_t numel;                 /* = the count in the file = every persistent id's numel */
+    const uint8_t *data;            /* numel × element size bytes, inside the file buffer */
+} emoc__legacy_storage;
+
+typedef struct emoc__legacy {
+    emoc__pickle *pk;               /* the state_dict pickle (owns the values) */
+    const emoc__pv *root;
+    size_t n;
+    emoc__legacy_storage *storages; /* sorted by key */
+} emoc__legacy;
+
+/* Parses magic number, protocol version, sys info, the object pickle, the storage-key list and
+ * every storage's bytes (weights/PTH.md "Legacy layout"). */
+emoc_status emoc__legacy_open(const uint8_t *buf, size_t size, emoc__legacy *lg, emoc_error *err);
+void emoc__legacy_close(emoc__legacy *lg);
+const emoc__legacy_storage *emoc__legacy_find(const emoc__legacy *lg, const char *key);
 void emoc__pickle_free(emoc__pickle *pk);
 size_t emoc__dtype_size(emoc_pth_dtype dt);
 

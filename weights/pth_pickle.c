@@ -46,6 +46,9 @@ struct emoc__pickle {
     size_t memo_cap, memo_count;  /* memo_count: distinct indices stored (MEMOIZE's next index) */
     emoc_error *err;
     emoc_status st;
+    int legacy;                 /* legacy layout: persistent ids carry a 6th item (view metadata) */
+    const emoc__pv **storages;  /* every storage built, in order (the legacy tail needs them all) */
+    size_t n_storages, storages_cap;
 };
 
 static const emoc__pv PV_NONE_VALUE = {EMOC__PV_NONE, 1, {0}};
@@ -416,12 +419,18 @@ static emoc__pv *op_persid(emoc__pickle *pk)
     emoc__pv *pid = pop(pk);
     if (!pid) return NULL;
     emoc__pv **a = pid->u.seq.items;
-    if (pid->type != EMOC__PV_TUPLE || pid->u.seq.n != 5 || a[0]->type != EMOC__PV_STR ||
+    size_t want = pk->legacy ? 6 : 5;
+    if (pid->type != EMOC__PV_TUPLE || pid->u.seq.n != want || a[0]->type != EMOC__PV_STR ||
         strcmp(a[0]->u.str.s, "storage") || a[1]->type != EMOC__PV_GLOBAL ||
         a[1]->u.global.kind != EMOC__G_STORAGE || a[2]->type != EMOC__PV_STR ||
         a[3]->type != EMOC__PV_STR || a[4]->type != EMOC__PV_INT) {
         pk_fail(pk, EMOC_E_FORMAT, "persistent id is not ('storage', torch.<T>Storage, key, "
-                "location, numel)");
+                "location, numel%s)", pk->legacy ? ", view_metadata" : "");
+        return NULL;
+    }
+    if (pk->legacy && a[5]->type != EMOC__PV_NONE) {
+        pk_fail(pk, EMOC_E_UNSUPPORTED, "persistent id with storage view metadata (a view of "
+                "another storage, written by PyTorch before 0.4) is not supported");
         return NULL;
     }
     const char *key = a[2]->u.str.s;
@@ -440,6 +449,17 @@ static emoc__pv *op_persid(emoc__pickle *pk)
     s->u.storage.dtype = a[1]->u.global.dtype;
     s->u.storage.key = key;
     s->u.storage.numel = (uint64_t)a[4]->u.i;
+    if (pk->n_storages == pk->storages_cap) {
+        size_t cap = pk->storages_cap ? pk->storages_cap * 2 : 64;
+        const emoc__pv **r = realloc(pk->storages, cap * sizeof *r);
+        if (!r) {
+            pk_fail(pk, EMOC_E_NOMEM, "out of memory");
+            return NULL;
+        }
+        pk->storages = r;
+        pk->storages_cap = cap;
+    }
+    pk->storages[pk->n_storages++] = s;
     return s;
 }
 
@@ -683,18 +703,22 @@ static int step(emoc__pickle *pk, int *done)
     }
 }
 
-emoc_status emoc__pickle_run(const uint8_t *p, size_t n, emoc__pickle **out, const emoc__pv **root,
-                             emoc_error *err)
+emoc_status emoc__pickle_run_at(const uint8_t *p, size_t n, size_t start, int legacy,
+                                size_t *end, emoc__pickle **out, const emoc__pv **root,
+                                emoc_error *err)
 {
     *out = NULL;
     *root = NULL;
+    if (end) *end = start;
     emoc__pickle *pk = calloc(1, sizeof *pk);
     if (!pk) return EMOC_E_NOMEM;
     pk->p = p;
     pk->n = n;
+    pk->pos = start <= n ? start : n;
     pk->err = err;
+    pk->legacy = legacy;
     /* Every opcode creates at most a couple of values plus amortised container growth. */
-    pk->limit = 64 * n + (1u << 16);
+    pk->limit = 64 * (n - pk->pos) + (1u << 16);
     int done = 0;
     while (!done)
         if (step(pk, &done)) break;
@@ -715,11 +739,25 @@ emoc_status emoc__pickle_run(const uint8_t *p, size_t n, emoc__pickle **out, con
     pk->memo = NULL;
     emoc_status st = pk->st;
     if (st) {
+        *root = NULL;
         emoc__pickle_free(pk);
         return st;
     }
+    if (end) *end = pk->pos;
     *out = pk;
     return EMOC_OK;
+}
+
+emoc_status emoc__pickle_run(const uint8_t *p, size_t n, emoc__pickle **out, const emoc__pv **root,
+                             emoc_error *err)
+{
+    return emoc__pickle_run_at(p, n, 0, 0, NULL, out, root, err);
+}
+
+const emoc__pv *const *emoc__pickle_storages(const emoc__pickle *pk, size_t *n)
+{
+    *n = pk->n_storages;
+    return pk->storages;
 }
 
 void emoc__pickle_free(emoc__pickle *pk)
@@ -733,5 +771,6 @@ void emoc__pickle_free(emoc__pickle *pk)
     }
     free(pk->stack);
     free(pk->memo);
+    free(pk->storages);
     free(pk);
 }

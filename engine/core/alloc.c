@@ -52,4 +52,5 @@ void emoc_options_default(emoc_options *opt)
     opt->allocator = NULL;
     opt->isa = EMOC_ISA_AUTO;
     opt->verify_checksums = 1;
+    opt->flush_denormals = 0;
 }

@@ -32,6 +32,7 @@ struct emoc_model {
     int n_load_allocs;
     char **ignored;               /* dead-parameter prefixes declared by the net */
     int n_ignored;
+    int flush_denormals;          /* emoc_options.flush_denormals */
     char err[512];
 };
 
@@ -70,5 +71,12 @@ void emoc__fill_event(const emoc_model *m, int i, emoc_trace_event *ev);
 /* Thread pool (pool.c). */
 emoc_status emoc__pool_create(const emoc_allocator *a, int threads, emoc_pool **out);
 void emoc__pool_free(emoc_pool *pool);
+/* Pool threads run their tasks with denormals flushed (1) or IEEE (0, the default). */
+void emoc__pool_set_flush_denormals(emoc_pool *pool, int on);
+
+/* Denormal mode of the calling thread (fpmode.c): begin returns the state to restore. */
+unsigned long emoc__fp_flush_begin(void);
+void emoc__fp_restore(unsigned long prev);
+int emoc__fp_flushing(void);
 
 #endif

@@ -92,6 +92,7 @@ static emoc_status read_info(emoc_model *m)
     if (need_int(m, "output.n_classes", 0, cap, &in->n_classes)) return EMOC_E_FORMAT;
     const emw_meta *labels = need(m, "output.labels", EMW_T_STR_ARRAY, (size_t)in->n_classes);
     if (!labels) return EMOC_E_FORMAT;
+    /* distinct labels (they name output columns) are checked by emw_check_net_meta */
     for (int i = 0; i < in->n_classes; i++) m->labels[i] = labels->strs[i];
     if (need_int(m, "output.valence_index", -1, in->n_scores - 1, &in->valence_index) ||
         need_int(m, "output.arousal_index", -1, in->n_scores - 1, &in->arousal_index) ||
@@ -205,6 +206,7 @@ static emoc_model *model_new(const emoc_options *opt)
     if (!m) return NULL;
     memset(m, 0, sizeof(*m));
     m->alloc = *a;
+    m->flush_denormals = opt && opt->flush_denormals ? 1 : 0;
     m->plan.input_buf = m->plan.scores_buf = m->plan.embedding_buf = -1;
     return m;
 }
@@ -297,7 +299,9 @@ emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc
     emoc_options defaults;
     emoc_options_default(&defaults);
     if (!opt) opt = &defaults;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO given as the model is refused below instead of blocking the open until
+     * a writer appears (it changes nothing for the regular file read next) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return emoc__fail(err, EMOC_E_IO, "cannot open '%s': %s", path, strerror(errno));
     struct stat sb; /* a directory or a device has no meaningful size: refuse it by name */
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {

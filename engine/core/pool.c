@@ -31,6 +31,7 @@ struct emoc_pool {
     atomic_int done_tasks;
     atomic_int stop;
     atomic_int sleepers;           /* workers blocked (or about to block) on `wake` */
+    atomic_int flush_denormals;    /* workers follow it before each job */
     int n_tasks;
     emoc_task_fn fn;
     void *arg;
@@ -60,6 +61,8 @@ static void *worker_main(void *arg)
 {
     emoc_pool *p = arg;
     unsigned seen = atomic_load(&p->generation);
+    int flushing = 0;
+    unsigned long ieee_state = 0;
     for (;;) {
         int spins = 0;
         while (atomic_load_explicit(&p->generation, memory_order_acquire) == seen &&
@@ -79,6 +82,11 @@ static void *worker_main(void *arg)
         }
         if (atomic_load(&p->stop)) return NULL;
         seen = atomic_load(&p->generation);
+        if (atomic_load_explicit(&p->flush_denormals, memory_order_relaxed) != flushing) {
+            flushing = !flushing;
+            if (flushing) ieee_state = emoc__fp_flush_begin();
+            else emoc__fp_restore(ieee_state);
+        }
         run_tasks(p);
     }
 }
@@ -100,6 +108,7 @@ emoc_status emoc__pool_create(const emoc_allocator *a, int threads, emoc_pool **
     atomic_init(&p->done_tasks, 0);
     atomic_init(&p->stop, 0);
     atomic_init(&p->sleepers, 0);
+    atomic_init(&p->flush_denormals, 0);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
     if (threads > 1) {
@@ -134,6 +143,11 @@ void emoc__pool_free(emoc_pool *p)
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->wake);
     emoc__free(p->alloc, p);
+}
+
+void emoc__pool_set_flush_denormals(emoc_pool *p, int on)
+{
+    if (p) atomic_store(&p->flush_denormals, on ? 1 : 0);
 }
 
 int emoc_pool_threads(const emoc_pool *pool) { return pool ? pool->n_threads : 1; }

@@ -55,6 +55,7 @@ emoc_status emoc_session_create(const emoc_model *m, int threads, void *arena, s
     s->probs = emoc__alloc(a, sizeof(float) * (size_t)(m->info.n_classes + 1), 64);
     if (!s->probs) goto nomem;
     if (emoc__pool_create(a, threads, &s->pool) != EMOC_OK) goto nomem;
+    emoc__pool_set_flush_denormals(s->pool, m->flush_denormals);
     *out = s;
     return EMOC_OK;
 nomem:
@@ -90,7 +91,18 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static emoc_status session_run(emoc_session *s, const float *input, size_t n_values, emoc_output *out);
+
 emoc_status emoc_session_run(emoc_session *s, const float *input, size_t n_values, emoc_output *out)
+{
+    if (!s || !s->model->flush_denormals) return session_run(s, input, n_values, out);
+    unsigned long ieee_state = emoc__fp_flush_begin();
+    emoc_status st = session_run(s, input, n_values, out);
+    emoc__fp_restore(ieee_state);
+    return st;
+}
+
+static emoc_status session_run(emoc_session *s, const float *input, size_t n_values, emoc_output *out)
 {
     if (!s || !input || !out) {
         if (s) emoc__set_err(s->err, sizeof(s->err), "emoc_session_run: NULL argument");

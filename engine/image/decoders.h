@@ -44,6 +44,10 @@ emoc_status emoc__decode_bmp(const uint8_t *data, size_t size, const emoc__image
 
 /* The checks of emoc__image_alloc without allocating (decoders call it before checking that
  * the file holds the pixel data, so a tiny file cannot make us allocate the limit). */
+/* Largest file of format fmt that emoc_image_load_file reads for a pixel limit of max_bytes
+ * (docs/images.md); 16 for an unknown format (only the sniffed bytes). */
+size_t emoc__image_file_cap(emoc_image_format fmt, size_t max_bytes);
+
 emoc_status emoc__image_check(long long w, long long h, int channels, const emoc__image_limits *lim,
                               const char *fmt, size_t offset, emoc_error *err);
 

@@ -6,9 +6,12 @@
 #include "engine/image/decoders.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void emoc_image_limits_default(emoc_image_limits *lim)
 {
@@ -162,22 +165,66 @@ emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim,
     if (!out) return emoc__fail(err, EMOC_E_ARG, "image: NULL output");
     memset(out, 0, sizeof *out);
     if (!path) return emoc__fail(err, EMOC_E_ARG, "image: NULL path");
-    FILE *f = fopen(path, "rb");
-    if (!f) return emoc__fail(err, EMOC_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    /* Read in growing chunks: works for pipes too, and bounds memory by the file itself. */
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
+    /* O_NONBLOCK: a FIFO named as an image must not hang the open waiting for a writer; reads
+     * block again below (a pipe given on purpose still works). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return emoc__fail(err, EMOC_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
+        close(fd);
+        return emoc__fail(err, EMOC_E_IO, "%s: not a file", path);
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return emoc__fail(err, EMOC_E_NOMEM, "%s: out of memory", path);
+    }
+    /* Sniff the format from the first bytes, then read at most the format's cap: a 3 GB
+     * non-image is refused after 16 bytes, not after reading it whole (docs/images.md). */
+    emoc_image_limits dl;
+    emoc_image_limits_default(&dl);
+    size_t max_bytes = lim && lim->max_bytes ? lim->max_bytes : dl.max_bytes;
+    uint8_t head[16];
+    size_t n = fread(head, 1, sizeof head, f);
+    emoc_image_format fmt = emoc_image_sniff(head, n);
+    size_t cap_bytes = emoc__image_file_cap(fmt, max_bytes);
     emoc_status st = EMOC_OK;
+    if (ferror(f)) st = emoc__fail(err, EMOC_E_IO, "%s: read error: %s", path, strerror(errno));
+    else if (n == 0) st = emoc__fail(err, EMOC_E_TRUNCATED, "%s: image: empty file (0 bytes)", path);
+    else if (fmt == EMOC_IMAGE_UNKNOWN)
+        st = emoc__fail(err, EMOC_E_FORMAT, "%s: image: unknown format (first bytes %02x %02x %02x %02x; "
+                        "expected JPEG, PNG, PPM/PGM or BMP)", path, head[0], n > 1 ? head[1] : 0,
+                        n > 2 ? head[2] : 0, n > 3 ? head[3] : 0);
+    else if (S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size > cap_bytes)
+        st = emoc__fail(err, EMOC_E_LIMIT, "%s: %s file of %lld bytes exceeds the %zu-byte cap for the "
+                        "pixel limit of %zu bytes", path, emoc_image_format_name(fmt), (long long)sb.st_size,
+                        cap_bytes, max_bytes);
+    if (st != EMOC_OK) {
+        fclose(f);
+        return st;
+    }
+    /* Read in growing chunks: works for pipes too, and bounds memory by the cap. */
+    size_t cap = 1 << 16;
+    uint8_t *buf = malloc(cap);
+    if (buf) memcpy(buf, head, n);
     while (buf) {
         if (n == cap) {
-            if (cap > ((size_t)1 << 31)) {
-                st = emoc__fail(err, EMOC_E_LIMIT, "%s: file larger than 4 GiB", path);
+            if (cap >= cap_bytes) {
+                st = emoc__fail(err, EMOC_E_LIMIT, "%s: %s stream longer than the %zu-byte cap", path,
+                                emoc_image_format_name(fmt), cap_bytes);
                 break;
             }
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) break;
+            size_t nc = cap * 2 < cap_bytes ? cap * 2 : cap_bytes;
+            uint8_t *nb = realloc(buf, nc);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
             buf = nb;
-            cap *= 2;
+            cap = nc;
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
@@ -203,6 +250,18 @@ emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim,
     }
     free(buf);
     return st;
+}
+
+size_t emoc__image_file_cap(emoc_image_format fmt, size_t max_bytes)
+{
+    size_t b = max_bytes > ((size_t)1 << 40) ? (size_t)1 << 40 : max_bytes;
+    switch (fmt) {
+    case EMOC_IMAGE_PPM: return 2 * b + 4096;          /* 16-bit samples, plus the header */
+    case EMOC_IMAGE_BMP: return b / 3 * 4 + (1 << 16); /* 32-bit pixels for 3-byte ones, palette */
+    case EMOC_IMAGE_PNG: return 3 * b + (1 << 20);     /* stored 16-bit RGBA: 8 bytes per 3 kept */
+    case EMOC_IMAGE_JPEG: return 2 * b + (1 << 20);    /* no real JPEG is larger than twice its pixels */
+    default: return 16;
+    }
 }
 
 void emoc_image_free(emoc_image *img)

@@ -72,8 +72,10 @@ emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **
             st = emoc__fail(err, EMOC_E_ARG, "inputs: --raw size %dx%d must be positive", opt->raw_width, opt->raw_height);
         else if (opt->raw_width > it->lim.max_width || opt->raw_height > it->lim.max_height ||
                  (unsigned long long)opt->raw_width * opt->raw_height * 3 > it->lim.max_bytes)
-            st = emoc__fail(err, EMOC_E_LIMIT, "inputs: --raw size %dx%d exceeds the limit %dx%d / %zu bytes",
-                            opt->raw_width, opt->raw_height, it->lim.max_width, it->lim.max_height, it->lim.max_bytes);
+            st = emoc__fail(err, EMOC_E_ARG, /* a command-line value: a usage error, exit 2 */
+                            "--raw %dx%d: frames must be at most %dx%d and %zu bytes (W*H*3 = %llu)",
+                            opt->raw_width, opt->raw_height, it->lim.max_width, it->lim.max_height, it->lim.max_bytes,
+                            (unsigned long long)opt->raw_width * opt->raw_height * 3);
         if (st == EMOC_OK) {
             it->raw_w = opt->raw_width;
             it->raw_h = opt->raw_height;
@@ -156,6 +158,13 @@ static emoc_status load_rgb(emoc__input_iter *it, const char *path, const emoc_i
         emoc_error e;
         emoc_image dec;
         emoc_status st = emoc_image_load_file(path, &it->plim, &dec, &e);
+        size_t rgb_bytes = st == EMOC_OK ? (size_t)dec.width * (size_t)dec.height * 3 : 0;
+        if (st == EMOC_OK && dec.channels != 3 && rgb_bytes > it->plim.max_bytes) {
+            /* the limit bounds the RGB image every frame becomes, not only the decoded one */
+            st = emoc__fail(&e, EMOC_E_LIMIT, "%s: %dx%d gray image is %zu bytes as RGB, above the %zu-byte limit",
+                            path, dec.width, dec.height, rgb_bytes, it->plim.max_bytes);
+            emoc_image_free(&dec);
+        }
         if (st == EMOC_OK && dec.channels != 3) {
             emoc_image rgb;
             st = emoc_image_to_rgb(&dec, &rgb, &e);

@@ -139,7 +139,7 @@ static emoc_status walk(emoc__input_list *l, const char *dir, int depth, emoc_er
     emoc_status st = EMOC_OK;
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.') continue; /* ., .., hidden files */
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
             char **nn = realloc(names, cap * sizeof *nn);
@@ -168,7 +168,9 @@ static emoc_status walk(emoc__input_list *l, const char *dir, int depth, emoc_er
         }
         snprintf(p, len, slash ? "%s%s" : "%s/%s", dir, names[i]);
         struct stat sb;
-        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) st = walk(l, p, depth + 1, err);
+        if (names[i][0] == '.') { /* hidden: never walked into nor read, but counted */
+            if (!l->n_skipped++) l->first_skipped = dup_str(p);
+        } else if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) st = walk(l, p, depth + 1, err);
         else if (is_image_name(names[i])) st = add_file(l, p, 1, err);
         else if (!l->n_skipped++) l->first_skipped = dup_str(p); /* counted: the CLI says so */
         free(p);

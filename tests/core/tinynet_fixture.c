@@ -33,6 +33,7 @@ void tiny_default(tiny_opts *o)
     o->bad_shape_tensor = -1;
     o->extra_tensor = 0;
     o->seed = 1;
+    o->labels = NULL;
 }
 
 static float rnd(unsigned *s)
@@ -45,8 +46,9 @@ uint8_t *tiny_build(const tiny_opts *o, size_t *size)
 {
     emw_writer *w = NULL;
     if (emw_writer_create(&w) != EMOC_OK) return NULL;
-    const char *labels[8] = {"Anger", "Contempt", "Disgust", "Fear",
-                             "Happiness", "Neutral", "Sadness", "Surprise"};
+    const char *affectnet[8] = {"Anger", "Contempt", "Disgust", "Fear",
+                                "Happiness", "Neutral", "Sadness", "Surprise"};
+    const char *const *labels = o->labels ? o->labels : affectnet;
     int nc = o->n_scores >= 10 ? 8 : o->n_scores;
     double mean[3] = {0.485, 0.456, 0.406}, std[3] = {0.229, 0.224, 0.225};
     emw_writer_meta_str(w, "emoc.arch", "tinynet");

@@ -13,6 +13,7 @@ typedef struct tiny_opts {
     int bad_shape_tensor;  /* index of a tensor to write with a wrong shape, -1 none */
     int extra_tensor;      /* 1: add an unknown tensor */
     unsigned seed;
+    const char *const *labels; /* 8 class labels instead of AffectNet's, or NULL */
 } tiny_opts;
 
 void tiny_default(tiny_opts *o);

@@ -2,7 +2,7 @@
  * inside ops or across frames give byte-identical output, rows in input order, one row per
  * frame (frames_in == rows_out in the summary), exit 4 when a row failed; for a folder with a
  * corrupt frame in the middle and for a raw stream with a short last frame, threads 1..3. */
-#include "tests/core/tinynet_fixture.h"
+#include "tests/cli_run.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,32 +11,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static char dir[64];
+static cli_scratch scratch; /* the scratch directory with tiny.emw (tests/cli_run.h) */
 
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/emoc_frames_XXXXXX");
-    cr_assert(mkdtemp(dir));
-    tiny_opts o;
-    tiny_default(&o);
-    size_t n;
-    uint8_t *emw = tiny_build(&o, &n);
-    cr_assert(emw);
-    char p[256];
-    snprintf(p, sizeof p, "%s/tiny.emw", dir);
-    FILE *f = fopen(p, "wb");
-    cr_assert(f);
-    cr_assert_eq(fwrite(emw, 1, n, f), n);
-    fclose(f);
-    free(emw);
-}
-
-static void teardown(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { cli_scratch_init_tiny(&scratch, "tiny.emw"); }
+static void teardown(void) { cli_scratch_free(&scratch); }
 
 /* Pixel value of frame k at byte i: every frame differs, so a swapped row would show. */
 static unsigned char px(int k, int i)
@@ -65,12 +43,12 @@ static int predict(const char *args, char **out, char **err)
     const char *bin = getenv("EMOC_BIN");
     cr_assert(bin, "EMOC_BIN not set (run through make test)");
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' predict -m %s/tiny.emw %s > %s/out.txt 2> %s/err.txt", bin, dir, args, dir, dir);
+    snprintf(cmd, sizeof cmd, "'%s' predict -m %s/tiny.emw %s > %s/out.txt 2> %s/err.txt", bin, scratch.dir, args, scratch.dir, scratch.dir);
     int rc = system(cmd);
     char p[256];
-    snprintf(p, sizeof p, "%s/out.txt", dir);
+    snprintf(p, sizeof p, "%s/out.txt", scratch.dir);
     *out = slurp(p);
-    snprintf(p, sizeof p, "%s/err.txt", dir);
+    snprintf(p, sizeof p, "%s/err.txt", scratch.dir);
     *err = slurp(p);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -128,11 +106,11 @@ static void check_modes(const char *inputs, int rows, int bad, const char *bad_s
 Test(frames, folder_with_corrupt_frame_bitwise_identical_across_modes, .init = setup, .fini = teardown)
 {
     char p[256];
-    snprintf(p, sizeof p, "%s/vid", dir);
+    snprintf(p, sizeof p, "%s/vid", scratch.dir);
     cr_assert_eq(mkdir(p, 0700), 0);
     const int n = 9, bad = 5, w = 20, h = 18;
     for (int k = 1; k <= n; k++) {
-        snprintf(p, sizeof p, "%s/vid/%05d.ppm", dir, k);
+        snprintf(p, sizeof p, "%s/vid/%05d.ppm", scratch.dir, k);
         FILE *f = fopen(p, "wb");
         cr_assert(f);
         if (k == bad) {
@@ -145,7 +123,7 @@ Test(frames, folder_with_corrupt_frame_bitwise_identical_across_modes, .init = s
         fclose(f);
     }
     char inputs[300];
-    snprintf(inputs, sizeof inputs, "%s/vid/", dir);
+    snprintf(inputs, sizeof inputs, "%s/vid/", scratch.dir);
     check_modes(inputs, n, bad, "truncated", NULL);
     /* rows start with the path: check the frame and status columns here */
     char *out, *err;
@@ -166,7 +144,7 @@ Test(frames, folder_with_corrupt_frame_bitwise_identical_across_modes, .init = s
 Test(frames, raw_stream_short_last_frame_bitwise_identical_across_modes, .init = setup, .fini = teardown)
 {
     char p[256];
-    snprintf(p, sizeof p, "%s/clip.rgb", dir);
+    snprintf(p, sizeof p, "%s/clip.rgb", scratch.dir);
     FILE *f = fopen(p, "wb");
     cr_assert(f);
     const int n = 7, fb = 16 * 16 * 3;
@@ -201,11 +179,11 @@ Test(frames, usage_errors, .init = setup, .fini = teardown)
 Test(frames, features_identical_across_modes, .init = setup, .fini = teardown)
 {
     char p[256];
-    snprintf(p, sizeof p, "%s/v1", dir);
+    snprintf(p, sizeof p, "%s/v1", scratch.dir);
     cr_assert_eq(mkdir(p, 0700), 0);
     const int n = 6, bad = 3;
     for (int k = 1; k <= n; k++) {
-        snprintf(p, sizeof p, "%s/v1/%05d.ppm", dir, k);
+        snprintf(p, sizeof p, "%s/v1/%05d.ppm", scratch.dir, k);
         FILE *f = fopen(p, "wb");
         cr_assert(f);
         fputs(k == bad ? "P6\n0 18\n255\n" : "P6\n16 16\n255\n", f);
@@ -220,10 +198,10 @@ Test(frames, features_identical_across_modes, .init = setup, .fini = teardown)
         for (int m = 0; m < 2; m++) {
             char cmd[1024];
             snprintf(cmd, sizeof cmd, "'%s' features -m %s/tiny.emw %s/v1 --csv -o %s/f.csv -q --threads %d --batch-mode %s",
-                     bin, dir, dir, dir, t, modes[m]);
+                     bin, scratch.dir, scratch.dir, scratch.dir, t, modes[m]);
             int rc = system(cmd);
             cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 4, "%s: status %d", cmd, rc);
-            snprintf(p, sizeof p, "%s/f.csv", dir);
+            snprintf(p, sizeof p, "%s/f.csv", scratch.dir);
             char *got = slurp(p);
             if (!ref) {
                 ref = got;

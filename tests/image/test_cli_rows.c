@@ -3,36 +3,16 @@
  * Aff-Wild2-style folder with a corrupt frame in the middle. Rows in input order, the failed
  * frames present with their status and empty value fields, exit status 4. */
 #include "tests/image/image_fixture.h"
-#include "tests/core/tinynet_fixture.h"
+#include "tests/cli_run.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64];
+static cli_scratch scratch; /* the scratch directory with tiny.emw (tests/cli_run.h) */
 
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/emoc_rows_XXXXXX");
-    cr_assert(mkdtemp(dir));
-    tiny_opts o;
-    tiny_default(&o);
-    size_t n;
-    uint8_t *emw = tiny_build(&o, &n);
-    char p[256];
-    snprintf(p, sizeof p, "%s/tiny.emw", dir);
-    FILE *f = fopen(p, "wb");
-    fwrite(emw, 1, n, f);
-    fclose(f);
-    free(emw);
-}
-
-static void teardown(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { cli_scratch_init_tiny(&scratch, "tiny.emw"); }
+static void teardown(void) { cli_scratch_free(&scratch); }
 
 /* Runs cmd, returns its exit status and stdout lines (at most max). */
 static int run_lines(const char *cmd, char lines[][2048], int max, int *n)
@@ -54,7 +34,7 @@ Test(cli_rows, raw_pipe_short_final_frame, .init = setup, .fini = teardown)
     int n;
     /* 5 frames of 16x16 rgb24 = 768 bytes each, minus 100 bytes: 4 full frames + 1 short */
     snprintf(cmd, sizeof cmd, "head -c %d /dev/zero | tr '\\0' '\\200' | '%s' predict -m %s/tiny.emw --raw 16x16 - -q",
-             5 * 768 - 100, bin, dir);
+             5 * 768 - 100, bin, scratch.dir);
     int rc = run_lines(cmd, lines, 16, &n);
     cr_assert_eq(rc, 4, "exit status %d", rc);
     cr_assert_eq(n, 1 + 5, "%d lines", n);
@@ -66,11 +46,11 @@ Test(cli_rows, raw_pipe_short_final_frame, .init = setup, .fini = teardown)
     }
     cr_assert(!strncmp(lines[5], "-,5,0,truncated,,", 17), "%s", lines[5]);
     /* exactly W·H·3·k bytes: no error row, exit 0 */
-    snprintf(cmd, sizeof cmd, "head -c %d /dev/zero | '%s' predict -m %s/tiny.emw --raw 16x16 - -q", 2 * 768, bin, dir);
+    snprintf(cmd, sizeof cmd, "head -c %d /dev/zero | '%s' predict -m %s/tiny.emw --raw 16x16 - -q", 2 * 768, bin, scratch.dir);
     cr_assert_eq(run_lines(cmd, lines, 16, &n), 0);
     cr_assert_eq(n, 3);
     /* empty stream: header only, and an error exit (reliability §5.1: 0 bytes → non-zero) */
-    snprintf(cmd, sizeof cmd, "'%s' predict -m %s/tiny.emw --raw 16x16 - -q < /dev/null", bin, dir);
+    snprintf(cmd, sizeof cmd, "'%s' predict -m %s/tiny.emw --raw 16x16 - -q < /dev/null", bin, scratch.dir);
     cr_assert_eq(run_lines(cmd, lines, 16, &n), 3);
     cr_assert_eq(n, 1);
 }
@@ -80,20 +60,20 @@ Test(cli_rows, folder_with_corrupt_frame_in_the_middle, .init = setup, .fini = t
     const char *bin = getenv("EMOC_BIN");
     cr_assert(bin);
     char p[256], cmd[1024], lines[16][2048];
-    snprintf(p, sizeof p, "%s/clip", dir);
+    snprintf(p, sizeof p, "%s/clip", scratch.dir);
     cr_assert_eq(mkdir(p, 0700), 0);
     size_t size;
     uint8_t *png = fx_read("png_pillow.png", &size);
     const int frames[] = {1, 2, 3, 11};
     for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s/clip/%05d.png", dir, frames[i]);
+        snprintf(p, sizeof p, "%s/clip/%05d.png", scratch.dir, frames[i]);
         FILE *f = fopen(p, "wb");
         fwrite(png, 1, i == 1 ? size / 3 : size, f); /* frame 2 cut short */
         fclose(f);
     }
     free(png);
     int n;
-    snprintf(cmd, sizeof cmd, "'%s' predict -m %s/tiny.emw %s/clip/ -q 2>/dev/null", bin, dir, dir);
+    snprintf(cmd, sizeof cmd, "'%s' predict -m %s/tiny.emw %s/clip/ -q 2>/dev/null", bin, scratch.dir, scratch.dir);
     int rc = run_lines(cmd, lines, 16, &n);
     cr_assert_eq(rc, 4, "exit status %d", rc);
     cr_assert_eq(n, 5, "%d lines", n);

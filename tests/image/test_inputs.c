@@ -264,7 +264,7 @@ Test(inputs, open_time_errors)
     cr_assert(strstr(err.msg, "--raw"), "%s", err.msg);
     opt.raw_width = 100000;
     opt.raw_height = 100000;
-    cr_assert_eq(emoc__input_open(&opt, &it, &err), EMOC_E_LIMIT);
+    cr_assert_eq(emoc__input_open(&opt, &it, &err), EMOC_E_ARG); /* a command-line value: exit 2 */
     opt.raw_width = 4;
     opt.raw_height = 4;
     opt.boxes_csv = "x.csv";

@@ -128,6 +128,33 @@ void net_assert_threads_agree(const emoc_model *m, int threads)
     cr_assert_gt(mx, 1e-6f, "scores are all zero: the net computed nothing");
 }
 
+void net_assert_ftz_close(const net_tensors *l, const net_meta *meta, int threads)
+{
+    size_t size;
+    uint8_t *buf = net_build(l, meta, -1, NULL, &size);
+    emoc_model *ieee = NULL, *ftz = NULL;
+    emoc_options opt;
+    emoc_options_default(&opt);
+    emoc_error err;
+    cr_assert_eq(emoc_model_load_memory(buf, size, &opt, &ieee, &err), EMOC_OK, "%s", err.msg);
+    opt.flush_denormals = 1;
+    cr_assert_eq(emoc_model_load_memory(buf, size, &opt, &ftz, &err), EMOC_OK, "%s", err.msg);
+    free(buf);
+    float si[10], ei[512], s1[10], e1[512], sn[10], en[512];
+    run(ieee, 1, si, ei);
+    run(ftz, 1, s1, e1);
+    run(ftz, threads, sn, en);
+    cr_assert(!memcmp(s1, sn, sizeof s1) && !memcmp(e1, en, sizeof e1), "FTZ: 1 and %d threads differ", threads);
+    float mx = 0, d = 0;
+    for (int i = 0; i < 10; i++) {
+        mx = fmaxf(mx, fabsf(si[i]));
+        d = fmaxf(d, fabsf(si[i] - s1[i]));
+    }
+    cr_assert_leq(d, 1e-4f * fmaxf(1.0f, mx), "FTZ moved a score by %g (max |score| %g)", (double)d, (double)mx);
+    emoc_model_free(ieee);
+    emoc_model_free(ftz);
+}
+
 void net_expect_rejected(const net_tensors *l, const net_meta *meta, int skip, const char *extra,
                          const char *needle)
 {

@@ -50,6 +50,10 @@ emoc_model *net_load(const net_tensors *l, const net_meta *meta, const char *ext
  * (512) must agree bit for bit, be finite and not all zero. */
 void net_assert_threads_agree(const emoc_model *m, int threads);
 
+/* The same net loaded with emoc_options.flush_denormals = 1: bitwise identical at 1 and
+ * `threads` threads, and every score within 1e-4·max(1, max|score|) of the IEEE run. */
+void net_assert_ftz_close(const net_tensors *l, const net_meta *meta, int threads);
+
 /* Building the list without `skip` / with `extra` must fail with EMOC_E_SHAPE and a message
  * containing needle. */
 void net_expect_rejected(const net_tensors *l, const net_meta *meta, int skip, const char *extra,

@@ -110,6 +110,7 @@ Test(ddamfn_net, random_weights_run_and_threads_agree_bitwise)
     cr_assert_str_eq(info.arch, "ddamfn");
     cr_assert_eq(info.embedding_size, 512);
     net_assert_threads_agree(m, 3);
+    net_assert_ftz_close(&L, &META, 3);
     /* stem 2 + 34 blocks × (pw + 4 CoordAtt ops + project) + 78 mixed-depthwise splits
      * + conv_6_sep + 2 heads × (strip, conv1, gates) + max-combine + dw 7×7 + fc */
     cr_assert_eq(emoc_model_op_count(m), 2 + 34 * 6 + 78 + 1 + 2 * 3 + 3, "%d ops", emoc_model_op_count(m));

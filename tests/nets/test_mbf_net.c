@@ -76,6 +76,7 @@ Test(mbf_net, random_weights_run_and_threads_agree_bitwise)
     mbf_tensors(&L);
     emoc_model *m = net_load(&L, &META, NULL);
     net_assert_threads_agree(m, 2);
+    net_assert_ftz_close(&L, &META, 2);
     /* 2 convs + 15 DepthWise × 3 + conv_sep + GDC dw + linear + fc */
     cr_assert_eq(emoc_model_op_count(m), 2 + 15 * 3 + 4, "%d ops", emoc_model_op_count(m));
     emoc_model_free(m);

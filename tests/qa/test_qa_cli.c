@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/core/tinynet_fixture.h"
+#include "tests/cli_run.h"
 
 static int qa_run(const char *cmd)
 {
@@ -30,19 +30,7 @@ static char *qa_slurp(const char *path)
     return buf;
 }
 
-static void qa_write_tiny(const char *path)
-{
-    tiny_opts o;
-    tiny_default(&o);
-    size_t n = 0;
-    uint8_t *buf = tiny_build(&o, &n);
-    cr_assert_not_null(buf);
-    FILE *f = fopen(path, "wb");
-    cr_assert(f);
-    cr_assert_eq(fwrite(buf, 1, n, f), n);
-    fclose(f);
-    free(buf);
-}
+static void qa_write_tiny(const char *path) { cli_write_tiny_file(path); }
 
 Test(qa_cli, directory_as_model_is_named_as_such)
 {

@@ -1,6 +1,13 @@
 /* test_emw_writer.c — the writer refuses what the reader would reject; network-metadata check. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +86,78 @@ Test(emw_writer, save_reports_unwritable_path)
 {
     emw_writer *w = new_writer();
     EXPECT_W(emw_writer_save(w, "/nonexistent-dir/x.emw"), EMOC_E_IO, "cannot create");
+    cr_assert(strstr(emw_writer_error(w), "No such file or directory"), "no reason: %s", emw_writer_error(w));
     emw_writer_free(w);
+}
+
+static size_t file_text(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "%s is gone", path);
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return n;
+}
+
+static int dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    cr_assert(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.' || (e->d_name[1] && strcmp(e->d_name, ".."));
+    closedir(d);
+    return n;
+}
+
+/* Issue 15 defect 1: a failed save deleted the output path, even a device or a link. */
+Test(emw_writer, failed_save_removes_nothing_it_did_not_create)
+{
+    char dir[] = "/tmp/emoc_emw_save_XXXXXX", path[128], link[128], text[64];
+    cr_assert(mkdtemp(dir));
+    emw_writer *w = new_writer();
+    const float v[4] = {1, 2, 3, 4};
+    const int64_t d4[1] = {4};
+    cr_assert_eq(emw_writer_add_tensor(w, "a", EMW_F32, 1, d4, v), EMOC_OK);
+
+    /* a character device that refuses the bytes: error, and the device is still there */
+    struct stat sb;
+    EXPECT_W(emw_writer_save(w, "/dev/full"), EMOC_E_IO, "No space left on device");
+    cr_assert(stat("/dev/full", &sb) == 0 && S_ISCHR(sb.st_mode), "/dev/full was removed");
+
+    /* an old file and a link to it: a write that fails (file-size limit) leaves both as they
+     * were and no temporary file behind */
+    snprintf(path, sizeof path, "%s/old.emw", dir);
+    snprintf(link, sizeof link, "%s/link.emw", dir);
+    FILE *f = fopen(path, "wb");
+    fputs("previous model", f);
+    fclose(f);
+    cr_assert_eq(symlink("old.emw", link), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {8, 8};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        _exit(emw_writer_save(w, link) == EMOC_E_IO && strstr(emw_writer_error(w), "unchanged") ? 0 : 1);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the limited save did not fail cleanly");
+    cr_assert(lstat(link, &sb) == 0 && S_ISLNK(sb.st_mode), "the link was removed");
+    file_text(path, text, sizeof text);
+    cr_assert_str_eq(text, "previous model");
+    cr_assert_eq(dir_entries(dir), 2, "a temporary file was left behind");
+
+    /* success through the link: the link stays a link, the file it names is replaced */
+    cr_assert_eq(emw_writer_save(w, link), EMOC_OK, "%s", emw_writer_error(w));
+    cr_assert(lstat(link, &sb) == 0 && S_ISLNK(sb.st_mode), "the link was replaced by a file");
+    cr_assert(file_text(path, text, sizeof text) > 8 && !memcmp(text, "EMW", 3), "old.emw was not rewritten");
+    cr_assert_eq(dir_entries(dir), 2);
+    emw_writer_free(w);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
 }
 
 /* ---- emw_check_net_meta ---- */

@@ -68,6 +68,9 @@ CONFORMANCE = collections.OrderedDict(
         ("mobilevit_va_mtl", ("mobilevit_va_mtl", "mobilevit_va_mtl.onnx")),
         # the same weights exported at opset 13 (Split sizes, ReduceSum axes as inputs)
         ("mobilevit_va_mtl_op13", ("mobilevit_va_mtl", "mobilevit_va_mtl_op13.onnx")),
+        # torch.save's legacy (pre-1.6, non-zip) layout, as many published checkpoints are
+        ("mbf_va_mtl_pth_legacy", ("mbf_va_mtl", "mbf_va_mtl_legacy.pth")),
+        ("ddamfn_pth_train_ckpt_legacy", ("ddamfn", "ddamfn_train_ckpt_legacy.pth")),
     ])
 
 # ONNX op-type counts from the spec (§1.6 for EfficientNets, §2.3 for MobileFaceNet).
@@ -257,16 +260,20 @@ def save_models(net, model, out):
         check_onnx(net + "_op13", path, kind)
     if kind == "mbf":
         torch.save(model.state_dict(), os.path.join(out, "mbf_va_mtl.pth"))
+        torch.save(model.state_dict(), os.path.join(out, "mbf_va_mtl_legacy.pth"),
+                   _use_new_zipfile_serialization=False)
         torch.save(model.features.state_dict(), os.path.join(out, "mbf_backbone.pth"))
     if kind == "ddamfn":
         sd = model.state_dict()  # includes the dead bn.* like the author's checkpoints
         torch.save(sd, os.path.join(out, "ddamfn.pth"))
         torch.save({"model_state_dict": sd}, os.path.join(out, "ddamfn_wrapped.pth"))
         save_training_checkpoint(model, size, os.path.join(out, "ddamfn_train_ckpt.pth"))
+        save_training_checkpoint(model, size, os.path.join(out, "ddamfn_train_ckpt_legacy.pth"),
+                                 _use_new_zipfile_serialization=False)
         model.bn = torch.nn.Identity()  # as HSEmotion does; forward never used it
 
 
-def save_training_checkpoint(model, size, path):
+def save_training_checkpoint(model, size, path, **save_kw):
     """Like SainingZhang/DDAMFN's training scripts: iter, model and Adam optimizer state.
     The Adam step runs on a deep copy so the reference weights are untouched."""
     import copy
@@ -277,7 +284,7 @@ def save_training_checkpoint(model, size, path):
     shadow(x).square().mean().backward()
     opt.step()
     torch.save({"iter": 9, "model_state_dict": model.state_dict(),
-                "optimizer_state_dict": opt.state_dict()}, path)
+                "optimizer_state_dict": opt.state_dict()}, path, **save_kw)
 
 
 def write_f32(path, arr):

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# conformance.sh — BlazeFace on the real MediaPipe .tflite files against the TFLite runtime
+# (run by `make conformance` after the PyTorch checks; docs/blazeface.md §7).
+# Installs the pinned npm packages of package.json into this folder (git-ignored node_modules,
+# install scripts disabled) when they are missing, builds blaze_run against build/libemoc.a,
+# then runs conformance.py at every ISA this CPU supports.
+# Env: EMOC_BIN (required), PYTHON (default /usr/bin/python3), CC (default cc), EMOC_LIB
+# (default build/libemoc.a), EMOC_BLAZE_WORK (default build/blazeface-conformance).
+set -eu
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+PYTHON=${PYTHON:-/usr/bin/python3}
+LIB=${EMOC_LIB:-$ROOT/build/libemoc.a}
+WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance}
+mkdir -p "$WORK"
+if [ ! -f "$HERE/node_modules/@mediapipe/face_detection/face_detection_short_range.tflite" ] ||
+   [ ! -f "$HERE/node_modules/@tensorflow/tfjs-tflite/wasm/tflite_web_api_cc_simd.wasm" ]; then
+    echo "blazeface: npm install (pinned in $HERE/package.json, scripts disabled)"
+    (cd "$HERE" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+    -I"$ROOT/include" -I"$ROOT" -o "$WORK/blaze_run" "$HERE/blaze_run.c" "$LIB" -lm -pthread
+isas="ref"
+flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+has() { for f in "$@"; do case "$flags" in *" $f "*) ;; *) return 1 ;; esac; done; }
+if [ "$(uname -m)" = x86_64 ]; then
+    if has avx2 fma f16c; then isas="$isas avx2"; else echo "blazeface: ISA avx2 SKIPPED (CPU lacks it)"; fi
+    if has avx512f avx512bw avx512dq avx512vl; then isas="$isas avx512"; else echo "blazeface: ISA avx512 SKIPPED (CPU lacks it)"; fi
+elif [ "$(uname -m)" = aarch64 ]; then
+    isas="$isas neon"
+fi
+# shellcheck disable=SC2086
+exec "$PYTHON" "$HERE/conformance.py" "$EMOC_BIN" "$WORK/blaze_run" "$WORK" $isas
