@@ -159,7 +159,7 @@ cross-aarch64-full: $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3 $(A6
 # (docs/sandbox.md); tests/tools/test_sandbox.c checks the fail-closed path there instead.
 test-qemu-full: cross-aarch64-full
 	@echo "test-qemu-full: EMOC_SANDBOX=0 (qemu-user cannot install seccomp filters; docs/sandbox.md)"
-	EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_ROOT=$(CURDIR) \
+	EMOC_SANDBOX=0 EMOC_SOAK_EMULATED=1 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_ROOT=$(CURDIR) \
 	  QEMU_SET_ENV=LD_LIBRARY_PATH=$(A64_LIBS),LD_PRELOAD=$(CURDIR)/$(A64_PRELOAD) \
 	  qemu-aarch64 -L / ./build/aarch64/emoc_tests $(TEST_ARGS)
 # Conformance of the aarch64 binary against PyTorch under qemu-user: every input at ISA neon, the

@@ -13,6 +13,7 @@
 
 static const detector_backend *const registry[] = {
     &emoc_mtcnn_backend,
+    &emoc_retinaface_backend,
     &emoc_blazeface_short_backend,
     &emoc_blazeface_full_sparse_backend,
     &emoc_blazeface_full_backend,
@@ -161,6 +162,13 @@ void emoc_detector_free(emoc_detector *d)
     emoc_allocator a = d->alloc;
     dfree(&a, d->file_buf);
     dfree(&a, d);
+}
+
+int emoc__detector_raw(const emoc_detector *d, int k, const char **name, const float **data,
+                       size_t *rows, int *cols)
+{
+    if (!d || !d->be || !d->be->raw || !d->state) return 0;
+    return d->be->raw(d->state, k, name, data, rows, cols);
 }
 
 const char *emoc_detector_last_error(const emoc_detector *d) { return d ? d->err : "detector is NULL"; }

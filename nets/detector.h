@@ -25,6 +25,10 @@ typedef struct detector_backend {
     emoc_status (*detect)(void *state, const emoc_image *rgb, const emoc_detect_options *o,
                           emoc_face *out, int cap, int *n, emoc_error *err);
     void (*close)(void *state);
+    /* Optional (NULL): raw network output k of the last frame (conformance dumps): its name,
+     * rows × cols floats. Returns 0 when there is no output k. */
+    int (*raw)(void *state, int k, const char **name, const float **data, size_t *rows,
+               int *cols);
 } detector_backend;
 
 /* The back-end for an architecture tag, or NULL. */
@@ -32,7 +36,13 @@ const detector_backend *detector_find(const char *arch);
 /* Comma-separated list of the detector architectures in this build (for messages). */
 const char *detector_arch_list(void);
 
+/* Raw output k of the detector's last frame (detector_backend.raw), 0 if none. */
+int emoc__detector_raw(const emoc_detector *d, int k, const char **name, const float **data,
+                       size_t *rows, int *cols);
+
 extern const detector_backend emoc_mtcnn_backend;
+/* RetinaFace-MobileNet0.25 (nets/retinaface.c). */
+extern const detector_backend emoc_retinaface_backend;
 /* MediaPipe BlazeFace (nets/blazeface_backend.c). */
 extern const detector_backend emoc_blazeface_short_backend;
 extern const detector_backend emoc_blazeface_full_sparse_backend;

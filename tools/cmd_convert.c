@@ -12,12 +12,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16]\n"
+    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16] [--arch A]\n"
                "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
                "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
                "  and writes weights + metadata (input size, normalisation, labels, source\n"
                "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
-               "  MTCNN (facenet-pytorch) takes its three checkpoints, in any order.\n");
+               "  MTCNN (facenet-pytorch) takes its three checkpoints, in any order.\n"
+               "  --arch retinaface_1mb: the mobilenet0.25_Final.pth of Face-Detector-1MB-with-\n"
+               "  landmark, a different network with RetinaFace-MobileNet0.25's tensor names\n"
+               "  (without it, such a file is read as Pytorch_Retinaface's network).\n");
 }
 
 static int has_suffix(const char *s, const char *suf)
@@ -68,7 +71,7 @@ static int convert_many(const char *cmd, const char *const *ins, int n, const ch
 
 int cmd_convert(int argc, char **argv)
 {
-    const char *cmd = argv[0], *in = NULL, *out = NULL;
+    const char *cmd = argv[0], *in = NULL, *out = NULL, *arch = NULL;
     const char *ins[3];
     int n_in = 0;
     emoc_convert_opts opts = {EMW_F32, NULL};
@@ -79,6 +82,13 @@ int cmd_convert(int argc, char **argv)
             return EXIT_OK;
         } else if (!strcmp(a, "-o") && i + 1 < argc) {
             out = argv[++i];
+        } else if (!strcmp(a, "--arch") && i + 1 < argc) {
+            arch = argv[++i];
+            if (strcmp(arch, "retinaface_1mb")) {
+                cli_error(cmd, "--arch expects retinaface_1mb (the only architecture that cannot "
+                          "be recognised from the file), got '%s'", arch);
+                return EXIT_USAGE;
+            }
         } else if (!strcmp(a, "--dtype") && i + 1 < argc) {
             const char *d = argv[++i];
             if (!strcmp(d, "f32")) opts.dtype = EMW_F32;
@@ -133,10 +143,13 @@ int cmd_convert(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     int is_tflite = has_suffix(in, ".tflite") || (size >= 8 && !memcmp(buf + 4, "TFL3", 4));
-    if (is_tflite) {
+    if (arch && (is_tflite || !is_pth)) {
+        st = EMOC_E_ARG;
+        snprintf(err.msg, sizeof err.msg, "--arch %s needs a PyTorch checkpoint", arch);
+    } else if (is_tflite) {
         st = emoc_convert_tflite(buf, size, &opts, w, &err);
     } else if (is_pth) {
-        st = emoc_convert_pth(buf, size, &opts, w, &err);
+        st = emoc_convert_pth_arch(buf, size, &opts, arch, w, &err);
     } else {
         st = emoc_convert_onnx(buf, size, &opts, w, &err);
     }

@@ -10,6 +10,7 @@
 #include "tools/inputs.h"
 #include "tools/interrupt.h"
 #include "tools/progress.h"
+#include "nets/detector.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,18 +22,21 @@ static void usage(FILE *f)
             "usage: emoc detect -m DETECTOR.emw [options] [IMAGE|DIR|-]...\n"
             "  IMAGE, DIR        frames (JPEG/PNG/PPM/BMP; directories in natural order)\n"
             "  --raw WxH         read rgb24 frames of W x H from the path ('-' = stdin)\n"
-            "  --threshold P     keep faces with score > P (default: the detector's, MTCNN 0.9)\n"
+            "  --threshold P     keep faces with score > P (RetinaFace: >= P, as detect.py)\n"
+            "                    (default: the detector's: MTCNN 0.9, RetinaFace 0.6)\n"
             "  --min-face N      MTCNN: smallest face searched, px (default 40); other\n"
             "                    detectors: drop faces narrower than N (default 0)\n"
             "  --format csv|jsonl  output format (default csv)\n"
             "  -o OUT            write to OUT instead of stdout\n"
             "  -q | --progress   no progress/summary | key=value progress on stderr\n"
+            "  --dump-raw DIR    (conformance) write the network's raw outputs of each input's\n"
+            "                    last frame to DIR/<input name>.<output>.f32 (RetinaFace)\n"
             "One row per face (boxes and landmarks in original pixels, unclipped, as the\n"
             "upstream detector reports them); a frame without a face gives one no_face row.\n");
 }
 
 typedef struct detect_opts {
-    const char *model, *out, *format;
+    const char *model, *out, *format, *dump_raw;
     emoc_detect_options det;
     progress_mode progress;
     inputs_spec images;
@@ -101,6 +105,8 @@ static int parse_args(int argc, char **argv, detect_opts *o)
                 cli_error(cmd, "--format expects csv or jsonl, got '%s'", o->format);
                 return EXIT_USAGE;
             }
+        } else if (!strcmp(a, "--dump-raw") && i + 1 < argc) {
+            o->dump_raw = argv[++i];
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->progress = PROGRESS_QUIET;
         } else if (!strcmp(a, "--progress")) {
@@ -132,6 +138,28 @@ void detect_limit_inputs(inputs_spec *in)
     in->opt.limits.max_width = EMOC_DETECT_MAX_SIDE;
     in->opt.limits.max_height = EMOC_DETECT_MAX_SIDE;
     in->opt.limits.max_bytes = (size_t)EMOC_DETECT_MAX_SIDE * EMOC_DETECT_MAX_SIDE * 3;
+}
+
+/* --dump-raw: DIR/<basename of input>.<output name>.f32, little-endian float32. */
+static int dump_raw(const char *cmd, const char *dir, const emoc_detector *det, const char *input)
+{
+    const char *base = strrchr(input, '/');
+    base = base ? base + 1 : input;
+    const char *name;
+    const float *data;
+    size_t rows;
+    int cols;
+    for (int k = 0; emoc__detector_raw(det, k, &name, &data, &rows, &cols); k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.%s.f32", dir, base, name);
+        FILE *f = fopen(path, "wb");
+        size_t n = rows * (size_t)cols;
+        if (!f || fwrite(data, sizeof(float), n, f) != n || fclose(f) != 0) {
+            cli_error(cmd, "--dump-raw: cannot write '%s'", path);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* Detects into a growing array; returns the status and sets *faces / *n. */
@@ -216,6 +244,10 @@ int cmd_detect(int argc, char **argv)
             (st = detect_all(det, &item.image, &o.det, &faces, &cap, &n)) != EMOC_OK) {
             ist = EMOC_INPUT_RUN_ERROR;
             msg = emoc_detector_last_error(det);
+        }
+        if (ist == EMOC_INPUT_OK && o.dump_raw && dump_raw(cmd, o.dump_raw, det, item.input)) {
+            ist = EMOC_INPUT_RUN_ERROR;
+            msg = "could not write the raw outputs";
         }
         if (ist != EMOC_INPUT_OK) {
             cli_error(cmd, "%s: %s: %s", item.input, emoc__input_status_name(ist), msg);

@@ -42,6 +42,12 @@ emoc_status emoc_convert_mtcnn(const uint8_t *const *bufs, const size_t *sizes,
                                const char *const *names, int n, const emoc_convert_opts *opts,
                                emw_writer *w, emoc_error *err);
 
+/* The same with an explicit architecture choice (`emoc convert --arch`): NULL recognises it
+ * from the tensors; "retinaface_1mb" is Face-Detector-1MB's network, which has the same tensor
+ * names as RetinaFace-MobileNet0.25 and can only be told apart by the user. */
+emoc_status emoc_convert_pth_arch(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+                                  const char *arch, emw_writer *w, emoc_error *err);
+
 /* ---- for matchers (weights/convert_onnx_<arch>.c) ---------------------------------------- */
 
 /* A matcher returns EMOC_OK after writing everything, or an error with `err` set and

@@ -284,6 +284,12 @@ static emoc_status finish(emoc__pthc *c, const uint8_t *buf, size_t size)
 emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                              emw_writer *w, emoc_error *err)
 {
+    return emoc_convert_pth_arch(buf, size, opts, NULL, w, err);
+}
+
+emoc_status emoc_convert_pth_arch(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
+                                  const char *arch, emw_writer *w, emoc_error *err)
+{
     if (!buf || !w) return EMOC_E_ARG;
     emoc_pth_checkpoint ck;
     emoc_status st = emoc_pth_read(buf, size, &ck, err);
@@ -301,7 +307,23 @@ emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert
                       .opts = opts, .w = w, .err = err};
     /* DataParallel checkpoints prefix every key with "module." */
     if (ck.n_tensors && !strncmp(ck.tensors[0].name, "module.", 7)) c->src_prefix = "module.";
-    if (emoc__pthc_has(c, "cat_head0.CoordAtt.conv1.weight")) {
+    if (arch && strcmp(arch, "retinaface_1mb")) {
+        st = EMOC_E_ARG;
+        if (err)
+            snprintf(err->msg, sizeof err->msg, "--arch '%s' is not known (the only explicit "
+                     "choice is retinaface_1mb)", arch);
+    } else if (arch) {
+        st = EMOC_E_UNSUPPORTED;
+        if (!emoc__pth_is_retinaface(&ck, c->src_prefix)) {
+            if (err)
+                snprintf(err->msg, sizeof err->msg, "--arch retinaface_1mb: the checkpoint has "
+                         "no RetinaFace tensors (body.stage1.0.0.weight, LandmarkHead.*)");
+        } else {
+            st = emoc__convert_pth_retinaface(c, 1);
+        }
+    } else if (emoc__pth_is_retinaface(&ck, c->src_prefix)) {
+        st = emoc__convert_pth_retinaface(c, 0);
+    } else if (emoc__pthc_has(c, "cat_head0.CoordAtt.conv1.weight")) {
         st = emoc__convert_pth_ddamfn(c);
     } else if (emoc__pthc_has(c, "features.conv_sep.layers.0.weight") ||
                emoc__pthc_has(c, "conv_sep.layers.0.weight")) {
@@ -316,8 +338,9 @@ emoc_status emoc_convert_pth(const uint8_t *buf, size_t size, const emoc_convert
         st = EMOC_E_UNSUPPORTED;
         if (err)
             snprintf(err->msg, sizeof err->msg, "checkpoint: state_dict of %zu tensors (first "
-                     "'%s') is neither DDAMFN (cat_head0.CoordAtt.*) nor MobileFaceNet "
-                     "(features.conv_sep.* / conv_sep.*)", ck.n_tensors,
+                     "'%s') is neither DDAMFN (cat_head0.CoordAtt.*), MobileFaceNet "
+                     "(features.conv_sep.* / conv_sep.*) nor RetinaFace (body.stage1.*, "
+                     "LandmarkHead.*)", ck.n_tensors,
                      ck.n_tensors ? ck.tensors[0].name : "");
     }
     if (st == EMOC_OK) st = finish(c, buf, size);

@@ -200,6 +200,9 @@ void emoc__pthc_fmt(char *out, size_t cap, const char *fmt, ...) __attribute__((
 emoc_status emoc__convert_pth_ddamfn(emoc__pthc *c);
 /* 0 PNet, 1 RNet, 2 ONet of facenet-pytorch's MTCNN (by a distinctive tensor), -1 otherwise. */
 int emoc_pth_mtcnn_kind(const emoc_pth_checkpoint *ck);
+/* RetinaFace-MobileNet0.25 (Pytorch_Retinaface) or, is_1mb, Face-Detector-1MB's same-named net. */
+int emoc__pth_is_retinaface(const emoc_pth_checkpoint *ck, const char *src_prefix);
+emoc_status emoc__convert_pth_retinaface(emoc__pthc *c, int is_1mb);
 emoc_status emoc__convert_pth_mbf(emoc__pthc *c);
 
 #endif /* EMOC_WEIGHTS_PTH_H */

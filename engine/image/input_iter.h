@@ -17,7 +17,8 @@
  *     layout ROOT/VIDEO/00001.jpg gives video "VIDEO", frame 1;
  *   - raw: rgb24 frames of exactly W·H·3 bytes from paths[0] ("-" = stdin) until end of stream;
  *     a short final frame is one `truncated` item;
- *   - boxes: a CSV `image,x,y,w,h[,face_id]` (optional header line) defines the items, one per
+ *   - boxes: a CSV `image,x,y,w,h[,face_id]` (optional header line, exactly `image,x,y,w,h` or
+ *     `image,x,y,w,h,face_id`; any other line is a row or a bad_row) defines the items, one per
  *     row in file order; the image is decoded once for consecutive rows naming it; the box is
  *     clipped to the image and an empty box gives an `empty_box` item.
  */

@@ -242,7 +242,9 @@ emoc_status emoc__input_list_boxes(emoc__input_list *l, const char *csv, emoc_er
             while ((c = fgetc(f)) != EOF && c != '\n') {}
         }
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
-        if (len == 0 || line[0] == '#') continue;
+        if (len == 0) continue; /* a blank line holds no name: not a row */
+        /* only the documented header is a header; a name starting with '#' is an image name */
+        if (lineno == 1 && (!strcmp(line, "image,x,y,w,h") || !strcmp(line, "image,x,y,w,h,face_id"))) continue;
         char *fields[7];
         int nf = 0;
         char *p = line;
@@ -256,7 +258,6 @@ emoc_status emoc__input_list_boxes(emoc__input_list *l, const char *csv, emoc_er
         int vals[5] = {0, 0, 0, 0, 0};
         int ok = !too_long && (nf == 5 || nf == 6);
         for (int k = 1; ok && k < nf; k++) ok = parse_int_field(fields[k], &vals[k - 1]) == 0;
-        if (!ok && lineno == 1 && nf >= 5) continue; /* header line */
         emoc__input_entry e;
         memset(&e, 0, sizeof e);
         char msg[256];

@@ -75,7 +75,10 @@ static void wait_rows(FILE *f, long *count, long want)
 Test(soak, raw_stream_rows_match_frames_memory_and_fds_flat, .init = setup, .fini = teardown, .timeout = 900)
 {
     const char *env = getenv("EMOC_SOAK_FRAMES");
-    long frames = env ? atol(env) : 20000;
+    /* under qemu-user (make test-qemu-full) /proc shows the emulator, whose translation cache
+     * grows: rows and descriptors are still checked there, resident memory is not */
+    int emulated = getenv("EMOC_SOAK_EMULATED") != NULL;
+    long frames = env ? atol(env) : emulated ? 12000 : 20000;
     cr_assert(frames > WARMUP, "EMOC_SOAK_FRAMES must exceed %ld", WARMUP);
     int to, from;
     /* ASan keeps freed blocks in a quarantine that would read as growth */
@@ -118,6 +121,10 @@ Test(soak, raw_stream_rows_match_frames_memory_and_fds_flat, .init = setup, .fin
     printf("soak: %ld frames of %dx%d, VmRSS %ld kB at frame %ld, max after %ld kB (+%ld), end %ld kB, fds %d -> %d\n",
            frames, SIDE, SIDE, rss0, WARMUP, rss_max, rss_max - rss0, rss_end, fds0, fds_end);
     cr_assert_eq(fds_end, fds0, "file descriptors: %d at frame %ld, %d at the end", fds0, WARMUP, fds_end);
+    if (emulated) {
+        printf("soak: EMOC_SOAK_EMULATED: resident memory (the emulator's) NOT checked\n");
+        return;
+    }
     cr_assert(rss_max - rss0 <= 1024, "resident memory grew by %ld kB after frame %ld (limit 1024 kB)",
               rss_max - rss0, WARMUP);
 }

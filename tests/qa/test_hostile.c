@@ -210,3 +210,22 @@ Test(hostile, help_to_a_full_device_fails, .init = setup, .fini = teardown)
     }
     cr_assert_eq(emoc("--help"), 0, "%s", err);
 }
+
+/* --boxes dropped rows silently: an unparseable first line was taken for a header and a name
+ * starting with '#' for a comment. Now only the documented header is one. */
+Test(hostile, boxes_only_the_documented_header_is_a_header, .init = setup, .fini = teardown)
+{
+    write_pnm("a.ppm", 8, 8, 0);
+    write_pnm("#b.ppm", 8, 8, 0);
+    cli_write_text(&scratch, "b.csv", "a.ppm,0,0,x,4\n#b.ppm,0,0,4,4\na.ppm,0,0,4,4\n");
+    int rc = emoc("predict -m tiny.emw --boxes b.csv");
+    cr_assert_eq(rc, 4, "rc %d: %s", rc, err);
+    cr_assert(strstr(out, "\na.ppm,,0,bad_row,"), "first line not a bad_row:\n%s", out);
+    cr_assert(strstr(out, "\n#b.ppm,,0,ok,"), "'#' name not a row:\n%s", out);
+    int rows = 0;
+    for (const char *p = out; *p; p++) rows += *p == '\n';
+    cr_assert_eq(rows, 1 + 3, "%s", out);
+    cli_write_text(&scratch, "h.csv", "image,x,y,w,h,face_id\na.ppm,0,0,4,4,2\n");
+    cr_assert_eq(emoc("predict -m tiny.emw --boxes h.csv -q"), 0, "%s", err);
+    cr_assert(strstr(out, "\na.ppm,,2,ok,"), "%s", out);
+}

@@ -1,0 +1,249 @@
+/*
+ * retinaface_post.c — detect.py after the network (docs/detectors.md §2), with upstream's exact
+ * arithmetic: priors in double rounded to float32 (prior_box.py + torch.Tensor), softmax and
+ * decoding in float32 in torch's operation order (utils/box_utils.py), numpy's argsort for the
+ * two orderings (its introsort fixes the order of equal scores, which flat image regions
+ * produce), and py_cpu_nms in float32.
+ */
+#include "nets/retinaface.h"
+
+#include <math.h>
+#include <string.h>
+
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+size_t rf_prior_count(const rf_config *c, int h, int w)
+{
+    size_t n = 0;
+    for (int k = 0; k < 3; k++)
+        n += (size_t)ceil_div(h, c->steps[k]) * (size_t)ceil_div(w, c->steps[k]) * 2;
+    return n;
+}
+
+void rf_priors(const rf_config *c, int h, int w, float *priors)
+{
+    float *p = priors;
+    for (int k = 0; k < 3; k++) {
+        int fh = ceil_div(h, c->steps[k]), fw = ceil_div(w, c->steps[k]);
+        for (int i = 0; i < fh; i++)
+            for (int j = 0; j < fw; j++)
+                for (int a = 0; a < 2; a++) {
+                    double ms = c->min_sizes[k][a];
+                    *p++ = (float)((j + 0.5) * c->steps[k] / w);
+                    *p++ = (float)((i + 0.5) * c->steps[k] / h);
+                    *p++ = (float)(ms / w);
+                    *p++ = (float)(ms / h);
+                }
+    }
+}
+
+void rf_gather_outputs(const float *const heads[3], const int hh[3], const int hw[3],
+                       float *loc, float *conf, float *landms)
+{
+    for (int k = 0; k < 3; k++) {
+        size_t px = (size_t)hh[k] * (size_t)hw[k];
+        for (size_t q = 0; q < px; q++) {
+            const float *o = heads[k] + q * RF_HEAD_CH;
+            for (int a = 0; a < 2; a++) {
+                memcpy(loc, o + RF_BOX_OFF + 4 * a, 4 * sizeof(float));
+                memcpy(landms, o + RF_LM_OFF + 10 * a, 10 * sizeof(float));
+                /* F.softmax over the 2 classes as ATen's last-dim kernel: max, exp(x − max),
+                 * sum, multiply by 1/sum. */
+                float c0 = o[RF_CLS_OFF + 2 * a], c1 = o[RF_CLS_OFF + 2 * a + 1];
+                float m = c0 > c1 ? c0 : c1;
+                float e0 = expf(c0 - m), e1 = expf(c1 - m);
+                float r = 1.0f / (e0 + e1);
+                conf[0] = e0 * r;
+                conf[1] = e1 * r;
+                loc += 4;
+                landms += 10;
+                conf += 2;
+            }
+        }
+    }
+}
+
+/* ---- numpy argsort (npysort aquicksort_ / aheapsort_ for float) -------------------------- */
+
+static int fless(float a, float b) { return a < b || (b != b && a == a); }
+
+static void swap_int(int *a, int *b)
+{
+    int t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Heap sort of tosort[0..n) by v (1-based heap as numpy's). */
+static void aheapsort(const float *v, int *tosort, int n)
+{
+#define A(k) tosort[(k) - 1]
+    int i, j, l, tmp;
+    for (l = n >> 1; l > 0; --l) {
+        tmp = A(l);
+        for (i = l, j = l << 1; j <= n;) {
+            if (j < n && fless(v[A(j)], v[A(j + 1)])) j += 1;
+            if (!fless(v[tmp], v[A(j)])) break;
+            A(i) = A(j);
+            i = j;
+            j += j;
+        }
+        A(i) = tmp;
+    }
+    for (; n > 1;) {
+        tmp = A(n);
+        A(n) = A(1);
+        n -= 1;
+        for (i = 1, j = 2; j <= n;) {
+            if (j < n && fless(v[A(j)], v[A(j + 1)])) j++;
+            if (!fless(v[tmp], v[A(j)])) break;
+            A(i) = A(j);
+            i = j;
+            j += j;
+        }
+        A(i) = tmp;
+    }
+#undef A
+}
+
+#define QS_STACK 128
+#define SMALL_QUICKSORT 15
+
+void rf_argsort_numpy(const float *v, int n, int *idx)
+{
+    for (int i = 0; i < n; i++) idx[i] = i;
+    if (n < 2) return;
+    int *pl = idx, *pr = idx + n - 1;
+    int *stack[QS_STACK], **sptr = stack;
+    int depth[QS_STACK], *psdepth = depth;
+    int cdepth = 0;
+    for (unsigned u = (unsigned)n; u >>= 1;) cdepth++;
+    cdepth *= 2;
+    for (;;) {
+        if (cdepth < 0) {
+            aheapsort(v, pl, (int)(pr - pl) + 1);
+            goto stack_pop;
+        }
+        while (pr - pl > SMALL_QUICKSORT) {
+            int *pm = pl + ((pr - pl) >> 1);
+            if (fless(v[*pm], v[*pl])) swap_int(pm, pl);
+            if (fless(v[*pr], v[*pm])) swap_int(pr, pm);
+            if (fless(v[*pm], v[*pl])) swap_int(pm, pl);
+            float vp = v[*pm];
+            int *pi = pl, *pj = pr - 1;
+            swap_int(pm, pj);
+            for (;;) {
+                do ++pi;
+                while (fless(v[*pi], vp));
+                do --pj;
+                while (fless(vp, v[*pj]));
+                if (pi >= pj) break;
+                swap_int(pi, pj);
+            }
+            swap_int(pi, pr - 1);
+            /* push the larger partition, continue with the smaller */
+            if (pi - pl < pr - pi) {
+                *sptr++ = pi + 1;
+                *sptr++ = pr;
+                pr = pi - 1;
+            } else {
+                *sptr++ = pl;
+                *sptr++ = pi - 1;
+                pl = pi + 1;
+            }
+            *psdepth++ = --cdepth;
+        }
+        for (int *pi = pl + 1; pi <= pr; ++pi) { /* insertion sort */
+            int vi = *pi, *pj = pi, *pk = pi - 1;
+            float vp = v[vi];
+            while (pj > pl && fless(vp, v[*pk])) *pj-- = *pk--;
+            *pj = vi;
+        }
+    stack_pop:
+        if (sptr == stack) break;
+        pr = *(--sptr);
+        pl = *(--sptr);
+        cdepth = *(--psdepth);
+    }
+}
+
+/* ---- decode, select, NMS ------------------------------------------------------------------ */
+
+/* utils/box_utils.py decode + decode_landm, then × (W, H) as detect.py (resize = 1). */
+static void decode(const rf_config *c, int h, int w, const float *pr, const float *loc,
+                   const float *lm, float *box, float *lmo)
+{
+    float v0 = c->variance[0], v1 = c->variance[1], W = (float)w, H = (float)h;
+    float cx = pr[0] + loc[0] * v0 * pr[2];
+    float cy = pr[1] + loc[1] * v0 * pr[3];
+    float bw = pr[2] * expf(loc[2] * v1);
+    float bh = pr[3] * expf(loc[3] * v1);
+    float x1 = cx - bw / 2, y1 = cy - bh / 2;
+    box[0] = x1 * W;
+    box[1] = y1 * H;
+    box[2] = (bw + x1) * W;
+    box[3] = (bh + y1) * H;
+    for (int k = 0; k < 5; k++) {
+        lmo[2 * k] = (pr[0] + lm[2 * k] * v0 * pr[2]) * W;
+        lmo[2 * k + 1] = (pr[1] + lm[2 * k + 1] * v0 * pr[3]) * H;
+    }
+}
+
+/* py_cpu_nms over the m rows of dets (already in descending score order): returns kept rows. */
+static int py_cpu_nms(const float *dets, int m, float thr, rf_scratch *s)
+{
+    for (int i = 0; i < m; i++) {
+        const float *d = dets + (size_t)i * 15;
+        s->areas[i] = (d[2] - d[0] + 1) * (d[3] - d[1] + 1);
+        s->scores[i] = d[4];
+    }
+    int *order = s->order2;
+    rf_argsort_numpy(s->scores, m, s->idx);
+    for (int i = 0; i < m; i++) order[i] = s->idx[m - 1 - i];
+    int len = m, n_keep = 0;
+    while (len > 0) {
+        int i = order[0];
+        s->keep[n_keep++] = i;
+        const float *a = dets + (size_t)i * 15;
+        int nl = 0;
+        for (int t = 1; t < len; t++) {
+            int j = order[t];
+            const float *b = dets + (size_t)j * 15;
+            float xx1 = a[0] > b[0] ? a[0] : b[0], yy1 = a[1] > b[1] ? a[1] : b[1];
+            float xx2 = a[2] < b[2] ? a[2] : b[2], yy2 = a[3] < b[3] ? a[3] : b[3];
+            float ww = xx2 - xx1 + 1, hh = yy2 - yy1 + 1;
+            ww = ww != ww ? ww : (ww > 0.0f ? ww : 0.0f); /* np.maximum(0.0, ·) keeps NaN */
+            hh = hh != hh ? hh : (hh > 0.0f ? hh : 0.0f);
+            float inter = ww * hh;
+            float ovr = inter / (s->areas[i] + s->areas[j] - inter);
+            if (ovr <= thr) order[nl++] = j;
+        }
+        len = nl;
+    }
+    return n_keep;
+}
+
+void rf_postprocess(const rf_config *c, int h, int w, const float *priors, const float *loc,
+                    const float *conf, const float *landms, size_t P, rf_scratch *s, int *n)
+{
+    int m = 0;
+    for (size_t i = 0; i < P; i++) {
+        float sc = conf[2 * i + 1];
+        if (!(sc > c->conf_threshold)) continue;
+        decode(c, h, w, priors + 4 * i, loc + 4 * i, landms + 10 * i, s->boxes + 4 * (size_t)m,
+               s->landms + 10 * (size_t)m);
+        s->scores[m++] = sc;
+    }
+    /* order = scores.argsort()[::-1][:top_k] */
+    rf_argsort_numpy(s->scores, m, s->idx);
+    int k = m < c->top_k ? m : c->top_k;
+    for (int r = 0; r < k; r++) {
+        int i = s->idx[m - 1 - r];
+        float *d = s->dets + (size_t)r * 15;
+        memcpy(d, s->boxes + 4 * (size_t)i, 4 * sizeof(float));
+        d[4] = s->scores[i];
+        memcpy(d + 5, s->landms + 10 * (size_t)i, 10 * sizeof(float));
+    }
+    int kept = py_cpu_nms(s->dets, k, c->nms_threshold, s);
+    *n = kept < c->keep_top_k ? kept : c->keep_top_k;
+}
