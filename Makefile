@@ -23,6 +23,13 @@ CFLAGS_COMMON := -std=c11 $(OPT) -g -Wall -Wextra -Werror -fPIC -pthread -ffp-co
                  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -I. \
                  -DEMOC_VERSION_STRING=\"$(VERSION)\"
 LDLIBS   := -lm -pthread
+# Reproducible builds (docs/builds.md): no absolute build path in debug info or __FILE__, and
+# deterministic archives; sources are already listed sorted.
+CFLAGS_COMMON += -ffile-prefix-map=$(CURDIR)=.
+# 64-bit file offsets and inode numbers on 32-bit targets too (armhf): without them readdir() and
+# stat() fail with EOVERFLOW on large file systems, and folders look empty.
+CFLAGS_COMMON += -D_FILE_OFFSET_BITS=64
+ARFLAGS_DET := rcsD
 CRITERION_LIBS ?= -lcriterion
 
 BUILD    := build
@@ -45,6 +52,11 @@ else ifneq (,$(findstring x86_64,$(MACHINE)))
   LIB_SRC := $(filter-out $(ARM_ONLY),$(LIB_SRC))
 else ifneq (,$(findstring aarch64,$(MACHINE)))
   LIB_SRC := $(filter-out $(X86_ONLY),$(LIB_SRC))
+else ifneq (,$(findstring arm-linux-gnueabihf,$(MACHINE)))
+  # 32-bit ARMv7 hard-float: NEON kernels built with -mfpu=neon, used when AT_HWCAP says so
+  # (the ARMv8 crypto files are AArch64 only)
+  LIB_SRC := $(filter-out $(X86_ONLY) %_armcrypto.c,$(LIB_SRC))
+  ISA_NEON := -mfpu=neon
 else
   LIB_SRC := $(filter-out $(X86_ONLY) $(ARM_ONLY),$(LIB_SRC))
   CFLAGS_COMMON += -DEMOC_ISA_REF_ONLY
@@ -73,6 +85,10 @@ $(BUILD)/obj/%_avx512.o: %_avx512.c
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(CFLAGS_COMMON) $(ISA_AVX512) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%_neon.o: %_neon.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_COMMON) $(ISA_NEON) $(CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/obj/%_x86crypto.o: %_x86crypto.c
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
@@ -92,7 +108,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/libemoc.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	ar $(ARFLAGS_DET) $@ $^
 $(BUILD)/libemoc.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libemoc.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/emoc: $(CLI_OBJ) $(BUILD)/libemoc.a
@@ -207,3 +223,48 @@ bench-kernels: $(BUILD)/bench_kernels
 KTEST_SRC := $(sort $(wildcard tests/kernels/*.c)) tests/kernels/shim/shim_main.c
 $(BUILD)/kernel_tests: $(KTEST_SRC) $(wildcard tests/kernels/*.h tests/kernels/shim/*/*.h) $(BUILD)/libemoc.a
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -Itests/kernels/shim -o $@ $(KTEST_SRC) $(BUILD)/libemoc.a $(LDLIBS)
+
+# ---- builds people can carry (docs/builds.md) --------------------------------------------------
+# `emoc --license` prints LICENSE, which tools/license.c embeds with .incbin.
+$(BUILD)/obj/tools/license.o: LICENSE
+# `make static`: build/static/emoc, one fully static, stripped executable (musl libc from Debian's
+# musl-tools; STATIC_CC=gcc gives a glibc static one) that runs with nothing installed.
+STATIC_CC ?= musl-gcc
+static:
+	$(MAKE) CC=$(STATIC_CC) BUILD=build/static CFLAGS="$(CFLAGS) -ffunction-sections -fdata-sections" \
+	  LDFLAGS="$(LDFLAGS) -static -s -Wl,--gc-sections" build/static/emoc
+	@ls -l build/static/emoc | awk '{print "static: build/static/emoc", $$5, "bytes"}'
+# Two builds of this tree in different directories at different times: bit-identical outputs.
+check-reproducible:
+	bash tests/builds/reproducible.sh
+.PHONY: static check-reproducible
+# 32-bit ARM, armv7 hard-float (docs/builds.md): the whole suite under qemu-arm, once with the
+# NEON kernels (picked at run time from AT_HWCAP; qemu-arm's default CPU has NEON) and once built
+# with ISA=ref. Debian bookworm builds no armhf Criterion, so the suite is linked against the
+# Criterion shim of tests/kernels/shim/ (each test forked, as Criterion does); CLI tests spawn
+# tests/qemu/emoc_qemu_armhf.sh. AHF_JOBS tests run at once.
+AHF_CC := arm-linux-gnueabihf-gcc
+AHF_JOBS ?= 2
+AHF_QEMU = EMOC_ROOT=$(CURDIR) EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh \
+  qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/usr/arm-linux-gnueabihf/lib
+cross-armhf:
+	$(MAKE) CC=$(AHF_CC) BUILD=build/armhf all
+cross-armhf-full:
+	$(MAKE) CC=$(AHF_CC) BUILD=build/armhf CFLAGS="$(CFLAGS) -Itests/kernels/shim" \
+	  CRITERION_LIBS=build/armhf/obj/tests/kernels/shim/shim_main.o all build/armhf/emoc_tests
+	$(MAKE) CC=$(AHF_CC) BUILD=build/armhf/ref ISA=ref CFLAGS="$(CFLAGS) -Itests/kernels/shim" \
+	  CRITERION_LIBS=build/armhf/ref/obj/tests/kernels/shim/shim_main.o all build/armhf/ref/emoc_tests
+$(BUILD)/emoc_tests: $(if $(findstring shim_main,$(CRITERION_LIBS)),$(CRITERION_LIBS))
+AHF_TIMEOUT_SCALE ?= 10
+test-qemu-armhf: cross-armhf-full
+	$(AHF_QEMU) ./build/armhf/emoc --version | grep -qx 'isa: neon'
+	$(AHF_QEMU) -cpu cortex-r5f ./build/armhf/emoc --version | grep -qx 'isa: ref'
+	SHIM_TIMEOUT_SCALE=$(AHF_TIMEOUT_SCALE) $(AHF_QEMU) ./build/armhf/emoc_tests -j$(AHF_JOBS) $(TEST_ARGS)
+	SHIM_TIMEOUT_SCALE=$(AHF_TIMEOUT_SCALE) EMOC_ARMHF_BIN=$(CURDIR)/build/armhf/ref/emoc \
+	  $(AHF_QEMU) ./build/armhf/ref/emoc_tests -j$(AHF_JOBS) $(TEST_ARGS)
+# PyTorch conformance of the armhf binary under qemu-arm: one input per net, NEON and ref.
+conformance-armhf: cross-armhf
+	EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh EMOC_CONF_ARCH=armhf EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
+	  EMOC_CONF_INPUTS_neon="$${EMOC_CONF_INPUTS_neon-face}" EMOC_CONF_INPUTS_ref="$${EMOC_CONF_INPUTS_ref-face}" \
+	  EMOC_CONF_JOBS="$${EMOC_CONF_JOBS:-2}" PYTHON=$(PYTHON) bash tools/reference/conformance.sh
+.PHONY: cross-armhf cross-armhf-full test-qemu-armhf conformance-armhf

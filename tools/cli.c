@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +29,14 @@ int cli_exit_for_status(emoc_status st)
     case EMOC_E_INTERNAL: return EXIT_RUNTIME;
     default: return EXIT_INPUT;
     }
+}
+
+int cli_env_threads(const char *cmd, long *threads)
+{
+    const char *env = getenv("EMOC_THREADS");
+    *threads = 1;
+    if (!env || !*env) return 0;
+    return cli_parse_int(cmd, "EMOC_THREADS", env, 1, 256, threads);
 }
 
 int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
@@ -187,7 +196,9 @@ unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t e
     size_t cap = 1 << 16, n = 0;
     struct stat sb;
     int regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
-    size_t limit = regular ? (size_t)1 << 40 : (size_t)1 << 30;
+    /* 1 TiB for files, where size_t has room (64-bit); a 32-bit address space ends first */
+    uint64_t file_limit = (uint64_t)1 << 40;
+    size_t limit = regular ? (file_limit > SIZE_MAX ? SIZE_MAX : (size_t)file_limit) : (size_t)1 << 30;
     unsigned char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {

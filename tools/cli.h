@@ -26,6 +26,9 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 int cli_exit_for_status(emoc_status st);
 /* Parses a positive int option value; prints an error naming the option on failure. */
 int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+/* The default of --threads: EMOC_THREADS when set (an integer in [1, 256]), else 1. 0, or -1
+ * after printing an error that names the variable. */
+int cli_env_threads(const char *cmd, long *threads);
 /* Unless quiet, prints "emoc CMD: model 'PATH' sha256 HEX (emoc.name NAME)" on stderr: the run
  * metadata that ties output rows to the exact weight file (reliability.md §1.5 item 11). */
 void cli_note_model(const char *cmd, const char *path, const emoc_model *model, int quiet);

@@ -22,10 +22,14 @@
 static const char *usage =
     "usage: emoc features -m MODEL.emw (IMAGE | DIR | --raw WxH - | --boxes F.csv | --tensor F.f32)...\n"
     "                     -o FEATS [--csv] [--resize cv2|pil] [--threads N]\n"
-    "                     [--batch-mode auto|ops|frames] [-q]\n"
+    "                     [--batch-mode auto|ops|frames] [--shard K/N] [-q] [-v]\n"
     "                     [--detect DETECTOR.emw [--threshold P] [--min-face N]]\n"
+    "  --shard K/N  only shard K of N of the inputs: whole videos (folders) and files, by a\n"
+    "               hash of their name (docs/scale-out.md; merge shards with --csv)\n"
+    "  -v           say the kernel set, threads and input counts on stderr\n"
     "  --detect: one row per detected face (face = its index, area = its box area; a frame\n"
-    "  without a face has no row); emoc ce --faces largest|max|mean pools them.\n";
+    "  without a face has no row); emoc ce --faces largest|max|mean pools them.\n"
+    "  EMOC_THREADS=N  default for --threads\n";
 
 /* State the frame runner's callbacks share (emit runs in input order, one at a time). */
 typedef struct feat_ctx {
@@ -56,7 +60,8 @@ static void feat_emit(void *user, const frame_job *job, void *result)
     if (job->status == EMOC_INPUT_OK && row) {
         const char *vn = job->video[0] ? job->video : "video";
         int video = abaw_names_intern(c->names, vn, strlen(vn));
-        int frame = job->frame >= 0 ? (int)job->frame : (int)job->index + 1;
+        /* the listing position, not the run's: a --shard run numbers as the whole run does */
+        int frame = job->frame >= 0 ? (int)job->frame : (int)job->position + 1;
         float area = job->has_box ? (float)job->box[2] * (float)job->box[3] : (float)job->width * (float)job->height;
         if (feat_append(c->fs, video, frame, job->face_id, area, row)) {
             cli_error(c->cmd, "%s: out of memory storing the feature row", job->input);
@@ -92,8 +97,9 @@ int cmd_features(int argc, char **argv)
     emoc_detect_options_default(&dopt);
     int dopt_given = 0;
     const char *tensors[4096];
-    int n_tensors = 0, csv = 0, quiet = 0;
+    int n_tensors = 0, csv = 0, quiet = 0, verbose = 0;
     long threads = 1;
+    if (cli_env_threads(cmd, &threads)) return EXIT_USAGE;
     frame_batch_mode batch_mode = FRAME_BATCH_AUTO;
     inputs_spec in;
     inputs_spec_init(&in);
@@ -124,6 +130,7 @@ int cmd_features(int argc, char **argv)
             return EXIT_OK;
         } else if (!strcmp(a, "--csv")) csv = 1;
         else if (!strcmp(a, "-q")) quiet = 1;
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
         else if ((!strcmp(a, "-m") || !strcmp(a, "-o") || !strcmp(a, "--tensor") || !strcmp(a, "--resize") ||
                   !strcmp(a, "--threads") || !strcmp(a, "--batch-mode")) && i + 1 < argc) {
             const char *v = argv[++i];
@@ -213,9 +220,14 @@ int cmd_features(int argc, char **argv)
     feat_init(&fs, info.embedding_size + info.n_scores, info.embedding_size, bb && *bb ? bb : info.variant);
     size_t nx = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
     float *x = malloc(nx * sizeof(float)), *row = malloc((size_t)fs.dim * sizeof(float));
-    long failed = 0;
-    for (int t = 0; t < n_tensors && x && row; t++) {
+    long failed = 0, frames_in = 0;
+    int oom = !x || !row;
+    for (int t = 0; t < n_tensors; t++)
+        if (inputs_list_file(&in, tensors[t])) oom = 1;
+    for (int t = 0; t < n_tensors && !oom; t++) {
         char e2[512];
+        if (!inputs_file_selected(&in, tensors[t])) continue; /* --shard */
+        frames_in++;
         emoc_output o;
         int r = cli_read_exact(tensors[t], x, nx * sizeof(float), e2, sizeof e2);
         if (r) { /* little-endian hosts only (every supported target), as preprocess writes it */
@@ -237,8 +249,7 @@ int cmd_features(int argc, char **argv)
             failed++;
         }
     }
-    long frames_in = n_tensors;
-    if (has_images && x && row) {
+    if (has_images && !oom) {
         emoc__input_iter *it;
         if (det) detect_limit_inputs(&in);
         emoc_status ost = inputs_open(&in, &it, &err);
@@ -247,6 +258,16 @@ int cmd_features(int argc, char **argv)
             rc = cli_exit_for_status(ost); /* a missing --boxes/--raw file is not a usage error */
         } else {
             inputs_note_skipped(it, cmd, quiet);
+            if (verbose) {
+                emoc_isa isa = EMOC_ISA_REF;
+                emoc_isa_resolve(EMOC_ISA_AUTO, &isa);
+                fprintf(stderr, "emoc %s: kernels %s, %ld thread%s, batch mode %s, %ld input frames", cmd,
+                        emoc_isa_name(isa), threads, threads == 1 ? "" : "s",
+                        frame_batch_mode_name(frame_batch_resolve(batch_mode, (int)threads, emoc__input_total(it))),
+                        emoc__input_total(it));
+                if (in.shard.n) fprintf(stderr, " (shard %d/%d of %ld)", in.shard.k, in.shard.n, in.listed);
+                fputc('\n', stderr);
+            }
             progress pg;
             progress_init(&pg, cmd, quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
             pg.ftz = cli_ftz;
@@ -272,7 +293,13 @@ int cmd_features(int argc, char **argv)
             emoc__input_close(it);
         }
     }
-    if (!rc && frames_in == 0) {
+    if (oom) {
+        cli_error(cmd, "out of memory");
+        rc = EXIT_RUNTIME;
+    }
+    if (!rc && frames_in == 0 && in.shard.n && in.listed > 0) {
+        if (!quiet) cli_error(cmd, "note: no input falls in shard %d/%d: the output has no rows", in.shard.k, in.shard.n);
+    } else if (!rc && frames_in == 0) {
         /* as in predict: an empty stream or image-less folder is a mistake upstream, not an
          * empty feature file to feed the pipelines */
         cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");

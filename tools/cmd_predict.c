@@ -16,6 +16,8 @@
 #include "tools/interrupt.h"
 #include "tools/inputs.h"
 #include "tools/progress.h"
+#include "tools/resume_out.h"
+#include "tools/shard.h"
 #include "tools/text_escape.h"
 
 #include <ctype.h>
@@ -25,7 +27,7 @@
 
 typedef struct predict_opts {
     const char *model, *out, *format, *resize;
-    int threads, embedding;
+    int threads, embedding, resume, verbose;
     frame_batch_mode batch_mode;
     progress_mode progress;
     const char **tensors;
@@ -61,6 +63,12 @@ static void usage(FILE *f)
             "                  values identical). auto: frames when there are at least as many\n"
             "                  images as threads or the input is a --raw stream\n"
             "  -o OUT          write to OUT instead of stdout\n"
+            "  --shard K/N     only the inputs of shard K of N: whole videos (folders) and\n"
+            "                  files, by a hash of their name (docs/scale-out.md)\n"
+            "  --resume        with -o OUT: keep the rows of inputs OUT already holds complete,\n"
+            "                  compute the rest; OUT is replaced atomically as videos complete\n"
+            "  -v              say the kernel set, threads, batch mode and input counts\n"
+            "  EMOC_THREADS=N  default for --threads\n"
             "  --detect DET.emw  find the faces in each frame first (e.g. MTCNN); one row per\n"
             "                  face, the detect columns (box, det_score, landmarks) before the\n"
             "                  model's; a frame without a face gives one no_face row. The crop\n"
@@ -212,7 +220,9 @@ static int parse_args(int argc, char **argv, predict_opts *o)
     o->tensors = calloc((size_t)argc, sizeof *o->tensors);
     if (!o->tensors) return EXIT_RUNTIME;
     o->format = "csv";
-    o->threads = 1;
+    long env_threads = 1;
+    if (cli_env_threads(cmd, &env_threads)) return EXIT_USAGE;
+    o->threads = (int)env_threads;
     emoc_detect_options_default(&o->det);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -261,6 +271,10 @@ static int parse_args(int argc, char **argv, predict_opts *o)
             }
         } else if (!strcmp(a, "--embedding")) {
             o->embedding = 1;
+        } else if (!strcmp(a, "--resume")) {
+            o->resume = 1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->progress = PROGRESS_QUIET;
         } else if (!strcmp(a, "--progress")) {
@@ -289,6 +303,14 @@ static int parse_args(int argc, char **argv, predict_opts *o)
         cli_error(cmd, "--raw WxH reads a stream: give its path, or '-' for stdin");
         return EXIT_USAGE;
     }
+    if (o->resume && !o->out) {
+        cli_error(cmd, "--resume needs -o FILE (the output it continues)");
+        return EXIT_USAGE;
+    }
+    if (o->resume && o->detect) { /* rows per frame vary with the faces: completeness unknown */
+        cli_error(cmd, "--resume cannot be combined with --detect yet (use --shard to split the run)");
+        return EXIT_USAGE;
+    }
     if (!o->model || (o->n_tensors == 0 && !has_images)) {
         cli_error(cmd, "%s", !o->model ? "missing -m MODEL.emw" : "no input (--tensor FILE or IMAGE)");
         usage(stderr);
@@ -306,8 +328,21 @@ typedef struct run_ctx {
     float *x;
     size_t n;
     progress *pg;
-    int out_errno;  /* set when a row could not be written: nothing more is computed */
+    resume_out *resume; /* --resume: rows go to its pending stream, committed per unit */
+    int rc;             /* first commit failure */
+    int out_errno;      /* set when a row could not be written: nothing more is computed */
 } run_ctx;
+
+/* --resume: the row of input (video) is written; commit when its unit and all before are done. */
+static void row_done(run_ctx *c, const char *input, const char *video)
+{
+    if (!c->resume) return;
+    char *unit = shard_unit(input, video);
+    int rc = unit ? resume_row_done(c->resume, unit) : EXIT_RUNTIME;
+    free(unit);
+    if (rc && !c->rc) c->rc = rc;
+    c->f = resume_rows(c->resume);
+}
 
 /* After each flushed row: a reader gone (EPIPE with SIGPIPE ignored) or a full disk stops the
  * run at once rather than computing frames whose rows cannot be written. */
@@ -343,6 +378,7 @@ static void run_and_write(run_ctx *c, const char *input, long frame, int face_id
     write_row(c->f, c->jsonl, c->m, c->info, input, frame, face_id, status, ok ? &out : NULL,
               c->emb);
     note_write(c);
+    row_done(c, input, "");
     progress_row_out(c->pg, ok ? EMOC_INPUT_OK : st);
 }
 
@@ -376,6 +412,7 @@ static void image_row_emit(void *user, const frame_job *job, void *result)
                    c->emb); /* no memory for the text: still one row */
     note_write(c);
     free(result);
+    row_done(c, job->input, job->video);
 }
 
 /* Everything about the image inputs that can be a usage or open error (resize rule, --boxes
@@ -494,6 +531,7 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_
 {
     char msg[600];
     for (int i = 0; i < o->n_tensors && !should_stop(c); i++) {
+        if (!inputs_file_selected(&o->images, o->tensors[i])) continue; /* --shard, --resume */
         progress_frame_in(c->pg);
         const char *status = read_tensor(o->tensors[i], c->x, c->n, msg, sizeof msg);
         run_and_write(c, o->tensors[i], -1, 0, status, msg,
@@ -511,6 +549,41 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_
     return EXIT_OK;
 }
 
+/* The CSV header line as a string (without its newline), for --resume's check. */
+static char *header_text(const emoc_model *m, const emoc_model_info *info, int emb)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&text, &len);
+    if (!mf) return NULL;
+    csv_header(mf, m, info, emb);
+    if (fclose(mf)) {
+        free(text);
+        return NULL;
+    }
+    if (len && text[len - 1] == '\n') text[len - 1] = 0;
+    return text;
+}
+
+/* -v: what this run uses, before the first row. */
+static void say_run(const char *cmd, const predict_opts *o, const emoc__input_iter *it)
+{
+    emoc_isa isa = EMOC_ISA_REF;
+    emoc_isa_resolve(EMOC_ISA_AUTO, &isa);
+    const char *env = getenv("EMOC_THREADS");
+    long total = it ? emoc__input_total(it) : 0;
+    fprintf(stderr, "emoc %s: kernels %s%s, %d thread%s%s, batch mode %s", cmd, emoc_isa_name(isa),
+            getenv("EMOC_ISA") ? " (EMOC_ISA)" : "", o->threads, o->threads == 1 ? "" : "s",
+            env && *env ? " (EMOC_THREADS unless --threads)" : "",
+            it ? frame_batch_mode_name(frame_batch_resolve(o->batch_mode, o->threads, total)) : "-");
+    if (o->images.shard.n || o->resume)
+        fprintf(stderr, ", %ld of %ld input frames to compute (%s%s%s)", o->images.selected,
+                o->images.listed, o->images.shard.n ? "this shard" : "",
+                o->images.shard.n && o->resume ? ", " : "", o->resume ? "minus complete ones" : "");
+    if (o->images.shard.n) fprintf(stderr, ", shard %d/%d", o->images.shard.k, o->images.shard.n);
+    fputc('\n', stderr);
+}
+
 int cmd_predict(int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -522,7 +595,10 @@ int cmd_predict(int argc, char **argv)
     emoc_session *s = NULL;
     FILE *f = NULL;
     float *x = NULL;
+    char *header = NULL;
     emoc__input_iter *it = NULL;
+    resume_out resume;
+    int resuming = 0;
     emoc_detector *det = NULL;
     cli_digest dg = {0};
     if (rc) {
@@ -542,6 +618,25 @@ int cmd_predict(int argc, char **argv)
         rc = cli_exit_for_status(st);
         goto done;
     }
+    int jsonl = !strcmp(o.format, "jsonl");
+    if (o.resume) { /* read what a previous run left before listing the inputs */
+        resuming = 1;
+        header = header_text(m, &info, o.embedding);
+        if (!header) {
+            cli_error(cmd, "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+        if ((rc = resume_open(&resume, cmd, o.out, jsonl)) || (rc = resume_check_header(&resume, header)))
+            goto done;
+        o.images.resume = &resume;
+    }
+    for (int i = 0; i < o.n_tensors; i++)
+        if (inputs_list_file(&o.images, o.tensors[i])) {
+            cli_error(cmd, "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
     if (o.detect && (st = emoc_detector_load_file(o.detect, NULL, &det, &err)) != EMOC_OK) {
         cli_error(cmd, "--detect %s", err.msg);
         rc = cli_exit_for_status(st);
@@ -559,26 +654,33 @@ int cmd_predict(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
-    f = o.out ? fopen(o.out, "w") : stdout;
-    if (!f) {
-        cli_error(cmd, "cannot write '%s': %s", o.out, strerror(errno));
-        rc = EXIT_RUNTIME;
-        goto done;
+    if (resuming) {
+        resume_scan(&resume); /* tensors only: no iterator hook ran */
+        if ((rc = resume_start(&resume, jsonl ? NULL : header))) goto done;
+    } else {
+        f = o.out ? fopen(o.out, "w") : stdout;
+        if (!f) {
+            cli_error(cmd, "cannot write '%s': %s", o.out, strerror(errno));
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
     }
-    /* the model is loaded, the inputs and the output are open: from here on only reading */
-    if ((rc = cli_sandbox_enter(cmd, NULL, 0))) goto done;
-    int jsonl = !strcmp(o.format, "jsonl");
-    if (!jsonl && det) {
+    /* the model is loaded, the inputs and the output are open: from here on only reading (and,
+     * for --resume, replacing the output inside its directory) */
+    if ((rc = cli_sandbox_enter(cmd, resuming ? &resume.dirfd : NULL, resuming))) goto done;
+    if (!resuming && !jsonl && det) {
         detect_csv_header(f, emoc_detector_landmark_count(det));
         csv_header_values(f, m, &info, o.embedding);
         fputc('\n', f);
-    } else if (!jsonl) {
+    } else if (!resuming && !jsonl) {
         csv_header(f, m, &info, o.embedding);
     }
+    if (o.verbose) say_run(cmd, &o, it);
     progress pg;
     progress_init(&pg, cmd, o.progress, -1, NULL);
     pg.ftz = cli_ftz;
-    run_ctx c = {f, jsonl, o.embedding, m, &info, s, x, n, &pg, 0};
+    run_ctx c = {resuming ? resume_rows(&resume) : f, jsonl, o.embedding, m, &info, s, x, n, &pg,
+                 resuming ? &resume : NULL, 0, 0};
     cli_interrupt_install();
     if (det) {
         detect_ctx d = {det, emoc_detector_landmark_count(det), o.largest_only, &o.det, mode};
@@ -603,12 +705,21 @@ int cmd_predict(int argc, char **argv)
         rc = 128 + pg.interrupted;
         goto done;
     }
+    if (rc == EXIT_OK && c.rc) rc = c.rc;
+    if (resuming && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
+        int frc = resume_finish(&resume);
+        if (frc) rc = frc;
+    }
     if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
-    if (rc == EXIT_OK && o.n_tensors == 0 && pg.frames_in == 0) {
+    int selecting = o.images.shard.n || o.resume;
+    if (rc == EXIT_OK && pg.frames_in == 0 && (selecting ? o.images.listed == 0 : o.n_tensors == 0)) {
         /* an empty stream or a folder without images is almost always a mistake upstream
          * (wrong path, ffmpeg failed): say so rather than succeed with no rows */
         cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
         rc = EXIT_INPUT;
+    } else if (rc == EXIT_OK && pg.frames_in == 0 && o.progress != PROGRESS_QUIET) {
+        cli_error(cmd, "note: nothing to compute: %s", o.resume ? "every input of this run is complete in the output"
+                                                               : "no input falls in this shard");
     }
 done:
     cli_digest_end(&dg);
@@ -620,6 +731,8 @@ done:
             rc = EXIT_RUNTIME;
         }
     }
+    if (resuming) resume_close(&resume);
+    free(header);
     emoc__input_close(it);
     emoc_detector_free(det);
     free(x);

@@ -1,5 +1,6 @@
 /* emoc.c — command-line entry point: dispatches `emoc CMD ...` to tools/cmd_<cmd>.c. */
 #include "tools/cli.h"
+#include "tools/license.h"
 
 #include <string.h>
 
@@ -31,7 +32,7 @@ static const command commands[] = {
 static void print_help(FILE *f)
 {
     fprintf(f, "emoc %s — facial affect inference on your own device (HSEmotion models)\n\n"
-               "usage: emoc COMMAND [OPTIONS]\n       emoc help COMMAND\n       emoc --version\n\n"
+               "usage: emoc COMMAND [OPTIONS]\n       emoc help COMMAND\n       emoc --version | --license\n\n"
                "commands:\n",
             emoc_version_string());
     for (size_t i = 0; i < N_COMMANDS; i++)
@@ -42,8 +43,14 @@ static void print_help(FILE *f)
                "  2  usage error (bad command line)\n"
                "  3  invalid input file (weights, image, annotation, features)\n"
                "  4  completed, but some frames or rows have a non-ok status\n"
+               "\ncommon options (predict, features; see emoc help COMMAND):\n"
+               "  --threads N   worker threads            (env EMOC_THREADS=N; the option wins)\n"
+               "  -v            verbose: kernel set, threads, batch mode and inputs on stderr\n"
+               "  -q            quiet: no progress or summary\n"
+               "  --shard K/N   run only shard K of N of the inputs (docs/scale-out.md)\n"
                "\nenvironment:\n"
-               "  EMOC_ISA=ref|avx2|avx512|neon   pin the kernel set\n"
+               "  EMOC_ISA=ref|avx2|avx512|neon   pin the kernel set (default: best the CPU has)\n"
+               "  EMOC_THREADS=N                  default for --threads\n"
                "  EMOC_SANDBOX=0                  same as --no-sandbox\n"
                "\noptions every command accepts:\n"
                "  --no-sandbox   do not enter the seccomp sandbox that predict, detect, features,\n"
@@ -51,7 +58,8 @@ static void print_help(FILE *f)
                "  --ftz          flush denormals to zero in the forward pass (default: IEEE)\n"
                "\nsignals: SIGINT/SIGTERM finish the current frame, flush the rows and exit\n"
                "130/143 (\"interrupted after N frames\"); a closed output pipe (SIGPIPE/EPIPE)\n"
-               "stops at once with exit 141.\n");
+               "stops at once with exit 141.\n"
+               "\nemoc --license prints emoc's licence (Apache-2.0) and the model files' terms.\n");
 }
 
 static const command *find(const char *name)
@@ -104,6 +112,11 @@ static int run(int argc, char **argv)
                emoc_sandbox_available() ? "available (seccomp-bpf, docs/sandbox.md)"
                                         : "not available on this system (commands need --no-sandbox)");
         return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--license")) {
+        fputs(cli_license_text(), stdout);
+        fputs(cli_model_terms_text(), stdout);
+        return fflush(stdout) || ferror(stdout) ? EXIT_RUNTIME : EXIT_OK;
     }
     if (!strcmp(cmd, "help")) {
         if (argc < 3) {

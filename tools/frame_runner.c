@@ -118,6 +118,7 @@ static void job_from_item(frame_job *job, const emoc__input_item *item, emoc_ima
 {
     memset(job, 0, sizeof *job);
     job->index = item->index;
+    job->position = item->position;
     job->frame = item->frame;
     job->face_id = item->face_id;
     job->has_box = item->has_box;

@@ -31,6 +31,7 @@ frame_batch_mode frame_batch_resolve(frame_batch_mode mode, int threads, long to
 /* One frame as the callbacks see it; the strings are owned by the runner. */
 typedef struct frame_job {
     long index;                 /* 0-based input position */
+    long position;              /* position in the whole listing (emoc__input_item.position) */
     const char *input, *video;  /* never NULL */
     long frame;                 /* -1 when unknown */
     int face_id, has_box, box[4];

@@ -36,6 +36,13 @@ int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, 
         in->opt.raw_height = (int)h;
         return 1;
     }
+    if (!strcmp(a, "--shard")) {
+        if (*i + 1 >= argc) {
+            cli_error(cmd, "--shard expects K/N");
+            return -1;
+        }
+        return shard_parse(cmd, argv[++*i], &in->shard) ? -1 : 1;
+    }
     if (!strcmp(a, "--max-pixels")) { /* lowers the decoded-image cap (docs/images.md) */
         long v = 0;
         if (*i + 1 >= argc || cli_parse_int(cmd, "--max-pixels", argv[*i + 1], 1, (long)(((size_t)256 << 20) / 3), &v))
@@ -69,10 +76,63 @@ int inputs_spec_add_path(inputs_spec *in, const char *path)
     return 0;
 }
 
+static int in_shard(const inputs_spec *in, const char *unit)
+{
+    return !in->shard.n || shard_of_unit(unit, in->shard.n) == in->shard.k;
+}
+
+/* emoc__input_options.select: this shard's units, minus those the resumed output holds. */
+static int select_inputs(void *user, size_t n, const char *const *paths, const char *const *videos,
+                         unsigned char *keep)
+{
+    inputs_spec *in = user;
+    for (int pass = 0; pass < 2; pass++) { /* list everything, then decide with the counts */
+        for (size_t i = 0; i < n; i++) {
+            char *unit = shard_unit(paths[i], videos[i]);
+            if (!unit) return -1;
+            int mine = in_shard(in, unit);
+            if (pass == 0 && mine && in->resume && resume_list(in->resume, paths[i], unit)) mine = -1;
+            if (pass == 1) keep[i] = mine && !(in->resume && resume_unit_done(in->resume, unit));
+            free(unit);
+            if (mine < 0) return -1;
+        }
+        if (pass == 0 && in->resume) resume_scan(in->resume);
+    }
+    in->listed += (long)n;
+    for (size_t i = 0; i < n; i++) in->selected += keep[i];
+    return 0;
+}
+
+int inputs_list_file(inputs_spec *in, const char *path)
+{
+    in->listed++;
+    return in_shard(in, path) && in->resume ? resume_list(in->resume, path, path) : 0;
+}
+
+int inputs_file_selected(inputs_spec *in, const char *path)
+{
+    if (in->resume) resume_scan(in->resume); /* once: after the hook or right here */
+    int sel = in_shard(in, path) && !(in->resume && resume_unit_done(in->resume, path));
+    in->selected += sel;
+    return sel;
+}
+
 emoc_status inputs_open(inputs_spec *in, emoc__input_iter **it, emoc_error *err)
 {
     in->opt.paths = in->paths;
     in->opt.n_paths = in->n;
+    if (in->opt.raw_width > 0 && (in->shard.n || in->resume)) {
+        /* a stream has no units to split or to find complete; stdin cannot even be re-read */
+        *it = NULL;
+        snprintf(err->msg, sizeof err->msg, "%s: a --raw stream cannot be %s: give image files or "
+                 "frame folders (one folder per video)", in->shard.n ? "--shard" : "--resume",
+                 in->shard.n ? "sharded" : "resumed");
+        return EMOC_E_ARG;
+    }
+    if (in->shard.n || in->resume) {
+        in->opt.select = select_inputs;
+        in->opt.select_user = in;
+    }
     return emoc__input_open(&in->opt, it, err);
 }
 

@@ -41,20 +41,32 @@
 #define EMOC_TOOLS_INPUTS_H
 
 #include "engine/image/input_iter.h"
+#include "tools/resume_out.h"
+#include "tools/shard.h"
 
 typedef struct inputs_spec {
     emoc__input_options opt;
     const char **paths;
     int n, cap;
+    shard_spec shard;         /* --shard K/N (n == 0: all inputs) */
+    resume_out *resume;       /* set by a --resume run before inputs_open, else NULL */
+    long listed, selected;    /* input frames before and after --shard / --resume */
 } inputs_spec;
 
 void inputs_spec_init(inputs_spec *in);
-/* If argv[*i] is an input option (--raw WxH, --boxes FILE.csv), consumes it (advancing *i past its
+/* If argv[*i] is an input option (--raw WxH, --boxes FILE.csv, --shard K/N), consumes it (advancing *i past its
  * value) and returns 1; returns 0 if it is not one; -1 after printing a usage error. */
 int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, int *i);
 /* Adds a file, a directory, or "-" (the raw stream). Returns -1 on out of memory. */
 int inputs_spec_add_path(inputs_spec *in, const char *path);
+/* Opens the iterator over the inputs of this shard that in->resume does not hold complete yet.
+ * A --raw stream (stdin above all) cannot be sharded or resumed: EMOC_E_ARG. */
 emoc_status inputs_open(inputs_spec *in, emoc__input_iter **it, emoc_error *err);
+/* Inputs outside the iterator (--tensor files, one unit each), before inputs_open: list each
+ * (0, or -1 on out of memory), then after it ask whether this run computes it (its shard and
+ * not complete in in->resume). */
+int inputs_list_file(inputs_spec *in, const char *path);
+int inputs_file_selected(inputs_spec *in, const char *path);
 /* After inputs_open: unless quiet, says on stderr how many files of the walked folders were
  * skipped as not images, naming the first. */
 void inputs_note_skipped(const emoc__input_iter *it, const char *cmd, int quiet);

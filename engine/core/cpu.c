@@ -36,6 +36,19 @@ static emoc_isa detect_x86(void)
 }
 #endif
 
+#if defined(__arm__) && !defined(__aarch64__) && !defined(EMOC_ISA_REF_ONLY)
+#include <sys/auxv.h>
+#ifndef HWCAP_ARM_NEON
+#define HWCAP_ARM_NEON (1 << 12) /* linux arch/arm/include/uapi/asm/hwcap.h */
+#endif
+/* 32-bit ARM: Debian's armhf baseline (ARMv7 + VFPv3-D16) does not guarantee NEON; the kernel
+ * says whether this CPU has it. */
+static emoc_isa detect_arm32(void)
+{
+    return (getauxval(AT_HWCAP) & HWCAP_ARM_NEON) ? EMOC_ISA_NEON : EMOC_ISA_REF;
+}
+#endif
+
 emoc_isa emoc_isa_detect(void)
 {
 #if defined(EMOC_ISA_REF_ONLY)
@@ -44,6 +57,8 @@ emoc_isa emoc_isa_detect(void)
     return detect_x86();
 #elif defined(__aarch64__)
     return EMOC_ISA_NEON;
+#elif defined(__arm__)
+    return detect_arm32();
 #else
     return EMOC_ISA_REF;
 #endif

@@ -43,6 +43,8 @@ const char *emoc_build_info(void)
            ", kernels: ref avx2 avx512"
 #elif defined(__aarch64__)
            ", kernels: ref neon"
+#elif defined(__arm__)
+           ", kernels: ref neon (armv7, if the CPU has it)"
 #else
            ", kernels: ref"
 #endif

@@ -50,6 +50,40 @@ const char *emoc__input_status_name(emoc__input_status st)
     return "unknown";
 }
 
+/* Drops the entries the caller's select hook does not keep (order of the rest unchanged). */
+static emoc_status apply_select(emoc__input_list *l, const emoc__input_options *opt, emoc_error *err)
+{
+    size_t n = l->n;
+    const char **paths = malloc((n ? n : 1) * sizeof *paths);
+    const char **videos = malloc((n ? n : 1) * sizeof *videos);
+    unsigned char *keep = calloc(n ? n : 1, 1);
+    emoc_status st = EMOC_OK;
+    if (!paths || !videos || !keep) st = emoc__fail(err, EMOC_E_NOMEM, "inputs: out of memory selecting inputs");
+    for (size_t i = 0; st == EMOC_OK && i < n; i++) {
+        paths[i] = l->items[i].path;
+        videos[i] = l->items[i].video ? l->items[i].video : "";
+    }
+    if (st == EMOC_OK && opt->select(opt->select_user, n, paths, videos, keep))
+        st = emoc__fail(err, EMOC_E_NOMEM, "inputs: out of memory selecting inputs");
+    if (st == EMOC_OK) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (keep[i]) {
+                l->items[k++] = l->items[i];
+                continue;
+            }
+            free(l->items[i].path);
+            free(l->items[i].video);
+            free(l->items[i].bad_msg);
+        }
+        l->n = k;
+    }
+    free(paths);
+    free(videos);
+    free(keep);
+    return st;
+}
+
 emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **out, emoc_error *err)
 {
     if (!opt || !out) return emoc__fail(err, EMOC_E_ARG, "inputs: NULL argument");
@@ -106,6 +140,7 @@ emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **
                 st = emoc__fail(err, EMOC_E_ARG, "inputs: '-' (stdin) needs --raw WxH");
         if (st == EMOC_OK) st = emoc__input_list_paths(&it->list, opt->paths, opt->n_paths, err);
     }
+    if (st == EMOC_OK && !raw && opt->select) st = apply_select(&it->list, opt, err);
     if (st) {
         emoc__input_close(it);
         return st;
@@ -187,6 +222,7 @@ static int next_file(emoc__input_iter *it, emoc__input_item *item)
 {
     if (it->next >= it->list.n) return 0;
     const emoc__input_entry *e = &it->list.items[it->next++];
+    item->position = e->position;
     item->input = e->path;
     item->video = e->video;
     item->frame = e->frame;
@@ -271,6 +307,7 @@ int emoc__input_next(emoc__input_iter *it, emoc__input_item *item)
     item->frame = -1;
     int r = it->raw ? next_raw(it, item) : next_file(it, item);
     if (r) item->index = it->index++;
+    if (r && it->raw) item->position = item->index;
     return r;
 }
 

@@ -52,10 +52,19 @@ typedef struct emoc__input_options {
     FILE *raw_stream;           /* raw mode: read this stream instead of opening paths[0] */
     const char *boxes_csv;      /* optional; then paths must be empty */
     emoc_image_limits limits;   /* all zero: emoc_image_limits_default */
+    /* Optional (file and --boxes modes; ignored for raw streams): called once after listing
+     * with every entry's path (NULL for a malformed --boxes row) and video, in input order;
+     * entries whose keep[i] it leaves 0 yield no item and are not counted by
+     * emoc__input_total (the CLI's --shard and --resume). Returns 0, or -1 to fail the open. */
+    int (*select)(void *user, size_t n, const char *const *paths, const char *const *videos,
+                  unsigned char *keep);
+    void *select_user;
 } emoc__input_options;
 
 typedef struct emoc__input_item {
     long index;                 /* 0-based position in input order */
+    long position;              /* 0-based position in the whole listing: differs from index
+                                 * only when the select hook dropped inputs (--shard) */
     const char *input;          /* path (or "-"); valid until the next call */
     const char *video;          /* parent folder name for frame files, "" when unknown */
     long frame;                 /* number in the file name (00042.jpg → 42), raw: 1-based; -1 */

@@ -100,6 +100,7 @@ static emoc_status push(emoc__input_list *l, emoc__input_entry e, emoc_error *er
         l->items = ne;
         l->cap = cap;
     }
+    e.position = (long)l->n;
     l->items[l->n++] = e;
     return EMOC_OK;
 }

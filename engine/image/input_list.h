@@ -15,6 +15,7 @@ typedef struct emoc__input_entry {
     int has_box;
     int box[4];
     char *bad_msg;   /* malformed --boxes row: the message of its bad_row item */
+    long position;   /* place in the whole listing (before the select hook dropped any) */
 } emoc__input_entry;
 
 typedef struct emoc__input_list {

@@ -41,7 +41,7 @@ void emoc_kernel_table_init(emoc_kernel_table *t, emoc_isa isa)
         emoc__kernel_table_avx512(t);
         t->isa = EMOC_ISA_AVX512;
     }
-#elif !defined(EMOC_ISA_REF_ONLY) && defined(__aarch64__)
+#elif !defined(EMOC_ISA_REF_ONLY) && (defined(__aarch64__) || defined(__arm__))
     if (isa == EMOC_ISA_NEON) {
         emoc__kernel_table_neon(t);
         t->isa = EMOC_ISA_NEON;

@@ -1,5 +1,5 @@
 /*
- * simd_neon.h — static inline AArch64 NEON helpers shared by the *_neon.c kernels: partial
+ * simd_neon.h — static inline NEON helpers (AArch64, and 32-bit ARMv7 through the shims below) shared by the *_neon.c kernels: partial
  * loads/stores for tails (NEON has no masked memory ops, so tails go through a 4-float stack
  * buffer and touch only the valid floats), a vectorised expf and the fused activations.
  *
@@ -15,6 +15,37 @@
 
 #include <arm_neon.h>
 #include <string.h>
+
+#if !defined(__aarch64__)
+/* 32-bit ARMv7 NEON (built with -mfpu=neon; docs/builds.md) lacks the ARMv8 intrinsics the
+ * kernels use; these stand in with the same results up to rounding:
+ *   vfmaq/vfmsq/vfmaq_n: VFPv4's fused forms are not in every NEON CPU (Cortex-A8/A9): multiply, then
+ *                add (two roundings, as the scalar reference with -ffp-contract=off);
+ *   vrndnq:      round to nearest even by adding and removing 1.5·2^23 (NEON always rounds to
+ *                nearest; exact for |x| < 2^22, the range exp's argument is clamped to).
+ * ARMv7 NEON also flushes subnormals to zero: kernel tests use normal values. */
+static inline float32x4_t emoc__vfmaq_f32_v7(float32x4_t a, float32x4_t b, float32x4_t c)
+{
+    return vaddq_f32(a, vmulq_f32(b, c));
+}
+static inline float32x4_t emoc__vfmsq_f32_v7(float32x4_t a, float32x4_t b, float32x4_t c)
+{
+    return vsubq_f32(a, vmulq_f32(b, c));
+}
+static inline float32x4_t emoc__vfmaq_n_f32_v7(float32x4_t a, float32x4_t b, float c)
+{
+    return vaddq_f32(a, vmulq_n_f32(b, c));
+}
+static inline float32x4_t emoc__vrndnq_f32_v7(float32x4_t x)
+{
+    const float32x4_t magic = vdupq_n_f32(12582912.0f); /* 1.5 * 2^23 */
+    return vsubq_f32(vaddq_f32(x, magic), magic);
+}
+#define vfmaq_f32 emoc__vfmaq_f32_v7
+#define vfmsq_f32 emoc__vfmsq_f32_v7
+#define vfmaq_n_f32 emoc__vfmaq_n_f32_v7
+#define vrndnq_f32 emoc__vrndnq_f32_v7
+#endif
 
 /* First n (0..4) floats of p, zeros after. */
 static inline float32x4_t emoc__ld_part(const float *p, int n)

@@ -1,4 +1,4 @@
-/* table_neon.c — AArch64 NEON overrides of the kernel table (compiled only for AArch64). */
+/* table_neon.c — NEON overrides of the kernel table (compiled for AArch64 and 32-bit ARMv7). */
 #include "engine/kernels/kernels.h"
 
 extern const emoc_gemm_kernel emoc_f32_gemm_8x8__neon;

@@ -16,7 +16,8 @@
 #      EMOC_CONF_ISAS (override the ISA list, space- or comma-separated, e.g. "neon ref"),
 #      EMOC_REF_MODELS (override models.txt),
 #      EMOC_CONF_ARCH (the architecture EMOC_BIN runs, default `uname -m`; `make
-#      conformance-aarch64` sets aarch64 for the cross-built emoc under qemu-user),
+#      conformance-aarch64` sets aarch64 for the cross-built emoc under qemu-user, `make
+#      conformance-armhf` armhf for the 32-bit ARM one),
 #      EMOC_CONF_INPUTS_<isa> (check only these inputs at that ISA, e.g. EMOC_CONF_INPUTS_ref=face,
 #      to keep slow emulated runs short; default: every input of the manifest),
 #      EMOC_CONF_JOBS (emoc processes run at once within a model, default 1).
@@ -35,6 +36,7 @@ arch_isas() {  # every ISA emoc has on $ARCH
     case "$ARCH" in
         x86_64) echo ref avx2 avx512 ;;
         aarch64) echo ref neon ;;
+        armhf) echo ref neon ;;
         *) echo ref ;;
     esac
 }
@@ -49,6 +51,8 @@ cpu_isas() {
         has avx512f avx512bw avx512dq avx512vl && echo avx512
     elif [ "$arch" = aarch64 ]; then
         echo neon
+    elif [ "$arch" = armhf ]; then
+        echo neon # qemu-arm's default CPU has NEON (emoc picks it from AT_HWCAP)
     fi
 }
 
