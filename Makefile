@@ -151,7 +151,9 @@ check-exports: $(BUILD)/libemoc.so $(BUILD)/libemoc.a
 # BlazeFace against the TFLite runtime on the real MediaPipe weights (needs nodejs, npm):
 # tools/reference/blazeface/.
 conformance: all
-	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh; a=$$?; \
+	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/mtcnn/conformance.sh; \
+	b=$$?; exit $$((a | b))
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc EMOC_LIB=$(CURDIR)/$(BUILD)/libemoc.a PYTHON=$(PYTHON) \
 	  bash tools/reference/blazeface/conformance.sh
 

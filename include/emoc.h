@@ -367,7 +367,8 @@ EMOC_API void emoc_detector_free(emoc_detector *d);
 EMOC_API const char *emoc_detector_last_error(const emoc_detector *d);
 EMOC_API const char *emoc_detector_arch(const emoc_detector *d);      /* "mtcnn", ... */
 EMOC_API int emoc_detector_landmark_count(const emoc_detector *d);
-/* 1 if an EMW held in memory declares a detector architecture, 0 otherwise (any parse error). */
+/* 1 if an EMW held in memory is a face detector (emoc.task = "face_detection"), 0 otherwise
+ * (also on any parse error). */
 EMOC_API int emoc_emw_is_detector(const void *data, size_t size);
 
 /* Detects faces in an RGB image (3 channels, at most EMOC_DETECT_MAX_SIDE per side; o NULL =

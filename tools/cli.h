@@ -102,6 +102,9 @@ int cmd_mtcnn_net(int argc, char **argv);
 /* --threshold P / --min-face N for the commands that detect (cmd_detect.c): 1 consumed, 0 not
  * one of these, -1 after a usage error. */
 int detect_option(emoc_detect_options *d, const char *cmd, int argc, char **argv, int *i);
+/* Caps the inputs' decoded size at EMOC_DETECT_MAX_SIDE (tools/inputs.h inputs_spec). */
+struct inputs_spec;
+void detect_limit_inputs(struct inputs_spec *in);
 /* emoc_detect into a caller array grown (realloc) to fit every face. */
 emoc_status detect_all(emoc_detector *d, const emoc_image *img, const emoc_detect_options *o,
                        emoc_face **faces, int *cap, int *n);

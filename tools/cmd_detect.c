@@ -131,6 +131,15 @@ static int parse_args(int argc, char **argv, detect_opts *o)
     return 0;
 }
 
+/* Frames above the detector's cap are refused by the decoder / raw reader before their
+ * pixels are allocated (the inputs' limits), not after. */
+void detect_limit_inputs(inputs_spec *in)
+{
+    in->opt.limits.max_width = EMOC_DETECT_MAX_SIDE;
+    in->opt.limits.max_height = EMOC_DETECT_MAX_SIDE;
+    in->opt.limits.max_bytes = (size_t)EMOC_DETECT_MAX_SIDE * EMOC_DETECT_MAX_SIDE * 3;
+}
+
 /* --dump-raw: DIR/<basename of input>.<output name>.f32, little-endian float32. */
 static int dump_raw(const char *cmd, const char *dir, const emoc_detector *det, const char *input)
 {
@@ -189,6 +198,7 @@ int cmd_detect(int argc, char **argv)
         return cli_exit_for_status(st);
     }
     emoc__input_iter *it = NULL;
+    detect_limit_inputs(&o.images);
     if ((st = inputs_open(&o.images, &it, &err)) != EMOC_OK) {
         cli_error(cmd, "%s", err.msg);
         emoc_detector_free(det);

@@ -286,13 +286,23 @@ int cmd_info(int argc, char **argv)
     }
     print_file(path, buf, size, &f);
     int rc = EXIT_OK;
-    st = emw_check_net_meta(&f, &err);
-    if (st != EMOC_OK) {
+    if (emoc_emw_is_detector(buf, size)) { /* a face detector: its own loader checks it */
+        emoc_detector *d = NULL;
+        st = emoc_detector_load_memory(buf, size, NULL, &d, &err);
+        if (st == EMOC_OK)
+            printf("face detector: '%s', %d landmarks, loads ok (docs/detectors.md)\n",
+                   emoc_detector_arch(d), emoc_detector_landmark_count(d));
+        else
+            cli_error(cmd, "%s: face detector: %s (%s)", path, err.msg, emoc_strerror(st));
+        emoc_detector_free(d);
+        rc = st == EMOC_OK ? EXIT_OK : cli_exit_for_status(st);
+        st = EMOC_OK;
+    } else if ((st = emw_check_net_meta(&f, &err)) != EMOC_OK) {
         printf("network metadata: INVALID\n");
         fflush(stdout);
         cli_error(cmd, "%s: %s (%s)", path, err.msg, emoc_strerror(st));
         rc = EXIT_INPUT;
-    } else {
+    } else if (st == EMOC_OK && !emoc_emw_is_detector(buf, size)) {
         printf("network metadata: ok (weights/FORMAT.md section 5)\n");
         const emw_meta *arch = emw_find_meta(&f, "emoc.arch");
         if (!want_plan) {

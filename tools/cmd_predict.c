@@ -645,6 +645,7 @@ int cmd_predict(int argc, char **argv)
     /* The digest line is printed after the rows, so hashing the weights overlaps the run. */
     cli_digest_start(&dg, m, o.progress == PROGRESS_QUIET);
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
+    if (det) detect_limit_inputs(&o.images);
     if ((rc = open_images(cmd, &o, &info, &mode, &it))) goto done;
     size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
     x = malloc(n * sizeof(float));

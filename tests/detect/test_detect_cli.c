@@ -104,6 +104,10 @@ Test(detect_cli, refusals)
                          sizeof err), 2);
     cr_assert_eq(cli_run(&s, "detect -m mtcnn.emw --min-face 0 frame.ppm", out, sizeof out, err,
                          sizeof err), 2);
+    int big = cli_run(&s, "detect -m mtcnn.emw --raw 16384x16384 frame.ppm", out, sizeof out, err,
+                      sizeof err);
+    cr_assert(big == 2 || big == 3, "exit %d", big);
+    cr_assert(strstr(err, "4096x4096"), "refused before reading, cap named: %s", err);
     cr_assert_eq(cli_run(&s, "detect -m tiny.emw frame.ppm", out, sizeof out, err, sizeof err), 3);
     cr_assert(strstr(err, "emotion model") && strstr(err, "not a face detector"), "%s", err);
     cr_assert_eq(cli_run(&s, "predict -m mtcnn.emw frame.ppm", out, sizeof out, err, sizeof err), 3);
@@ -138,5 +142,23 @@ Test(detect_cli, predict_with_detect)
                          sizeof err), 2);
     cr_assert_eq(cli_run(&s, "predict -m tiny.emw --detect mtcnn.emw --tensor x.f32", o2,
                          sizeof o2, err, sizeof err), 2);
+    cli_scratch_free(&s);
+}
+
+Test(detect_cli, features_with_detect_feed_ce)
+{
+    cli_scratch s;
+    setup(&s);
+    static char out[1 << 16], err[4096], csv[1 << 16];
+    int rc = cli_run(&s, "features -q -m tiny.emw --detect mtcnn.emw --threshold 0 --csv -o f.csv "
+                     "frame.ppm small.ppm", out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cli_read_text(&s, "f.csv", csv, sizeof csv);
+    cr_assert(strstr(csv, "\nvideo,1,0,") && strstr(csv, "\nvideo,1,1,"), "one row per face: %s", csv);
+    cr_assert_null(strstr(csv, "\nvideo,2,"), "no face, no row: %s", csv);
+    rc = cli_run(&s, "ce --features f.csv --faces largest -o ce.txt", out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(cli_run(&s, "features -m tiny.emw --threshold 0.5 -o f.csv frame.ppm", out,
+                         sizeof out, err, sizeof err), 2);
     cli_scratch_free(&s);
 }

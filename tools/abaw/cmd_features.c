@@ -11,6 +11,7 @@
 
 #include "tools/abaw/abaw_io.h"
 #include "tools/cli.h"
+#include "tools/features_detect.h"
 #include "tools/outfile.h"
 #include "tools/abaw/features_io.h"
 #include "tools/frame_runner.h"
@@ -22,9 +23,12 @@ static const char *usage =
     "usage: emoc features -m MODEL.emw (IMAGE | DIR | --raw WxH - | --boxes F.csv | --tensor F.f32)...\n"
     "                     -o FEATS [--csv] [--resize cv2|pil] [--threads N]\n"
     "                     [--batch-mode auto|ops|frames] [--shard K/N] [-q] [-v]\n"
+    "                     [--detect DETECTOR.emw [--threshold P] [--min-face N]]\n"
     "  --shard K/N  only shard K of N of the inputs: whole videos (folders) and files, by a\n"
     "               hash of their name (docs/scale-out.md; merge shards with --csv)\n"
     "  -v           say the kernel set, threads and input counts on stderr\n"
+    "  --detect: one row per detected face (face = its index, area = its box area; a frame\n"
+    "  without a face has no row); emoc ce --faces largest|max|mean pools them.\n"
     "  EMOC_THREADS=N  default for --threads\n";
 
 /* State the frame runner's callbacks share (emit runs in input order, one at a time). */
@@ -88,7 +92,10 @@ static int interrupted(void *user)
 
 int cmd_features(int argc, char **argv)
 {
-    const char *cmd = argv[0], *model_path = NULL, *out = NULL, *resize = NULL;
+    const char *cmd = argv[0], *model_path = NULL, *out = NULL, *resize = NULL, *detect = NULL;
+    emoc_detect_options dopt;
+    emoc_detect_options_default(&dopt);
+    int dopt_given = 0;
     const char *tensors[4096];
     int n_tensors = 0, csv = 0, quiet = 0, verbose = 0;
     long threads = 1;
@@ -105,6 +112,18 @@ int cmd_features(int argc, char **argv)
             return EXIT_USAGE;
         }
         if (r > 0) continue;
+        if ((r = detect_option(&dopt, cmd, argc, argv, &i)) != 0) {
+            if (r < 0) {
+                inputs_spec_free(&in);
+                return EXIT_USAGE;
+            }
+            dopt_given = 1;
+            continue;
+        }
+        if (!strcmp(a, "--detect") && i + 1 < argc) {
+            detect = argv[++i];
+            continue;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage, stdout);
             inputs_spec_free(&in);
@@ -147,6 +166,13 @@ int cmd_features(int argc, char **argv)
         inputs_spec_free(&in);
         return EXIT_USAGE;
     }
+    if ((dopt_given && !detect) || (detect && (n_tensors || in.opt.boxes_csv))) {
+        cli_error(cmd, "%s", dopt_given && !detect
+                                 ? "--threshold and --min-face need --detect DETECTOR.emw"
+                                 : "--detect finds the faces itself: not with --tensor or --boxes");
+        inputs_spec_free(&in);
+        return EXIT_USAGE;
+    }
     cli_outfile of; /* checked before the frames, not after an hour of them */
     if (cli_outfile_prepare(cmd, out, &of)) {
         inputs_spec_free(&in);
@@ -155,9 +181,17 @@ int cmd_features(int argc, char **argv)
     emoc_error err;
     emoc_model *model = NULL;
     emoc_session *sess = NULL;
+    emoc_detector *det = NULL;
     emoc_options mopt;
     cli_model_options(&mopt);
     emoc_status st = emoc_model_load_file(model_path, &mopt, &model, &err);
+    if (!st && detect && (st = emoc_detector_load_file(detect, NULL, &det, &err)) != EMOC_OK) {
+        cli_error(cmd, "--detect %s", err.msg);
+        emoc_model_free(model);
+        inputs_spec_free(&in);
+        cli_outfile_close(&of);
+        return cli_exit_for_status(st);
+    }
     if (st) {
         cli_error(cmd, "%s", err.msg);
         inputs_spec_free(&in);
@@ -173,7 +207,7 @@ int cmd_features(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
-    st = n_tensors ? emoc_session_create(model, (int)threads, NULL, 0, &sess, &err) : EMOC_OK;
+    st = n_tensors || det ? emoc_session_create(model, (int)threads, NULL, 0, &sess, &err) : EMOC_OK;
     if (st) { /* images get their sessions from the frame runner */
         cli_error(cmd, "%s", err.msg);
         rc = cli_exit_for_status(st);
@@ -217,6 +251,7 @@ int cmd_features(int argc, char **argv)
     }
     if (has_images && !oom) {
         emoc__input_iter *it;
+        if (det) detect_limit_inputs(&in);
         emoc_status ost = inputs_open(&in, &it, &err);
         if (ost) {
             cli_error(cmd, "%s", err.msg);
@@ -240,7 +275,10 @@ int cmd_features(int argc, char **argv)
             frame_runner_config cfg = {model, &info, mode, (int)threads, batch_mode, &pg, feat_finish, feat_emit, &fc,
                                        interrupted};
             cli_interrupt_install();
-            if (frame_runner_run(&cfg, it, &err)) {
+            if (det) {
+                features_detect_cfg dc = {cmd, det, &dopt, sess, &info, mode, quiet};
+                fc.failed = features_detect_run(&dc, it, &fs, &names, &pg);
+            } else if (frame_runner_run(&cfg, it, &err)) {
                 cli_error(cmd, "%s", err.msg);
                 rc = EXIT_RUNTIME;
             }
@@ -286,6 +324,7 @@ int cmd_features(int argc, char **argv)
     feat_free(&fs);
     abaw_names_free(&names);
 done:
+    emoc_detector_free(det);
     cli_outfile_close(&of);
     emoc_session_free(sess);
     emoc_model_free(model);

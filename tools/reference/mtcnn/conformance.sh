@@ -29,6 +29,26 @@ mkdir -p "$OUT"
 [ -f "$OUT/noface.ref.json" ] || { echo "FAIL mtcnn: generate.py did not finish"; exit 1; }
 "$EMOC_BIN" convert "$OUT/rnet.pt" "$OUT/onet.pt" "$OUT/pnet.pt" -o "$OUT/mtcnn.emw" \
     || { echo "FAIL mtcnn: convert"; exit 1; }
+# the converter's refusals: wrong tensors, wrong file counts (exit code, and the message names it)
+refuse() {  # WANT_EXIT NEEDLE FILE...
+    local want=$1 needle=$2; shift 2
+    "$EMOC_BIN" convert "$@" -o "$OUT/refused.emw" 2>"$OUT/refused.err"
+    local got=$?
+    if [ "$got" != "$want" ] || ! grep -q -- "$needle" "$OUT/refused.err"; then
+        echo "FAIL mtcnn convert refusal ($*): exit $got (want $want): $(cat "$OUT/refused.err")"
+        fail=1
+    else
+        echo "mtcnn convert refuses ($*): ok ($needle)"
+    fi
+}
+refuse 3 "dense4.weight' has shape \[128x575\], expected \[128x576\]" "$OUT/pnet.pt" "$OUT/rnet_bad_shape.pt" "$OUT/onet.pt"
+refuse 3 "dense7.weight' is not part" "$OUT/pnet.pt" "$OUT/rnet.pt" "$OUT/onet_extra.pt"
+refuse 2 "both MTCNN PNet" "$OUT/pnet.pt" "$OUT/pnet.pt" "$OUT/onet.pt"
+refuse 2 "MTCNN's three checkpoints" "$OUT/pnet.pt" "$OUT/rnet.pt"
+refuse 2 "convert all three together" "$OUT/pnet.pt"
+"$EMOC_BIN" info "$OUT/mtcnn.emw" 2>&1 | grep -q "face detector: 'mtcnn', 5 landmarks, loads ok" \
+    || { echo "FAIL mtcnn: emoc info does not describe the detector"; fail=1; }
+
 ran=0
 for isa in $ISAS; do
     for shape in "$OUT"/*.shape; do

@@ -1,6 +1,7 @@
 """Generates the MTCNN conformance case into OUT (run by tools/reference/mtcnn/conformance.sh):
 
   OUT/pnet.pt rnet.pt onet.pt   random-weight state_dicts (weights.py), torch.save zip format
+  OUT/rnet_bad_shape.pt, onet_extra.pt  the same with a wrong shape / an extra tensor
   OUT/<image>.ppm               test frames: composites of ../shared/data faces (several sizes
                                 tiled, cut by the border, wide, tall, grey) and the no-face photo
   OUT/<image>.ref.json          upstream MTCNN.detect() on it: boxes, probs, landmarks, and how many
@@ -95,6 +96,9 @@ def frames(data_dir, noface):
     paste(c, resize_nn(astro, 180, 180), 300, 40)
     paste(c, resize_nn(face, 100, 100), 560, 100)
     out["tall"] = c
+    for k in out:   # sensor-like noise: no two windows identical, so no tied scores
+        noise = rng.integers(-6, 7, out[k].shape)
+        out[k] = np.clip(out[k].astype(np.int16) + noise, 0, 255).astype(np.uint8)
     g = out["multi"].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     out["grey"] = np.repeat(np.clip(g + 0.5, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
     out["noface"] = read_pnm(noface)
@@ -106,6 +110,14 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     nets = random_nets(SEED)
     save(nets, out_dir)
+    # malformed checkpoints for the converter's refusals (conformance.sh)
+    import torch
+    bad = dict(nets[1].state_dict())
+    bad["dense4.weight"] = bad["dense4.weight"][:, :575].clone()
+    torch.save(bad, os.path.join(out_dir, "rnet_bad_shape.pt"))
+    extra = dict(nets[2].state_dict())
+    extra["dense7.weight"] = torch.zeros(2)
+    torch.save(extra, os.path.join(out_dir, "onet_extra.pt"))
     failures = []
     for name, img in frames(data_dir, noface).items():
         write_ppm(os.path.join(out_dir, name + ".ppm"), img)
