@@ -1,7 +1,8 @@
 /*
  * efficientnet.h — the one description of EfficientNet-B0 / B2 (timm tf_efficientnet_b0_ns /
- * b2_ns, docs/models.md §1): the stage table lives in nets/efficientnet.c and is read both by
- * the graph builder there and by the ONNX matcher (weights/convert_onnx_enet.c).
+ * b2_ns; layer by layer in the top comment of nets/efficientnet.c): the stage table lives in
+ * nets/efficientnet.c and is read both by the graph builder there and by the ONNX matcher
+ * (weights/convert_onnx_enet.c).
  */
 #ifndef EMOC_NETS_EFFICIENTNET_H
 #define EMOC_NETS_EFFICIENTNET_H
