@@ -245,7 +245,7 @@ check-reproducible:
 # tests/qemu/emoc_qemu_armhf.sh. AHF_JOBS tests run at once.
 AHF_CC := arm-linux-gnueabihf-gcc
 AHF_JOBS ?= 2
-AHF_QEMU = EMOC_ROOT=$(CURDIR) EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh \
+AHF_QEMU = EMOC_SANDBOX=0 EMOC_ROOT=$(CURDIR) EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh \
   qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/usr/arm-linux-gnueabihf/lib
 cross-armhf:
 	$(MAKE) CC=$(AHF_CC) BUILD=build/armhf all
