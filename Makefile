@@ -229,9 +229,16 @@ $(BUILD)/kernel_tests: $(KTEST_SRC) $(wildcard tests/kernels/*.h tests/kernels/s
 $(BUILD)/obj/tools/license.o: LICENSE
 # `make static`: build/static/emoc, one fully static, stripped executable (musl libc from Debian's
 # musl-tools; STATIC_CC=gcc gives a glibc static one) that runs with nothing installed.
+# musl-gcc searches only musl's headers; the sandbox needs the kernel's UAPI headers (linux/,
+# asm/, asm-generic/), which do not depend on the libc: they are linked into one folder for it.
 STATIC_CC ?= musl-gcc
+STATIC_KHDR := build/static/kernel-headers
 static:
-	$(MAKE) CC=$(STATIC_CC) BUILD=build/static CFLAGS="$(CFLAGS) -ffunction-sections -fdata-sections" \
+	mkdir -p $(STATIC_KHDR)
+	ln -sfn /usr/include/linux $(STATIC_KHDR)/linux
+	ln -sfn /usr/include/asm-generic $(STATIC_KHDR)/asm-generic
+	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $(STATIC_KHDR)/asm
+	$(MAKE) CC=$(STATIC_CC) BUILD=build/static CFLAGS="$(CFLAGS) -ffunction-sections -fdata-sections -isystem $(STATIC_KHDR)" \
 	  LDFLAGS="$(LDFLAGS) -static -s -Wl,--gc-sections" build/static/emoc
 	@ls -l build/static/emoc | awk '{print "static: build/static/emoc", $$5, "bytes"}'
 # Two builds of this tree in different directories at different times: bit-identical outputs.
