@@ -253,9 +253,16 @@ $(BUILD)/kernel_tests: $(KTEST_SRC) $(wildcard tests/kernels/*.h tests/kernels/s
 $(BUILD)/obj/tools/license.o: LICENSE
 # `make static`: build/static/emoc, one fully static, stripped executable (musl libc from Debian's
 # musl-tools; STATIC_CC=gcc gives a glibc static one) that runs with nothing installed.
+# musl-gcc searches only musl's headers; the sandbox needs the kernel's UAPI headers (linux/,
+# asm/, asm-generic/), which do not depend on the libc: they are linked into one folder for it.
 STATIC_CC ?= musl-gcc
+STATIC_KHDR := build/static/kernel-headers
 static:
-	$(MAKE) CC=$(STATIC_CC) BUILD=build/static CFLAGS="$(CFLAGS) -ffunction-sections -fdata-sections" \
+	mkdir -p $(STATIC_KHDR)
+	ln -sfn /usr/include/linux $(STATIC_KHDR)/linux
+	ln -sfn /usr/include/asm-generic $(STATIC_KHDR)/asm-generic
+	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $(STATIC_KHDR)/asm
+	$(MAKE) CC=$(STATIC_CC) BUILD=build/static CFLAGS="$(CFLAGS) -ffunction-sections -fdata-sections -isystem $(STATIC_KHDR)" \
 	  LDFLAGS="$(LDFLAGS) -static -s -Wl,--gc-sections" build/static/emoc
 	@ls -l build/static/emoc | awk '{print "static: build/static/emoc", $$5, "bytes"}'
 # Two builds of this tree in different directories at different times: bit-identical outputs.
@@ -269,7 +276,7 @@ check-reproducible:
 # tests/qemu/emoc_qemu_armhf.sh. AHF_JOBS tests run at once.
 AHF_CC := arm-linux-gnueabihf-gcc
 AHF_JOBS ?= 2
-AHF_QEMU = EMOC_ROOT=$(CURDIR) EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh \
+AHF_QEMU = EMOC_SANDBOX=0 EMOC_ROOT=$(CURDIR) EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh \
   qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/usr/arm-linux-gnueabihf/lib
 cross-armhf:
 	$(MAKE) CC=$(AHF_CC) BUILD=build/armhf all

@@ -6,6 +6,7 @@
 #include "engine/image/decoders.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,7 +255,12 @@ emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim,
 
 size_t emoc__image_file_cap(emoc_image_format fmt, size_t max_bytes)
 {
-    size_t b = max_bytes > ((size_t)1 << 40) ? (size_t)1 << 40 : max_bytes;
+#if SIZE_MAX > 0xFFFFFFFFu
+    const size_t clamp = (size_t)1 << 40;
+#else
+    const size_t clamp = SIZE_MAX / 4 - (1 << 20); /* 32-bit: 3·b + 1 MiB must not wrap */
+#endif
+    size_t b = max_bytes > clamp ? clamp : max_bytes;
     switch (fmt) {
     case EMOC_IMAGE_PPM: return 2 * b + 4096;          /* 16-bit samples, plus the header */
     case EMOC_IMAGE_BMP: return b / 3 * 4 + (1 << 16); /* 32-bit pixels for 3-byte ones, palette */

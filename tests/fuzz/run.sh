@@ -3,8 +3,9 @@
 #
 # Each target is linked with clang -fsanitize=fuzzer,address,undefined against all library
 # sources (engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c, plus the test net
-# tests/core/tinynet_net.c so EMW seeds of arch "tinynet" reach the plan builder; *_avx2.c and
-# *_avx512.c with their ISA flags and -O0 on x86-64, *_neon.c skipped), then run for FUZZ_SECONDS on a
+# tests/core/tinynet_net.c so EMW seeds of arch "tinynet" reach the plan builder; *_avx2.c,
+# *_avx512.c, *_x86crypto.c, *_vpclmul.c with their ISA flags (the kernels at -O0) on x86-64,
+# *_neon.c and *_armcrypto.c skipped), then run for FUZZ_SECONDS on a
 # working copy of its seed corpus tests/fuzz/corpus/<name>/ (fuzz_<name>.c), in the git-ignored
 # tests/fuzz/corpus-run/<name>/ (new inputs accumulate there, the committed seeds stay small).
 # An optional dictionary tests/fuzz/<name>.dict is passed with -dict=.
@@ -26,6 +27,9 @@ BASE="-std=c11 -g -O1 -Iinclude -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE 
 BASE="$BASE -DEMOC_VERSION_STRING=\"${VERSION:-0.0.0}\""
 ISA_AVX2="-mavx2 -mfma -mf16c"
 ISA_AVX512="-mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c"
+# Same per-file ISA flags as the Makefile's ISA_X86CRYPTO / ISA_VPCLMUL (hash acceleration).
+ISA_X86CRYPTO="-msse4.1 -mpclmul -msha"
+ISA_VPCLMUL="-mavx512f -mvpclmulqdq -mpclmul -msse4.1"
 
 if ! command -v "$CC" >/dev/null; then
     echo "fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2
@@ -39,8 +43,8 @@ srcs=()
 for f in engine/*/*.c engine/kernels/*/*.c weights/*.c nets/*.c post/*.c tests/core/tinynet_net.c; do
     [ -f "$f" ] || continue
     case "$f" in
-        *_neon.c) continue ;;
-        *_avx2.c | *_avx512.c) [ "$arch" = x86_64 ] || continue ;;
+        *_neon.c | *_armcrypto.c) continue ;;
+        *_avx2.c | *_avx512.c | *_x86crypto.c | *_vpclmul.c) [ "$arch" = x86_64 ] || continue ;;
     esac
     srcs+=("$f")
 done
@@ -55,13 +59,15 @@ compile_one() { # src obj
     case "$1" in
         *_avx2.c) flags="$flags $ISA_AVX2 -O0" ;;
         *_avx512.c) flags="$flags $ISA_AVX512 -O0" ;;
+        *_x86crypto.c) flags="$flags $ISA_X86CRYPTO" ;;
+        *_vpclmul.c) flags="$flags $ISA_VPCLMUL" ;;
     esac
     mkdir -p "$(dirname "$2")"
     # shellcheck disable=SC2086
     "$CC" $flags -c "$1" -o "$2"
 }
 export -f compile_one
-export CC BASE SAN ISA_AVX2 ISA_AVX512 extra_flags
+export CC BASE SAN ISA_AVX2 ISA_AVX512 ISA_X86CRYPTO ISA_VPCLMUL extra_flags
 
 objs=()
 todo=()
