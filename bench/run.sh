@@ -4,13 +4,17 @@
 # For each model in tools/reference/models.txt (the ones whose C side has landed): converts the
 # replica with `$EMOC_BIN convert`, runs `$EMOC_BIN bench -m X.emw --threads T --runs 50 --json`
 # at T = 1 and 2, runs the peers (bench/peers/run_peers.sh) in the same run, and prints one table
-# with median/min latencies and the emoc/ORT and emoc/PyTorch ratios of the medians.
+# with median/min latencies and the emoc/ORT and emoc/PyTorch ratios of the medians, and a
+# start-up table (docs/startup.md): emoc's load_ms / first_run_ms / peak RSS from `emoc bench`,
+# the wall time and peak RSS of a one-image `emoc predict` (bench/startup.py), next to ONNX
+# Runtime's session-creation time and first run.
 # If `emoc bench` is not implemented yet (or fails) that is printed, and the peer numbers still are.
 #
 # env: EMOC_BIN (required), PYTHON (/usr/bin/python3), BENCH_RUNS (50), BENCH_THREADS ("1 2"),
 #      BENCH_PER_OP (1: also a per-op trace run at 1 thread, BENCH_PER_OP_RUNS=20 runs),
 #      EMOC_REF_MODELS (a models list instead of tools/reference/models.txt),
-#      PEERS_TORCH (1; 0 skips PyTorch, which is slow here), BENCH_JSON=FILE (also save all rows).
+#      PEERS_TORCH (1; 0 skips PyTorch, which is slow here), BENCH_JSON=FILE (also save all rows),
+#      BENCH_STARTUP_RUNS (15: one-image predict runs per model; 0 skips them).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -80,6 +84,18 @@ if cpu is not None:
 print(json.dumps(obj))
 EOF
     done
+    # One-image start-up: the whole `emoc predict` process on the face image (page cache warm).
+    if [ "${BENCH_STARTUP_RUNS:-15}" -gt 0 ]; then
+        face="$ROOT/../shared/data/face.png"
+        [ -f "$face" ] || face=/work/shared/data/face.png
+        su=$("$PYTHON" "$HERE/startup.py" "$EMOC_BIN" "$emw" "$face" "${BENCH_STARTUP_RUNS:-15}" 2>&1)
+        "$PYTHON" - "$su" "$m" "$net" >>"$rows" <<'EOF' || echo "emoc $m: startup run failed: $su"
+import json, sys
+obj = json.loads(sys.argv[1])
+obj.update(runtime="emoc-startup", model=sys.argv[2], net=sys.argv[3])
+print(json.dumps(obj))
+EOF
+    fi
     # Per-op breakdown (trace hook) at 1 thread, in a separate run so tracing never touches the
     # latencies above.
     if [ "${BENCH_PER_OP:-1}" = 1 ] && "$EMOC_BIN" bench -m "$emw" --threads 1 --runs "${BENCH_PER_OP_RUNS:-20}" \

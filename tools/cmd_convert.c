@@ -1,6 +1,8 @@
 /*
- * cmd_convert.c — `emoc convert IN -o OUT.emw [--dtype f32|f16]`: converts a published model
- * file (ONNX; PyTorch checkpoints when that converter is built in) into EMW.
+ * cmd_convert.c — `emoc convert IN -o OUT.emw [--dtype f32|f16] [--layout kernel|rows]`:
+ * converts a published model file (ONNX; PyTorch checkpoints when that converter is built in)
+ * into EMW. By default GEMM weights are stored in the kernels' panel layout (EMW 1.1), so that
+ * loading packs nothing (docs/startup.md); --layout rows writes plain row-major EMW 1.0.
  */
 #include "tools/cli.h"
 #include "weights/convert.h"
@@ -12,11 +14,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16] [--arch A]\n"
+    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16]\n"
+               "       [--arch A] [--layout kernel|rows]\n"
                "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
                "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
                "  and writes weights + metadata (input size, normalisation, labels, source\n"
                "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
+               "  --layout kernel (default) stores GEMM and depthwise weights as the kernels read\n"
+               "  them (EMW 1.1, nothing to re-lay out at load); rows keeps PyTorch's row-major\n"
+               "  order (EMW 1.0).\n"
                "  MTCNN (facenet-pytorch) takes its three checkpoints, in any order.\n"
                "  --arch retinaface_1mb: the mobilenet0.25_Final.pth of Face-Detector-1MB-with-\n"
                "  landmark, a different network with RetinaFace-MobileNet0.25's tensor names\n"
@@ -75,6 +81,7 @@ int cmd_convert(int argc, char **argv)
     const char *ins[3];
     int n_in = 0;
     emoc_convert_opts opts = {EMW_F32, NULL};
+    int kernel_layout = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -95,6 +102,14 @@ int cmd_convert(int argc, char **argv)
             else if (!strcmp(d, "f16")) opts.dtype = EMW_F16;
             else {
                 cli_error(cmd, "--dtype expects f32 or f16, got '%s'", d);
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--layout") && i + 1 < argc) {
+            const char *l = argv[++i];
+            if (!strcmp(l, "kernel")) kernel_layout = 1;
+            else if (!strcmp(l, "rows")) kernel_layout = 0;
+            else {
+                cli_error(cmd, "--layout expects kernel or rows, got '%s'", l);
                 return EXIT_USAGE;
             }
         } else if (a[0] == '-' && a[1]) {
@@ -154,6 +169,7 @@ int cmd_convert(int argc, char **argv)
         st = emoc__convert_onnx(buf, size, &opts, w, &err);
     }
     free(buf);
+    if (st == EMOC_OK && kernel_layout) st = emoc__convert_kernel_layout(w, NULL, &err);
     if (st == EMOC_OK) {
         st = emw_writer_save(w, out);
         if (st != EMOC_OK) snprintf(err.msg, sizeof err.msg, "%s", emw_writer_error(w));

@@ -113,6 +113,7 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
             printf(" (data gives 0x%08x)", crc);
             bad++;
         }
+        if (t->layout != EMW_LAYOUT_ROWS) printf(" layout %s", emw_layout_name(t->layout));
         putchar('\n');
         params += t->count;
         weight_bytes += t->nbytes;

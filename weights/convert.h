@@ -32,6 +32,10 @@ emoc_status emoc__convert_onnx(const uint8_t *buf, size_t size, const emoc_conve
                               emw_writer *w, emoc_error *err);
 emoc_status emoc__convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                              emw_writer *w, emoc_error *err);
+/* After a conversion: stores the tensors the network reads only as GEMM or depthwise weights in
+ * the layouts those kernels read (EMW 1.1, weights/FORMAT.md §4.1); *n_packed counts them. A
+ * writer that does not build as a network is left as it is. (weights/convert_layout.c) */
+emoc_status emoc__convert_kernel_layout(emw_writer *w, int *n_packed, emoc_error *err);
 /* MediaPipe BlazeFace .tflite files (weights/convert_tflite.c, weights/TFLITE.md). */
 emoc_status emoc__convert_tflite(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                                 emw_writer *w, emoc_error *err);

@@ -10,6 +10,9 @@
 // clock would show on an idle machine, so it helps read numbers taken on a loaded one.
 // max_err_vs_torch (when REF.json is given) = max |ORT output − PyTorch scores|: a check that the
 // exported graph computes what the PyTorch replica computes.
+// session_create_ms: wall time of InferenceSession.create (file → ready session, ORT's "model
+// load"), first_run_ms: the first session.run after it — the start-up peers of emoc's load_ms
+// and first_run_ms (docs/startup.md).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -48,12 +51,16 @@ async function benchOne(name, onnxPath, inputPath, refPath, threads, runs, warmu
   const data = readF32(inputPath);
   const side = Math.round(Math.sqrt(data.length / 3));
   if (side * side * 3 !== data.length) throw new Error(`${inputPath}: not 1x3xSxS float32`);
+  const tc0 = process.hrtime.bigint();
   const session = await ort.InferenceSession.create(onnxPath, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
+  const sessionCreateMs = Number(process.hrtime.bigint() - tc0) / 1e6;
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [1, 3, side, side]) };
-  let out;
+  const tf0 = process.hrtime.bigint();
+  let out = await session.run(feeds);
+  const firstRunMs = Number(process.hrtime.bigint() - tf0) / 1e6;
   for (let i = 0; i < warmup; i++) out = await session.run(feeds);
   const times = [], cpu = [];
   for (let i = 0; i < runs; i++) {
@@ -68,6 +75,7 @@ async function benchOne(name, onnxPath, inputPath, refPath, threads, runs, warmu
     runtime: 'onnxruntime-node', version: require('onnxruntime-node/package.json').version,
     model: name, threads, runs, median_ms: +median(times).toFixed(3),
     min_ms: +Math.min(...times).toFixed(3), cpu_median_ms: +median(cpu).toFixed(3),
+    session_create_ms: +sessionCreateMs.toFixed(3), first_run_ms: +firstRunMs.toFixed(3),
   };
   if (refPath) {
     const ref = JSON.parse(fs.readFileSync(refPath, 'utf8')).scores;

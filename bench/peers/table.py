@@ -19,7 +19,7 @@ def arch(net):
 
 
 def main(path):
-    emoc, ort, torch, perop = [], {}, {}, []
+    emoc, ort, torch, perop, startup = [], {}, {}, [], {}
     for line in open(path):
         line = line.strip()
         if not line.startswith("{"):
@@ -34,6 +34,8 @@ def main(path):
             torch[(arch(r["model"]), r["threads"])] = r
         elif rt == "emoc-per-op":
             perop.append(r)
+        elif rt == "emoc-startup":
+            startup[r["model"]] = r
     fmt = "%-22s %3s %9s %9s %9s %10s %10s %10s   %s"
     print("Peers (ms; median / min of wall time; cpu = median process CPU time per run)")
     print(fmt % ("net", "thr", "ORT med", "ORT min", "ORT cpu", "torch med", "torch min",
@@ -69,9 +71,34 @@ def main(path):
                      ratio(r["median_ms"], o.get("median_ms")),
                      ratio(r.get("cpu_median_ms"), o.get("cpu_median_ms")),
                      ratio(r["median_ms"], p.get("median_ms"))))
+    print_startup(emoc, ort, startup)
     for r in perop:
         print_per_kernel(r)
     return 0
+
+
+def print_startup(emoc, ort, startup):
+    """Start-up (docs/startup.md): model load, first run, one-image predict, peak RSS."""
+    rows = [r for r in emoc if r.get("threads") == 1 and "load_ms" in r]
+    if not rows:
+        return
+    fmt = "%-22s %8s %8s %8s %9s %9s %9s %9s %9s %11s %9s"
+    print()
+    print("Start-up, 1 thread (ms; load = median of repeated model loads, warm page cache; predict ="
+          " whole one-image process, best of runs; RSS in KiB; budget = weights + arena + 6 MiB)")
+    print(fmt % ("model", "load", "load cpu", "1st run", "predict", "pred cpu", "peak RSS",
+                 "budget", "ORT sess", "ORT 1st run", "load/ORT"))
+    for r in rows:
+        net = r.get("net", r["model"])
+        s = startup.get(r["model"], {})
+        o = ort.get((net, 1), {})
+        sess = o.get("session_create_ms")
+        print(fmt % (r["model"], num(r.get("load_ms")), num(r.get("load_cpu_ms")),
+                     num(r.get("first_run_ms")), num(s.get("predict_best_ms")),
+                     num(s.get("predict_cpu_best_ms")),
+                     s.get("predict_peak_rss_kb", r.get("peak_rss_kb", "-")),
+                     s.get("budget_kb", "-"), num(sess), num(o.get("first_run_ms")),
+                     "%.3f" % (r["load_ms"] / sess) if sess else "-"))
 
 
 def print_per_kernel(r):

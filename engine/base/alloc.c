@@ -6,9 +6,11 @@
 
 #define HUGE_BYTES ((size_t)2 << 20)
 
-/* Blocks of 2 MiB and more (the weight file, the arena) are 2 MiB-aligned and asked to be backed
- * by transparent huge pages: the first touch of 16 MiB of weights then takes 8 page faults
- * instead of 4096 (docs/startup.md measures it). Freed with free() like any other block. */
+/* Blocks of 2 MiB and more (the weight file, the arena) are 2 MiB-aligned and their whole 2 MiB
+ * pages are asked to be backed by transparent huge pages: first-touching 16 MiB of weights then
+ * takes 8 page faults instead of 4096 (docs/startup.md). The tail past the last whole 2 MiB
+ * stays in small pages, so no huge page adds resident memory beyond the block. Freed with
+ * free() like any other block. */
 static void *default_alloc(void *user, size_t size, size_t align)
 {
     (void)user;
@@ -16,12 +18,9 @@ static void *default_alloc(void *user, size_t size, size_t align)
     if (align < sizeof(void *)) align = sizeof(void *);
 #ifdef MADV_HUGEPAGE
     if (size >= HUGE_BYTES && align <= HUGE_BYTES) {
-        size_t rounded = (size + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
-        if (rounded >= size && posix_memalign(&p, HUGE_BYTES, rounded) == 0) {
-            (void)madvise(p, rounded, MADV_HUGEPAGE); /* a hint: refused is fine */
-            return p;
-        }
-        p = NULL;
+        if (posix_memalign(&p, HUGE_BYTES, size) != 0) return NULL;
+        (void)madvise(p, size & ~(HUGE_BYTES - 1), MADV_HUGEPAGE); /* a hint: refusal is fine */
+        return p;
     }
 #endif
     if (posix_memalign(&p, align, size ? size : 1) != 0) return NULL;

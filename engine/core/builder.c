@@ -3,8 +3,9 @@
  *
  * It is the semantic half of weight validation (reliability §1.5 item 9): every tensor a net
  * asks for must exist with the shape the architecture implies, and every tensor in the file
- * must be asked for (or declared dead). Weights are converted to float32 and re-laid-out /
- * packed for the bound kernels once, here, at load time.
+ * must be asked for (or declared dead). GEMM weights stored in the kernels' panel layout (EMW 1.1)
+ * are used where they lie in the file buffer; anything else is converted to float32 and
+ * re-laid-out / packed for the bound kernels once, here, at load time.
  */
 #include "engine/core/core.h"
 #include "engine/core/ops.h"
@@ -224,9 +225,11 @@ static int lookup(emoc_pb *b, const char *name, int rank, const int64_t *dims)
 static const float *f32_of(emoc_pb *b, int i)
 {
     if (b->st || i < 0) return NULL;
+    b->m->uses[i].plain = 1;
     if (b->f32[i]) return b->f32[i];
     const emw_tensor *t = &b->f->tensors[i];
-    if (t->dtype == EMW_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
+    if (t->dtype == EMW_F32 && t->layout == EMW_LAYOUT_ROWS &&
+        ((uintptr_t)t->data % sizeof(float)) == 0) {
         b->f32[i] = t->data;
     } else {
         float *dst = emoc__pb_alloc(b, (size_t)t->count * sizeof(float));
@@ -235,6 +238,83 @@ static const float *f32_of(emoc_pb *b, int i)
         b->f32[i] = dst;
     }
     return b->f32[i];
+}
+
+/* A GEMM weight [N][K] in the kernels' panel layout (engine/base/gemm_panels.h): where it
+ * lies in the file when stored so (EMW 1.1, f32), else converted or packed once here. */
+static const float *gemm_weight(emoc_pb *b, int i, int K, int N)
+{
+    if (b->st || i < 0) return NULL;
+    const emw_tensor *t = &b->f->tensors[i];
+    b->m->uses[i].gemm_k = K;
+    b->m->uses[i].gemm_n = N;
+    if (t->layout == EMW_LAYOUT_GEMM_P32) {
+        if (t->dtype == EMW_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) return t->data;
+        float *dst = emoc__pb_alloc(b, (size_t)t->stored * sizeof(float));
+        if (dst) emw_tensor_stored_to_f32(t, dst);
+        return dst;
+    }
+    const float *rows = t->data;
+    float *tmp = NULL; /* PyTorch-order rows when the bytes are not (f16, other layout) */
+    if (t->dtype != EMW_F32 || t->layout != EMW_LAYOUT_ROWS ||
+        ((uintptr_t)t->data % sizeof(float)) != 0) {
+        tmp = emoc__alloc(&b->m->alloc, (size_t)t->count * sizeof(float), 64);
+        if (!tmp) {
+            emoc__pb_fail(b, EMOC_E_NOMEM, "out of memory converting '%s'", t->name);
+            return NULL;
+        }
+        emw_tensor_to_f32(t, tmp);
+        rows = tmp;
+    }
+    float *packed = emoc__pb_alloc(b, emoc__gemm_packed_floats(K, N) * sizeof(float));
+    if (packed) emoc__gemm_pack_panels(rows, K, N, packed);
+    emoc__free(&b->m->alloc, tmp);
+    return packed;
+}
+
+/* A depthwise weight [C][1][kh][kw] as the kernels read it, [kh][kw][C]: where it lies when
+ * stored so (EMW 1.1, f32), else re-laid-out once here. */
+static const float *dw_weight(emoc_pb *b, int i, int C, int taps)
+{
+    if (b->st || i < 0) return NULL;
+    const emw_tensor *t = &b->f->tensors[i];
+    b->m->uses[i].dw = 1;
+    if (t->layout == EMW_LAYOUT_DW_HWC && t->dtype == EMW_F32 &&
+        ((uintptr_t)t->data % sizeof(float)) == 0)
+        return t->data;
+    float *wp = emoc__pb_alloc(b, (size_t)C * (size_t)taps * sizeof(float));
+    if (!wp) return NULL;
+    if (t->layout == EMW_LAYOUT_DW_HWC) {
+        emw_tensor_stored_to_f32(t, wp);
+        return wp;
+    }
+    const float *rows = t->data;
+    float *tmp = NULL; /* PyTorch-order rows when the bytes are not (f16, other layout) */
+    if (t->dtype != EMW_F32 || t->layout != EMW_LAYOUT_ROWS ||
+        ((uintptr_t)t->data % sizeof(float)) != 0) {
+        tmp = emoc__alloc(&b->m->alloc, (size_t)t->count * sizeof(float), 64);
+        if (!tmp) {
+            emoc__pb_fail(b, EMOC_E_NOMEM, "out of memory converting '%s'", t->name);
+            return NULL;
+        }
+        emw_tensor_to_f32(t, tmp);
+        rows = tmp;
+    }
+    /* [C][1][kh][kw] → [ky][kx][C] (channel fastest) */
+    for (int c = 0; c < C; c++)
+        for (int k = 0; k < taps; k++)
+            wp[(size_t)k * (size_t)C + (size_t)c] = rows[(size_t)c * (size_t)taps + (size_t)k];
+    emoc__free(&b->m->alloc, tmp);
+    return wp;
+}
+
+int emoc__model_kernel_layout(const emoc_model *m, size_t i)
+{
+    if (!m || !m->uses || i >= m->emw.n_tensors) return EMW_LAYOUT_ROWS;
+    const emoc_tensor_use *u = &m->uses[i];
+    int gemm = u->gemm_k > 0;
+    if (u->plain || gemm == u->dw) return EMW_LAYOUT_ROWS; /* plain, both, or unused */
+    return gemm ? EMW_LAYOUT_GEMM_P32 : EMW_LAYOUT_DW_HWC;
 }
 
 const float *emoc__pb_weight(emoc_pb *b, const char *name, int rank, const int64_t *dims)
@@ -405,7 +485,7 @@ int emoc__pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new
                      c0, c0 + C, ib->c);
         return -1;
     }
-    const float *wt = emoc__pb_weight(b, w, 4, (int64_t[4]){C, 1, d->kh, d->kw});
+    int wl = lookup(b, w, 4, (int64_t[4]){C, 1, d->kh, d->kw});
     const float *bs = bias ? emoc__pb_weight(b, bias, 1, (int64_t[1]){C}) : NULL;
     const float *sl = slope_of(b, d->slope, C);
     int oh, ow, pt, pl;
@@ -421,11 +501,8 @@ int emoc__pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new
             return -1;
         }
     }
-    /* [C][1][kh][kw] → [ky][kx][C] (channel fastest) */
-    float *wp = emoc__pb_alloc(b, (size_t)C * (size_t)d->kh * (size_t)d->kw * sizeof(float));
+    const float *wp = dw_weight(b, wl, C, d->kh * d->kw);
     if (!wp) return -1;
-    for (int c = 0; c < C; c++)
-        for (int t = 0; t < d->kh * d->kw; t++) wp[(size_t)t * (size_t)C + (size_t)c] = wt[(size_t)c * (size_t)(d->kh * d->kw) + (size_t)t];
     const emoc_dwconv_kernel *k = &b->m->kt.dwconv;
     emoc_op *op = append_op(b, "dwconv", node, emoc__exec_dwconv, &in, 1, out, k->name);
     if (!op) return -1;
@@ -453,8 +530,8 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
     int wi = find_tensor(b, w);
     int rank = wi >= 0 ? b->f->tensors[wi].rank : 2;
     int N = wi >= 0 && (rank == 2 || rank == 4) ? (int)b->f->tensors[wi].dims[0] : -1;
-    const float *wt = rank == 4 ? emoc__pb_weight(b, w, 4, (int64_t[4]){N, K, 1, 1})
-                                : emoc__pb_weight(b, w, 2, (int64_t[2]){N, K});
+    int wl = rank == 4 ? lookup(b, w, 4, (int64_t[4]){N, K, 1, 1})
+                       : lookup(b, w, 2, (int64_t[2]){N, K});
     const float *bs = bias ? emoc__pb_weight(b, bias, 1, (int64_t[1]){N}) : NULL;
     const float *sl = slope_of(b, slope, N);
     if (b->st) return -1;
@@ -480,9 +557,8 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
         ins[n_in++] = residual_buf;
     }
     const emoc_gemm_kernel *k = &b->m->kt.gemm;
-    float *packed = emoc__pb_alloc(b, k->packed_size(K, N) * sizeof(float));
+    const float *packed = gemm_weight(b, wl, K, N);
     if (!packed) return -1;
-    k->pack(wt, K, N, packed);
     int out = new_buf(b, ib->h, ib->w, N);
     emoc_op *op = append_op(b, type, node, emoc__exec_gemm, ins, n_in, out, k->name);
     if (!op) return -1;
@@ -571,6 +647,12 @@ emoc_status emoc__build_plan_with(emoc_model *m, emoc_status (*build)(emoc_pb *,
 {
     emoc_pb b = {.m = m, .p = &m->plan, .f = &m->emw, .st = EMOC_OK, .user = user};
     size_t nt = m->emw.n_tensors ? m->emw.n_tensors : 1;
+    if (!m->uses) m->uses = emoc__alloc(&m->alloc, nt * sizeof(*m->uses), 16);
+    if (!m->uses) {
+        emoc__set_err(m->err, sizeof(m->err), "out of memory building the plan");
+        return EMOC_E_NOMEM;
+    }
+    memset(m->uses, 0, nt * sizeof(*m->uses));
     b.used = emoc__alloc(&m->alloc, nt, 16);
     b.f32 = emoc__alloc(&m->alloc, nt * sizeof(float *), 16);
     if (!b.used || !b.f32) {

@@ -16,6 +16,14 @@
 #define EMOC_MAX_CLASSES 64
 #define EMOC_MAX_LOAD_ALLOCS 4096
 
+/* How the built plan reads a tensor: as a GEMM weight [N][K] (the kernels' panel layout) and/or
+ * as plain float32 rows (everything else). */
+typedef struct emoc_tensor_use {
+    int gemm_k, gemm_n;           /* > 0: used as a GEMM weight */
+    unsigned char dw;             /* 1: used as a depthwise weight */
+    unsigned char plain;          /* 1: also read as plain rows */
+} emoc_tensor_use;
+
 struct emoc_model {
     emoc_allocator alloc;
     uint8_t *file_buf;            /* the EMW bytes (tensors point into it): read from the file
@@ -34,6 +42,7 @@ struct emoc_model {
     char **ignored;               /* dead-parameter prefixes declared by the net */
     int n_ignored;
     int flush_denormals;          /* emoc_options.flush_denormals */
+    emoc_tensor_use *uses;        /* per tensor: how the plan reads it (emoc convert's layouts) */
     char err[512];
 };
 
@@ -69,6 +78,11 @@ emoc_status emoc__model_finish(emoc_model *m, emoc_error *err);
  * for use (a detector file holds several sub-networks). */
 emoc_status emoc__build_plan_with(emoc_model *m, emoc_status (*build)(emoc_pb *, const emw_file *),
                                   const void *user, const char *scope);
+
+/* The layout (emw_layout) the kernels read tensor i in, when the plan reads it only through
+ * them (GEMM panels, depthwise [kh][kw][C]); else EMW_LAYOUT_ROWS. The converter stores tensors
+ * so (weights/FORMAT.md §4.1). */
+int emoc__model_kernel_layout(const emoc_model *m, size_t i);
 
 /* Fills a trace event for op i (ns = 0). */
 void emoc__fill_event(const emoc_model *m, int i, emoc_trace_event *ev);

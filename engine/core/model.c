@@ -228,6 +228,7 @@ void emoc_model_free(emoc_model *m)
         for (size_t i = 0; i < m->emw.n_meta; i++) emoc__free(&a, m->meta_text[i]);
     emoc__free(&a, m->meta_text);
     emoc__plan_release(&m->plan, &a);
+    emoc__free(&a, m->uses);
     if (m->emw_parsed) emw_file_release(&m->emw);
     if (m->owns_file_buf) emoc__free(&a, m->file_buf);
     emoc__free(&a, m);

@@ -61,6 +61,7 @@ void emoc__subnet_free(emoc_subnet *s)
     for (int i = 0; i < m->n_ignored; i++) emoc__free(&a, m->ignored[i]);
     emoc__free(&a, m->ignored);
     emoc__plan_release(&m->plan, &a);
+    emoc__free(&a, m->uses);
     emoc__free(&a, s);
 }
 

@@ -22,6 +22,16 @@ typedef enum emw_dtype {
     /* 2: bf16, 3: int8 with per-channel scales — reserved, not yet accepted */
 } emw_dtype;
 
+/* Tensor data layouts (FORMAT.md §4.1), the first byte of a 1.1 record's 4 extra bytes. */
+typedef enum emw_layout {
+    EMW_LAYOUT_ROWS = 0,      /* row-major in PyTorch dim order (no extra bytes) */
+    EMW_LAYOUT_GEMM_P32 = 1,  /* [N][K] or [N][K][1][1] as panels of 32 output channels,
+                                 engine/base/gemm_panels.h */
+    EMW_LAYOUT_DW_HWC = 2,    /* depthwise [C][1][kh][kw] stored [kh][kw][C] (channel fastest),
+                                 as the depthwise kernels read it (engine/kernels/kernels.h) */
+} emw_layout;
+#define EMW_LAYOUT_EXTRA_BYTES 4
+
 /* On-disk metadata value types (stable). */
 typedef enum emw_type {
     EMW_T_I64 = 0,
@@ -35,7 +45,9 @@ typedef enum emw_type {
 /* Layout constants (weights/FORMAT.md §2). */
 #define EMW_MAGIC "EMW\x1a"          /* bytes 45 4d 57 1a */
 #define EMW_VERSION_MAJOR 1          /* a reader rejects any other major version */
-#define EMW_VERSION_MINOR 0          /* minor versions only add things old readers may reject */
+#define EMW_VERSION_MINOR 1          /* minor versions only add things old readers reject */
+/* 1.1 added tensor layouts (weights/FORMAT.md §4.1): GEMM weights stored as the kernels read
+ * them. The writer writes 1.1 only when a tensor uses a layout, else 1.0. */
 #define EMW_BYTE_ORDER_MARK 0x0a0b0c0du /* stored little-endian: 0d 0c 0b 0a */
 #define EMW_PREAMBLE_BYTES 48        /* fixed part of the header */
 #define EMW_ALIGN 64                 /* tensor data alignment (the only value v1 accepts) */
@@ -78,6 +90,8 @@ emoc_status emw_writer_meta_str_array(emw_writer *w, const char *key, const char
 emoc_status emw_writer_add_tensor(emw_writer *w, const char *name, emw_dtype dtype, int rank,
                                   const int64_t *dims, const float *data);
 
+/* Re-lays tensor `name` (already added) out in `layout`; the file becomes version 1.1. */
+emoc_status emw_writer_set_layout(emw_writer *w, const char *name, emw_layout layout);
 /* Serialises into a malloc'ed buffer (caller frees with free()). */
 emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size);
 /* Writes the file through a temporary file beside it, renamed over it when complete: on failure
@@ -111,6 +125,8 @@ typedef struct emw_tensor {
     uint32_t crc32;
     const void *data;         /* points into the file buffer */
     uint64_t count;           /* prod(dims) */
+    emw_layout layout;        /* how the nbytes of data are ordered (FORMAT.md §4.1) */
+    uint64_t stored;          /* elements stored: count, plus zero padding of a panel layout */
 } emw_tensor;
 
 typedef struct emw_file {
@@ -144,6 +160,13 @@ const emw_meta *emw_find_meta(const emw_file *f, const char *key);
 const emw_tensor *emw_find_tensor(const emw_file *f, const char *name);
 /* Copies a tensor into float32 (converting f16). dst holds t->count floats. */
 void emw_tensor_to_f32(const emw_tensor *t, float *dst);
+/* The stored elements as float32 in stored order (t->stored of them): for a panel layout, the
+ * packed form the kernels read. */
+void emw_tensor_stored_to_f32(const emw_tensor *t, float *dst);
+/* Elements a tensor of this layout, dtype-independent, stores for dims (0 if the layout does not
+ * fit the dims: FORMAT.md §4.1). */
+uint64_t emw_layout_stored(emw_layout layout, int rank, const int64_t *dims);
+const char *emw_layout_name(int layout);
 
 
 /* ------------------------------------------------------------------------------------------- */

@@ -8,10 +8,12 @@
  * NaN/Inf. Values are read byte by byte, so the file buffer needs no particular alignment.
  */
 #include "engine/base/error.h"
+#include "engine/base/gemm_panels.h"
 #include "engine/emw/emw_read_internal.h"
 #include "engine/emw/emw_util.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* First non-zero byte in [from, to) of the file, or `to`. */
 static uint64_t emw__nonzero(const uint8_t *b, uint64_t from, uint64_t to)
@@ -82,6 +84,38 @@ emoc_status emw__check_layout(emw__rd *r, emw_file *f)
     return EMOC_OK;
 }
 
+/* 1 if any of the n bytes (whole elements) at p holds an all-ones exponent (Inf or NaN). Eight
+ * bytes at a time on little-endian hosts: per 32-bit (f32) or 16-bit (f16) lane, exponent bits
+ * XOR the exponent mask is zero exactly for Inf/NaN; lanes are below the sign bit after the
+ * mask, so the has-zero-lane test has no false negatives, and a false positive needs a true
+ * zero lane below it. Either way the caller locates the element with the exact scalar test. */
+static int emw__nonfinite_any(const uint8_t *p, size_t n, int f16)
+{
+    size_t i = 0;
+    uint64_t hit = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t m = f16 ? 0x7c007c007c007c00ull : 0x7f8000007f800000ull;
+    const uint64_t one = f16 ? 0x0001000100010001ull : 0x0000000100000001ull;
+    const uint64_t top = f16 ? 0x8000800080008000ull : 0x8000000080000000ull;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t t = (x & m) ^ m;
+        hit |= (t - one) & ~t & top;
+    }
+#endif
+    for (; i < n; i += f16 ? 2 : 4) {
+        uint32_t bits = f16 ? emw__ld16(p + i) : emw__ld32(p + i);
+        uint32_t em = f16 ? 0x7c00u : 0x7f800000u;
+        hit |= (bits & em) == em;
+    }
+    return hit != 0;
+}
+
+/* The tensor CRC and the NaN/Inf scan go over the data together, a block at a time, so each
+ * byte comes from memory once (the scan reads the block the CRC just brought into L1). */
+#define EMW_CHECK_BLOCK ((size_t)32 << 10)
+
 emoc_status emw__check_data(emw__rd *r, emw_file *f, int verify_crc)
 {
     for (size_t i = 0; i < f->n_tensors; i++) {
@@ -89,8 +123,15 @@ emoc_status emw__check_data(emw__rd *r, emw_file *f, int verify_crc)
         const uint8_t *p = r->buf + f->data_offset + t->offset;
         t->data = p;
         uint64_t abs = f->data_offset + t->offset;
+        int f16 = t->dtype == EMW_F16, suspect = 0;
+        uint32_t crc = 0;
+        for (size_t off = 0; off < t->nbytes; off += EMW_CHECK_BLOCK) {
+            size_t len = (size_t)t->nbytes - off < EMW_CHECK_BLOCK ? (size_t)t->nbytes - off
+                                                                    : EMW_CHECK_BLOCK;
+            if (verify_crc) crc = emoc__crc32(crc, p + off, len);
+            if (!suspect) suspect = emw__nonfinite_any(p + off, len, f16);
+        }
         if (verify_crc) {
-            uint32_t crc = emoc__crc32(0, p, (size_t)t->nbytes);
             if (crc != t->crc32)
                 return emw__fail(r, EMOC_E_CHECKSUM,
                                  "tensor '%s': CRC-32 mismatch: table says 0x%08x, data at "
@@ -98,7 +139,24 @@ emoc_status emw__check_data(emw__rd *r, emw_file *f, int verify_crc)
                                  t->name, t->crc32, (unsigned long long)abs,
                                  (unsigned long long)t->nbytes, crc);
         }
-        for (uint64_t k = 0; k < t->count; k++) {
+        if (t->layout == EMW_LAYOUT_GEMM_P32) {
+            /* the zero lanes of a last panel narrower than its width: nothing unexplained */
+            int N = (int)t->dims[0], K = (int)t->dims[1], n0 = N - N % EMOC_GEMM_PANEL;
+            int width = n0 < N ? emoc__gemm_panel_width(N, n0) : 0;
+            size_t es = emw_dtype_size(t->dtype);
+            for (int k = 0; k < K; k++)
+                for (int j = N - n0; j < width; j++) {
+                    uint64_t e = (uint64_t)n0 * (uint64_t)K + (uint64_t)k * (uint64_t)width +
+                                 (uint64_t)j;
+                    uint32_t bits = es == 4 ? emw__ld32(p + 4 * e) : emw__ld16(p + 2 * e);
+                    if (bits)
+                        return emw__fail(r, EMOC_E_FORMAT,
+                                         "tensor '%s': padding lane %d of the last panel, row %d "
+                                         "(offset %llu), is not zero",
+                                         t->name, j, k, (unsigned long long)(abs + e * es));
+                }
+        }
+        for (uint64_t k = 0; suspect && k < t->stored; k++) {
             /* all-ones exponent = Inf (zero mantissa) or NaN */
             uint32_t bits = t->dtype == EMW_F32 ? emw__ld32(p + 4 * k) : emw__ld16(p + 2 * k);
             uint32_t exp_mask = t->dtype == EMW_F32 ? 0x7f800000u : 0x7c00u;

@@ -337,11 +337,12 @@ static emoc_status emw__tensor_record(emw__rd *r, size_t i, emw_tensor *t)
         return emw__fail(r, EMOC_E_FORMAT,
                          "tensor '%s': rank 0 at offset %llu (scalars are stored as [1])",
                          t->name, (unsigned long long)(at + 1));
-    if (extra != 0)
+    if (extra != 0 && (r->minor < 1 || extra != EMW_LAYOUT_EXTRA_BYTES))
         return emw__fail(r, EMOC_E_FORMAT,
                          "tensor '%s': extra-parameter length %u at offset %llu, but %s tensors "
-                         "take none",
-                         t->name, extra, (unsigned long long)(at + 2), emw_dtype_name((int)dtype));
+                         "take %s",
+                         t->name, extra, (unsigned long long)(at + 2), emw_dtype_name((int)dtype),
+                         r->minor < 1 ? "none in format 1.0" : "none or 4 (a layout) in format 1.1");
     t->dtype = (emw_dtype)dtype;
     t->rank = (int)rank;
     snprintf(what, sizeof what, "tensor '%s' dims/offset/length/crc", t->name);
@@ -373,14 +374,49 @@ static emoc_status emw__tensor_record(emw__rd *r, size_t i, emw_tensor *t)
     t->offset = emw__ld64(q);
     t->nbytes = emw__ld64(q + 8);
     t->crc32 = emw__ld32(q + 16);
-    uint64_t expect = count * emw_dtype_size((int)dtype); /* count <= 2^30: no overflow */
+    t->layout = EMW_LAYOUT_ROWS;
+    t->stored = count;
+    if (extra) {
+        uint64_t eat = r->pos;
+        snprintf(what, sizeof what, "tensor '%s' layout", t->name);
+        if ((st = emw__take(r, extra, what, &p))) return st;
+        if (p[1] || p[2] || p[3])
+            return emw__fail(r, EMOC_E_FORMAT,
+                             "tensor '%s': layout reserved bytes at offset %llu are %02x %02x %02x, "
+                             "must be 0",
+                             t->name, (unsigned long long)(eat + 1), p[1], p[2], p[3]);
+        if (p[0] != EMW_LAYOUT_GEMM_P32 && p[0] != EMW_LAYOUT_DW_HWC)
+            return emw__fail(r, p[0] == EMW_LAYOUT_ROWS ? EMOC_E_FORMAT : EMOC_E_UNSUPPORTED,
+                             "tensor '%s': layout %u at offset %llu %s (known: 1 gemm_p32, "
+                             "2 dw_hwc)",
+                             t->name, p[0], (unsigned long long)eat,
+                             p[0] == EMW_LAYOUT_ROWS ? "is stated with extra bytes, which it "
+                                                       "takes none of"
+                                                     : "is unknown to this reader");
+        t->layout = (emw_layout)p[0];
+        t->stored = emw_layout_stored(t->layout, t->rank, t->dims);
+        if (!t->stored) {
+            char dims[160];
+            emoc__dims_str(dims, sizeof dims, t->rank, t->dims);
+            return emw__fail(r, EMOC_E_FORMAT,
+                             "tensor '%s': layout %s at offset %llu needs dims %s, file has %s",
+                             t->name, emw_layout_name(t->layout), (unsigned long long)eat,
+                             t->layout == EMW_LAYOUT_GEMM_P32 ? "[N][K] or [N][K][1][1]"
+                                                              : "[C][1][kh][kw]",
+                             dims);
+        }
+    }
+    /* stored <= count + 15·K <= 2^31: no overflow */
+    uint64_t expect = t->stored * emw_dtype_size((int)dtype);
     if (t->nbytes != expect) {
         char dims[160];
         emoc__dims_str(dims, sizeof dims, t->rank, t->dims);
         return emw__fail(r, EMOC_E_FORMAT,
-                         "tensor '%s': declared %s %s = %llu bytes, but its byte length at "
+                         "tensor '%s': declared %s %s%s = %llu bytes, but its byte length at "
                          "offset %llu says %llu",
-                         t->name, dims, emw_dtype_name((int)dtype), (unsigned long long)expect,
+                         t->name, dims, emw_dtype_name((int)dtype),
+                         t->layout == EMW_LAYOUT_GEMM_P32 ? " in panels of 32" : "",
+                         (unsigned long long)expect,
                          (unsigned long long)(at + 8 * rank + 8),
                          (unsigned long long)t->nbytes);
     }
@@ -459,6 +495,7 @@ emoc_status emw_parse_alloc(const uint8_t *buf, size_t size, int verify_data_crc
     uint32_t n_meta = 0, n_tensors = 0;
     emoc_status st = emw__preamble(r, f, &n_meta, &n_tensors);
     if (st) goto fail;
+    r->minor = f->version_minor;
 
     /* Storage bound (FORMAT.md §7): tables + sorted-name index + every string and array at
      * most three times its on-disk size (an empty string in a str[] is 4 bytes on disk, a

@@ -13,6 +13,7 @@ typedef struct emw__rd {
     uint64_t pos;        /* header cursor; invariant pos <= end */
     uint64_t end;        /* end of the header records = header_bytes - 4 (the header CRC) */
     emoc_error *err;
+    unsigned minor;      /* version_minor of the file: 1.1 records may carry a layout */
     uint8_t *store;      /* the single allocation (bump-allocated) */
     size_t store_used, store_cap;
 } emw__rd;

@@ -9,6 +9,7 @@
  * produces always parses.
  */
 #include "engine/base/error.h"
+#include "engine/base/gemm_panels.h"
 #include "engine/emw/emw.h"
 #include "engine/emw/emw_util.h"
 
@@ -44,6 +45,7 @@ typedef struct emw__wtensor {
     uint8_t *bytes;             /* stored little-endian representation */
     uint64_t nbytes;
     uint32_t crc;
+    emw_layout layout;          /* FORMAT.md §4.1; bytes are stored in this order */
 } emw__wtensor;
 
 struct emw_writer {
@@ -322,6 +324,45 @@ emoc_status emw_writer_add_tensor(emw_writer *w, const char *name, emw_dtype dty
     return EMOC_OK;
 }
 
+emoc_status emw_writer_set_layout(emw_writer *w, const char *name, emw_layout layout)
+{
+    if (!w || !name) return EMOC_E_ARG;
+    emw__wtensor *t = NULL;
+    for (size_t i = 0; i < w->n_tensors; i++)
+        if (strcmp(w->tensors[i].name, name) == 0) t = &w->tensors[i];
+    if (!t) return emw__wfail(w, EMOC_E_ARG, "set_layout: no tensor '%s'", name);
+    if (layout == t->layout) return EMOC_OK;
+    int64_t dims[EMW_MAX_RANK];
+    for (int d = 0; d < t->rank; d++) dims[d] = (int64_t)t->dims[d];
+    uint64_t stored = emw_layout_stored(layout, t->rank, dims);
+    if (t->layout != EMW_LAYOUT_ROWS || layout == EMW_LAYOUT_ROWS || !stored)
+        return emw__wfail(w, EMOC_E_ARG,
+                          "tensor '%s': cannot store rank-%d %s data as layout %s (gemm_p32 "
+                          "takes [N][K] or [N][K][1][1], dw_hwc [C][1][kh][kw] row-major data)",
+                          name, t->rank, emw_layout_name(t->layout), emw_layout_name(layout));
+    size_t es = emw_dtype_size(t->dtype);
+    uint8_t *bytes = calloc((size_t)stored, es); /* padding lanes stay zero */
+    if (!bytes) return emw__wfail(w, EMOC_E_NOMEM, "tensor '%s': out of memory", name);
+    if (layout == EMW_LAYOUT_GEMM_P32) {
+        int N = (int)t->dims[0], K = (int)t->dims[1];
+        for (int n = 0; n < N; n++)
+            for (int k = 0; k < K; k++)
+                memcpy(bytes + es * emoc__gemm_packed_index(K, N, n, k),
+                       t->bytes + es * ((size_t)n * (size_t)K + (size_t)k), es);
+    } else { /* dw_hwc: [C][taps] → [taps][C] */
+        size_t C = (size_t)t->dims[0], taps = (size_t)(t->dims[2] * t->dims[3]);
+        for (size_t c = 0; c < C; c++)
+            for (size_t k = 0; k < taps; k++)
+                memcpy(bytes + es * (k * C + c), t->bytes + es * (c * taps + k), es);
+    }
+    free(t->bytes);
+    t->bytes = bytes;
+    t->nbytes = stored * es;
+    t->layout = layout;
+    t->crc = emoc__crc32(0, t->bytes, (size_t)t->nbytes);
+    return EMOC_OK;
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* Serialisation                                                                               */
 /* ------------------------------------------------------------------------------------------- */
@@ -389,8 +430,14 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
     /* Sizes: all entries passed the caps, so these sums stay far below 2^63. */
     uint64_t hb = EMW_PREAMBLE_BYTES + 4;
     for (size_t i = 0; i < w->n_meta; i++) hb += emw__meta_bytes(&w->meta[i]);
-    for (size_t i = 0; i < w->n_tensors; i++)
+    int minor = 0; /* 1.0 unless a tensor needs 1.1 (a layout) */
+    for (size_t i = 0; i < w->n_tensors; i++) {
         hb += 2 + strlen(w->tensors[i].name) + 4 + 8 * (uint64_t)w->tensors[i].rank + 20;
+        if (w->tensors[i].layout != EMW_LAYOUT_ROWS) {
+            hb += EMW_LAYOUT_EXTRA_BYTES;
+            minor = 1;
+        }
+    }
     if (hb > EMW_MAX_HEADER_BYTES)
         return emw__wfail(w, EMOC_E_LIMIT, "header would be %llu bytes, cap is %llu",
                           (unsigned long long)hb, (unsigned long long)EMW_MAX_HEADER_BYTES);
@@ -414,7 +461,7 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
     }
     memcpy(buf, EMW_MAGIC, 4);
     emw__st16(buf + 4, EMW_VERSION_MAJOR);
-    emw__st16(buf + 6, EMW_VERSION_MINOR);
+    emw__st16(buf + 6, (uint16_t)minor);
     emw__st32(buf + 8, EMW_BYTE_ORDER_MARK);
     emw__st32(buf + 12, EMW_ALIGN);
     emw__st32(buf + 16, 0);
@@ -430,13 +477,19 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
         p = emw__put_text(p, t->name, 2);
         p[0] = (uint8_t)t->dtype;
         p[1] = (uint8_t)t->rank;
-        emw__st16(p + 2, 0); /* extra-parameter length: none for f32/f16 */
+        /* extra-parameter length: a layout's 4 bytes (1.1), else none */
+        emw__st16(p + 2, t->layout ? EMW_LAYOUT_EXTRA_BYTES : 0);
         p += 4;
         for (int d = 0; d < t->rank; d++, p += 8) emw__st64(p, t->dims[d]);
         emw__st64(p, offs[i]);
         emw__st64(p + 8, t->nbytes);
         emw__st32(p + 16, t->crc);
         p += 20;
+        if (t->layout) {
+            p[0] = (uint8_t)t->layout;
+            p[1] = p[2] = p[3] = 0;
+            p += EMW_LAYOUT_EXTRA_BYTES;
+        }
         memcpy(buf + data_off + offs[i], t->bytes, (size_t)t->nbytes);
     }
     emw__st32(p, emoc__crc32(0, buf, (size_t)hb - 4));

@@ -46,7 +46,9 @@ typedef enum emoc_act {
  *   for p in [p0,p1), n in [n0,n1). x rows have stride x_stride floats (≥ K), y rows y_stride.
  *   scale (per input channel, the SE gate), bias, slope (PReLU, per output channel) and
  *   residual may be NULL. The residual is added after the activation.
- *   W is given to pack() as row-major [N][K]; the kernel reads only its own packed form.
+ *   W is given to pack() as row-major [N][K]; every GEMM kernel reads the same packed form
+ *   (panels of 32 output channels: engine/base/gemm_panels.h), which EMW 1.1 files also
+ *   store, so a loaded weight is used where it lies.
  * ------------------------------------------------------------------------------------------- */
 typedef struct emoc_gemm_args {
     const float *x;
@@ -271,6 +273,11 @@ extern const emoc_coordatt_kernel emoc_f32_coordatt_ref;
 extern const emoc_groupnorm_kernel emoc_f32_groupnorm_ref;
 extern const emoc_linattn_kernel emoc_f32_linattn_ref;
 extern const emoc_resize_kernel emoc_f32_resize_ref;
+
+/* The GEMM weight layout every GEMM kernel reads (engine/kernels/gemm/gemm_pack.c); each
+ * kernel's packed_size/pack slots point to these. */
+size_t emoc__gemm_packed_floats(int K, int N);
+void emoc__gemm_pack_panels(const float *w, int K, int N, float *packed);
 
 /* Scalar activation shared by every reference kernel (and by SIMD tails). */
 float emoc__act_scalar(float v, emoc_act act, float slope);

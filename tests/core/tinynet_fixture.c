@@ -1,6 +1,7 @@
 /* tinynet_fixture.c — see tinynet_fixture.h. Weights are seeded pseudo-random, O(1). */
 #include "tests/core/tinynet_fixture.h"
 
+#include "weights/convert.h"
 #include "engine/emw/emw.h"
 
 #include <stdlib.h>
@@ -32,6 +33,7 @@ void tiny_default(tiny_opts *o)
     o->skip_tensor = -1;
     o->bad_shape_tensor = -1;
     o->extra_tensor = 0;
+    o->kernel_layout = 0;
     o->seed = 1;
     o->labels = NULL;
 }
@@ -93,6 +95,11 @@ uint8_t *tiny_build(const tiny_opts *o, size_t *size)
         emw_writer_add_tensor(w, "unexpected.extra", EMW_F32, 1, d1, v);
     }
     uint8_t *out = NULL;
+    emoc_error err;
+    if (o->kernel_layout && emoc__convert_kernel_layout(w, NULL, &err) != EMOC_OK) {
+        emw_writer_free(w);
+        return NULL;
+    }
     emoc_status st = emw_writer_to_memory(w, &out, size);
     emw_writer_free(w);
     return st == EMOC_OK ? out : NULL;

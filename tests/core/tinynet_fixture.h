@@ -12,6 +12,8 @@ typedef struct tiny_opts {
     int skip_tensor;       /* index of a tensor to leave out, -1 none */
     int bad_shape_tensor;  /* index of a tensor to write with a wrong shape, -1 none */
     int extra_tensor;      /* 1: add an unknown tensor */
+    int kernel_layout;     /* 1: GEMM weights in the kernels' panel layout (EMW 1.1), as
+                              `emoc convert` writes them; default 0 (row-major EMW 1.0) */
     unsigned seed;
     const char *const *labels; /* 8 class labels instead of AffectNet's, or NULL */
 } tiny_opts;

@@ -2,10 +2,9 @@
  * gemm_avx512.c — AVX-512 packed, register-blocked GEMM / pointwise convolution
  * (semantics: kernels.h, reference: gemm_ref.c).
  *
- * Packing (once, at load; gemm_pack.h): W [N][K] becomes panels of 32 output channels, panel j at
- * packed + 32·j·K holding [K][32] (k-major, channels contiguous). The last panel is 16 wide
- * when at most 16 channels remain (half the work for N = 16, 80, 112, ...), else 32 wide;
- * missing channels are zero.
+ * Weights in the layout all GEMM kernels share (engine/base/gemm_panels.h): panels of 32
+ * output channels, [K][32] each, the last 16 wide when at most 16 channels remain (half the work for N = 16, 80,
+ * 112, ...); one panel is exactly this kernel's 32-channel tile.
  *
  * Micro-kernel: 8 pixels × 32 channels = 16 zmm accumulators (2 per pixel), one broadcast of
  * x[p][k] per pixel and k. With an SE gate the weight vectors are scaled (w·s[k]) instead of the
@@ -22,18 +21,11 @@
  * channel tail loads/stores with masks. Every output element is the same FMA chain over
  * k = 0..K−1 whatever the tile it falls in, so results do not depend on the split.
  */
-#include "engine/kernels/gemm/gemm_pack.h"
+#include "engine/base/gemm_panels.h"
 #include "engine/kernels/simd_avx512.h"
 
 enum { MR = 8, NR = 32 };
 #define X_CHUNK_BYTES (256u * 1024u)
-
-static size_t packed_size_avx512(int K, int N) { return emoc__gemm_packed_size(K, N, NR); }
-
-static void pack_avx512(const float *w, int K, int N, float *packed)
-{
-    emoc__gemm_pack(w, K, N, NR, packed);
-}
 
 /* One 8-pixel × (16·nv)-channel tile at pixel p (rows p..p+mr−1 valid, mr ≤ 8), channel n;
  * nw valid channels. nv and scaled are compile-time constants at each call site.
@@ -43,8 +35,8 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
      const int scaled, const int rows, const char *pf, int pf_lines)
 {
     const int K = a->K;
-    const int width = 16 * nv;
-    const float *wp = a->w_packed + (size_t)n * (size_t)K;
+    int ws; /* 32, or 16 for a last panel of at most 16 channels (then nv == 1) */
+    const float *wp = emoc__gemm_panel_at(a->w_packed, K, a->N, n, &ws);
     const float *xr[MR];
     __m512 acc[MR][2];
 #pragma GCC unroll 8
@@ -59,7 +51,7 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
             _mm_prefetch(pf + 128 * (size_t)k, _MM_HINT_T1);
             _mm_prefetch(pf + 128 * (size_t)k + 64, _MM_HINT_T1);
         }
-        const float *wk = wp + (size_t)k * (size_t)width;
+        const float *wk = wp + (size_t)k * (size_t)ws;
         __m512 w0 = _mm512_loadu_ps(wk);
         __m512 w1 = nv == 2 ? _mm512_loadu_ps(wk + 16) : _mm512_setzero_ps();
         if (scaled) {
@@ -144,4 +136,5 @@ static void gemm_avx512(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, i
 }
 
 const emoc_gemm_kernel emoc_f32_gemm_8x32__avx512 = {"emoc_f32_gemm_8x32__avx512", gemm_avx512,
-                                                     packed_size_avx512, pack_avx512, NR};
+                                                     emoc__gemm_packed_floats,
+                                                     emoc__gemm_pack_panels, NR};

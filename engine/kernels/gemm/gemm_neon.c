@@ -2,9 +2,9 @@
  * gemm_neon.c — AArch64 NEON packed, register-blocked GEMM / pointwise convolution
  * (semantics: kernels.h, reference: gemm_ref.c).
  *
- * Packing (once, at load; gemm_pack.h): W [N][K] becomes panels of 8 output channels, panel j at
- * packed + 8·j·K holding [K][8] (k-major, channels contiguous). The last panel is 4 wide
- * when at most 4 channels remain, else 8 wide; missing channels are zero.
+ * Weights in the layout all GEMM kernels share (engine/base/gemm_panels.h): panels of 32
+ * output channels, [K][32] each (the last 16 wide when at most 16 channels remain); this kernel's 8-channel tiles
+ * read their columns of a panel with the panel width as row stride.
  *
  * Micro-kernel: 8 pixels × 8 channels = 16 q-register accumulators (2 per pixel), one
  * broadcast of x[p][k] per pixel and k. With an SE gate the weight vectors are scaled (w·s[k])
@@ -15,17 +15,10 @@
  * channel tail goes through a 4-float stack buffer. Every output element is the same FMA chain over
  * k = 0..K−1 whatever the tile it falls in, so results do not depend on the split.
  */
-#include "engine/kernels/gemm/gemm_pack.h"
+#include "engine/base/gemm_panels.h"
 #include "engine/kernels/simd_neon.h"
 
 enum { MR = 8, NR = 8 };
-
-static size_t packed_size_neon(int K, int N) { return emoc__gemm_packed_size(K, N, NR); }
-
-static void pack_neon(const float *w, int K, int N, float *packed)
-{
-    emoc__gemm_pack(w, K, N, NR, packed);
-}
 
 /* One 8-pixel × (4·nv)-channel tile at pixel p (rows p..p+mr−1 valid, mr ≤ 8), channel n;
  * nw valid channels. nv and scaled are compile-time constants at each call site. */
@@ -34,8 +27,8 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
      const int scaled)
 {
     const int K = a->K;
-    const int width = 4 * nv;
-    const float *wp = a->w_packed + (size_t)n * (size_t)K;
+    int ws; /* row stride of the 32-channel panel holding columns n .. n+7 */
+    const float *wp = emoc__gemm_panel_at(a->w_packed, K, a->N, n, &ws);
     const float *xr[MR];
     float32x4_t acc[MR][2];
 #pragma GCC unroll 8
@@ -46,7 +39,7 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
         acc[i][1] = vdupq_n_f32(0.0f);
     }
     for (int k = 0; k < K; k++) {
-        const float *wk = wp + (size_t)k * (size_t)width;
+        const float *wk = wp + (size_t)k * (size_t)ws;
         float32x4_t w0 = vld1q_f32(wk);
         float32x4_t w1 = nv == 2 ? vld1q_f32(wk + 4) : vdupq_n_f32(0.0f);
         if (scaled) {
@@ -105,4 +98,5 @@ static void gemm_neon(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int
 }
 
 const emoc_gemm_kernel emoc_f32_gemm_8x8__neon = {"emoc_f32_gemm_8x8__neon", gemm_neon,
-                                                     packed_size_neon, pack_neon, NR};
+                                                     emoc__gemm_packed_floats,
+                                                     emoc__gemm_pack_panels, NR};

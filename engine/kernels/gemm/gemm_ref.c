@@ -1,16 +1,9 @@
 /* gemm_ref.c — scalar reference GEMM / pointwise convolution (the semantics every SIMD variant
- * must match; see kernels.h). Packed layout = unpacked row-major W[N][K]. Accumulates over k in
- * increasing order in float, then bias, activation, residual. */
+ * must match; see kernels.h). Reads the shared panel layout (engine/base/gemm_panels.h) like
+ * every kernel.
+ * Accumulates over k in increasing order in float, then bias, activation, residual. */
+#include "engine/base/gemm_panels.h"
 #include "engine/kernels/kernels.h"
-
-#include <string.h>
-
-static size_t packed_size_ref(int K, int N) { return (size_t)K * (size_t)N; }
-
-static void pack_ref(const float *w, int K, int N, float *packed)
-{
-    memcpy(packed, w, sizeof(float) * (size_t)K * (size_t)N);
-}
 
 static void gemm_ref(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int n1)
 {
@@ -19,12 +12,13 @@ static void gemm_ref(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int 
         const float *xr = a->x + p * a->x_stride;
         float *yr = a->y + p * a->y_stride;
         for (int n = n0; n < n1; n++) {
-            const float *wr = a->w_packed + (size_t)n * (size_t)K;
+            int ws;
+            const float *wr = emoc__gemm_panel_at(a->w_packed, K, a->N, n, &ws);
             float acc = 0.0f;
             if (a->scale)
-                for (int k = 0; k < K; k++) acc += (xr[k] * a->scale[k]) * wr[k];
+                for (int k = 0; k < K; k++) acc += (xr[k] * a->scale[k]) * wr[(size_t)k * (size_t)ws];
             else
-                for (int k = 0; k < K; k++) acc += xr[k] * wr[k];
+                for (int k = 0; k < K; k++) acc += xr[k] * wr[(size_t)k * (size_t)ws];
             if (a->bias) acc += a->bias[n];
             acc = emoc__act_scalar(acc, a->act, a->slope ? a->slope[n] : 0.0f);
             if (a->residual) acc += a->residual[p * a->r_stride + (size_t)n];
@@ -33,5 +27,5 @@ static void gemm_ref(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int 
     }
 }
 
-const emoc_gemm_kernel emoc_f32_gemm_ref = {"emoc_f32_gemm_1x1__ref", gemm_ref, packed_size_ref,
-                                             pack_ref, 1};
+const emoc_gemm_kernel emoc_f32_gemm_ref = {"emoc_f32_gemm_1x1__ref", gemm_ref,
+                                             emoc__gemm_packed_floats, emoc__gemm_pack_panels, 1};
