@@ -83,7 +83,11 @@ Test(startup, kernel_layout_file_is_used_in_place_and_matches_rows_at_every_isa)
         emoc_model_free(b);
         ran++;
     }
+#ifdef EMOC_ISA_REF_ONLY
+    cr_assert_eq(ran, 1, "the reference ran (ISA=ref build: no SIMD set)");
+#else
     cr_assert_geq(ran, 2, "ref and at least one SIMD set ran");
+#endif
     free(rows);
     free(kern);
 }
