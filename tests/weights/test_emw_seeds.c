@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emoc.h"
 #include "engine/emw/emw.h"
 
 static void load(const char *name, uint8_t **buf, size_t *size, emw_file *f)
@@ -23,8 +24,8 @@ static void load(const char *name, uint8_t **buf, size_t *size, emw_file *f)
 Test(emw_seeds, python_written_files_parse)
 {
     const char *names[] = {"empty.emw", "net_small.emw", "rank8_f16.emw", "mtl_head.emw",
-                           "tinynet.emw"};
-    for (size_t i = 0; i < 5; i++) {
+                           "tinynet.emw", "tinynet_layout.emw"};
+    for (size_t i = 0; i < 6; i++) {
         uint8_t *buf;
         size_t size;
         emw_file f;
@@ -75,4 +76,63 @@ Test(emw_seeds, python_written_tinynet_loads_as_a_model)
     cr_assert_gt(emoc_model_op_count(m), 0);
     emoc_model_free(m);
     free(buf);
+}
+
+/* One forward pass of a model on a fixed 16x16 input: the 10 scores. */
+static void run_tiny(const uint8_t *buf, size_t size, emoc_isa isa, float out[10])
+{
+    emoc_options opt;
+    emoc_options_default(&opt);
+    opt.isa = isa;
+    emoc_model *m = NULL;
+    emoc_session *s = NULL;
+    emoc_error err;
+    cr_assert_eq(emoc_model_load_memory_inplace(buf, size, &opt, &m, &err), EMOC_OK, "%s",
+                 err.msg);
+    cr_assert_eq(emoc_session_create(m, 1, NULL, 0, &s, &err), EMOC_OK, "%s", err.msg);
+    float x[3 * 16 * 16];
+    for (int i = 0; i < 3 * 16 * 16; i++) x[i] = (float)((i * 53) % 97) / 48.0f - 1.0f;
+    emoc_output o;
+    cr_assert_eq(emoc_session_run(s, x, 3 * 16 * 16, &o), EMOC_OK);
+    memcpy(out, o.scores, 10 * sizeof(float));
+    emoc_session_free(s);
+    emoc_model_free(m);
+}
+
+/* The layouts of FORMAT.md §4.1 as an independent implementation (Python) writes them: the C
+ * reader reads the values back in PyTorch order, and the net gives bitwise the outputs of the
+ * 1.0 file at every ISA. */
+Test(emw_seeds, python_written_layouts_read_back_and_run_like_rows)
+{
+    uint8_t *rb, *lb;
+    size_t rs, ls;
+    emw_file rf, lf;
+    load("tinynet.emw", &rb, &rs, &rf);
+    load("tinynet_layout.emw", &lb, &ls, &lf);
+    cr_assert_eq(lf.version_minor, 1u);
+    int laid_out = 0;
+    for (size_t i = 0; i < rf.n_tensors; i++) {
+        const emw_tensor *a = &rf.tensors[i], *b = emw_find_tensor(&lf, a->name);
+        cr_assert_not_null(b, "%s", a->name);
+        laid_out += b->layout != EMW_LAYOUT_ROWS;
+        float va[256], vb[256];
+        cr_assert_leq(a->count, 256u);
+        emw_tensor_to_f32(a, va);
+        emw_tensor_to_f32(b, vb);
+        cr_assert_arr_eq(va, vb, (size_t)a->count * sizeof(float), "%s", a->name);
+    }
+    cr_assert_eq(laid_out, 5, "dw + 4 GEMM weights");
+    emw_file_release(&rf);
+    emw_file_release(&lf);
+    const emoc_isa isas[] = {EMOC_ISA_REF, EMOC_ISA_AVX2, EMOC_ISA_AVX512, EMOC_ISA_NEON};
+    for (int k = 0; k < 4; k++) {
+        emoc_isa got;
+        if (emoc_isa_resolve(isas[k], &got) != EMOC_OK) continue;
+        float ya[10], yb[10];
+        run_tiny(rb, rs, isas[k], ya);
+        run_tiny(lb, ls, isas[k], yb);
+        cr_assert_arr_eq(ya, yb, sizeof ya, "isa %s", emoc_isa_name(isas[k]));
+    }
+    free(rb);
+    free(lb);
 }
