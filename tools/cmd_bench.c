@@ -5,7 +5,7 @@
  * Warm-up runs first, then R timed runs (wall clock, CLOCK_MONOTONIC); prints median and min.
  * cpu_median_ms is the process CPU time per run (all threads): on a shared, oversubscribed
  * machine it shows the work done when wall-clock numbers are inflated by waiting for a core.
- * --per-op then repeats R runs with the trace callback on (STYLE R11) and prints each op's median
+ * --per-op then repeats R runs with the trace callback on (docs/architecture.md R11) and prints each op's median
  * nanoseconds and GFLOP/s; those runs are separate so the trace cannot skew the totals.
  *
  * Start-up (docs/startup.md): first_load_ms is the process's first emoc_model_load_file (file →
