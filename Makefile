@@ -3,7 +3,7 @@
 # tests/ needs no Makefile edit.  ISA-specific files are named *_avx2.c, *_avx512.c, *_neon.c
 # (kernels) and *_x86crypto.c, *_vpclmul.c, *_armcrypto.c (CRC-32 folding and SHA-256 with the
 # CPU's carry-less multiply and SHA instructions: engine/base/) and are the only ones compiled
-# with ISA flags (STYLE R2); the rest stays baseline.
+# with ISA flags (docs/architecture.md R2); the rest stays baseline.
 # Products (docs/architecture.md): libemoc (engine/ nets/ post/: the inference library, exports
 # only what include/ declares), libemoc_convert.a (weights/: the converters, static, linked into
 # the CLI, never installed), the emoc CLI (tools/), and for the suite the test CLI
@@ -185,7 +185,7 @@ cross-aarch64:
 	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 all build/aarch64/kernel_tests
 test-qemu: cross-aarch64
 	EMOC_BIN=$(CURDIR)/build/aarch64/emoc EMOC_ROOT=$(CURDIR) QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
-	  QEMU_SET_ENV=LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib qemu-aarch64 ./build/aarch64/kernel_tests $(TEST_ARGS)
+	  QEMU_SET_ENV=LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib qemu-aarch64 -cpu max ./build/aarch64/kernel_tests $(TEST_ARGS)
 $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3: tests/qemu/criterion_aarch64.sh
 	bash tests/qemu/criterion_aarch64.sh build/aarch64-criterion
 $(A64_PRELOAD): tests/qemu/preload/qemu_exec.c
