@@ -12,7 +12,7 @@
  * tile starts are multiples of the kernel's nr, which divides 16, so a tile never straddles
  * two panels.
  *
- * Plain C and static inline (STYLE R2): included by the ISA files, which get their own copy
+ * Plain C and static inline (docs/architecture.md R2): included by the ISA files, which get their own copy
  * compiled with their own flags, and by the EMW reader/writer, which convert.
  */
 #ifndef EMOC_BASE_GEMM_PANELS_H

@@ -74,9 +74,14 @@ static void make_data(lp_data *d, const lp_case *c, int is_i8, uint64_t seed)
             d->terms[(size_t)p * (size_t)N + (size_t)n] = s;
         }
     d->yf32 = ktest_alloc((size_t)P * d->ys, NULL, 0, 0);
-    emoc_gemm_args a = {d->x, d->xs, d->w, d->scale, d->bias, d->slope, d->res, d->rs, d->yf32,
+    /* the fp32 reference reads the shared panel layout (engine/base/gemm_panels.h) */
+    float *wp = malloc(emoc__gemm_packed_floats(K, N) * sizeof(float));
+    cr_assert(wp);
+    emoc__gemm_pack_panels(d->w, K, N, wp);
+    emoc_gemm_args a = {d->x, d->xs, wp, d->scale, d->bias, d->slope, d->res, d->rs, d->yf32,
                         d->ys, K, N, c->act};
     emoc_f32_gemm_ref.fn(&a, 0, (size_t)P, 0, N);
+    free(wp);
 }
 
 static void free_data(lp_data *d)
