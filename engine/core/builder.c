@@ -452,10 +452,10 @@ int emoc__pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new
 static int gemm_lp_dtype(void)
 {
     const char *e = getenv("EMOC_GEMM_DTYPE");
-    if (!e) return 0;
+    if (!e || !*e || !strcmp(e, "fp32")) return 0;
     if (!strcmp(e, "bf16")) return 1;
     if (!strcmp(e, "int8")) return 2;
-    return 0;
+    return -1;
 }
 
 static int gemm_lp_op(emoc_pb *b, const char *type, const char *node, int lp, const int *ins,
@@ -547,6 +547,11 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
         ins[n_in++] = residual_buf;
     }
     int lp = gemm_lp_dtype();
+    if (lp < 0) {
+        emoc__pb_fail(b, EMOC_E_ARG, "EMOC_GEMM_DTYPE='%s': expected fp32, bf16 or int8",
+                      getenv("EMOC_GEMM_DTYPE"));
+        return -1;
+    }
     if (lp) return gemm_lp_op(b, type, node, lp, ins, n_in, ib, wt, K, N, bs, sl, act, scale_buf,
                               residual_buf, w, bias, slope);
     const emoc_gemm_kernel *k = &b->m->kt.gemm;

@@ -70,3 +70,25 @@ Test(gemm_lp_net, bf16_within_bound_ref) { check_dtype("bf16", 3e-2, EMOC_ISA_RE
 Test(gemm_lp_net, int8_within_bound_ref) { check_dtype("int8", 1.5e-1, EMOC_ISA_REF); }
 Test(gemm_lp_net, bf16_within_bound_best_isa) { check_dtype("bf16", 3e-2, emoc_isa_detect()); }
 Test(gemm_lp_net, int8_within_bound_best_isa) { check_dtype("int8", 1.5e-1, emoc_isa_detect()); }
+
+/* An unknown value fails the load with a message naming the variable, not silently run as fp32
+ * (the loader reports a builder failure with its own status). */
+Test(gemm_lp_net, unknown_dtype_is_refused)
+{
+    setenv("EMOC_GEMM_DTYPE", "fp8", 1);
+    tiny_opts o;
+    tiny_default(&o);
+    size_t n = 0;
+    uint8_t *buf = tiny_build(&o, &n);
+    cr_assert_not_null(buf);
+    emoc_options opt;
+    emoc_options_default(&opt);
+    emoc_model *m = NULL;
+    emoc_error err;
+    emoc_status st = emoc_model_load_memory(buf, n, &opt, &m, &err);
+    cr_assert_neq(st, EMOC_OK, "an unknown EMOC_GEMM_DTYPE was accepted");
+    cr_assert(strstr(err.msg, "EMOC_GEMM_DTYPE='fp8'") != NULL, "message: %s", err.msg);
+    cr_assert_null(m);
+    free(buf);
+    unsetenv("EMOC_GEMM_DTYPE");
+}
