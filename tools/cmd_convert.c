@@ -10,18 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16] [--arch A]\n"
-               "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
-               "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
-               "  and writes weights + metadata (input size, normalisation, labels, source\n"
-               "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
-               "  MTCNN (facenet-pytorch) takes its three checkpoints, in any order.\n"
-               "  --arch retinaface_1mb: the mobilenet0.25_Final.pth of Face-Detector-1MB-with-\n"
-               "  landmark, a different network with RetinaFace-MobileNet0.25's tensor names\n"
-               "  (without it, such a file is read as Pytorch_Retinaface's network).\n");
-}
+static const char *usage =
+    "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16] [--arch A]\n"
+    "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
+    "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
+    "  and writes weights + metadata (input size, normalisation, labels, source\n"
+    "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
+    "  MTCNN (facenet-pytorch) takes its three checkpoints, in any order.\n"
+    "  --arch retinaface_1mb: the mobilenet0.25_Final.pth of Face-Detector-1MB-with-\n"
+    "  landmark, a different network with RetinaFace-MobileNet0.25's tensor names\n"
+    "  (without it, such a file is read as Pytorch_Retinaface's network).\n";
 
 static int has_suffix(const char *s, const char *suf)
 {
@@ -75,43 +73,42 @@ int cmd_convert(int argc, char **argv)
     const char *ins[3];
     int n_in = 0;
     emoc_convert_opts opts = {EMW_F32, NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--arch") && i + 1 < argc) {
-            arch = argv[++i];
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (!a && n_in < 3) {
+            ins[n_in++] = v;
+            if (!in) in = v;
+        } else if (!a) {
+            cli_error(cmd, "too many input files ('%s'): one model file, or MTCNN's three", v);
+            return EXIT_USAGE;
+        } else if (v && !strcmp(a, "-o")) {
+            out = v;
+        } else if (v && !strcmp(a, "--arch")) {
+            arch = v;
             if (strcmp(arch, "retinaface_1mb")) {
                 cli_error(cmd, "--arch expects retinaface_1mb (the only architecture that cannot "
                           "be recognised from the file), got '%s'", arch);
                 return EXIT_USAGE;
             }
-        } else if (!strcmp(a, "--dtype") && i + 1 < argc) {
-            const char *d = argv[++i];
-            if (!strcmp(d, "f32")) opts.dtype = EMW_F32;
-            else if (!strcmp(d, "f16")) opts.dtype = EMW_F16;
+        } else if (v && !strcmp(a, "--dtype")) {
+            if (!strcmp(v, "f32")) opts.dtype = EMW_F32;
+            else if (!strcmp(v, "f16")) opts.dtype = EMW_F16;
             else {
-                cli_error(cmd, "--dtype expects f32 or f16, got '%s'", d);
+                cli_error(cmd, "--dtype expects f32 or f16, got '%s'", v);
                 return EXIT_USAGE;
             }
-        } else if (a[0] == '-' && a[1]) {
-            cli_error(cmd, "unknown option '%s' (or missing value)", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (n_in < 3) {
-            ins[n_in++] = a;
-            if (!in) in = a;
         } else {
-            cli_error(cmd, "too many input files ('%s'): one model file, or MTCNN's three", a);
+            cli_error(cmd, "unknown option '%s' (or missing value)", a);
+            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!in || !out) {
         cli_error(cmd, "%s", !in ? "missing input file" : "missing -o OUT.emw");
-        usage(stderr);
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
     if (n_in > 1) {

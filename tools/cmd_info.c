@@ -219,43 +219,42 @@ static int print_plan(const char *cmd, const char *path, const uint8_t *buf, siz
 
 /* ---- command ------------------------------------------------------------------------------ */
 
-static void usage(FILE *to)
-{
-    fprintf(to, "usage: emoc info [--no-plan] [--isa ref|avx2|avx512|neon] FILE.emw\n"
-                "  Validates FILE.emw completely and prints its metadata, tensor table,\n"
-                "  checksums and the execution plan built from it. Exit 3 if invalid.\n");
-}
+static const char *usage =
+    "usage: emoc info [--no-plan] [--isa ref|avx2|avx512|neon] FILE.emw\n"
+    "  Validates FILE.emw completely and prints its metadata, tensor table,\n"
+    "  checksums and the execution plan built from it. Exit 3 if invalid.\n";
 
 int cmd_info(int argc, char **argv)
 {
     const char *cmd = argv[0], *path = NULL;
     int want_plan = 1;
     emoc_isa isa = EMOC_ISA_AUTO;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (!strcmp(argv[i], "--no-plan")) {
+    static const char *const flags[] = {"--no-plan", NULL};
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, flags);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (!a && path) {
+            cli_error(cmd, "one file at a time ('%s' and '%s')", path, v);
+            return EXIT_USAGE;
+        } else if (!a) {
+            path = v;
+        } else if (!strcmp(a, "--no-plan")) {
             want_plan = 0;
-        } else if (!strcmp(argv[i], "--isa")) {
-            if (i + 1 >= argc || emoc_isa_parse(argv[i + 1], &isa) != EMOC_OK) {
+        } else if (!strcmp(a, "--isa")) {
+            if (!v || emoc_isa_parse(v, &isa) != EMOC_OK) {
                 cli_error(cmd, "--isa expects ref, avx2, avx512, neon or auto");
                 return EXIT_USAGE;
             }
-            i++;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error(cmd, "unknown option '%s'", argv[i]);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (path) {
-            cli_error(cmd, "one file at a time ('%s' and '%s')", path, argv[i]);
-            return EXIT_USAGE;
         } else {
-            path = argv[i];
+            cli_error(cmd, "unknown option '%s'", a);
+            fputs(usage, stderr);
+            return EXIT_USAGE;
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!path) {
-        usage(stderr);
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
 

@@ -39,50 +39,47 @@ typedef struct predict_opts {
     int det_options_given, faces_given;
 } predict_opts;
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: emoc predict -m MODEL.emw [--tensor FILE.f32]... [IMAGE|DIR|-]... [options]\n"
-            "  --tensor FILE   raw little-endian float32 NCHW 1x3xSxS, already preprocessed\n"
-            "                  (exactly what PyTorch would be given); may repeat\n"
-            "  IMAGE, DIR      RGB face crops (JPEG/PNG/PPM/BMP; directories walked in natural\n"
-            "                  order), resized and normalised as the model's metadata says\n"
-            "  --raw WxH       read rgb24 frames of W x H from the path ('-' = stdin)\n"
-            "  --boxes F.csv   crop faces: rows image,x,y,w,h[,face_id]\n"
-            "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3;\n"
-            "                  peak memory per image: docs/images.md)\n"
-            "  --no-sandbox    do not enter the seccomp sandbox after loading (docs/sandbox.md)\n"
-            "  --ftz           flush denormals to zero (recorded in the summary; default IEEE)\n"
-            "  --resize cv2|pil  override the model's resize rule (default: its metadata)\n"
-            "  -q | --progress   no progress/summary | key=value progress on stderr\n"
-            "  --format csv|jsonl  output format (default csv)\n"
-            "  --embedding     add the embedding (input of the final linear)\n"
-            "  --threads N     worker threads (default 1)\n"
-            "  --batch-mode auto|ops|frames  spend the threads inside each frame's ops or\n"
-            "                  across frames (one session per thread; rows stay in input order,\n"
-            "                  values identical). auto: frames when there are at least as many\n"
-            "                  images as threads or the input is a --raw stream\n"
-            "  -o OUT          write to OUT instead of stdout\n"
-            "  --shard K/N     only the inputs of shard K of N: whole videos (folders) and\n"
-            "                  files, by a hash of their name (docs/scale-out.md)\n"
-            "  --resume        with -o OUT: keep the rows of inputs OUT already holds complete,\n"
-            "                  compute the rest; OUT is replaced atomically as videos complete\n"
-            "  -v              say the kernel set, threads, batch mode and input counts\n"
-            "  EMOC_THREADS=N  default for --threads\n"
-            "  --detect DET.emw  find the faces in each frame first (e.g. MTCNN); one row per\n"
-            "                  face, the detect columns (box, det_score, landmarks) before the\n"
-            "                  model's; a frame without a face gives one no_face row. The crop\n"
-            "                  is the box truncated to int and clipped to the frame.\n"
-            "  --faces all|largest  with --detect: every face (default) or the largest\n"
-            "  --threshold P, --min-face N  detector options (see emoc detect --help)\n"
-            "One row per input, failed inputs included (status names the failure, value\n"
-            "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
-            "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n"
-            "SIGINT/SIGTERM: the frames in progress finish, their rows are flushed, the summary\n"
-            "says 'interrupted after N frames', exit 130/143. A closed output (| head) stops at\n"
-            "once: killed by SIGPIPE (141 in the shell), or exit 141 when SIGPIPE is ignored.\n"
-            "JSONL names that are not UTF-8 keep each invalid byte as \\udcXX (surrogateescape).\n");
-}
+static const char *usage =
+    "usage: emoc predict -m MODEL.emw [--tensor FILE.f32]... [IMAGE|DIR|-]... [options]\n"
+    "  --tensor FILE   raw little-endian float32 NCHW 1x3xSxS, already preprocessed\n"
+    "                  (exactly what PyTorch would be given); may repeat\n"
+    "  IMAGE, DIR      RGB face crops (JPEG/PNG/PPM/BMP; directories walked in natural\n"
+    "                  order), resized and normalised as the model's metadata says\n"
+    "  --raw WxH       read rgb24 frames of W x H from the path ('-' = stdin)\n"
+    "  --boxes F.csv   crop faces: rows image,x,y,w,h[,face_id]\n"
+    "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3;\n"
+    "                  peak memory per image: docs/images.md)\n"
+    "  --no-sandbox    do not enter the seccomp sandbox after loading (docs/sandbox.md)\n"
+    "  --ftz           flush denormals to zero (recorded in the summary; default IEEE)\n"
+    "  --resize cv2|pil  override the model's resize rule (default: its metadata)\n"
+    "  -q | --progress   no progress/summary | key=value progress on stderr\n"
+    "  --format csv|jsonl  output format (default csv)\n"
+    "  --embedding     add the embedding (input of the final linear)\n"
+    "  --threads N     worker threads (default 1)\n"
+    "  --batch-mode auto|ops|frames  spend the threads inside each frame's ops or\n"
+    "                  across frames (one session per thread; rows stay in input order,\n"
+    "                  values identical). auto: frames when there are at least as many\n"
+    "                  images as threads or the input is a --raw stream\n"
+    "  -o OUT          write to OUT instead of stdout\n"
+    "  --shard K/N     only the inputs of shard K of N: whole videos (folders) and\n"
+    "                  files, by a hash of their name (docs/scale-out.md)\n"
+    "  --resume        with -o OUT: keep the rows of inputs OUT already holds complete,\n"
+    "                  compute the rest; OUT is replaced atomically as videos complete\n"
+    "  -v              say the kernel set, threads, batch mode and input counts\n"
+    "  EMOC_THREADS=N  default for --threads\n"
+    "  --detect DET.emw  find the faces in each frame first (e.g. MTCNN); one row per\n"
+    "                  face, the detect columns (box, det_score, landmarks) before the\n"
+    "                  model's; a frame without a face gives one no_face row. The crop\n"
+    "                  is the box truncated to int and clipped to the frame.\n"
+    "  --faces all|largest  with --detect: every face (default) or the largest\n"
+    "  --threshold P, --min-face N  detector options (see emoc detect --help)\n"
+    "One row per input, failed inputs included (status names the failure, value\n"
+    "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
+    "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n"
+    "SIGINT/SIGTERM: the frames in progress finish, their rows are flushed, the summary\n"
+    "says 'interrupted after N frames', exit 130/143. A closed output (| head) stops at\n"
+    "once: killed by SIGPIPE (141 in the shell), or exit 141 when SIGPIPE is ignored.\n"
+    "JSONL names that are not UTF-8 keep each invalid byte as \\udcXX (surrogateescape).\n";
 
 /* ---- output ------------------------------------------------------------------------------ */
 
@@ -214,9 +211,70 @@ static const char *read_tensor(const char *path, float *x, size_t n, char *msg, 
     return "ok";
 }
 
+static int check_args(const char *cmd, predict_opts *o);
+
+static int unknown_option(const char *cmd, const char *a)
+{
+    cli_error(cmd, "unknown option '%s' (or missing value)", a);
+    fputs(usage, stderr);
+    return EXIT_USAGE;
+}
+
+/* One scanned option (name NULL: an input path). -1 when read, else the exit code. */
+static int predict_option(predict_opts *o, const char *cmd, const char *a, const char *v)
+{
+    int r;
+    long n;
+    if (!a) return inputs_spec_add_path(&o->images, v) ? EXIT_RUNTIME : -1;
+    if ((r = inputs_spec_option(&o->images, cmd, a, v)) != 0) return r < 0 ? EXIT_USAGE : -1;
+    if ((r = detect_option(&o->det, cmd, a, v)) != 0) {
+        o->det_options_given = 1;
+        return r < 0 ? EXIT_USAGE : -1;
+    }
+    if (!strcmp(a, "--embedding")) o->embedding = 1;
+    else if (!strcmp(a, "--resume")) o->resume = 1;
+    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o->verbose = 1;
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->progress = PROGRESS_QUIET;
+    else if (!strcmp(a, "--progress")) o->progress = PROGRESS_KV;
+    else if (!v) return unknown_option(cmd, a);
+    else if (!strcmp(a, "--detect")) o->detect = v;
+    else if (!strcmp(a, "-m")) o->model = v;
+    else if (!strcmp(a, "-o")) o->out = v;
+    else if (!strcmp(a, "--resize")) o->resize = v;
+    else if (!strcmp(a, "--tensor")) o->tensors[o->n_tensors++] = v;
+    else if (!strcmp(a, "--faces")) {
+        if (strcmp(v, "all") && strcmp(v, "largest")) {
+            cli_error(cmd, "--faces expects all or largest, got '%s'", v);
+            return EXIT_USAGE;
+        }
+        o->largest_only = !strcmp(v, "largest");
+        o->faces_given = 1;
+    } else if (!strcmp(a, "--format")) {
+        o->format = v;
+        if (strcmp(o->format, "csv") && strcmp(o->format, "jsonl")) {
+            cli_error(cmd, "--format expects csv or jsonl, got '%s'", o->format);
+            return EXIT_USAGE;
+        }
+    } else if (!strcmp(a, "--threads")) {
+        if (cli_parse_int(cmd, "--threads", v, 1, 256, &n)) return EXIT_USAGE;
+        o->threads = (int)n;
+    } else if (!strcmp(a, "--batch-mode")) {
+        if (frame_batch_mode_parse(v, &o->batch_mode)) {
+            cli_error(cmd, "--batch-mode expects auto, ops or frames, got '%s'", v);
+            return EXIT_USAGE;
+        }
+    } else {
+        return unknown_option(cmd, a);
+    }
+    return -1;
+}
+
+/* 0 when the command line is complete and consistent, -1 after --help, else the exit code. */
 static int parse_args(int argc, char **argv, predict_opts *o)
 {
     const char *cmd = argv[0];
+    static const char *const flags[] = {"--embedding", "--resume", "-v", "--verbose", "-q", "--quiet",
+                                        "--progress", NULL};
     o->tensors = calloc((size_t)argc, sizeof *o->tensors);
     if (!o->tensors) return EXIT_RUNTIME;
     o->format = "csv";
@@ -224,71 +282,20 @@ static int parse_args(int argc, char **argv, predict_opts *o)
     if (cli_env_threads(cmd, &env_threads)) return EXIT_USAGE;
     o->threads = (int)env_threads;
     emoc_detect_options_default(&o->det);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_val = i + 1 < argc;
-        long v;
-        int r = inputs_spec_option(&o->images, cmd, argc, argv, &i);
-        if (r < 0) return EXIT_USAGE;
-        if (r > 0) continue;
-        if ((r = detect_option(&o->det, cmd, argc, argv, &i)) < 0) return EXIT_USAGE;
-        if (r > 0) {
-            o->det_options_given = 1;
-            continue;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return -1;
-        } else if (!strcmp(a, "--detect") && has_val) {
-            o->detect = argv[++i];
-        } else if (!strcmp(a, "--faces") && has_val) {
-            const char *v2 = argv[++i];
-            if (strcmp(v2, "all") && strcmp(v2, "largest")) {
-                cli_error(cmd, "--faces expects all or largest, got '%s'", v2);
-                return EXIT_USAGE;
-            }
-            o->largest_only = !strcmp(v2, "largest");
-            o->faces_given = 1;
-        } else if (!strcmp(a, "-m") && has_val) {
-            o->model = argv[++i];
-        } else if (!strcmp(a, "-o") && has_val) {
-            o->out = argv[++i];
-        } else if (!strcmp(a, "--format") && has_val) {
-            o->format = argv[++i];
-            if (strcmp(o->format, "csv") && strcmp(o->format, "jsonl")) {
-                cli_error(cmd, "--format expects csv or jsonl, got '%s'", o->format);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--resize") && has_val) {
-            o->resize = argv[++i];
-        } else if (!strcmp(a, "--threads") && has_val) {
-            if (cli_parse_int(cmd, "--threads", argv[++i], 1, 256, &v)) return EXIT_USAGE;
-            o->threads = (int)v;
-        } else if (!strcmp(a, "--batch-mode") && has_val) {
-            if (frame_batch_mode_parse(argv[++i], &o->batch_mode)) {
-                cli_error(cmd, "--batch-mode expects auto, ops or frames, got '%s'", argv[i]);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--embedding")) {
-            o->embedding = 1;
-        } else if (!strcmp(a, "--resume")) {
-            o->resume = 1;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            o->verbose = 1;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            o->progress = PROGRESS_QUIET;
-        } else if (!strcmp(a, "--progress")) {
-            o->progress = PROGRESS_KV;
-        } else if (!strcmp(a, "--tensor") && has_val) {
-            o->tensors[o->n_tensors++] = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            cli_error(cmd, "unknown option '%s' (or missing value)", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (inputs_spec_add_path(&o->images, a)) {
-            return EXIT_RUNTIME;
-        }
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, flags);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        int rc = predict_option(o, cmd, a, v);
+        if (rc >= 0) return rc;
     }
+    if (scan.exit_code >= 0) return scan.exit_code == EXIT_OK ? -1 : scan.exit_code;
+    return check_args(cmd, o);
+}
+
+/* The combinations the options allow. 0, or EXIT_USAGE (message printed). */
+static int check_args(const char *cmd, predict_opts *o)
+{
     int has_images = o->images.n > 0 || o->images.opt.boxes_csv;
     if (!o->detect && (o->det_options_given || o->faces_given)) {
         cli_error(cmd, "--faces, --threshold and --min-face need --detect DETECTOR.emw");
@@ -313,7 +320,7 @@ static int parse_args(int argc, char **argv, predict_opts *o)
     }
     if (!o->model || (o->n_tensors == 0 && !has_images)) {
         cli_error(cmd, "%s", !o->model ? "missing -m MODEL.emw" : "no input (--tensor FILE or IMAGE)");
-        usage(stderr);
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
     return 0;

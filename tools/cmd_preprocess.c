@@ -10,13 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: emoc preprocess -m MODEL.emw IMAGE -o OUT.f32 [--resize cv2|pil] [--box x,y,w,h]\n"
-               "Decodes IMAGE (EXIF orientation applied), crops the box (clipped to the image),\n"
-               "resizes to the model's input size (default: the model's resize, else cv2 INTER_LINEAR),\n"
-               "then (v/255 - mean)/std per RGB channel; writes float32 NCHW 1x3xSxS, little endian.\n");
-}
+static const char *usage =
+    "usage: emoc preprocess -m MODEL.emw IMAGE -o OUT.f32 [--resize cv2|pil] [--box x,y,w,h]\n"
+    "Decodes IMAGE (EXIF orientation applied), crops the box (clipped to the image),\n"
+    "resizes to the model's input size (default: the model's resize, else cv2 INTER_LINEAR),\n"
+    "then (v/255 - mean)/std per RGB channel; writes float32 NCHW 1x3xSxS, little endian.\n";
 
 static int parse_box(const char *s, int box[4])
 {
@@ -37,36 +35,35 @@ int cmd_preprocess(int argc, char **argv)
 {
     const char *model_path = NULL, *in = NULL, *out = NULL, *resize = NULL;
     int box[4], has_box = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_val = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "-m") && has_val) {
-            model_path = argv[++i];
-        } else if (!strcmp(a, "-o") && has_val) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--resize") && has_val) {
-            resize = argv[++i];
-        } else if (!strcmp(a, "--box") && has_val) {
-            if (parse_box(argv[++i], box)) {
-                cli_error(argv[0], "--box expects x,y,w,h integers, got '%s'", argv[i]);
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (!a && !in) {
+            in = v;
+        } else if (!a) {
+            cli_error(argv[0], "more than one image ('%s' and '%s')", in, v);
+            return EXIT_USAGE;
+        } else if (v && !strcmp(a, "-m")) {
+            model_path = v;
+        } else if (v && !strcmp(a, "-o")) {
+            out = v;
+        } else if (v && !strcmp(a, "--resize")) {
+            resize = v;
+        } else if (v && !strcmp(a, "--box")) {
+            if (parse_box(v, box)) {
+                cli_error(argv[0], "--box expects x,y,w,h integers, got '%s'", v);
                 return EXIT_USAGE;
             }
             has_box = 1;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error(argv[0], "unknown option or missing value: '%s'", a);
-            return EXIT_USAGE;
-        } else if (!in) {
-            in = a;
         } else {
-            cli_error(argv[0], "more than one image ('%s' and '%s')", in, a);
+            cli_error(argv[0], "unknown option or missing value: '%s'", a);
             return EXIT_USAGE;
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!model_path || !in || !out) {
-        usage(stderr);
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
