@@ -591,109 +591,139 @@ static void say_run(const char *cmd, const predict_opts *o, const emoc__input_it
     fputc('\n', stderr);
 }
 
-int cmd_predict(int argc, char **argv)
-{
-    const char *cmd = argv[0];
-    predict_opts o;
-    memset(&o, 0, sizeof o);
-    inputs_spec_init(&o.images);
-    int rc = parse_args(argc, argv, &o);
-    emoc_model *m = NULL;
-    emoc_session *s = NULL;
-    FILE *f = NULL;
-    float *x = NULL;
-    char *header = NULL;
-    emoc__input_iter *it = NULL;
-    resume_out resume;
-    int resuming = 0;
-    emoc_detector *det = NULL;
-    cli_digest dg = {0};
-    if (rc) {
-        rc = rc < 0 ? EXIT_OK : rc;
-        goto done;
-    }
-    emoc_error err = {{0}};
+/* What a predict run holds between its steps. */
+typedef struct predict_run {
+    emoc_model *m;
+    emoc_session *s; /* for --tensor and --detect; image frames get theirs from the frame runner */
     emoc_model_info info;
+    emoc_detector *det;
+    emoc__input_iter *it;
+    emoc_resize_mode mode;
+    FILE *f;         /* the output, unless resuming */
+    float *x;
+    size_t n;
+    char *header;
+    resume_out resume;
+    int resuming, jsonl;
+    cli_digest dg;
+} predict_run;
+
+/* Model and session, the rows a --resume run keeps, the --tensor listing, the detector.
+ * 0, or the exit code (message printed). */
+static int predict_load(predict_run *r, predict_opts *o, const char *cmd)
+{
+    emoc_error err = {{0}};
     emoc_options mopt;
     cli_model_options(&mopt);
-    emoc_status st = emoc_model_load_file(o.model, &mopt, &m, &err);
-    if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
-    if (st == EMOC_OK && (o.n_tensors > 0 || o.detect)) /* else sessions come from the frame runner */
-        st = emoc_session_create(m, o.threads, NULL, 0, &s, &err);
+    emoc_status st = emoc_model_load_file(o->model, &mopt, &r->m, &err);
+    if (st == EMOC_OK) st = emoc_model_get_info(r->m, &r->info);
+    if (st == EMOC_OK && (o->n_tensors > 0 || o->detect)) /* else sessions come from the frame runner */
+        st = emoc_session_create(r->m, o->threads, NULL, 0, &r->s, &err);
     if (st != EMOC_OK) {
-        cli_error(cmd, "%s: %s", o.model, err.msg[0] ? err.msg : emoc_strerror(st));
-        rc = cli_exit_for_status(st);
-        goto done;
+        cli_error(cmd, "%s: %s", o->model, err.msg[0] ? err.msg : emoc_strerror(st));
+        return cli_exit_for_status(st);
     }
-    int jsonl = !strcmp(o.format, "jsonl");
-    if (o.resume) { /* read what a previous run left before listing the inputs */
-        resuming = 1;
-        header = header_text(m, &info, o.embedding);
-        if (!header) {
+    r->jsonl = !strcmp(o->format, "jsonl");
+    int rc;
+    if (o->resume) { /* read what a previous run left before listing the inputs */
+        r->resuming = 1;
+        r->header = header_text(r->m, &r->info, o->embedding);
+        if (!r->header) {
             cli_error(cmd, "out of memory");
-            rc = EXIT_RUNTIME;
-            goto done;
+            return EXIT_RUNTIME;
         }
-        if ((rc = resume_open(&resume, cmd, o.out, jsonl)) || (rc = resume_check_header(&resume, header)))
-            goto done;
-        o.images.resume = &resume;
+        if ((rc = resume_open(&r->resume, cmd, o->out, r->jsonl)) || (rc = resume_check_header(&r->resume, r->header)))
+            return rc;
+        o->images.resume = &r->resume;
     }
-    for (int i = 0; i < o.n_tensors; i++)
-        if (inputs_list_file(&o.images, o.tensors[i])) {
+    for (int i = 0; i < o->n_tensors; i++)
+        if (inputs_list_file(&o->images, o->tensors[i])) {
             cli_error(cmd, "out of memory");
-            rc = EXIT_RUNTIME;
-            goto done;
+            return EXIT_RUNTIME;
         }
-    if (o.detect && (st = emoc_detector_load_file(o.detect, NULL, &det, &err)) != EMOC_OK) {
+    if (o->detect && (st = emoc_detector_load_file(o->detect, NULL, &r->det, &err)) != EMOC_OK) {
         cli_error(cmd, "--detect %s", err.msg);
-        rc = cli_exit_for_status(st);
-        goto done;
+        return cli_exit_for_status(st);
     }
+    return EXIT_OK;
+}
+
+/* Inputs and output opened, the sandbox entered, the header written. 0 or the exit code. */
+static int predict_open(predict_run *r, predict_opts *o, const char *cmd)
+{
+    int rc;
     /* The digest line is printed after the rows, so hashing the weights overlaps the run. */
-    cli_digest_start(&dg, m, o.progress == PROGRESS_QUIET);
-    emoc_resize_mode mode = EMOC_RESIZE_CV2;
-    if (det) detect_limit_inputs(&o.images);
-    if ((rc = open_images(cmd, &o, &info, &mode, &it))) goto done;
-    size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
-    x = malloc(n * sizeof(float));
-    if (!x) {
+    cli_digest_start(&r->dg, r->m, o->progress == PROGRESS_QUIET);
+    r->mode = EMOC_RESIZE_CV2;
+    if (r->det) detect_limit_inputs(&o->images);
+    if ((rc = open_images(cmd, o, &r->info, &r->mode, &r->it))) return rc;
+    r->n = (size_t)3 * (size_t)r->info.input_size * (size_t)r->info.input_size;
+    r->x = malloc(r->n * sizeof(float));
+    if (!r->x) {
         cli_error(cmd, "out of memory");
-        rc = EXIT_RUNTIME;
-        goto done;
+        return EXIT_RUNTIME;
     }
-    if (resuming) {
-        resume_scan(&resume); /* tensors only: no iterator hook ran */
-        if ((rc = resume_start(&resume, jsonl ? NULL : header))) goto done;
+    if (r->resuming) {
+        resume_scan(&r->resume); /* tensors only: no iterator hook ran */
+        if ((rc = resume_start(&r->resume, r->jsonl ? NULL : r->header))) return rc;
     } else {
-        f = o.out ? fopen(o.out, "w") : stdout;
-        if (!f) {
-            cli_error(cmd, "cannot write '%s': %s", o.out, strerror(errno));
-            rc = EXIT_RUNTIME;
-            goto done;
+        r->f = o->out ? fopen(o->out, "w") : stdout;
+        if (!r->f) {
+            cli_error(cmd, "cannot write '%s': %s", o->out, strerror(errno));
+            return EXIT_RUNTIME;
         }
     }
     /* the model is loaded, the inputs and the output are open: from here on only reading (and,
      * for --resume, replacing the output inside its directory) */
-    if ((rc = cli_sandbox_enter(cmd, resuming ? &resume.dirfd : NULL, resuming))) goto done;
-    if (!resuming && !jsonl && det) {
-        detect_csv_header(f, emoc_detector_landmark_count(det));
-        csv_header_values(f, m, &info, o.embedding);
-        fputc('\n', f);
-    } else if (!resuming && !jsonl) {
-        csv_header(f, m, &info, o.embedding);
+    if ((rc = cli_sandbox_enter(cmd, r->resuming ? &r->resume.dirfd : NULL, r->resuming))) return rc;
+    if (!r->resuming && !r->jsonl && r->det) {
+        detect_csv_header(r->f, emoc_detector_landmark_count(r->det));
+        csv_header_values(r->f, r->m, &r->info, o->embedding);
+        fputc('\n', r->f);
+    } else if (!r->resuming && !r->jsonl) {
+        csv_header(r->f, r->m, &r->info, o->embedding);
     }
-    if (o.verbose) say_run(cmd, &o, it);
+    return EXIT_OK;
+}
+
+/* The exit code of a run that was not cut short: partial rows, --resume's completion, and an
+ * empty input said as such. */
+static int predict_status(predict_run *r, const predict_opts *o, const char *cmd, const progress *pg, int rc)
+{
+    if (r->resuming && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
+        int frc = resume_finish(&r->resume);
+        if (frc) rc = frc;
+    }
+    if (rc == EXIT_OK && progress_errors(pg)) rc = EXIT_PARTIAL;
+    int selecting = o->images.shard.n || o->resume;
+    if (rc == EXIT_OK && pg->frames_in == 0 && (selecting ? o->images.listed == 0 : o->n_tensors == 0)) {
+        /* an empty stream or a folder without images is almost always a mistake upstream
+         * (wrong path, ffmpeg failed): say so rather than succeed with no rows */
+        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
+        rc = EXIT_INPUT;
+    } else if (rc == EXIT_OK && pg->frames_in == 0 && o->progress != PROGRESS_QUIET) {
+        cli_error(cmd, "note: nothing to compute: %s", o->resume ? "every input of this run is complete in the output"
+                                                                : "no input falls in this shard");
+    }
+    return rc;
+}
+
+/* Every frame through the model (or the detector first), the summary, the exit code. */
+static int predict_frames(predict_run *r, predict_opts *o, const char *cmd)
+{
+    if (o->verbose) say_run(cmd, o, r->it);
     progress pg;
-    progress_init(&pg, cmd, o.progress, -1, NULL);
+    progress_init(&pg, cmd, o->progress, -1, NULL);
     pg.ftz = cli_ftz;
-    run_ctx c = {resuming ? resume_rows(&resume) : f, jsonl, o.embedding, m, &info, s, x, n, &pg,
-                 resuming ? &resume : NULL, 0, 0};
+    run_ctx c = {r->resuming ? resume_rows(&r->resume) : r->f, r->jsonl, o->embedding, r->m, &r->info, r->s, r->x,
+                 r->n, &pg, r->resuming ? &r->resume : NULL, 0, 0};
     cli_interrupt_install();
-    if (det) {
-        detect_ctx d = {det, emoc_detector_landmark_count(det), o.largest_only, &o.det, mode};
-        rc = run_detect(&c, &d, it);
+    int rc;
+    if (r->det) {
+        detect_ctx d = {r->det, emoc_detector_landmark_count(r->det), o->largest_only, &o->det, r->mode};
+        rc = run_detect(&c, &d, r->it);
     } else {
-        rc = run_inputs(cmd, &o, &c, mode, it);
+        rc = run_inputs(cmd, o, &c, r->mode, r->it);
     }
     note_write(&c);
     pg.interrupted = cli_interrupt_signal();
@@ -701,51 +731,51 @@ int cmd_predict(int argc, char **argv)
     if (c.out_errno == EPIPE) /* the reader is gone (| head): like other tools, 128 + SIGPIPE */
         rc = 141;
     else if (c.out_errno)
-        cli_error(cmd, "error writing '%s': %s: output rows were lost", o.out ? o.out : "stdout", strerror(c.out_errno));
-    cli_digest_note(&dg, cmd, o.model);
+        cli_error(cmd, "error writing '%s': %s: output rows were lost", o->out ? o->out : "stdout", strerror(c.out_errno));
+    cli_digest_note(&r->dg, cmd, o->model);
     progress_finish(&pg);
-    if (c.out_errno) {
-        if (rc != 141) rc = EXIT_RUNTIME;
-        goto done;
-    }
-    if (pg.interrupted) {
-        rc = 128 + pg.interrupted;
-        goto done;
-    }
+    if (c.out_errno) return rc != 141 ? EXIT_RUNTIME : rc;
+    if (pg.interrupted) return 128 + pg.interrupted;
     if (rc == EXIT_OK && c.rc) rc = c.rc;
-    if (resuming && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
-        int frc = resume_finish(&resume);
-        if (frc) rc = frc;
-    }
-    if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
-    int selecting = o.images.shard.n || o.resume;
-    if (rc == EXIT_OK && pg.frames_in == 0 && (selecting ? o.images.listed == 0 : o.n_tensors == 0)) {
-        /* an empty stream or a folder without images is almost always a mistake upstream
-         * (wrong path, ffmpeg failed): say so rather than succeed with no rows */
-        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
-        rc = EXIT_INPUT;
-    } else if (rc == EXIT_OK && pg.frames_in == 0 && o.progress != PROGRESS_QUIET) {
-        cli_error(cmd, "note: nothing to compute: %s", o.resume ? "every input of this run is complete in the output"
-                                                               : "no input falls in this shard");
-    }
-done:
-    cli_digest_end(&dg);
-    if (f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
-        int werr = fflush(f) != 0 || ferror(f);
-        if (f != stdout && fclose(f)) werr = 1;
+    return predict_status(r, o, cmd, &pg, rc);
+}
+
+/* Flushes and closes the output (rows lost on a full disk or closed pipe turn success into
+ * exit 1) and frees the run. The exit code. */
+static int predict_close(predict_run *r, predict_opts *o, const char *cmd, int rc)
+{
+    cli_digest_end(&r->dg);
+    if (r->f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
+        int werr = fflush(r->f) != 0 || ferror(r->f);
+        if (r->f != stdout && fclose(r->f)) werr = 1;
         if (werr && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
-            cli_error(cmd, "error writing '%s': output rows were lost", o.out ? o.out : "stdout");
+            cli_error(cmd, "error writing '%s': output rows were lost", o->out ? o->out : "stdout");
             rc = EXIT_RUNTIME;
         }
     }
-    if (resuming) resume_close(&resume);
-    free(header);
-    emoc__input_close(it);
-    emoc_detector_free(det);
-    free(x);
-    emoc_session_free(s);
-    emoc_model_free(m);
-    free(o.tensors);
-    inputs_spec_free(&o.images);
+    if (r->resuming) resume_close(&r->resume);
+    free(r->header);
+    emoc__input_close(r->it);
+    emoc_detector_free(r->det);
+    free(r->x);
+    emoc_session_free(r->s);
+    emoc_model_free(r->m);
+    free(o->tensors);
+    inputs_spec_free(&o->images);
     return rc;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    predict_opts o;
+    predict_run r;
+    memset(&o, 0, sizeof o);
+    memset(&r, 0, sizeof r);
+    inputs_spec_init(&o.images);
+    int rc = parse_args(argc, argv, &o);
+    if (rc) rc = rc < 0 ? EXIT_OK : rc;
+    else if (!(rc = predict_load(&r, &o, cmd)) && !(rc = predict_open(&r, &o, cmd)))
+        rc = predict_frames(&r, &o, cmd);
+    return predict_close(&r, &o, cmd, rc);
 }
