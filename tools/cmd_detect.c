@@ -178,6 +178,85 @@ emoc_status detect_all(emoc_detector *d, const emoc_image *img, const emoc_detec
     return st;
 }
 
+/* The rows of one frame: its status row when it failed, a no_face row, or one row per face. */
+static void frame_rows(FILE *f, int jsonl, const char *cmd, const emoc__input_item *item, emoc__input_status ist,
+                       const char *msg, const emoc_face *faces, int n, int nlm)
+{
+    const char *end = jsonl ? "}\n" : "\n";
+    if (ist != EMOC_INPUT_OK) {
+        cli_error(cmd, "%s: %s: %s", item->input, emoc__input_status_name(ist), msg);
+        detect_row_begin(f, jsonl, item->input, item->frame, 0, emoc__input_status_name(ist), NULL, nlm);
+        fputs(end, f);
+    } else if (n == 0) {
+        detect_row_begin(f, jsonl, item->input, item->frame, 0, "no_face", NULL, nlm);
+        fputs(end, f);
+    }
+    for (int k = 0; k < n; k++) {
+        detect_row_begin(f, jsonl, item->input, item->frame, k, "ok", &faces[k], nlm);
+        fputs(end, f);
+    }
+}
+
+/* Every frame through the detector, its rows flushed as it goes. Returns the errno of a failed
+ * write (a closed pipe or full disk stops the run at once: docs/reliability.md), else 0. */
+static int detect_frames(const char *cmd, const detect_opts *o, emoc_detector *det, emoc__input_iter *it, FILE *f,
+                         progress *pg)
+{
+    int jsonl = !strcmp(o->format, "jsonl"), nlm = emoc_detector_landmark_count(det);
+    if (!jsonl) {
+        detect_csv_header(f, nlm);
+        fputc('\n', f);
+    }
+    emoc__input_item item;
+    int cap = 64, n = 0, out_errno = 0;
+    emoc_face *faces = malloc(sizeof(emoc_face) * (size_t)cap);
+    cli_interrupt_install();
+    while (faces && !out_errno && !cli_interrupt_signal() && emoc__input_next(it, &item)) {
+        progress_frame_in(pg);
+        emoc__input_status ist = item.status;
+        const char *msg = item.message;
+        n = 0;
+        if (ist == EMOC_INPUT_OK && detect_all(det, &item.image, &o->det, &faces, &cap, &n) != EMOC_OK) {
+            ist = EMOC_INPUT_RUN_ERROR;
+            msg = emoc_detector_last_error(det);
+        }
+        if (ist == EMOC_INPUT_OK && o->dump_raw && dump_raw(cmd, o->dump_raw, det, item.input)) {
+            ist = EMOC_INPUT_RUN_ERROR;
+            msg = "could not write the raw outputs";
+        }
+        frame_rows(f, jsonl, cmd, &item, ist, msg, faces, n, nlm);
+        if (fflush(f) != 0 || ferror(f)) out_errno = errno ? errno : EIO;
+        progress_row_out(pg, ist);
+    }
+    free(faces);
+    return out_errno;
+}
+
+/* Detector loaded, inputs and output opened, sandbox entered. 0 or the exit code. */
+static int detect_open(const char *cmd, detect_opts *o, emoc_detector **det, emoc__input_iter **it, FILE **f)
+{
+    emoc_error err;
+    err.msg[0] = 0;
+    emoc_status st = emoc_detector_load_file(o->model, NULL, det, &err);
+    if (st != EMOC_OK) {
+        cli_error(cmd, "%s", err.msg);
+        return cli_exit_for_status(st);
+    }
+    detect_limit_inputs(&o->images);
+    if ((st = inputs_open(&o->images, it, &err)) != EMOC_OK) {
+        cli_error(cmd, "%s", err.msg);
+        return st == EMOC_E_ARG ? EXIT_USAGE : cli_exit_for_status(st);
+    }
+    *f = o->out ? fopen(o->out, "w") : stdout;
+    if (!*f) {
+        cli_error(cmd, "cannot write '%s'", o->out);
+        return EXIT_RUNTIME;
+    }
+    inputs_note_skipped(*it, cmd, o->progress == PROGRESS_QUIET);
+    /* the detector is loaded, the inputs and the output are open: from here on only reading */
+    return cli_sandbox_enter(cmd, NULL, 0);
+}
+
 int cmd_detect(int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -185,101 +264,30 @@ int cmd_detect(int argc, char **argv)
     memset(&o, 0, sizeof o);
     inputs_spec_init(&o.images);
     int rc = parse_args(argc, argv, &o);
-    if (rc) {
-        inputs_spec_free(&o.images);
-        return rc < 0 ? EXIT_OK : rc;
-    }
-    emoc_error err;
-    err.msg[0] = 0;
     emoc_detector *det = NULL;
-    emoc_status st = emoc_detector_load_file(o.model, NULL, &det, &err);
-    if (st != EMOC_OK) {
-        cli_error(cmd, "%s", err.msg);
-        inputs_spec_free(&o.images);
-        return cli_exit_for_status(st);
-    }
     emoc__input_iter *it = NULL;
-    detect_limit_inputs(&o.images);
-    if ((st = inputs_open(&o.images, &it, &err)) != EMOC_OK) {
-        cli_error(cmd, "%s", err.msg);
-        emoc_detector_free(det);
-        inputs_spec_free(&o.images);
-        return st == EMOC_E_ARG ? EXIT_USAGE : cli_exit_for_status(st);
+    FILE *f = NULL;
+    if (rc == 0) rc = detect_open(cmd, &o, &det, &it, &f);
+    if (rc) {
+        if (f && o.out) fclose(f);
+        if (rc < 0) rc = EXIT_OK; /* --help */
+    } else {
+        progress pg;
+        progress_init(&pg, cmd, o.progress, emoc__input_total(it), NULL);
+        int out_errno = detect_frames(cmd, &o, det, it, f, &pg);
+        pg.interrupted = cli_interrupt_signal();
+        pg.output_failed = out_errno != 0;
+        progress_finish(&pg);
+        int werr = ferror(f) || (o.out && fclose(f) != 0);
+        if (out_errno == EPIPE) rc = 141; /* the reader is gone (| head), as with SIGPIPE */
+        else if (werr) {
+            cli_error(cmd, "error writing the output");
+            rc = EXIT_RUNTIME;
+        } else if (pg.interrupted) rc = 128 + pg.interrupted;
+        else rc = progress_errors(&pg) ? EXIT_PARTIAL : EXIT_OK;
     }
-    FILE *f = o.out ? fopen(o.out, "w") : stdout;
-    if (!f) {
-        cli_error(cmd, "cannot write '%s'", o.out);
-        emoc__input_close(it);
-        emoc_detector_free(det);
-        inputs_spec_free(&o.images);
-        return EXIT_RUNTIME;
-    }
-    inputs_note_skipped(it, cmd, o.progress == PROGRESS_QUIET);
-    /* the detector is loaded, the inputs and the output are open: from here on only reading */
-    if ((rc = cli_sandbox_enter(cmd, NULL, 0))) {
-        if (o.out) fclose(f);
-        emoc__input_close(it);
-        emoc_detector_free(det);
-        inputs_spec_free(&o.images);
-        return rc;
-    }
-    int jsonl = !strcmp(o.format, "jsonl"), nlm = emoc_detector_landmark_count(det);
-    if (!jsonl) {
-        detect_csv_header(f, nlm);
-        fputc('\n', f);
-    }
-    progress pg;
-    progress_init(&pg, cmd, o.progress, emoc__input_total(it), NULL);
-    emoc__input_item item;
-    int cap = 64, n = 0;
-    emoc_face *faces = malloc(sizeof(emoc_face) * (size_t)cap);
-    const char *end = jsonl ? "}\n" : "\n";
-    int out_errno = 0; /* a closed pipe or full disk: stop at once (docs/reliability.md) */
-    cli_interrupt_install();
-    while (faces && !out_errno && !cli_interrupt_signal() && emoc__input_next(it, &item)) {
-        progress_frame_in(&pg);
-        emoc__input_status ist = item.status;
-        const char *msg = item.message;
-        n = 0;
-        if (ist == EMOC_INPUT_OK &&
-            (st = detect_all(det, &item.image, &o.det, &faces, &cap, &n)) != EMOC_OK) {
-            ist = EMOC_INPUT_RUN_ERROR;
-            msg = emoc_detector_last_error(det);
-        }
-        if (ist == EMOC_INPUT_OK && o.dump_raw && dump_raw(cmd, o.dump_raw, det, item.input)) {
-            ist = EMOC_INPUT_RUN_ERROR;
-            msg = "could not write the raw outputs";
-        }
-        if (ist != EMOC_INPUT_OK) {
-            cli_error(cmd, "%s: %s: %s", item.input, emoc__input_status_name(ist), msg);
-            detect_row_begin(f, jsonl, item.input, item.frame, 0, emoc__input_status_name(ist),
-                             NULL, nlm);
-            fputs(end, f);
-        } else if (n == 0) {
-            detect_row_begin(f, jsonl, item.input, item.frame, 0, "no_face", NULL, nlm);
-            fputs(end, f);
-        }
-        for (int k = 0; k < n; k++) {
-            detect_row_begin(f, jsonl, item.input, item.frame, k, "ok", &faces[k], nlm);
-            fputs(end, f);
-        }
-        if (fflush(f) != 0 || ferror(f)) out_errno = errno ? errno : EIO;
-        progress_row_out(&pg, ist);
-    }
-    pg.interrupted = cli_interrupt_signal();
-    pg.output_failed = out_errno != 0;
-    progress_finish(&pg);
-    long errors = progress_errors(&pg);
-    int werr = ferror(f) || (o.out && fclose(f) != 0);
-    free(faces);
     emoc__input_close(it);
     emoc_detector_free(det);
     inputs_spec_free(&o.images);
-    if (out_errno == EPIPE) return 141; /* the reader is gone (| head), as with SIGPIPE */
-    if (werr) {
-        cli_error(cmd, "error writing the output");
-        return EXIT_RUNTIME;
-    }
-    if (pg.interrupted) return 128 + pg.interrupted;
-    return errors ? EXIT_PARTIAL : EXIT_OK;
+    return rc;
 }
