@@ -224,6 +224,43 @@ static const char *usage =
     "  Validates FILE.emw completely and prints its metadata, tensor table,\n"
     "  checksums and the execution plan built from it. Exit 3 if invalid.\n";
 
+/* The file is valid as EMW: what it is (detector, network, head) and, for a network, its plan.
+ * The exit code. */
+static int check_what_it_is(const char *cmd, const char *path, const uint8_t *buf, size_t size,
+                            const emw_file *f, int want_plan, emoc_isa isa)
+{
+    emoc_error err = {{0}};
+    emoc_status st;
+    int rc = EXIT_OK;
+    if (emoc_emw_is_detector(buf, size)) { /* a face detector: its own loader checks it */
+        emoc_detector *d = NULL;
+        st = emoc_detector_load_memory(buf, size, NULL, &d, &err);
+        if (st == EMOC_OK)
+            printf("face detector: '%s', %d landmarks, loads ok (docs/detectors.md)\n",
+                   emoc_detector_arch(d), emoc_detector_landmark_count(d));
+        else
+            cli_error(cmd, "%s: face detector: %s (%s)", path, err.msg, emoc_strerror(st));
+        emoc_detector_free(d);
+        return st == EMOC_OK ? EXIT_OK : cli_exit_for_status(st);
+    }
+    if ((st = emw_check_net_meta(f, &err)) != EMOC_OK) {
+        printf("network metadata: INVALID\n");
+        fflush(stdout);
+        cli_error(cmd, "%s: %s (%s)", path, err.msg, emoc_strerror(st));
+        return EXIT_INPUT;
+    }
+    printf("network metadata: ok (weights/FORMAT.md section 5)\n");
+    const emw_meta *arch = emw_find_meta(f, "emoc.arch");
+    if (!want_plan) {
+        printf("\nplan: skipped (--no-plan)\n");
+    } else if (!strcmp(arch->str, "mtl_head")) {
+        printf("\nplan: none (an mtl_head file is a head on extracted features; see emoc mtl)\n");
+    } else {
+        rc = print_plan(cmd, path, buf, size, isa);
+    }
+    return rc;
+}
+
 int cmd_info(int argc, char **argv)
 {
     const char *cmd = argv[0], *path = NULL;
@@ -284,34 +321,7 @@ int cmd_info(int argc, char **argv)
         return EXIT_INPUT;
     }
     print_file(path, buf, size, &f);
-    int rc = EXIT_OK;
-    if (emoc_emw_is_detector(buf, size)) { /* a face detector: its own loader checks it */
-        emoc_detector *d = NULL;
-        st = emoc_detector_load_memory(buf, size, NULL, &d, &err);
-        if (st == EMOC_OK)
-            printf("face detector: '%s', %d landmarks, loads ok (docs/detectors.md)\n",
-                   emoc_detector_arch(d), emoc_detector_landmark_count(d));
-        else
-            cli_error(cmd, "%s: face detector: %s (%s)", path, err.msg, emoc_strerror(st));
-        emoc_detector_free(d);
-        rc = st == EMOC_OK ? EXIT_OK : cli_exit_for_status(st);
-        st = EMOC_OK;
-    } else if ((st = emw_check_net_meta(&f, &err)) != EMOC_OK) {
-        printf("network metadata: INVALID\n");
-        fflush(stdout);
-        cli_error(cmd, "%s: %s (%s)", path, err.msg, emoc_strerror(st));
-        rc = EXIT_INPUT;
-    } else if (st == EMOC_OK && !emoc_emw_is_detector(buf, size)) {
-        printf("network metadata: ok (weights/FORMAT.md section 5)\n");
-        const emw_meta *arch = emw_find_meta(&f, "emoc.arch");
-        if (!want_plan) {
-            printf("\nplan: skipped (--no-plan)\n");
-        } else if (!strcmp(arch->str, "mtl_head")) {
-            printf("\nplan: none (an mtl_head file is a head on extracted features; see emoc mtl)\n");
-        } else {
-            rc = print_plan(cmd, path, buf, size, isa);
-        }
-    }
+    int rc = check_what_it_is(cmd, path, buf, size, &f, want_plan, isa);
     emw_file_release(&f);
     free(buf);
     return rc;

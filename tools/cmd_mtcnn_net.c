@@ -22,6 +22,25 @@ static int fail(const char *cmd, int rc, const char *msg)
     return rc;
 }
 
+/* Each of the n NCHW inputs through the network; its outputs written as NCHW float32. */
+static void run_inputs(emoc_subnet *s, void *arena, emoc_pool *pool, const float *x, int n, int h, int w, FILE *fo)
+{
+    size_t per = (size_t)3 * h * w;
+    for (int k = 0; k < n; k++) {
+        float *dst = emoc__subnet_input(s, arena, NULL, NULL, NULL);
+        for (int c = 0; c < 3; c++)
+            for (size_t p = 0; p < (size_t)h * w; p++) dst[p * 3 + c] = x[k * per + c * (size_t)h * w + p];
+        emoc__subnet_run(s, arena, pool);
+        for (int o = 0;; o++) {
+            int oh, ow, oc;
+            const float *y = emoc__subnet_output(s, arena, o, &oh, &ow, &oc);
+            if (!y) break;
+            for (int c = 0; c < oc; c++) /* NHWC → NCHW */
+                for (size_t p = 0; p < (size_t)oh * ow; p++) fwrite(&y[p * oc + c], 4, 1, fo);
+        }
+    }
+}
+
 int cmd_mtcnn_net(int argc, char **argv)
 {
     const char *cmd = argv[0], *model = NULL, *net = NULL, *in = NULL, *out = NULL;
@@ -85,19 +104,7 @@ int cmd_mtcnn_net(int argc, char **argv)
         rc = fail(cmd, EXIT_INPUT, msg);
     FILE *fo = rc ? NULL : fopen(out, "wb");
     if (!rc && !fo) rc = fail(cmd, EXIT_RUNTIME, "cannot write the output");
-    for (int k = 0; !rc && k < n; k++) {
-        float *dst = emoc__subnet_input(s, arena, NULL, NULL, NULL);
-        for (int c = 0; c < 3; c++)
-            for (size_t p = 0; p < (size_t)h * w; p++) dst[p * 3 + c] = x[k * per + c * (size_t)h * w + p];
-        emoc__subnet_run(s, arena, pool);
-        for (int o = 0;; o++) {
-            int oh, ow, oc;
-            const float *y = emoc__subnet_output(s, arena, o, &oh, &ow, &oc);
-            if (!y) break;
-            for (int c = 0; c < oc; c++) /* NHWC → NCHW */
-                for (size_t p = 0; p < (size_t)oh * ow; p++) fwrite(&y[p * oc + c], 4, 1, fo);
-        }
-    }
+    if (!rc) run_inputs(s, arena, pool, x, n, h, w, fo);
     if (fo && fclose(fo) && !rc) rc = fail(cmd, EXIT_RUNTIME, "error writing the output");
     free(x);
     free(arena);

@@ -31,6 +31,46 @@ static int parse_box(const char *s, int box[4])
     return *end ? -1 : 0;
 }
 
+/* The model's input size, normalisation and (unless --resize) resize rule. 0 or the exit code. */
+static int model_input(const char *cmd, const char *model_path, int resize_given, emoc_model_info *info,
+                       emoc_resize_mode *mode)
+{
+    emoc_error err;
+    emoc_model *model = NULL;
+    emoc_status st = emoc_model_load_file(model_path, NULL, &model, &err);
+    if (st) {
+        cli_error(cmd, "%s", err.msg);
+        return cli_exit_for_status(st);
+    }
+    st = emoc_model_get_info(model, info);
+    if (st || info->input_size <= 0 || info->input_channels != 3) {
+        cli_error(cmd, "%s: model has no 3-channel image input", model_path);
+        emoc_model_free(model);
+        return EXIT_INPUT;
+    }
+    if (!resize_given && info->resize && emoc_resize_mode_parse(info->resize, mode)) *mode = EMOC_RESIZE_CV2;
+    emoc_model_free(model);
+    return EXIT_OK;
+}
+
+/* x (n floats) as little-endian float32 to OUT ("-": stdout). 0 or EXIT_RUNTIME (message printed). */
+static int write_tensor(const char *cmd, const char *out, const float *x, size_t n)
+{
+    FILE *f = strcmp(out, "-") ? fopen(out, "wb") : stdout;
+    int ok = f != NULL, open_errno = errno;
+    /* little endian on disk; every supported target is little endian, checked here */
+    const uint16_t probe = 1;
+    if (ok && *(const uint8_t *)&probe != 1) ok = 0;
+    if (ok) ok = fwrite(x, sizeof *x, n, f) == n;
+    if (f) ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+    if (!ok) {
+        if (!f) cli_error(cmd, "cannot write '%s': %s", out, strerror(open_errno));
+        else cli_error(cmd, "error writing '%s'", out);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
 int cmd_preprocess(int argc, char **argv)
 {
     const char *model_path = NULL, *in = NULL, *out = NULL, *resize = NULL;
@@ -71,24 +111,11 @@ int cmd_preprocess(int argc, char **argv)
         cli_error(argv[0], "--resize expects cv2 or pil, got '%s'", resize);
         return EXIT_USAGE;
     }
-    emoc_error err;
-    emoc_model *model = NULL;
-    emoc_status st = emoc_model_load_file(model_path, NULL, &model, &err);
-    if (st) {
-        cli_error(argv[0], "%s", err.msg);
-        return cli_exit_for_status(st);
-    }
     emoc_model_info info;
-    st = emoc_model_get_info(model, &info);
-    if (st || info.input_size <= 0 || info.input_channels != 3) {
-        cli_error(argv[0], "%s: model has no 3-channel image input", model_path);
-        emoc_model_free(model);
-        return EXIT_INPUT;
-    }
-    if (!resize && info.resize && emoc_resize_mode_parse(info.resize, &mode)) mode = EMOC_RESIZE_CV2;
-    emoc_model_free(model);
-
-    int rc = EXIT_OK;
+    int rc = model_input(argv[0], model_path, resize != NULL, &info, &mode);
+    if (rc) return rc;
+    emoc_error err;
+    emoc_status st;
     emoc_image img = {0}, crop = {0};
     float *x = NULL;
     st = emoc_image_load_file(in, NULL, &img, &err);
@@ -107,18 +134,7 @@ int cmd_preprocess(int argc, char **argv)
         cli_error(argv[0], "%s", err.msg);
         rc = cli_exit_for_status(st);
     } else {
-        FILE *f = strcmp(out, "-") ? fopen(out, "wb") : stdout;
-        int ok = f != NULL, open_errno = errno;
-        /* little endian on disk; every supported target is little endian, checked here */
-        const uint16_t probe = 1;
-        if (ok && *(const uint8_t *)&probe != 1) ok = 0;
-        if (ok) ok = fwrite(x, sizeof *x, n, f) == n;
-        if (f) ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
-        if (!ok) {
-            if (!f) cli_error(argv[0], "cannot write '%s': %s", out, strerror(open_errno));
-            else cli_error(argv[0], "error writing '%s'", out);
-            rc = EXIT_RUNTIME;
-        }
+        rc = write_tensor(argv[0], out, x, n);
     }
     free(x);
     emoc_image_free(&img);
