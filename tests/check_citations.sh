@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dirs=(engine nets weights post tools include tests bench Makefile)
-bad=$(grep -rnE '(shared/specs|shared/STYLE|(^|[^[:alnum:]_/.-])specs/)|STYLE R[0-9]|(^|[^[:alnum:]_/.-])(models|ecosystem|performance|aesthetics-study|reliability)\.md' \
+bad=$(grep -rnIE '(shared/specs|shared/STYLE|(^|[^[:alnum:]_/.-])specs/)|STYLE R[0-9]|(^|[^[:alnum:]_/.-])(models|ecosystem|performance|aesthetics-study|reliability)\.md' \
       "${dirs[@]}" --exclude=check_citations.sh --exclude-dir=node_modules 2>/dev/null || true)
 if [ -n "$bad" ]; then
     echo "check_citations: cite documents inside the repository (docs/...):"
