@@ -79,7 +79,7 @@ def main(path):
 
 def print_startup(emoc, ort, startup):
     """Start-up (docs/startup.md): model load, first run, one-image predict, peak RSS."""
-    rows = [r for r in emoc if r.get("threads") == 1 and "load_ms" in r]
+    rows = [r for r in emoc if r.get("threads") == 1 and "load_ms" in r and "/" not in r["model"]]
     if not rows:
         return
     fmt = "%-22s %8s %8s %8s %9s %9s %9s %9s %9s %11s %9s"
