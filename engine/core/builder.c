@@ -629,8 +629,12 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
                       getenv("EMOC_GEMM_DTYPE"));
         return -1;
     }
-    if (lp) return gemm_lp_op(b, type, node, lp, ins, n_in, ib, wt, K, N, bs, sl, act, scale_buf,
-                              residual_buf, w, bias, slope);
+    if (lp) { /* reduced precision rounds the weights from PyTorch-order rows */
+        const float *wt = f32_of(b, wl);
+        if (!wt) return -1;
+        return gemm_lp_op(b, type, node, lp, ins, n_in, ib, wt, K, N, bs, sl, act, scale_buf,
+                          residual_buf, w, bias, slope);
+    }
     const emoc_gemm_kernel *k = &b->m->kt.gemm;
     const float *packed = gemm_weight(b, wl, K, N);
     if (!packed) return -1;
