@@ -6,7 +6,10 @@
  * cpu_median_ms is the process CPU time per run (all threads): on a shared, oversubscribed
  * machine it shows the work done when wall-clock numbers are inflated by waiting for a core.
  * --per-op then repeats R runs with the trace callback on (STYLE R11) and prints each op's median
- * nanoseconds and GFLOP/s; those runs are separate so the trace cannot skew the totals.
+ * nanoseconds, GFLOP/s and share (its median over the sum of all ops' medians); those runs are
+ * separate so the trace cannot skew the totals. --roofline-ms F prints F (the lowest fp32 latency
+ * this machine allows for the net, docs/performance.md) as roofline_ms and median / F as
+ * vs_roofline, so the remaining distance to the floor is on every line.
  *
  * Start-up (docs/startup.md): first_load_ms is the process's first emoc_model_load_file (file →
  * ready model, every check included), first_run_ms its first forward pass (arena first touched);
@@ -101,12 +104,14 @@ static int time_loads(const char *cmd, const char *model, const emoc_options *op
 static void usage(FILE *f)
 {
     fprintf(f, "usage: emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--isa ISA]\n"
-               "                  [--loads L] [--json] [--per-op]\n"
+               "                  [--loads L] [--json] [--per-op] [--roofline-ms F]\n"
                "  Times R forward passes (default 50) after W warm-up runs (default 5) of one\n"
                "  seeded input; prints median_ms, min_ms, runs, threads and the kernel ISA.\n"
                "  Start-up: first_load_ms, first_run_ms, load_ms (median of L more model loads,\n"
                "  default 10; 0 skips them) and peak_rss_kb.\n"
-               "  --per-op adds each op's median time and GFLOP/s from the trace hook.\n");
+               "  --per-op adds each op's median time, GFLOP/s and share from the trace hook.\n"
+               "  --roofline-ms F prints the net's fp32 floor F (docs/performance.md) and\n"
+               "  median / F.\n");
 }
 
 int cmd_bench(int argc, char **argv)
@@ -114,6 +119,7 @@ int cmd_bench(int argc, char **argv)
     const char *cmd = argv[0], *model = NULL;
     long threads = 1, runs = 50, warmup = 5, loads = 10;
     int json = 0, per = 0;
+    double roofline = 0;
     emoc_options opt;
     cli_model_options(&opt);
     for (int i = 1; i < argc; i++) {
@@ -135,6 +141,14 @@ int cmd_bench(int argc, char **argv)
         } else if (!strcmp(a, "--isa") && hv) {
             if (emoc_isa_parse(argv[++i], &opt.isa) != EMOC_OK) {
                 cli_error(cmd, "--isa expects auto, ref, avx2, avx512 or neon, got '%s'", argv[i]);
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--roofline-ms") && hv) {
+            char *end;
+            roofline = strtod(argv[++i], &end);
+            if (*end || !(roofline > 0 && roofline < 1e6)) {
+                cli_error(cmd, "--roofline-ms expects a positive number of milliseconds, got '%s'",
+                          argv[i]);
                 return EXIT_USAGE;
             }
         } else if (!strcmp(a, "--json")) {
@@ -241,18 +255,27 @@ int cmd_bench(int argc, char **argv)
         if (loads > 0)
             printf(",\"loads\":%ld,\"load_ms\":%.4f,\"load_min_ms\":%.4f,\"load_cpu_ms\":%.4f", loads,
                    load_med, load_min, load_cpu);
+        if (roofline > 0)
+            printf(",\"roofline_ms\":%.4f,\"vs_roofline\":%.3f", roofline, median / roofline);
         if (per) {
-            printf(",\"ops\":[");
+            double total = 0;
             for (int i = 0; i < p.n_ops; i++) {
                 uint64_t *v = p.ns + (size_t)i * (size_t)runs;
                 qsort(v, (size_t)runs, sizeof(uint64_t), cmp_u64);
+                total += (double)v[runs / 2];
+            }
+            printf(",\"ops\":[");
+            for (int i = 0; i < p.n_ops; i++) {
+                uint64_t *v = p.ns + (size_t)i * (size_t)runs;
                 uint64_t med = v[runs / 2];
                 printf("%s{\"op\":%d,\"type\":\"%s\",\"node\":\"%s\",\"kernel\":\"%s\","
-                       "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f}",
+                       "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f,"
+                       "\"share\":%.5f}",
                        i ? "," : "", i, p.op[i] ? p.op[i] : "", p.node[i] ? p.node[i] : "",
                        p.kernel[i] ? p.kernel[i] : "", (unsigned long long)med,
                        (unsigned long long)v[0], (unsigned long long)p.flops[i],
-                       med ? (double)p.flops[i] / (double)med : 0.0);
+                       med ? (double)p.flops[i] / (double)med : 0.0,
+                       total > 0 ? (double)med / total : 0.0);
             }
             printf("]");
         }
@@ -269,6 +292,8 @@ int cmd_bench(int argc, char **argv)
         if (loads > 0)
             printf("load_ms    %.3f (median of %ld loads; min %.3f; process CPU %.3f)\n", load_med,
                    loads, load_min, load_cpu);
+        if (roofline > 0)
+            printf("roofline_ms %.3f (median is %.2fx the fp32 floor)\n", roofline, median / roofline);
         if (per) {
             printf("\n%4s  %-8s %-22s %-36s %10s %8s %6s\n", "op", "type", "node", "kernel",
                    "median_us", "GFLOP/s", "share");
