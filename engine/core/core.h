@@ -46,6 +46,7 @@ struct emoc_session {
     float *probs;                 /* n_classes */
     emoc_trace_fn trace;
     void *trace_user;
+    double task_grain_ns;         /* 0: the default grain (plan.h) */
     char err[512];
 };
 
@@ -72,6 +73,10 @@ emoc_status emoc__build_plan_with(emoc_model *m, emoc_status (*build)(emoc_pb *,
 
 /* Fills a trace event for op i (ns = 0). */
 void emoc__fill_event(const emoc_model *m, int i, emoc_trace_event *ev);
+
+/* Test hook: ops split into tasks down to `ns` of estimated work (plan.h, emoc__tasks_for);
+ * a tiny value makes every op of a small test net split as far as its units allow. */
+void emoc__session_set_task_grain(emoc_session *s, double ns);
 
 /* Thread pool (pool.c). */
 emoc_status emoc__pool_create(const emoc_allocator *a, int threads, emoc_pool **out);

@@ -4,7 +4,8 @@
  *
  * Vectorised across channels, 16 per zmm; a channel tail (c mod 16) uses masked loads and
  * stores, so no byte outside [0, c) of any pixel is touched.
- * k3/k5 with stride 1/2 (every EfficientNet / MobileFaceNet depthwise): each output row is cut
+ * k3/k5/k7/k9 with stride 1/2 (every EfficientNet / MobileFaceNet depthwise, DDAMFN's mixed
+ * 3/5/7/9 kernels): each output row is cut
  * into groups of 16 pixels (8 for a last short group, which may hang over the row end and then
  * stores only its valid pixels); a group slides along each kernel row, loading every input
  * pixel once, skipping input columns in the left/right padding (dw_slide). Border pixels thus
@@ -88,7 +89,7 @@ dw_tile(const emoc_dwconv_args *a, int oy, int ox, const int npx, const int nvb,
     }
 }
 
-/* Sliding path for a compile-time kernel width K (3, 5) and stride S (1, 2): NP consecutive
+/* Sliding path for a compile-time kernel width K (3, 5, 7, 9) and stride S (1, 2): NP consecutive
  * output pixels from ox (the first nvalid of them stored, so a row's last group may hang over
  * its end) × one channel block. Per kernel row the K weights stay in registers and each input
  * pixel is loaded once and fed to every (pixel, tap) pair that uses it; input pixels outside
@@ -115,8 +116,8 @@ dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int NP, int nvalid, co
      * B0's stage 1) come from L3/DRAM and the loads would otherwise wait on every line. */
     const size_t pf_bytes = (size_t)a->kh * row_stride * sizeof(float);
     for (int ky = ky0; ky < ky1; ky++, xrow += row_stride, wrow += (size_t)K * c) {
-        __m512 w[5];
-#pragma GCC unroll 5
+        __m512 w[9]; /* 16 accumulators + 9 weights + the input: 26 of the 32 zmm */
+#pragma GCC unroll 9
         for (int kx = 0; kx < K; kx++) w[kx] = full ? _mm512_loadu_ps(wrow + (size_t)kx * c) : _mm512_maskz_loadu_ps(m, wrow + (size_t)kx * c);
         const int pf = ky < S && iy0 + ky + a->kh < a->ih;
         size_t off = (size_t)(ix0 + t_lo) * ps;
@@ -130,7 +131,7 @@ dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int NP, int nvalid, co
             off += ps;
             if (pf) _mm_prefetch((const char *)q + pf_bytes, _MM_HINT_T1);
             __m512 xv = full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m, q);
-#pragma GCC unroll 5
+#pragma GCC unroll 9
             for (int kx = 0; kx < K; kx++) {
                 const int u = t - kx;
                 if (u >= 0 && u % S == 0 && u / S < NP) acc[u / S] = _mm512_fmadd_ps(xv, w[kx], acc[u / S]);
@@ -233,10 +234,17 @@ static void group_kn(const void *a, int oy, int ox, int npx, int ky0, int ky1, i
 
 static void dwconv_avx512(const emoc_dwconv_args *a, int oy0, int oy1)
 {
-    if (a->kw == 3 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 3, 1);
-    else if (a->kw == 3 && a->sw == 2) dw_rows_slide(a, oy0, oy1, 3, 2);
-    else if (a->kw == 5 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 5, 1);
-    else if (a->kw == 5 && a->sw == 2) dw_rows_slide(a, oy0, oy1, 5, 2);
+    /* Rows narrower than 4 pixels (the 7×7 → 1×1 "linear" depthwise of MobileFaceNet and
+     * DDAMFN) would compute a whole 8-pixel group for each: they take the tiled path. */
+    const int slide = a->ow >= 4 && (a->sw == 1 || a->sw == 2);
+    if (slide && a->kw == 3 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 3, 1);
+    else if (slide && a->kw == 3) dw_rows_slide(a, oy0, oy1, 3, 2);
+    else if (slide && a->kw == 5 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 5, 1);
+    else if (slide && a->kw == 5) dw_rows_slide(a, oy0, oy1, 5, 2);
+    else if (slide && a->kw == 7 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 7, 1);
+    else if (slide && a->kw == 7) dw_rows_slide(a, oy0, oy1, 7, 2);
+    else if (slide && a->kw == 9 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 9, 1);
+    else if (slide && a->kw == 9) dw_rows_slide(a, oy0, oy1, 9, 2);
     else {
         const emoc_conv_geom g = EMOC_CONV_GEOM(a);
         static const int widths[] = {PX, 4, 2, 1};
