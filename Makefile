@@ -3,7 +3,7 @@
 # tests/ needs no Makefile edit.  ISA-specific files are named *_avx2.c, *_avx512.c, *_neon.c
 # (kernels) and *_x86crypto.c, *_vpclmul.c, *_armcrypto.c (CRC-32 folding and SHA-256 with the
 # CPU's carry-less multiply and SHA instructions: engine/base/) and are the only ones compiled
-# with ISA flags (STYLE R2); the rest stays baseline.
+# with ISA flags (docs/architecture.md R2); the rest stays baseline.
 # Products (docs/architecture.md): libemoc (engine/ nets/ post/: the inference library, exports
 # only what include/ declares), libemoc_convert.a (weights/: the converters, static, linked into
 # the CLI, never installed), the emoc CLI (tools/), and for the suite the test CLI

@@ -1,6 +1,6 @@
 /*
  * bench_kernels.c — times each kernel slot per ISA on the real layer shapes of EfficientNet-B0 at
- * 224 (specs/models.md §1.4: stem, every block's expand / depthwise / project, the head) and
+ * 224 (docs/models.md §1.4: stem, every block's expand / depthwise / project, the head) and
  * prints CSV: isa,kernel,layer,op,shape,mflop,median_ns,gflops. The last rows per ISA sum the
  * medians over one B0 forward pass (kernels only, one thread; SE, pooling and the classifier
  * are not included).

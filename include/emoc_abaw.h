@@ -16,7 +16,7 @@ extern "C" {
 /* Post-processing                                                                              */
 /* ============================================================================================ */
 /*
- * ABAW post-processing (spec models.md §7, ecosystem.md §2): pure functions over caller-owned
+ * ABAW post-processing (docs/models.md §7, §9): pure functions over caller-owned
  * arrays. Nothing here keeps static mutable state and nothing allocates except the two calls
  * documented as allocating (emoc_mtl_head_load_*, released by emoc_mtl_head_release).
  *

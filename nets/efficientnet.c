@@ -1,6 +1,6 @@
 /*
  * efficientnet.c — EfficientNet-B0 / B2 as timm's tf_efficientnet_b0_ns / b2_ns (the TF ports
- * EmotiEffLib fine-tuned; spec models.md §1). BatchNorm is already folded into every conv's
+ * EmotiEffLib fine-tuned; docs/models.md §1). BatchNorm is already folded into every conv's
  * weight and bias by the converter, so each conv below carries a bias.
  *
  *   input S×S×3                      (B0: S = 224, B2: S = 260)

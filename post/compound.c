@@ -1,5 +1,5 @@
 /*
- * compound.c — ABAW compound expressions from AffectNet-8 logits (models.md §7.5): softmax over
+ * compound.c — ABAW compound expressions from AffectNet-8 logits (docs/models.md §7.5): softmax over
  * the 8 logits, each compound class the mean of its two basic classes, pooled over the faces of
  * a frame. Interpolation, smoothing and argmax reuse smooth.c and labels.c.
  */

@@ -1,5 +1,5 @@
 /*
- * head.c — the ABAW7 multi-task head (models.md §7.1) on one frame's feature vector
+ * head.c — the ABAW7 multi-task head (docs/models.md §7.1) on one frame's feature vector
  * X = [embedding, 10 backbone scores]: EXPR softmax on X, VA tanh on the last 10 inputs, AU
  * ReLU(128) → sigmoid(12) on X. Weights are float32, [in][out]; sums are in double.
  * Loading/saving EMW files lives in head_io.c.

@@ -1,6 +1,6 @@
 /*
  * labels.c — label sets, class maps between AffectNet and ABAW orders, decisions (argmax, AU
- * thresholds) and the named AU threshold presets of models.md §7.3. All tables are constant.
+ * thresholds) and the named AU threshold presets of docs/models.md §7.3. All tables are constant.
  */
 #include "emoc_abaw.h"
 

@@ -1,5 +1,5 @@
 /*
- * metrics.c — ABAW metrics (models.md §7.6, ecosystem.md §2.5): CCC with population statistics,
+ * metrics.c — ABAW metrics (docs/models.md §7.6, docs/models.md §9.5): CCC with population statistics,
  * per-class / macro F1, per-AU F1, P_MTL, accuracy, confusion matrix, KL divergence of class
  * frequencies and Cohen's kappa. Missing labels are skipped per task; edge cases are defined in
  * include/emoc.h (section "metrics").

@@ -1,5 +1,5 @@
 /*
- * smooth.c — temporal smoothing of per-frame score rows (models.md §7.2, §7.4, §7.5).
+ * smooth.c — temporal smoothing of per-frame score rows (docs/models.md §7.2, §7.4, §7.5).
  *
  * Rows are n×dim doubles of one video, frames[] holds their real (1-based) frame numbers,
  * strictly increasing. The window of row i is every row j with |f_j − f_i| ≤ δ, so sparse lists

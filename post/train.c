@@ -1,5 +1,5 @@
 /*
- * train.c — training of the ABAW7 multi-task head (models.md §7.1) on extracted features.
+ * train.c — training of the ABAW7 multi-task head (docs/models.md §7.1) on extracted features.
  *
  * Each head (EXPR, VA, AU) is trained on its own, on the samples labelled for its task, with
  * Adam (torch form), mini-batches of `batch` in an order shuffled from the seed, and keeps the

@@ -1,5 +1,5 @@
 /*
- * tune.c — headline metric per task and the validation-set searches of models.md §7.2–7.3:
+ * tune.c — headline metric per task and the validation-set searches of docs/models.md §7.2–7.3:
  * per-AU thresholds, blend weights and smoothing (σ, δ). Every search returns the best value
  * and the whole curve; ties keep the first grid value (as np.argmax does).
  */

@@ -30,7 +30,7 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long
  * after printing an error that names the variable. */
 int cli_env_threads(const char *cmd, long *threads);
 /* Unless quiet, prints "emoc CMD: model 'PATH' sha256 HEX (emoc.name NAME)" on stderr: the run
- * metadata that ties output rows to the exact weight file (reliability.md §1.5 item 11). */
+ * metadata that ties output rows to the exact weight file (docs/reliability.md, loader checklist item 11). */
 void cli_note_model(const char *cmd, const char *path, const emoc_model *model, int quiet);
 /* The same line with the digest computed on a second thread meanwhile (it reads the loaded
  * bytes only): start it right after loading, print it with cli_digest_note (which waits for it;

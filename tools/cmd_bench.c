@@ -5,11 +5,11 @@
  * Warm-up runs first, then R timed runs (wall clock, CLOCK_MONOTONIC); prints median and min.
  * cpu_median_ms is the process CPU time per run (all threads): on a shared, oversubscribed
  * machine it shows the work done when wall-clock numbers are inflated by waiting for a core.
- * --per-op then repeats R runs with the trace callback on (STYLE R11) and prints each op's median
- * nanoseconds, GFLOP/s and share (its median over the sum of all ops' medians); those runs are
- * separate so the trace cannot skew the totals. --roofline-ms F prints F (the lowest fp32 latency
- * this machine allows for the net, docs/performance.md) as roofline_ms and median / F as
- * vs_roofline, so the remaining distance to the floor is on every line.
+ * --per-op then repeats R runs with the trace callback on (docs/architecture.md R11) and prints
+ * each op's median nanoseconds, GFLOP/s and share (its median over the sum of all ops' medians);
+ * those runs are separate so the trace cannot skew the totals. --roofline-ms F prints F (the
+ * lowest fp32 latency this machine allows for the net, docs/performance.md) as roofline_ms and
+ * median / F as vs_roofline, so the remaining distance to the floor is on every line.
  *
  * Start-up (docs/startup.md): first_load_ms is the process's first emoc_model_load_file (file →
  * ready model, every check included), first_run_ms its first forward pass (arena first touched);

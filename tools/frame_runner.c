@@ -2,31 +2,13 @@
  * frame_runner.c — the frame loop shared by `emoc predict` and `emoc features` (frame_runner.h):
  * threads inside each frame's ops, or across frames with a reorder buffer.
  *
- * Measured (2026-11-29 ~20:45 UTC, this 2-vCPU host shared by ~9 agents, build/emoc ISA auto,
- * 64 PNG frames of 150x150 made from shared/data/face.png, `emoc predict -q DIR`, 5 interleaved
- * rounds; medians; frames/s = 64 / wall; CPU = user+sys of the whole run):
- *
- *   model (input)          T=1 ops         T=2 ops          T=2 frames
- *   EfficientNet-B0 (224)  6.6 f/s 0.95 s  11.0 f/s 1.28 s  10.7 f/s 0.95 s
- *   MobileFaceNet (112)    9.8 f/s 0.65 s  11.9 f/s 0.83 s  13.9 f/s 0.64 s
- *   DDAMFN (112)           6.3 f/s 1.01 s   7.7 f/s 1.49 s   8.8 f/s 1.01 s
- *
- * A second series (21:03 UTC, 3 rounds, host still busy) gave medians / best-of-3 in f/s:
- *   EfficientNet-B0  T=1 25.6/31.7   T=2 ops 20.6/33.5   T=2 frames 20.9/66.0
- *   MobileFaceNet    T=1 33.7/72.7   T=2 ops 23.4/44.1   T=2 frames 29.2/63.4
- *   DDAMFN           T=1 24.7/45.7   T=2 ops 15.2/17.3   T=2 frames 27.7/37.0
- * and the same CPU s per run as above (frames = T=1, ops +35-70 %).
- *
- * In the first series wall time was ~10x the CPU time (host saturated), and in both a busy
- * host often made T=1 the fastest median, so the wall columns are noisy; the CPU column is stable to ~3 %: across frames costs exactly
- * the 1-thread CPU per frame (14.8 / 10.0 / 15.8 ms), inside ops costs 1.35-1.5x more (pool
- * hand-offs on small ops, DDAMFN's tiny CoordAtt ops worst). With 2 CPUs that bounds 2-thread
- * throughput at 2/CPU-per-frame: frames mode wins by that ratio when the cores are free and
- * never loses to ops when they are not (wall medians at T=2: frames ahead for MobileFaceNet
- * and DDAMFN, a tie for EfficientNet-B0; best-of: frames 1.4-2.1x ops). Rule (frame_batch_resolve): AUTO runs across frames when
- * threads > 1 and there are at least as many frames as threads or the count is unknown (a raw
- * stream); otherwise (one image, few images, T = 1) inside ops, where latency per frame matters.
- * Rows are bitwise identical in every mode (tests/frames/test_frames.c; checked here on all
+ * Two modes (frame_batch_resolve): AUTO runs across frames when threads > 1 and there are at
+ * least as many frames as threads or the count is unknown (a raw stream); otherwise (one image,
+ * few images, T = 1) inside ops, where latency per frame matters. Across frames each frame costs
+ * the 1-thread CPU time; inside ops costs more (pool hand-offs on small ops), so with free cores
+ * frames mode wins and it never loses when they are busy: the measurements are in
+ * docs/frame-batching.md.
+ * Rows are bitwise identical in every mode (tests/frames/test_frames.c; checked on all
  * three models with T = 1, 2, 3: same md5 of the CSV).
  *
  * Design: the iterator (tools/input/input_iter.c) decodes inside emoc__input_next, so the fetch

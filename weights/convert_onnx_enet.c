@@ -1,6 +1,6 @@
 /*
  * convert_onnx_enet.c — recognises the EmotiEffLib EfficientNet-B0/B2 ONNX exports (timm
- * tf_efficientnet_b0_ns / b2_ns, spec models.md §1, §6) and writes them as EMW.
+ * tf_efficientnet_b0_ns / b2_ns, docs/models.md §1, §6) and writes them as EMW.
  *
  * The matcher follows the data path from the graph input: only nodes that consume an
  * activation take part ("compute nodes"); the Shape/Gather/Sub/Div/... subgraphs that compute

@@ -1,5 +1,5 @@
 /*
- * plan.h — the flat execution plan and the builder the nets use to emit it (STYLE R10).
+ * plan.h — the flat execution plan and the builder the nets use to emit it (docs/architecture.md R10).
  *
  * A net file (nets/<arch>.c) reads like a forward() function but, instead of computing, appends
  * ops to a plan through the emoc_pb_* builder calls below. Every call:

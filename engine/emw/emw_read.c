@@ -1,7 +1,7 @@
 /*
  * emw_read.c — parses and validates an EMW file held in memory (spec: weights/FORMAT.md).
  *
- * Nothing in the file is trusted (reliability.md §1.5). The header is read through a bounded
+ * Nothing in the file is trusted (docs/reliability.md, loader checklist). The header is read through a bounded
  * cursor (`n <= end - pos`, never `pos + n <= end`); every count and length is capped before use;
  * all size arithmetic is overflow-checked (engine/emw/emw_util.h); the dtype and value-type enums
  * are closed. All tables and strings go into one allocation whose size is computed up front

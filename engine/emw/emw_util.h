@@ -1,7 +1,7 @@
 /*
  * emw_util.h — private helpers of the EMW reader and writer: little-endian field access (byte by
  * byte, so any buffer alignment and any host byte order work), overflow-checked size arithmetic
- * (every size and running total goes through these; reliability.md §1.5 item 4) and UTF-8
+ * (every size and running total goes through these; docs/reliability.md, loader checklist item 4) and UTF-8
  * validation. Header-only, static inline.
  */
 #ifndef EMOC_WEIGHTS_EMW_UTIL_H

@@ -1,4 +1,4 @@
-/* kernels.c — fills the kernel table: references first, then ISA overrides (STYLE R3). */
+/* kernels.c — fills the kernel table: references first, then ISA overrides (docs/architecture.md R3). */
 #include "engine/kernels/kernels.h"
 
 #include <math.h>

@@ -5,7 +5,7 @@
  * (channels contiguous). Pointwise (1×1) convolutions are GEMMs over pixels; depthwise kernels
  * vectorise across channels.
  *
- * Dispatch (STYLE R3): emoc__kernel_table_init() fills every slot with the scalar reference
+ * Dispatch (docs/architecture.md R3): emoc__kernel_table_init() fills every slot with the scalar reference
  * (engine/kernels/<family>/<family>_ref.c), then lets each ISA up to the requested one override
  * slots it implements (engine/kernels/table_<isa>.c). Every slot is always valid.
  *
@@ -14,7 +14,7 @@
  * arithmetic whatever the split, so results are bitwise identical for any thread count. The
  * split points passed by the plan are multiples of the slot's declared tile (`nr` for GEMM).
  *
- * Kernel names (grammar, STYLE R4):
+ * Kernel names (grammar, docs/architecture.md R4):
  *   emoc_f32_<op>[_<shape>]_<tile>__<isa>
  *     op    gemm | dwconv | conv2d | ...
  *     shape kernel/stride facts the code assumes, e.g. k3s2; omitted when generic

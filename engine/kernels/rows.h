@@ -11,9 +11,9 @@
  * outside them are exactly the ones the reference skips, so whatever the grouping every output
  * element is the same FMA chain and the result does not depend on the rows a call is given.
  *
- * Plain C and static inline (STYLE R2): each ISA file includes it and gets its own copy compiled
- * with its own flags; the group function is a constant at every call site, so the compiler can
- * inline it and the walk costs nothing per group.
+ * Plain C and static inline (docs/architecture.md R2): each ISA file includes it and gets its own
+ * copy compiled with its own flags; the group function is a constant at every call site, so the
+ * walk is inlined and costs one direct call per group.
  */
 #ifndef EMOC_KERNELS_ROWS_H
 #define EMOC_KERNELS_ROWS_H

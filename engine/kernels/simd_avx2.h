@@ -1,7 +1,7 @@
 /*
  * simd_avx2.h — static inline AVX2+FMA helpers shared by the *_avx2.c kernels: tail masks, a
  * vectorised expf and the fused activations. Include only from files compiled with the AVX2
- * flags (STYLE R2).
+ * flags (docs/architecture.md R2).
  *
  * expf: same algorithm and polynomial as simd_avx512.h; 2^n is applied as two exponent-field
  * multiplies (2^(n/2)·2^(n−n/2)) so that n in [−150, 128] under/overflows like expf.

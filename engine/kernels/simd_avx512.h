@@ -1,7 +1,7 @@
 /*
  * simd_avx512.h — static inline AVX-512 helpers shared by the *_avx512.c kernels: tail masks,
  * a vectorised expf and the fused activations. Include only from files compiled with the
- * AVX-512 flags (STYLE R2: inline so nothing with AVX-512 code leaks into baseline objects).
+ * AVX-512 flags (docs/architecture.md R2: inline so nothing with AVX-512 code leaks into baseline objects).
  *
  * expf: n = round(x·log2 e), r = x − n·ln2 (Cody–Waite, two constants), exp(r) by the Cephes
  * degree-5 minimax polynomial 1 + r + r²·P(r), then ·2^n with vscalefps (handles overflow to

@@ -1,6 +1,6 @@
 /*
  * enet_synth.h — builds, in memory, an ONNX file shaped like the EmotiEffLib EfficientNet
- * exports (timm tf_efficientnet_b0_ns / b2_ns through torch.onnx, spec models.md §6): Identity
+ * exports (timm tf_efficientnet_b0_ns / b2_ns through torch.onnx, docs/models.md §6): Identity
  * nodes re-emitting de-duplicated initializers, Pad nodes fed by a Shape/Gather/Sub/Concat/Cast
  * subgraph before the five stride-2 convs, SiLU as Sigmoid+Mul, SE as ReduceMean → Conv → SiLU →
  * Conv → Sigmoid → Mul, GlobalAveragePool, Flatten, Gemm. Weights are a deterministic function

@@ -1,5 +1,5 @@
 /* test_efficientnet.c — nets/efficientnet.c against an independent naive NCHW forward pass
- * (written from spec models.md §1.2–1.4, not from the net file) on a synthetic B0 and B2 at an
+ * (written from docs/models.md §1.2–1.4, not from the net file) on a synthetic B0 and B2 at an
  * even and an odd input size, so both TF-SAME cases (asymmetric and symmetric) are exercised. */
 #include <criterion/criterion.h>
 #include <math.h>

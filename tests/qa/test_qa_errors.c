@@ -278,8 +278,8 @@ Test(qa_errors, files_skipped_by_a_folder_walk_are_counted)
     cr_assert_null(strstr(err, "note:"), "-q: %s", err);
 }
 
-/* Run metadata ties the rows to the weights: the model file's SHA-256 on stderr (reliability.md
- * §1.5 item 11), equal to the digest of the bytes on disk. */
+/* Run metadata ties the rows to the weights: the model file's SHA-256 on stderr
+ * (docs/reliability.md, loader checklist item 11), equal to the digest of the bytes on disk. */
 Test(qa_errors, predict_and_features_name_the_model_digest)
 {
     tiny_opts o;
@@ -361,7 +361,7 @@ Test(qa_errors, tensor_from_an_endless_device_is_a_size_mismatch, .timeout = 10)
     cr_assert(strstr(err, "'/dev/zero' has more than 3072 bytes"), "%s", err);
 }
 
-/* "No network by construction" (reliability.md §4), and nothing that runs other programs or
+/* "No network by construction" (docs/reliability.md), and nothing that runs other programs or
  * loads code: the CLI imports none of these functions. */
 Test(qa_errors, cli_imports_no_network_process_or_loader_functions)
 {
@@ -436,7 +436,7 @@ Test(qa_errors, boxes_rows_with_negative_face_or_no_image_are_bad_rows)
     cr_assert(strstr(err, "frames_in=3 rows_out=3 errors=2 (bad_row=2)"), "%s", err);
 }
 
-/* ecosystem.md §3.3: --version / -V print the version and build information (llama.cpp style),
+/* --version / -V print the version and build information (as llama.cpp's --version does),
  * plus the kernel set in use; an unknown command is a usage error naming it. */
 Test(qa_errors, version_and_unknown_command)
 {

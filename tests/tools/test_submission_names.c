@@ -1,5 +1,5 @@
 /* test_submission_names.c — `emoc mtl` and `emoc ce` write each listed image under the name the
- * --list file gives it (ecosystem.md §2.4: the organisers' list defines the rows), not a
+ * --list file gives it (docs/models.md §9.4: the organisers' list defines the rows), not a
  * re-spelled video/%05d.jpg; without a list they name frames video/%05d.jpg (§2.2). Runs
  * $EMOC_BIN. */
 #include <criterion/criterion.h>

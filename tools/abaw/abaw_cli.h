@@ -45,7 +45,7 @@ int abaw_group_by_video(const abaw_table *t, const long *rows, size_t n, size_t 
 
 /* The image column of row i of a submission or score file: images[i] as the organisers' list
  * spells it, or without a list (images NULL) `video/%05d.jpg`, the cropped-aligned naming
- * (ecosystem.md §2.2). */
+ * (docs/models.md §9.2). */
 void abaw_write_image(FILE *f, const abaw_names *names, char *const *images, size_t i,
                       int video, int frame);
 

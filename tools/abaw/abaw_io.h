@@ -1,5 +1,5 @@
 /*
- * abaw_io.h — ABAW text files for the CLI (models.md §7.7, ecosystem.md §2): annotations (the
+ * abaw_io.h — ABAW text files for the CLI (docs/models.md §7.7, docs/models.md §9): annotations (the
  * s-Aff-Wild2 single file, or a directory / file list of per-video uni-task files), submissions
  * written by `emoc mtl` / `emoc ce`, score files (`emoc mtl --scores-out`) and image lists.
  *

@@ -1,5 +1,5 @@
 /*
- * cmd_ce.c — `emoc ce`: ABAW compound-expression submission (models.md §7.5) from per-frame
+ * cmd_ce.c — `emoc ce`: ABAW compound-expression submission (docs/models.md §7.5) from per-frame
  * features whose last 10 values are the backbone's scores (8 AffectNet logits, V, A): softmax,
  * pair means, pooling over the faces of a frame, interpolation of frames without a face,
  * smoothing per video, argmax.

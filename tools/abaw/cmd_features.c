@@ -1,6 +1,6 @@
 /*
  * cmd_features.c — `emoc features`: X = [embedding, backbone scores] per input frame (the MTL
- * head's input, models.md §7.1), written with video, frame, face and face area in the feature
+ * head's input, docs/models.md §7.1), written with video, frame, face and face area in the feature
  * format of post/FEATURES.md (binary, or CSV with --csv). Inputs: images, folders (Aff-Wild2
  * layout VIDEO/00001.jpg), --raw WxH streams, --boxes crops (tools/input/inputs.h), or --tensor files
  * already preprocessed (VIDEO/00001.f32 names give video and frame). A frame that fails to

@@ -5,7 +5,7 @@
  * of each frame. Per listed image: each model's rows interpolated at the listed frame (videos
  * without any face for a model fall back to the other model; without any at all the row is
  * written with V = A = 0, Neutral, no AU and counted as flagged → exit code 4). Then blending
- * per task, smoothing per task and video, argmax / AU thresholds (models.md §7.2–7.3).
+ * per task, smoothing per task and video, argmax / AU thresholds (docs/models.md §7.2–7.3).
  */
 #include <math.h>
 #include <errno.h>

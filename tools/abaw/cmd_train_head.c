@@ -1,5 +1,5 @@
 /*
- * cmd_train_head.c — `emoc train-head`: trains the ABAW7 MTL head (models.md §7.1) on a feature
+ * cmd_train_head.c — `emoc train-head`: trains the ABAW7 MTL head (docs/models.md §7.1) on a feature
  * file and ABAW labels with post/train.c, keeping per head the best epoch on a validation set
  * (given, or every k-th video of the training set), and writes it as an EMW mtl_head file.
  */

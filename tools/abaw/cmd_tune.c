@@ -1,6 +1,6 @@
 /*
  * cmd_tune.c — `emoc tune`: validation-set search of the post-processing settings
- * (models.md §7.2–7.3): blend weights per task (two score files), per-AU thresholds
+ * (docs/models.md §7.2–7.3): blend weights per task (two score files), per-AU thresholds
  * (grid 0.1..0.9, finer with --au-step), and smoothing σ × δ per task. Prints the best values
  * and the matching `emoc mtl` options; writes every curve as CSV and SVG into the output
  * directory (metric against δ, one line per σ, like the paper's Figures 2–5).

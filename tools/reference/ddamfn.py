@@ -1,6 +1,6 @@
 """Replica of DDAMNet(num_class=10, num_head=2) with the MixedFeatureNet trunk (MT-EmotiDDAMFN).
 
-Built from /work/shared/specs/models.md §3. Module tree and parameter names follow
+Built from the architecture facts of docs/models.md §3. Module tree and parameter names follow
 SainingZhang/DDAMFN networks/DDAM.py and networks/MixedFeatureNet.py so upstream checkpoints load:
 features.N (MixedFeatureNet children minus the last 4), cat_head0/1.CoordAtt.*, Linear, fc, bn.
 Dead parameters are kept like upstream: MDConv's bn/prelu, each head's Linear, DDAMNet.bn.

@@ -1,6 +1,6 @@
 """Replica of timm's tf_efficientnet_b0_ns / tf_efficientnet_b2_ns (timm 0.6.x) in plain torch.
 
-Built from /work/shared/specs/models.md §1 (arch table §1.3, per-block tables §1.4/§1.5, op order
+Built from the architecture facts of docs/models.md §1 (arch table §1.3, per-block tables §1.4/§1.5, op order
 §1.2). Module tree and parameter names follow timm's EfficientNet so a timm state_dict loads:
 conv_stem, bn1, blocks.S.B.{...}, conv_head, bn2, classifier.  BatchNorm eps is 1e-3 (TF port).
 Stride-2 convs are timm's Conv2dSame: they pad TF-"SAME" at run time from the input's shape, the

@@ -1,7 +1,7 @@
 """Replica of insightface's MobileFaceNet (get_mbf: blocks (1,4,6,2), scale 2, 512 features) as
 EmotiEffLib's mbf_va_mtl uses it: nn.Sequential(features=MobileFaceNet, fc=Linear(512, 10)).
 
-Built from /work/shared/specs/models.md §2.1/§2.2. Module tree and parameter names follow
+Built from the architecture facts of docs/models.md §2.1/§2.2. Module tree and parameter names follow
 insightface recognition/arcface_torch/backbones/mobilefacenet.py (layers.N.layers..., conv_sep,
 features.layers.{0: LinearBlock, 2: Linear, 3: BatchNorm1d}) so an insightface backbone
 state_dict loads. BN eps 1e-5, PReLU per channel. fp16 is off, so no autocast.

@@ -1,7 +1,7 @@
 """Replica of timm's mobilevitv2_150 (timm 0.9.x ByobNet + MobileVitV2Block) in plain torch, as
 EmotiEffLib's mobilevit_va_mtl (head.fc = Linear(768, 10)).
 
-Built from /work/shared/specs/models.md §4 and timm 0.9 `timm/models/mobilevit.py`
+Built from the architecture facts of docs/models.md §4 and timm 0.9 `timm/models/mobilevit.py`
 (`_mobilevitv2_cfg(1.5)`, MobileVitV2Block, LinearTransformerBlock, LinearSelfAttention) and
 `timm/models/byobnet.py` (stem, BottleneckBlock with bottle_in / linear_out, no projection
 shortcut, ClassifierHead). Module tree and parameter names follow timm so a timm state_dict

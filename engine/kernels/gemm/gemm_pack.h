@@ -6,7 +6,7 @@
  * channels, panel j at packed + NR·j·K holding [K][NR] (k-major, channels contiguous). The last
  * panel is NR/2 wide when at most NR/2 channels remain, else NR wide; missing channels are zero.
  *
- * Plain C and static inline (STYLE R2): each ISA file includes it and gets its own copy compiled
+ * Plain C and static inline (docs/architecture.md R2): each ISA file includes it and gets its own copy compiled
  * with its own flags, so nothing ISA-specific reaches the generic objects.
  */
 #ifndef EMOC_KERNELS_GEMM_PACK_H
