@@ -59,6 +59,8 @@ void cli_opts_init(cli_opts *o, int argc, char **argv, const char *usage, const 
     o->i = 1;
     o->usage = usage;
     o->flags = flags;
+    o->positional = 0;
+    o->value_optional = 0;
     o->exit_code = -1;
 }
 
@@ -80,7 +82,13 @@ int cli_opts_next(cli_opts *o, const char **name, const char **value)
     }
     *name = a;
     *value = NULL;
+    if (o->positional && (a[0] != '-' || strcmp(a, "-") == 0)) {
+        *name = NULL;
+        *value = a;
+        return 1;
+    }
     if (is_flag(o, a)) return 1;
+    if (o->i >= o->argc && o->value_optional) return 1;
     if (o->i >= o->argc) {
         cli_error(o->argv[0], "option %s needs a value\n%s", a, o->usage);
         o->exit_code = EXIT_USAGE;

@@ -56,7 +56,8 @@ unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t e
  * (err gives the size, or "more than want" when it cannot be known). */
 int cli_read_exact(const char *path, void *buf, size_t want, char *err, size_t errlen);
 
-/* Option scanning for commands whose options are `NAME VALUE` pairs plus a few value-less flags:
+/* The option scanner every command uses: options are `NAME VALUE` pairs plus a few value-less
+ * flags, in any order, and (when the command takes inputs) positional arguments:
  *     cli_opts o;
  *     cli_opts_init(&o, argc, argv, usage, flags);
  *     const char *a, *v;
@@ -66,12 +67,18 @@ int cli_read_exact(const char *path, void *buf, size_t want, char *err, size_t e
  *     }
  *     if (o.exit_code >= 0) return o.exit_code;
  * -h/--help prints `usage` to stdout and ends the scan with EXIT_OK; an option left without its
- * value prints "option X needs a value" plus the usage and ends it with EXIT_USAGE. */
+ * value prints "option X needs a value" plus the usage and ends it with EXIT_USAGE.
+ * Two switches, set after cli_opts_init, for commands with words of their own:
+ *   positional      an argument that does not start with '-', or is "-" alone, comes back with
+ *                   name NULL and the argument as value;
+ *   value_optional  an option left without its value comes back with value NULL (the command
+ *                   says what is missing) instead of ending the scan. */
 typedef struct cli_opts {
     int argc, i;
     char **argv;
     const char *usage;
     const char *const *flags;  /* NULL-terminated names that take no value (v = NULL), or NULL */
+    int positional, value_optional;
     int exit_code;             /* after the scan: -1 when every option was read, else an exit code */
 } cli_opts;
 void cli_opts_init(cli_opts *o, int argc, char **argv, const char *usage, const char *const *flags);

@@ -1,6 +1,6 @@
 /*
  * cmd_bench.c — `emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--isa ISA]
- * [--json] [--per-op]`: times forward passes of one fixed input inside the process.
+ * [--json] [--per-op] [--roofline-ms F]`: times forward passes of one fixed input inside the process.
  *
  * Warm-up runs first, then R timed runs (wall clock, CLOCK_MONOTONIC); prints median and min.
  * cpu_median_ms is the process CPU time per run (all threads): on a shared, oversubscribed
@@ -101,228 +101,303 @@ static int time_loads(const char *cmd, const char *model, const emoc_options *op
     return EXIT_OK;
 }
 
-static void usage(FILE *f)
+static const char *usage =
+    "usage: emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--isa ISA]\n"
+    "                  [--loads L] [--json] [--per-op] [--roofline-ms F]\n"
+    "  Times R forward passes (default 50) after W warm-up runs (default 5) of one\n"
+    "  seeded input; prints median_ms, min_ms, runs, threads and the kernel ISA.\n"
+    "  Start-up: first_load_ms, first_run_ms, load_ms (median of L more model loads,\n"
+    "  default 10; 0 skips them) and peak_rss_kb.\n"
+    "  --per-op adds each op's median time, GFLOP/s and share from the trace hook.\n"
+    "  --roofline-ms F prints the net's fp32 floor F (docs/performance.md) and median / F.\n";
+
+typedef struct bench_args {
+    const char *model;
+    long threads, runs, warmup, loads;
+    int json, per;
+    emoc_options opt;
+    double roofline;   /* --roofline-ms; 0: not given */
+} bench_args;
+
+/* What one bench run measured (times in ms). */
+typedef struct bench_result {
+    double first_load, first_run, load_med, load_min, load_cpu, median, min, cpu_median;
+    long peak_rss;
+    per_op p;
+} bench_result;
+
+static int unknown_argument(const char *cmd, const char *a)
 {
-    fprintf(f, "usage: emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--isa ISA]\n"
-               "                  [--loads L] [--json] [--per-op] [--roofline-ms F]\n"
-               "  Times R forward passes (default 50) after W warm-up runs (default 5) of one\n"
-               "  seeded input; prints median_ms, min_ms, runs, threads and the kernel ISA.\n"
-               "  Start-up: first_load_ms, first_run_ms, load_ms (median of L more model loads,\n"
-               "  default 10; 0 skips them) and peak_rss_kb.\n"
-               "  --per-op adds each op's median time, GFLOP/s and share from the trace hook.\n"
-               "  --roofline-ms F prints the net's fp32 floor F (docs/performance.md) and\n"
-               "  median / F.\n");
+    cli_error(cmd, "unknown argument '%s' (or missing value)", a);
+    fputs(usage, stderr);
+    return EXIT_USAGE;
 }
 
-int cmd_bench(int argc, char **argv)
+/* One scanned option: -1 when read, else the exit code (message printed). */
+static int bench_option(bench_args *b, const char *cmd, const char *a, const char *v)
 {
-    const char *cmd = argv[0], *model = NULL;
-    long threads = 1, runs = 50, warmup = 5, loads = 10;
-    int json = 0, per = 0;
-    double roofline = 0;
-    emoc_options opt;
-    cli_model_options(&opt);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int hv = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "-m") && hv) {
-            model = argv[++i];
-        } else if (!strcmp(a, "--threads") && hv) {
-            if (cli_parse_int(cmd, "--threads", argv[++i], 1, 256, &threads)) return EXIT_USAGE;
-        } else if (!strcmp(a, "--runs") && hv) {
-            if (cli_parse_int(cmd, "--runs", argv[++i], 1, 100000, &runs)) return EXIT_USAGE;
-        } else if (!strcmp(a, "--loads") && hv) {
-            if (cli_parse_int(cmd, "--loads", argv[++i], 0, 100000, &loads)) return EXIT_USAGE;
-        } else if (!strcmp(a, "--warmup") && hv) {
-            if (cli_parse_int(cmd, "--warmup", argv[++i], 0, 100000, &warmup)) return EXIT_USAGE;
-        } else if (!strcmp(a, "--isa") && hv) {
-            if (emoc_isa_parse(argv[++i], &opt.isa) != EMOC_OK) {
-                cli_error(cmd, "--isa expects auto, ref, avx2, avx512 or neon, got '%s'", argv[i]);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--roofline-ms") && hv) {
-            char *end;
-            roofline = strtod(argv[++i], &end);
-            if (*end || !(roofline > 0 && roofline < 1e6)) {
-                cli_error(cmd, "--roofline-ms expects a positive number of milliseconds, got '%s'",
-                          argv[i]);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--per-op")) {
-            per = 1;
-        } else {
-            cli_error(cmd, "unknown argument '%s' (or missing value)", a);
-            usage(stderr);
+    if (!strcmp(a, "--json")) b->json = 1;
+    else if (!strcmp(a, "--per-op")) b->per = 1;
+    else if (!v) return unknown_argument(cmd, a);
+    else if (!strcmp(a, "-m")) b->model = v;
+    else if (!strcmp(a, "--roofline-ms")) {
+        char *end;
+        b->roofline = strtod(v, &end);
+        if (*end || !(b->roofline > 0 && b->roofline < 1e6)) {
+            cli_error(cmd, "--roofline-ms expects a positive number of milliseconds, got '%s'", v);
             return EXIT_USAGE;
         }
     }
-    if (!model) {
+    else if (!strcmp(a, "--threads")) {
+        if (cli_parse_int(cmd, "--threads", v, 1, 256, &b->threads)) return EXIT_USAGE;
+    } else if (!strcmp(a, "--runs")) {
+        if (cli_parse_int(cmd, "--runs", v, 1, 100000, &b->runs)) return EXIT_USAGE;
+    } else if (!strcmp(a, "--loads")) {
+        if (cli_parse_int(cmd, "--loads", v, 0, 100000, &b->loads)) return EXIT_USAGE;
+    } else if (!strcmp(a, "--warmup")) {
+        if (cli_parse_int(cmd, "--warmup", v, 0, 100000, &b->warmup)) return EXIT_USAGE;
+    } else if (!strcmp(a, "--isa")) {
+        if (emoc_isa_parse(v, &b->opt.isa) != EMOC_OK) {
+            cli_error(cmd, "--isa expects auto, ref, avx2, avx512 or neon, got '%s'", v);
+            return EXIT_USAGE;
+        }
+    } else {
+        return unknown_argument(cmd, a);
+    }
+    return -1;
+}
+
+/* -1 when the command line is complete, else the exit code (message printed). */
+static int bench_parse(int argc, char **argv, bench_args *b)
+{
+    const char *cmd = argv[0];
+    static const char *const flags[] = {"--json", "--per-op", NULL};
+    *b = (bench_args){NULL, 1, 50, 5, 10, 0, 0, {0}, 0};
+    cli_model_options(&b->opt);
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, flags);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        int rc = a ? bench_option(b, cmd, a, v) : unknown_argument(cmd, v);
+        if (rc >= 0) return rc;
+    }
+    if (scan.exit_code >= 0) return scan.exit_code;
+    if (!b->model) {
         cli_error(cmd, "missing -m MODEL.emw");
-        usage(stderr);
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    emoc_model *m = NULL;
-    emoc_session *s = NULL;
-    emoc_error err = {{0}};
-    emoc_model_info info;
-    double t_load = now_ms();
-    emoc_status st = emoc_model_load_file(model, &opt, &m, &err);
-    double first_load = now_ms() - t_load, first_run = 0, load_med = 0, load_min = 0, load_cpu = 0;
-    long peak_rss = 0;
-    if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
-    if (st == EMOC_OK) st = emoc_session_create(m, (int)threads, NULL, 0, &s, &err);
-    if (st != EMOC_OK) {
-        cli_error(cmd, "%s: %s", model, err.msg[0] ? err.msg : emoc_strerror(st));
-        emoc_model_free(m);
-        return cli_exit_for_status(st);
-    }
-    size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
-    float *x = malloc(n * sizeof(float));
-    double *ms = malloc((size_t)runs * sizeof(double));
-    double *cpu = malloc((size_t)runs * sizeof(double));
-    per_op p = {0};
+    return -1;
+}
+
+static double median_of(double *v, long n)
+{
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Warm-up, then `runs` timed forward passes: median and minimum wall time, median CPU time. */
+static int time_runs(const bench_args *b, const char *cmd, emoc_session *s, const float *x, size_t n,
+                     bench_result *res)
+{
+    double *ms = malloc((size_t)b->runs * sizeof(double)), *cpu = malloc((size_t)b->runs * sizeof(double));
+    emoc_output out;
     int rc = EXIT_OK;
-    if (!x || !ms || !cpu) {
+    if (!ms || !cpu) {
         cli_error(cmd, "out of memory");
         rc = EXIT_RUNTIME;
-        goto done;
     }
-    uint32_t seed = 12345; /* fixed input: uniform noise in [-2, 2) */
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 1664525u + 1013904223u;
-        x[i] = (float)(seed >> 8) * (4.0f / 16777216.0f) - 2.0f;
-    }
-    emoc_output out;
-    double t_first = now_ms();
-    st = emoc_session_run(s, x, n, &out);
-    first_run = now_ms() - t_first;
-    if (st != EMOC_OK) {
-        cli_error(cmd, "run failed: %s", emoc_session_last_error(s));
-        rc = cli_exit_for_status(st);
-        goto done;
-    }
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) == 0) peak_rss = ru.ru_maxrss;
-    if (loads > 0 && (rc = time_loads(cmd, model, &opt, loads, &load_med, &load_min, &load_cpu)) != EXIT_OK)
-        goto done;
-    for (long r = 0; r < warmup + runs; r++) {
+    for (long r = 0; !rc && r < b->warmup + b->runs; r++) {
         double c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID), t0 = now_ms();
-        st = emoc_session_run(s, x, n, &out);
+        emoc_status st = emoc_session_run(s, x, n, &out);
         double t1 = now_ms(), c1 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
         if (st != EMOC_OK) {
             cli_error(cmd, "run failed: %s", emoc_session_last_error(s));
             rc = cli_exit_for_status(st);
-            goto done;
-        }
-        if (r >= warmup) {
-            ms[r - warmup] = t1 - t0;
-            cpu[r - warmup] = c1 - c0;
+        } else if (r >= b->warmup) {
+            ms[r - b->warmup] = t1 - t0;
+            cpu[r - b->warmup] = c1 - c0;
         }
     }
-    qsort(ms, (size_t)runs, sizeof(double), cmp_double);
-    qsort(cpu, (size_t)runs, sizeof(double), cmp_double);
-    double median = runs % 2 ? ms[runs / 2] : 0.5 * (ms[runs / 2 - 1] + ms[runs / 2]);
-    double cpu_median = runs % 2 ? cpu[runs / 2] : 0.5 * (cpu[runs / 2 - 1] + cpu[runs / 2]);
-    const char *isa = emoc_isa_name(info.isa);
-    if (per) {
-        p.n_ops = emoc_model_op_count(m);
-        p.runs = (int)runs;
-        p.ns = calloc((size_t)p.n_ops * (size_t)runs, sizeof(uint64_t));
-        p.op = calloc((size_t)p.n_ops, sizeof(char *));
-        p.node = calloc((size_t)p.n_ops, sizeof(char *));
-        p.kernel = calloc((size_t)p.n_ops, sizeof(char *));
-        p.flops = calloc((size_t)p.n_ops, sizeof(uint64_t));
-        if (!p.ns || !p.op || !p.node || !p.kernel || !p.flops) {
-            cli_error(cmd, "out of memory");
-            rc = EXIT_RUNTIME;
-            goto done;
-        }
-        emoc_session_set_trace(s, on_trace, &p);
-        for (p.run = 0; p.run < (int)runs; p.run++) emoc_session_run(s, x, n, &out);
-        emoc_session_set_trace(s, NULL, NULL);
+    if (!rc) {
+        res->median = median_of(ms, b->runs);
+        res->min = ms[0];
+        res->cpu_median = median_of(cpu, b->runs);
     }
-    if (json) {
-        printf("{\"model\":\"%s\",\"isa\":\"%s\",\"fp\":\"%s\",\"threads\":%ld,\"runs\":%ld,\"warmup\":%ld,"
-               "\"median_ms\":%.4f,\"min_ms\":%.4f,\"cpu_median_ms\":%.4f,"
-               "\"first_load_ms\":%.4f,\"first_run_ms\":%.4f,\"peak_rss_kb\":%ld",
-               model, isa, cli_ftz ? "ftz" : "ieee", threads, runs, warmup, median, ms[0],
-               cpu_median, first_load, first_run, peak_rss);
-        if (loads > 0)
-            printf(",\"loads\":%ld,\"load_ms\":%.4f,\"load_min_ms\":%.4f,\"load_cpu_ms\":%.4f", loads,
-                   load_med, load_min, load_cpu);
-        if (roofline > 0)
-            printf(",\"roofline_ms\":%.4f,\"vs_roofline\":%.3f", roofline, median / roofline);
-        if (per) {
-            double total = 0;
-            for (int i = 0; i < p.n_ops; i++) {
-                uint64_t *v = p.ns + (size_t)i * (size_t)runs;
-                qsort(v, (size_t)runs, sizeof(uint64_t), cmp_u64);
-                total += (double)v[runs / 2];
-            }
-            printf(",\"ops\":[");
-            for (int i = 0; i < p.n_ops; i++) {
-                uint64_t *v = p.ns + (size_t)i * (size_t)runs;
-                uint64_t med = v[runs / 2];
-                printf("%s{\"op\":%d,\"type\":\"%s\",\"node\":\"%s\",\"kernel\":\"%s\","
-                       "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f,"
-                       "\"share\":%.5f}",
-                       i ? "," : "", i, p.op[i] ? p.op[i] : "", p.node[i] ? p.node[i] : "",
-                       p.kernel[i] ? p.kernel[i] : "", (unsigned long long)med,
-                       (unsigned long long)v[0], (unsigned long long)p.flops[i],
-                       med ? (double)p.flops[i] / (double)med : 0.0,
-                       total > 0 ? (double)med / total : 0.0);
-            }
-            printf("]");
-        }
-        printf("}\n");
-    } else {
-        printf("model      %s\n", model);
-        printf("isa        %s\nfp         %s\nthreads    %ld\nruns       %ld (after %ld warm-up)\n", isa,
-               cli_ftz ? "ftz (denormals flushed)" : "ieee", threads,
-               runs, warmup);
-        printf("median_ms  %.3f\nmin_ms     %.3f\ncpu_median_ms %.3f (process CPU time per run)\n",
-               median, ms[0], cpu_median);
-        printf("first_load_ms %.3f\nfirst_run_ms  %.3f\npeak_rss_kb   %ld\n", first_load, first_run,
-               peak_rss);
-        if (loads > 0)
-            printf("load_ms    %.3f (median of %ld loads; min %.3f; process CPU %.3f)\n", load_med,
-                   loads, load_min, load_cpu);
-        if (roofline > 0)
-            printf("roofline_ms %.3f (median is %.2fx the fp32 floor)\n", roofline, median / roofline);
-        if (per) {
-            printf("\n%4s  %-8s %-22s %-36s %10s %8s %6s\n", "op", "type", "node", "kernel",
-                   "median_us", "GFLOP/s", "share");
-            double total = 0;
-            uint64_t *meds = calloc((size_t)p.n_ops, sizeof(uint64_t));
-            for (int i = 0; meds && i < p.n_ops; i++) {
-                uint64_t *v = p.ns + (size_t)i * (size_t)runs;
-                qsort(v, (size_t)runs, sizeof(uint64_t), cmp_u64);
-                meds[i] = v[runs / 2];
-                total += (double)meds[i];
-            }
-            for (int i = 0; meds && i < p.n_ops; i++)
-                printf("%4d  %-8s %-22s %-36s %10.1f %8.2f %5.1f%%\n", i, p.op[i] ? p.op[i] : "",
-                       p.node[i] ? p.node[i] : "", p.kernel[i] ? p.kernel[i] : "",
-                       (double)meds[i] / 1e3,
-                       meds[i] ? (double)p.flops[i] / (double)meds[i] : 0.0,
-                       total > 0 ? 100.0 * (double)meds[i] / total : 0.0);
-            free(meds);
-        }
-    }
-done:
-    free(p.ns);
-    free(p.op);
-    free(p.node);
-    free(p.kernel);
-    free(p.flops);
-    free(x);
     free(ms);
     free(cpu);
+    return rc;
+}
+
+/* `runs` more passes with the trace hook on: each op's time per run. */
+static int trace_ops(const bench_args *b, const char *cmd, const emoc_model *m, emoc_session *s,
+                     const float *x, size_t n, per_op *p)
+{
+    p->n_ops = emoc_model_op_count(m);
+    p->runs = (int)b->runs;
+    p->ns = calloc((size_t)p->n_ops * (size_t)b->runs, sizeof(uint64_t));
+    p->op = calloc((size_t)p->n_ops, sizeof(char *));
+    p->node = calloc((size_t)p->n_ops, sizeof(char *));
+    p->kernel = calloc((size_t)p->n_ops, sizeof(char *));
+    p->flops = calloc((size_t)p->n_ops, sizeof(uint64_t));
+    if (!p->ns || !p->op || !p->node || !p->kernel || !p->flops) {
+        cli_error(cmd, "out of memory");
+        return EXIT_RUNTIME;
+    }
+    emoc_output out;
+    emoc_session_set_trace(s, on_trace, p);
+    for (p->run = 0; p->run < (int)b->runs; p->run++) emoc_session_run(s, x, n, &out);
+    emoc_session_set_trace(s, NULL, NULL);
+    return EXIT_OK;
+}
+
+/* The median of op i's traced times (sorts its row). */
+static uint64_t op_median(const per_op *p, int i)
+{
+    uint64_t *v = p->ns + (size_t)i * (size_t)p->runs;
+    qsort(v, (size_t)p->runs, sizeof(uint64_t), cmp_u64);
+    return v[p->runs / 2];
+}
+
+static void print_json(const bench_args *b, const char *isa, const bench_result *r)
+{
+    printf("{\"model\":\"%s\",\"isa\":\"%s\",\"fp\":\"%s\",\"threads\":%ld,\"runs\":%ld,\"warmup\":%ld,"
+           "\"median_ms\":%.4f,\"min_ms\":%.4f,\"cpu_median_ms\":%.4f,"
+           "\"first_load_ms\":%.4f,\"first_run_ms\":%.4f,\"peak_rss_kb\":%ld",
+           b->model, isa, cli_ftz ? "ftz" : "ieee", b->threads, b->runs, b->warmup, r->median, r->min,
+           r->cpu_median, r->first_load, r->first_run, r->peak_rss);
+    if (b->loads > 0)
+        printf(",\"loads\":%ld,\"load_ms\":%.4f,\"load_min_ms\":%.4f,\"load_cpu_ms\":%.4f", b->loads,
+               r->load_med, r->load_min, r->load_cpu);
+    if (b->roofline > 0)
+        printf(",\"roofline_ms\":%.4f,\"vs_roofline\":%.3f", b->roofline, r->median / b->roofline);
+    if (b->per) {
+        const per_op *p = &r->p;
+        double total = 0;
+        for (int i = 0; i < p->n_ops; i++) total += (double)op_median(p, i);
+        printf(",\"ops\":[");
+        for (int i = 0; i < p->n_ops; i++) {
+            uint64_t med = op_median(p, i), min = p->ns[(size_t)i * (size_t)p->runs];
+            printf("%s{\"op\":%d,\"type\":\"%s\",\"node\":\"%s\",\"kernel\":\"%s\","
+                   "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f,"
+                   "\"share\":%.5f}",
+                   i ? "," : "", i, p->op[i] ? p->op[i] : "", p->node[i] ? p->node[i] : "",
+                   p->kernel[i] ? p->kernel[i] : "", (unsigned long long)med,
+                   (unsigned long long)min, (unsigned long long)p->flops[i],
+                   med ? (double)p->flops[i] / (double)med : 0.0,
+                   total > 0 ? (double)med / total : 0.0);
+        }
+        printf("]");
+    }
+    printf("}\n");
+}
+
+static void print_ops_table(const per_op *p)
+{
+    printf("\n%4s  %-8s %-22s %-36s %10s %8s %6s\n", "op", "type", "node", "kernel",
+           "median_us", "GFLOP/s", "share");
+    double total = 0;
+    uint64_t *meds = calloc((size_t)p->n_ops, sizeof(uint64_t));
+    for (int i = 0; meds && i < p->n_ops; i++) {
+        meds[i] = op_median(p, i);
+        total += (double)meds[i];
+    }
+    for (int i = 0; meds && i < p->n_ops; i++)
+        printf("%4d  %-8s %-22s %-36s %10.1f %8.2f %5.1f%%\n", i, p->op[i] ? p->op[i] : "",
+               p->node[i] ? p->node[i] : "", p->kernel[i] ? p->kernel[i] : "",
+               (double)meds[i] / 1e3,
+               meds[i] ? (double)p->flops[i] / (double)meds[i] : 0.0,
+               total > 0 ? 100.0 * (double)meds[i] / total : 0.0);
+    free(meds);
+}
+
+static void print_text(const bench_args *b, const char *isa, const bench_result *r)
+{
+    printf("model      %s\n", b->model);
+    printf("isa        %s\nfp         %s\nthreads    %ld\nruns       %ld (after %ld warm-up)\n", isa,
+           cli_ftz ? "ftz (denormals flushed)" : "ieee", b->threads, b->runs, b->warmup);
+    printf("median_ms  %.3f\nmin_ms     %.3f\ncpu_median_ms %.3f (process CPU time per run)\n",
+           r->median, r->min, r->cpu_median);
+    printf("first_load_ms %.3f\nfirst_run_ms  %.3f\npeak_rss_kb   %ld\n", r->first_load, r->first_run,
+           r->peak_rss);
+    if (b->loads > 0)
+        printf("load_ms    %.3f (median of %ld loads; min %.3f; process CPU %.3f)\n", r->load_med,
+               b->loads, r->load_min, r->load_cpu);
+    if (b->roofline > 0)
+        printf("roofline_ms %.3f (median is %.2fx the fp32 floor)\n", b->roofline, r->median / b->roofline);
+    if (b->per) print_ops_table(&r->p);
+}
+
+/* The fixed input: uniform noise in [-2, 2) from a seeded LCG. */
+static void fill_input(float *x, size_t n)
+{
+    uint32_t seed = 12345;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = (float)(seed >> 8) * (4.0f / 16777216.0f) - 2.0f;
+    }
+}
+
+/* First run (timed), peak RSS, the repeated loads, the timed runs and the per-op trace. */
+static int bench_measure(const bench_args *b, const char *cmd, const emoc_model *m, emoc_session *s,
+                         const emoc_model_info *info, bench_result *res)
+{
+    size_t n = (size_t)3 * (size_t)info->input_size * (size_t)info->input_size;
+    float *x = malloc(n * sizeof(float));
+    if (!x) {
+        cli_error(cmd, "out of memory");
+        return EXIT_RUNTIME;
+    }
+    fill_input(x, n);
+    emoc_output out;
+    double t_first = now_ms();
+    emoc_status st = emoc_session_run(s, x, n, &out);
+    res->first_run = now_ms() - t_first;
+    int rc = EXIT_OK;
+    if (st != EMOC_OK) {
+        cli_error(cmd, "run failed: %s", emoc_session_last_error(s));
+        rc = cli_exit_for_status(st);
+    }
+    struct rusage ru;
+    if (!rc && getrusage(RUSAGE_SELF, &ru) == 0) res->peak_rss = ru.ru_maxrss;
+    if (!rc && b->loads > 0)
+        rc = time_loads(cmd, b->model, &b->opt, b->loads, &res->load_med, &res->load_min, &res->load_cpu);
+    if (!rc) rc = time_runs(b, cmd, s, x, n, res);
+    if (!rc && b->per) rc = trace_ops(b, cmd, m, s, x, n, &res->p);
+    free(x);
+    return rc;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    bench_args b;
+    int rc = bench_parse(argc, argv, &b);
+    if (rc >= 0) return rc;
+    emoc_model *m = NULL;
+    emoc_session *s = NULL;
+    emoc_error err = {{0}};
+    emoc_model_info info;
+    bench_result res;
+    memset(&res, 0, sizeof res);
+    double t_load = now_ms();
+    emoc_status st = emoc_model_load_file(b.model, &b.opt, &m, &err);
+    res.first_load = now_ms() - t_load;
+    if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
+    if (st == EMOC_OK) st = emoc_session_create(m, (int)b.threads, NULL, 0, &s, &err);
+    if (st != EMOC_OK) {
+        cli_error(cmd, "%s: %s", b.model, err.msg[0] ? err.msg : emoc_strerror(st));
+        emoc_model_free(m);
+        return cli_exit_for_status(st);
+    }
+    rc = bench_measure(&b, cmd, m, s, &info, &res);
+    if (!rc && b.json) print_json(&b, emoc_isa_name(info.isa), &res);
+    else if (!rc) print_text(&b, emoc_isa_name(info.isa), &res);
+    free(res.p.ns);
+    free(res.p.op);
+    free(res.p.node);
+    free(res.p.kernel);
+    free(res.p.flops);
     emoc_session_free(s);
     emoc_model_free(m);
     return rc;

@@ -287,6 +287,49 @@ int abaw_group_by_video(const abaw_table *t, const long *rows, size_t n, size_t 
     return 0;
 }
 
+void abaw_out_list_init(abaw_out_list *l, abaw_names *names)
+{
+    memset(l, 0, sizeof *l);
+    abaw_table_init(&l->t, names);
+}
+
+emoc_status abaw_out_list_load(abaw_out_list *l, const char *path, char *err, size_t errlen)
+{
+    return abaw_load_list(&l->t, path, &l->order, &l->images, &l->n_order, err, errlen);
+}
+
+int abaw_out_list_all(abaw_out_list *l)
+{
+    l->order = malloc((l->t.n ? l->t.n : 1) * sizeof *l->order);
+    if (!l->order) return -1;
+    for (size_t r = 0; r < l->t.n; r++) l->order[r] = (long)r;
+    l->n_order = l->t.n;
+    return 0;
+}
+
+int abaw_out_list_group(abaw_out_list *l)
+{
+    size_t n = l->t.n;
+    l->video = malloc((n ? n : 1) * sizeof(int));
+    l->frame = malloc((n ? n : 1) * sizeof(int));
+    if (!l->video || !l->frame || abaw_group_by_video(&l->t, NULL, n, &l->perm, &l->starts, &l->n_runs))
+        return -1;
+    for (size_t i = 0; i < n; i++) l->video[i] = l->t.video[i], l->frame[i] = l->t.frame[i];
+    return 0;
+}
+
+void abaw_out_list_free(abaw_out_list *l)
+{
+    abaw_table_free(&l->t);
+    free(l->order);
+    free(l->images);
+    free(l->perm);
+    free(l->starts);
+    free(l->video);
+    free(l->frame);
+    memset(l, 0, sizeof *l);
+}
+
 void abaw_write_image(FILE *f, const abaw_names *names, char *const *images, size_t i,
                       int video, int frame)
 {

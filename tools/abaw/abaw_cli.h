@@ -49,6 +49,26 @@ int abaw_group_by_video(const abaw_table *t, const long *rows, size_t n, size_t 
 void abaw_write_image(FILE *f, const abaw_names *names, char *const *images, size_t i,
                       int video, int frame);
 
+/* The rows a submission (`emoc mtl`, `emoc ce`) writes: the organisers' list, or the frames the
+ * command chose, and the same rows grouped by video (in frame order) for interpolation and
+ * smoothing. */
+typedef struct abaw_out_list {
+    abaw_table t;                  /* one row per listed (video, frame) */
+    long *order;                   /* entry i of the list → row of t */
+    char **images;                 /* entries as --list spells them; NULL without a list */
+    size_t n_order;
+    size_t *perm, *starts, n_runs; /* abaw_group_by_video of t's rows */
+    int *video, *frame;            /* per row of t, for the smoothers */
+} abaw_out_list;
+void abaw_out_list_init(abaw_out_list *l, abaw_names *names);
+/* --list PATH: the list's entries, in its order (abaw_load_list). */
+emoc_status abaw_out_list_load(abaw_out_list *l, const char *path, char *err, size_t errlen);
+/* Without a list: every row the caller added to l->t, in the order added. 0 or -1 (memory). */
+int abaw_out_list_all(abaw_out_list *l);
+/* Groups the rows by video and fills video/frame. 0 or -1 (memory). */
+int abaw_out_list_group(abaw_out_list *l);
+void abaw_out_list_free(abaw_out_list *l);
+
 /* Score file: header `image,valence,arousal,<8 expr>,<12 AU>`, one row per list entry; image
  * names as abaw_write_image; written through out (begun and committed here). 0 or -1. */
 int abaw_write_scores(const char *cmd, cli_outfile *out, const abaw_names *names,

@@ -90,244 +90,298 @@ static int interrupted(void *user)
     return cli_interrupt_signal();
 }
 
-int cmd_features(int argc, char **argv)
-{
-    const char *cmd = argv[0], *model_path = NULL, *out = NULL, *resize = NULL, *detect = NULL;
+/* The command line, read by features_parse. */
+typedef struct feat_args {
+    const char *model_path, *out, *resize, *detect;
     emoc_detect_options dopt;
-    emoc_detect_options_default(&dopt);
-    int dopt_given = 0;
+    int dopt_given, csv, quiet, verbose, n_tensors;
     const char *tensors[4096];
-    int n_tensors = 0, csv = 0, quiet = 0, verbose = 0;
-    long threads = 1;
-    if (cli_env_threads(cmd, &threads)) return EXIT_USAGE;
-    frame_batch_mode batch_mode = FRAME_BATCH_AUTO;
+    long threads;
+    frame_batch_mode batch_mode;
     inputs_spec in;
-    inputs_spec_init(&in);
-    int rc = EXIT_OK;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = inputs_spec_option(&in, cmd, argc, argv, &i);
-        if (r < 0) {
-            inputs_spec_free(&in);
+} feat_args;
+
+/* What the run holds: the output, the model (and detector), the rows gathered so far. */
+typedef struct feat_run {
+    cli_outfile of;
+    emoc_model *model;
+    emoc_session *sess; /* for --tensor and --detect; image frames get theirs from the runner */
+    emoc_detector *det;
+    emoc_model_info info;
+    emoc_resize_mode mode;
+    abaw_names names;
+    feat_set fs;
+    long failed, frames_in;
+} feat_run;
+
+static int unknown_option(const char *cmd, const char *name)
+{
+    cli_error(cmd, "unknown option or missing value '%s'\n%s", name, usage);
+    return EXIT_USAGE;
+}
+
+/* One scanned option (name NULL: an input path). -1 when read, else the exit code. The input
+ * and detector options go through their shared argv-style readers with the pair as argv. */
+static int features_option(feat_args *a, const char *cmd, const char *o, const char *v)
+{
+    char *pair[2] = {(char *)o, (char *)v};
+    int i = 0, r;
+    if (!o) return inputs_spec_add_path(&a->in, v) ? EXIT_RUNTIME : -1;
+    if ((r = inputs_spec_option(&a->in, cmd, v ? 2 : 1, pair, &i)) != 0) return r < 0 ? EXIT_USAGE : -1;
+    if ((r = detect_option(&a->dopt, cmd, v ? 2 : 1, pair, &i)) != 0) {
+        a->dopt_given = 1;
+        return r < 0 ? EXIT_USAGE : -1;
+    }
+    if (!strcmp(o, "--csv")) a->csv = 1;
+    else if (!strcmp(o, "-q")) a->quiet = 1;
+    else if (!strcmp(o, "-v") || !strcmp(o, "--verbose")) a->verbose = 1;
+    else if (!v) return unknown_option(cmd, o);
+    else if (!strcmp(o, "--detect")) a->detect = v;
+    else if (!strcmp(o, "-m")) a->model_path = v;
+    else if (!strcmp(o, "-o")) a->out = v;
+    else if (!strcmp(o, "--resize")) a->resize = v;
+    else if (!strcmp(o, "--tensor")) {
+        if (a->n_tensors < 4096) a->tensors[a->n_tensors++] = v;
+    } else if (!strcmp(o, "--threads")) {
+        if (cli_parse_int(cmd, o, v, 1, 256, &a->threads)) return EXIT_USAGE;
+    } else if (!strcmp(o, "--batch-mode")) {
+        if (frame_batch_mode_parse(v, &a->batch_mode)) {
+            cli_error(cmd, "--batch-mode expects auto, ops or frames, got '%s'", v);
             return EXIT_USAGE;
         }
-        if (r > 0) continue;
-        if ((r = detect_option(&dopt, cmd, argc, argv, &i)) != 0) {
-            if (r < 0) {
-                inputs_spec_free(&in);
-                return EXIT_USAGE;
-            }
-            dopt_given = 1;
-            continue;
-        }
-        if (!strcmp(a, "--detect") && i + 1 < argc) {
-            detect = argv[++i];
-            continue;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage, stdout);
-            inputs_spec_free(&in);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--csv")) csv = 1;
-        else if (!strcmp(a, "-q")) quiet = 1;
-        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
-        else if ((!strcmp(a, "-m") || !strcmp(a, "-o") || !strcmp(a, "--tensor") || !strcmp(a, "--resize") ||
-                  !strcmp(a, "--threads") || !strcmp(a, "--batch-mode")) && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (!strcmp(a, "-m")) model_path = v;
-            else if (!strcmp(a, "--batch-mode") && frame_batch_mode_parse(v, &batch_mode)) {
-                cli_error(cmd, "--batch-mode expects auto, ops or frames, got '%s'", v);
-                rc = EXIT_USAGE;
-            } else if (!strcmp(a, "--batch-mode")) continue;
-            else if (!strcmp(a, "-o")) out = v;
-            else if (!strcmp(a, "--resize")) resize = v;
-            else if (!strcmp(a, "--threads")) {
-                if (cli_parse_int(cmd, a, v, 1, 256, &threads)) rc = EXIT_USAGE;
-            } else if (n_tensors < 4096) tensors[n_tensors++] = v;
-        } else if (a[0] != '-' || !strcmp(a, "-")) {
-            if (inputs_spec_add_path(&in, a)) rc = EXIT_RUNTIME;
-        } else {
-            cli_error(cmd, "unknown option or missing value '%s'\n%s", a, usage);
-            rc = EXIT_USAGE;
-        }
-        if (rc) {
-            inputs_spec_free(&in);
-            return rc;
-        }
+    } else {
+        return unknown_option(cmd, o);
     }
-    int has_images = in.n > 0 || in.opt.boxes_csv || in.opt.raw_width > 0;
-    if (in.opt.raw_width > 0 && in.n == 0) {
+    return -1;
+}
+
+static int has_images(const feat_args *a)
+{
+    return a->in.n > 0 || a->in.opt.boxes_csv || a->in.opt.raw_width > 0;
+}
+
+/* -1 when the command line is complete and consistent, else the exit code (message printed). */
+static int features_parse(int argc, char **argv, feat_args *a)
+{
+    const char *cmd = argv[0];
+    static const char *const flags[] = {"--csv", "-q", "-v", "--verbose", NULL};
+    memset(a, 0, sizeof *a);
+    emoc_detect_options_default(&a->dopt);
+    a->threads = 1;
+    a->batch_mode = FRAME_BATCH_AUTO;
+    inputs_spec_init(&a->in);
+    if (cli_env_threads(cmd, &a->threads)) return EXIT_USAGE;
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, flags);
+    scan.positional = scan.value_optional = 1;
+    for (const char *o, *v; cli_opts_next(&scan, &o, &v);) {
+        int rc = features_option(a, cmd, o, v);
+        if (rc >= 0) return rc;
+    }
+    if (scan.exit_code >= 0) return scan.exit_code;
+    if (a->in.opt.raw_width > 0 && a->in.n == 0) {
         cli_error(cmd, "--raw WxH reads a stream: give its path, or '-' for stdin");
-        inputs_spec_free(&in);
         return EXIT_USAGE;
     }
-    if (!model_path || !out || (!has_images && !n_tensors)) {
+    if (!a->model_path || !a->out || (!has_images(a) && !a->n_tensors)) {
         cli_error(cmd, "-m, -o and at least one input are required\n%s", usage);
-        inputs_spec_free(&in);
         return EXIT_USAGE;
     }
-    if ((dopt_given && !detect) || (detect && (n_tensors || in.opt.boxes_csv))) {
-        cli_error(cmd, "%s", dopt_given && !detect
+    if ((a->dopt_given && !a->detect) || (a->detect && (a->n_tensors || a->in.opt.boxes_csv))) {
+        cli_error(cmd, "%s", a->dopt_given && !a->detect
                                  ? "--threshold and --min-face need --detect DETECTOR.emw"
                                  : "--detect finds the faces itself: not with --tensor or --boxes");
-        inputs_spec_free(&in);
         return EXIT_USAGE;
     }
-    cli_outfile of; /* checked before the frames, not after an hour of them */
-    if (cli_outfile_prepare(cmd, out, &of)) {
-        inputs_spec_free(&in);
-        return EXIT_RUNTIME;
-    }
+    return -1;
+}
+
+/* Output checked, model (and detector) loaded, resize mode and session set, sandbox entered.
+ * -1 when ready, else the exit code (message printed). */
+static int features_open(const feat_args *a, const char *cmd, feat_run *r)
+{
     emoc_error err;
-    emoc_model *model = NULL;
-    emoc_session *sess = NULL;
-    emoc_detector *det = NULL;
+    if (cli_outfile_prepare(cmd, a->out, &r->of)) /* checked before the frames, not after an hour of them */
+        return EXIT_RUNTIME;
     emoc_options mopt;
     cli_model_options(&mopt);
-    emoc_status st = emoc_model_load_file(model_path, &mopt, &model, &err);
-    if (!st && detect && (st = emoc_detector_load_file(detect, NULL, &det, &err)) != EMOC_OK) {
+    emoc_status st = emoc_model_load_file(a->model_path, &mopt, &r->model, &err);
+    if (!st && a->detect && (st = emoc_detector_load_file(a->detect, NULL, &r->det, &err)) != EMOC_OK) {
         cli_error(cmd, "--detect %s", err.msg);
-        emoc_model_free(model);
-        inputs_spec_free(&in);
-        cli_outfile_close(&of);
         return cli_exit_for_status(st);
     }
     if (st) {
         cli_error(cmd, "%s", err.msg);
-        inputs_spec_free(&in);
-        cli_outfile_close(&of);
         return cli_exit_for_status(st);
     }
-    emoc_model_info info;
-    emoc_model_get_info(model, &info);
-    cli_note_model(cmd, model_path, model, quiet);
-    emoc_resize_mode mode = EMOC_RESIZE_PIL;
-    if ((resize || info.resize) && emoc_resize_mode_parse(resize ? resize : info.resize, &mode)) {
-        cli_error(cmd, "--resize: cv2 or pil, not '%s'", resize ? resize : info.resize);
-        rc = EXIT_USAGE;
-        goto done;
+    emoc_model_get_info(r->model, &r->info);
+    cli_note_model(cmd, a->model_path, r->model, a->quiet);
+    const char *resize = a->resize ? a->resize : r->info.resize;
+    r->mode = EMOC_RESIZE_PIL;
+    if (resize && emoc_resize_mode_parse(resize, &r->mode)) {
+        cli_error(cmd, "--resize: cv2 or pil, not '%s'", resize);
+        return EXIT_USAGE;
     }
-    st = n_tensors || det ? emoc_session_create(model, (int)threads, NULL, 0, &sess, &err) : EMOC_OK;
-    if (st) { /* images get their sessions from the frame runner */
+    st = a->n_tensors || r->det ? emoc_session_create(r->model, (int)a->threads, NULL, 0, &r->sess, &err) : EMOC_OK;
+    if (st) {
         cli_error(cmd, "%s", err.msg);
-        rc = cli_exit_for_status(st);
-        goto done;
+        return cli_exit_for_status(st);
     }
-    if ((rc = cli_sandbox_enter(cmd, &of.dirfd, of.dirfd >= 0))) goto done;
-    abaw_names names = {0};
-    feat_set fs;
-    const char *bb = emoc_model_meta(model, "emoc.name");
-    feat_init(&fs, info.embedding_size + info.n_scores, info.embedding_size, bb && *bb ? bb : info.variant);
-    size_t nx = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
-    float *x = malloc(nx * sizeof(float)), *row = malloc((size_t)fs.dim * sizeof(float));
-    long failed = 0, frames_in = 0;
+    int rc = cli_sandbox_enter(cmd, &r->of.dirfd, r->of.dirfd >= 0);
+    return rc ? rc : -1;
+}
+
+/* --tensor files: one forward pass each, a row unless the file or the run fails. 0, or -1 when
+ * out of memory. */
+static int features_run_tensors(feat_args *a, const char *cmd, feat_run *r)
+{
+    size_t nx = (size_t)3 * (size_t)r->info.input_size * (size_t)r->info.input_size;
+    float *x = malloc(nx * sizeof(float)), *row = malloc((size_t)r->fs.dim * sizeof(float));
     int oom = !x || !row;
-    for (int t = 0; t < n_tensors; t++)
-        if (inputs_list_file(&in, tensors[t])) oom = 1;
-    for (int t = 0; t < n_tensors && !oom; t++) {
+    for (int t = 0; t < a->n_tensors; t++)
+        if (inputs_list_file(&a->in, a->tensors[t])) oom = 1;
+    for (int t = 0; t < a->n_tensors && !oom; t++) {
+        const char *path = a->tensors[t];
         char e2[512];
-        if (!inputs_file_selected(&in, tensors[t])) continue; /* --shard */
-        frames_in++;
+        if (!inputs_file_selected(&a->in, path)) continue; /* --shard */
+        r->frames_in++;
         emoc_output o;
-        int r = cli_read_exact(tensors[t], x, nx * sizeof(float), e2, sizeof e2);
-        if (r) { /* little-endian hosts only (every supported target), as preprocess writes it */
-            cli_error(cmd, "%s: %s%s", tensors[t], e2, r == -2 ? " (3·S·S float32 values for this model)" : "");
-            failed++;
+        int rr = cli_read_exact(path, x, nx * sizeof(float), e2, sizeof e2);
+        if (rr) { /* little-endian hosts only (every supported target), as preprocess writes it */
+            cli_error(cmd, "%s: %s%s", path, e2, rr == -2 ? " (3·S·S float32 values for this model)" : "");
+            r->failed++;
             continue;
         }
-        if (emoc_session_run(sess, x, nx, &o)) {
-            cli_error(cmd, "%s: %s", tensors[t], emoc_session_last_error(sess));
-            failed++;
+        if (emoc_session_run(r->sess, x, nx, &o)) {
+            cli_error(cmd, "%s: %s", path, emoc_session_last_error(r->sess));
+            r->failed++;
             continue;
         }
         memcpy(row, o.embedding, (size_t)o.n_embedding * sizeof(float));
         memcpy(row + o.n_embedding, o.scores, (size_t)o.n_scores * sizeof(float));
         int video, frame;
-        tensor_key(&names, tensors[t], t, &video, &frame);
-        if (feat_append(&fs, video, frame, 0, (float)(info.input_size * info.input_size), row)) {
-            cli_error(cmd, "%s: out of memory storing the feature row", tensors[t]);
-            failed++;
-        }
-    }
-    if (has_images && !oom) {
-        emoc__input_iter *it;
-        if (det) detect_limit_inputs(&in);
-        emoc_status ost = inputs_open(&in, &it, &err);
-        if (ost) {
-            cli_error(cmd, "%s", err.msg);
-            rc = cli_exit_for_status(ost); /* a missing --boxes/--raw file is not a usage error */
-        } else {
-            inputs_note_skipped(it, cmd, quiet);
-            if (verbose) {
-                emoc_isa isa = EMOC_ISA_REF;
-                emoc_isa_resolve(EMOC_ISA_AUTO, &isa);
-                fprintf(stderr, "emoc %s: kernels %s, %ld thread%s, batch mode %s, %ld input frames", cmd,
-                        emoc_isa_name(isa), threads, threads == 1 ? "" : "s",
-                        frame_batch_mode_name(frame_batch_resolve(batch_mode, (int)threads, emoc__input_total(it))),
-                        emoc__input_total(it));
-                if (in.shard.n) fprintf(stderr, " (shard %d/%d of %ld)", in.shard.k, in.shard.n, in.listed);
-                fputc('\n', stderr);
-            }
-            progress pg;
-            progress_init(&pg, cmd, quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
-            pg.ftz = cli_ftz;
-            feat_ctx fc = {&fs, &names, cmd, quiet, 0};
-            frame_runner_config cfg = {model, &info, mode, (int)threads, batch_mode, &pg, feat_finish, feat_emit, &fc,
-                                       interrupted};
-            cli_interrupt_install();
-            if (det) {
-                features_detect_cfg dc = {cmd, det, &dopt, sess, &info, mode, quiet};
-                fc.failed = features_detect_run(&dc, it, &fs, &names, &pg);
-            } else if (frame_runner_run(&cfg, it, &err)) {
-                cli_error(cmd, "%s", err.msg);
-                rc = EXIT_RUNTIME;
-            }
-            failed += fc.failed;
-            frames_in += pg.frames_in;
-            pg.interrupted = cli_interrupt_signal();
-            progress_finish(&pg);
-            if (pg.interrupted && !rc) { /* the feature file is written whole or not at all */
-                cli_error(cmd, "'%s' not written: the run was interrupted", out);
-                rc = 128 + pg.interrupted;
-            }
-            emoc__input_close(it);
-        }
-    }
-    if (oom) {
-        cli_error(cmd, "out of memory");
-        rc = EXIT_RUNTIME;
-    }
-    if (!rc && frames_in == 0 && in.shard.n && in.listed > 0) {
-        if (!quiet) cli_error(cmd, "note: no input falls in shard %d/%d: the output has no rows", in.shard.k, in.shard.n);
-    } else if (!rc && frames_in == 0) {
-        /* as in predict: an empty stream or image-less folder is a mistake upstream, not an
-         * empty feature file to feed the pipelines */
-        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
-        rc = EXIT_INPUT;
-    }
-    if (!rc) {
-        FILE *f = cli_outfile_begin(cmd, &of);
-        if (f) feat_write(&fs, &names, f, csv);
-        if (!f || cli_outfile_commit(cmd, &of)) {
-            rc = EXIT_RUNTIME;
-        } else if (failed) {
-            /* the summary's rows_out counts frames handled; failed frames get no feature row
-             * (post/FEATURES.md), so say how many rows the file really holds */
-            if (!quiet)
-                cli_error(cmd, "'%s' holds %zu feature rows for %ld input frames: %ld failed and have no row",
-                          out, fs.n, frames_in, failed);
-            rc = EXIT_PARTIAL;
+        tensor_key(&r->names, path, t, &video, &frame);
+        if (feat_append(&r->fs, video, frame, 0, (float)(r->info.input_size * r->info.input_size), row)) {
+            cli_error(cmd, "%s: out of memory storing the feature row", path);
+            r->failed++;
         }
     }
     free(x);
     free(row);
-    feat_free(&fs);
-    abaw_names_free(&names);
-done:
-    emoc_detector_free(det);
-    cli_outfile_close(&of);
-    emoc_session_free(sess);
-    emoc_model_free(model);
-    inputs_spec_free(&in);
+    return oom ? -1 : 0;
+}
+
+static void say_run_setup(const feat_args *a, const char *cmd, emoc__input_iter *it)
+{
+    emoc_isa isa = EMOC_ISA_REF;
+    emoc_isa_resolve(EMOC_ISA_AUTO, &isa);
+    fprintf(stderr, "emoc %s: kernels %s, %ld thread%s, batch mode %s, %ld input frames", cmd,
+            emoc_isa_name(isa), a->threads, a->threads == 1 ? "" : "s",
+            frame_batch_mode_name(frame_batch_resolve(a->batch_mode, (int)a->threads, emoc__input_total(it))),
+            emoc__input_total(it));
+    if (a->in.shard.n) fprintf(stderr, " (shard %d/%d of %ld)", a->in.shard.k, a->in.shard.n, a->in.listed);
+    fputc('\n', stderr);
+}
+
+/* Image inputs (files, folders, --raw, --boxes) through the frame runner, or through the
+ * detector with --detect. EXIT_OK, or the exit code (message printed). */
+static int features_run_images(feat_args *a, const char *cmd, feat_run *r)
+{
+    emoc_error err;
+    emoc__input_iter *it;
+    int rc = EXIT_OK;
+    if (r->det) detect_limit_inputs(&a->in);
+    emoc_status ost = inputs_open(&a->in, &it, &err);
+    if (ost) {
+        cli_error(cmd, "%s", err.msg);
+        return cli_exit_for_status(ost); /* a missing --boxes/--raw file is not a usage error */
+    }
+    inputs_note_skipped(it, cmd, a->quiet);
+    if (a->verbose) say_run_setup(a, cmd, it);
+    progress pg;
+    progress_init(&pg, cmd, a->quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
+    pg.ftz = cli_ftz;
+    feat_ctx fc = {&r->fs, &r->names, cmd, a->quiet, 0};
+    frame_runner_config cfg = {r->model, &r->info, r->mode, (int)a->threads, a->batch_mode, &pg, feat_finish,
+                               feat_emit, &fc, interrupted};
+    cli_interrupt_install();
+    if (r->det) {
+        features_detect_cfg dc = {cmd, r->det, &a->dopt, r->sess, &r->info, r->mode, a->quiet};
+        fc.failed = features_detect_run(&dc, it, &r->fs, &r->names, &pg);
+    } else if (frame_runner_run(&cfg, it, &err)) {
+        cli_error(cmd, "%s", err.msg);
+        rc = EXIT_RUNTIME;
+    }
+    r->failed += fc.failed;
+    r->frames_in += pg.frames_in;
+    pg.interrupted = cli_interrupt_signal();
+    progress_finish(&pg);
+    if (pg.interrupted && !rc) { /* the feature file is written whole or not at all */
+        cli_error(cmd, "'%s' not written: the run was interrupted", a->out);
+        rc = 128 + pg.interrupted;
+    }
+    emoc__input_close(it);
+    return rc;
+}
+
+/* The feature file, unless the run found no frame at all. The exit code. */
+static int features_write(const feat_args *a, const char *cmd, feat_run *r)
+{
+    if (r->frames_in == 0 && a->in.shard.n && a->in.listed > 0) {
+        if (!a->quiet)
+            cli_error(cmd, "note: no input falls in shard %d/%d: the output has no rows", a->in.shard.k, a->in.shard.n);
+    } else if (r->frames_in == 0) {
+        /* as in predict: an empty stream or image-less folder is a mistake upstream, not an
+         * empty feature file to feed the pipelines */
+        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
+        return EXIT_INPUT;
+    }
+    FILE *f = cli_outfile_begin(cmd, &r->of);
+    if (f) feat_write(&r->fs, &r->names, f, a->csv);
+    if (!f || cli_outfile_commit(cmd, &r->of)) return EXIT_RUNTIME;
+    if (r->failed) {
+        /* the summary's rows_out counts frames handled; failed frames get no feature row
+         * (post/FEATURES.md), so say how many rows the file really holds */
+        if (!a->quiet)
+            cli_error(cmd, "'%s' holds %zu feature rows for %ld input frames: %ld failed and have no row", a->out,
+                      r->fs.n, r->frames_in, r->failed);
+        return EXIT_PARTIAL;
+    }
+    return EXIT_OK;
+}
+
+int cmd_features(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    feat_args *a = malloc(sizeof *a); /* 32 KiB of --tensor paths: off the stack */
+    feat_run r;
+    memset(&r, 0, sizeof r);
+    r.of.dirfd = r.of.direct_fd = -1;
+    if (!a) {
+        cli_error(cmd, "out of memory");
+        return EXIT_RUNTIME;
+    }
+    int rc = features_parse(argc, argv, a);
+    if (rc < 0) rc = features_open(a, cmd, &r);
+    if (rc < 0) {
+        const char *bb = emoc_model_meta(r.model, "emoc.name");
+        feat_init(&r.fs, r.info.embedding_size + r.info.n_scores, r.info.embedding_size,
+                  bb && *bb ? bb : r.info.variant);
+        int oom = features_run_tensors(a, cmd, &r);
+        rc = has_images(a) && !oom ? features_run_images(a, cmd, &r) : EXIT_OK;
+        if (oom) {
+            cli_error(cmd, "out of memory");
+            rc = EXIT_RUNTIME;
+        }
+        if (!rc) rc = features_write(a, cmd, &r);
+    }
+    feat_free(&r.fs);
+    abaw_names_free(&r.names);
+    emoc_detector_free(r.det);
+    cli_outfile_close(&r.of);
+    emoc_session_free(r.sess);
+    emoc_model_free(r.model);
+    inputs_spec_free(&a->in);
+    free(a);
     return rc;
 }
