@@ -27,7 +27,6 @@
 
 enum { OB = 16, PXG = 4, GPX = 8, MAX_GBLOCKS = 64 };
 
-static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
 static size_t packed_size_avx512(int cout, int kh, int kw, int cin_g, int groups)

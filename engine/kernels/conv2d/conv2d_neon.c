@@ -22,7 +22,6 @@
 
 enum { OB = 4, PXG = 4 };
 
-static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
 static size_t packed_size_neon(int cout, int kh, int kw, int cin_g, int groups)

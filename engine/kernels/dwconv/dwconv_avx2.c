@@ -19,9 +19,6 @@
 
 enum { CV = 8, PX = 8 };
 
-static inline int imax(int a, int b) { return a > b ? a : b; }
-static inline int imin(int a, int b) { return a < b ? a : b; }
-
 /* npx output pixels (ox .. ox+npx−1 of row oy) × nvb channel blocks (8 channels each) starting at c0, sharing the
  * tap ranges [ky0,ky1)×[kx0,kx1); with nvb = 1 the block may be partial (mask m, full = 0).
  * npx, nvb, kwc (0 = use a->kw) and full are compile-time. Addresses are stepped with
