@@ -185,7 +185,7 @@ cross-aarch64:
 	$(MAKE) CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 all build/aarch64/kernel_tests
 test-qemu: cross-aarch64
 	EMOC_BIN=$(CURDIR)/build/aarch64/emoc EMOC_ROOT=$(CURDIR) QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
-	  QEMU_SET_ENV=LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib qemu-aarch64 ./build/aarch64/kernel_tests $(TEST_ARGS)
+	  QEMU_SET_ENV=LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib qemu-aarch64 -cpu max ./build/aarch64/kernel_tests $(TEST_ARGS)
 $(A64_CRIT)/usr/lib/aarch64-linux-gnu/libcriterion.so.3: tests/qemu/criterion_aarch64.sh
 	bash tests/qemu/criterion_aarch64.sh build/aarch64-criterion
 $(A64_PRELOAD): tests/qemu/preload/qemu_exec.c

@@ -25,6 +25,8 @@ void emoc__kernel_table_init(emoc_kernel_table *t, emoc_isa isa)
 {
     t->isa = EMOC_ISA_REF;
     t->gemm = emoc_f32_gemm_ref;
+    t->gemm_bf16 = emoc_bf16_gemm_ref;
+    t->gemm_i8 = emoc_i8_gemm_ref;
     t->dwconv = emoc_f32_dwconv_ref;
     t->conv2d = emoc_f32_conv2d_ref;
     t->act = emoc_f32_act_ref;

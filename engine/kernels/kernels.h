@@ -76,6 +76,52 @@ typedef struct emoc_gemm_kernel {
 } emoc_gemm_kernel;
 
 /* ---------------------------------------------------------------------------------------------
+ * Reduced-precision GEMM / pointwise convolution (docs/precision.md): weights stored as bf16 or
+ * as int8 with a per-output-channel scale; activations converted once per op by quant():
+ *   bf16: xq[p][k] = bf16_rne(x[p][k]·scale[k])   (round to nearest even, denormals → ±0)
+ *         y = act(Σ_k xq·wq accumulated in fp32 + bias[n]) + residual
+ *   int8: xq[p][k] = clamp(rne(x[p][k]·scale[k]·inv_sx), −127, 127)     (symmetric, s8)
+ *         acc = Σ_k xq·wq (int32, exact);   y = act((float)acc·dq[n] + bias[n]) + residual
+ *         with dq[n] = sx·sw[n] (activation scale × weight scale).
+ * quant() writes rows [p0,p1) of xq (row stride xq_stride bytes ≥ row_bytes(K)) in the kernel's
+ * own activation format, padding zeroed; fn() reads only that form and the packed weights.
+ * pack() takes row-major [N][K] bf16 bits (uint16_t) or int8; packed_size() is in bytes.
+ * The int8 sum is exact, so every ISA's int8 kernel equals the reference bit for bit (up to
+ * the SIMD activation polynomials); bf16 kernels may add the pair products in another order.
+ * ------------------------------------------------------------------------------------------- */
+typedef struct emoc_gemm_lp_args {
+    const void *xq;
+    size_t xq_stride;            /* bytes */
+    const void *w_packed;
+    const float *dq;             /* int8: per output channel; bf16: unused */
+    const float *bias;
+    const float *slope;
+    const float *residual;
+    size_t r_stride;
+    float *y;
+    size_t y_stride;
+    int K, N;
+    emoc_act act;
+} emoc_gemm_lp_args;
+
+typedef void (*emoc_gemm_lp_fn)(const emoc_gemm_lp_args *a, size_t p0, size_t p1, int n0, int n1);
+typedef void (*emoc_lp_quant_fn)(const float *x, size_t x_stride, const float *scale,
+                                 float inv_sx, int K, void *xq, size_t xq_stride, size_t p0,
+                                 size_t p1);
+typedef size_t (*emoc_lp_bytes_fn)(int K, int N);
+typedef void (*emoc_lp_pack_fn)(const void *w, int K, int N, void *packed);
+
+typedef struct emoc_gemm_lp_kernel {
+    const char *name;
+    emoc_gemm_lp_fn fn;
+    emoc_lp_quant_fn quant;
+    size_t (*row_bytes)(int K);  /* bytes of one quantized activation row */
+    emoc_lp_bytes_fn packed_size;
+    emoc_lp_pack_fn pack;
+    int nr;                      /* n0/n1 split points are multiples of nr (except n1 == N) */
+} emoc_gemm_lp_kernel;
+
+/* ---------------------------------------------------------------------------------------------
  * Depthwise convolution (one filter per channel), NHWC.
  *   Input pixel (iy,ix) channel c at x[(iy·iw + ix)·x_pstride + c], c in [0,c).
  *   Output likewise with y_pstride, so a channel sub-range of a wider tensor (mixed depthwise)
@@ -247,6 +293,8 @@ void emoc__resize_ac_coeff(int in, int out, int i, int *i0, int *i1, float *l0, 
 typedef struct emoc_kernel_table {
     emoc_isa isa;
     emoc_gemm_kernel gemm;
+    emoc_gemm_lp_kernel gemm_bf16;
+    emoc_gemm_lp_kernel gemm_i8;
     emoc_dwconv_kernel dwconv;
     emoc_conv2d_kernel conv2d;
     emoc_act_kernel act;
@@ -263,6 +311,8 @@ void emoc__kernel_table_init(emoc_kernel_table *t, emoc_isa isa);
 
 /* Reference kernels (engine/kernels/<family>/<family>_ref.c). */
 extern const emoc_gemm_kernel emoc_f32_gemm_ref;
+extern const emoc_gemm_lp_kernel emoc_bf16_gemm_ref;
+extern const emoc_gemm_lp_kernel emoc_i8_gemm_ref;
 extern const emoc_dwconv_kernel emoc_f32_dwconv_ref;
 extern const emoc_conv2d_kernel emoc_f32_conv2d_ref;
 extern const emoc_act_kernel emoc_f32_act_ref;
@@ -278,6 +328,9 @@ float emoc__act_scalar(float v, emoc_act act, float slope);
 /* Per-ISA overrides (engine/kernels/table_<isa>.c); only compiled for their architecture. */
 void emoc__kernel_table_avx2(emoc_kernel_table *t);
 void emoc__kernel_table_avx512(emoc_kernel_table *t);
+/* x86-64 only: AVX-512 extensions the reduced-precision kernels use (table_avx512.c). */
+int emoc__cpu_has_avx512bf16(void);
+int emoc__cpu_has_avx512vnni(void);
 void emoc__kernel_table_neon(emoc_kernel_table *t);
 
 #endif /* EMOC_KERNELS_H */

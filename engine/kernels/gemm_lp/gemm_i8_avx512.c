@@ -1,0 +1,83 @@
+/*
+ * gemm_i8_avx512.c — AVX-512 VNNI int8 GEMM / pointwise convolution (semantics: kernels.h,
+ * "Reduced-precision GEMM"; reference: gemm_lp_ref.c): emoc_i8_gemm_8x32__avx512.
+ *
+ * vpdpbusd multiplies unsigned by signed bytes, so the activations are stored as
+ * u = s8 + 128 (x ^ 0x80) and the packed weights carry per channel comp[n] = 128·Σ_k w[n][k]:
+ * Σ u·w − comp = Σ s8·w exactly (int32, no saturation in vpdpbusd), the reference's integer.
+ * Packed: comp[] as int32 for emoc__lp_cols(N, 32) channels (rounded to 64 bytes), then panels
+ * of 32 channels × int8 quads, [K/4][32][4]. Activation rows: K rounded up to a quad (tail:
+ * 0x80, i.e. s8 zero).
+ */
+#include "engine/kernels/gemm_lp/lp_scalar.h"
+#include "engine/kernels/simd_avx512.h"
+
+static size_t comp_bytes(int N) { return (emoc__lp_cols(N, 32) * 4u + 63u) & ~(size_t)63u; }
+
+static size_t row_bytes_avx512(int K) { return 4u * (size_t)((K + 3) / 4); }
+
+static size_t packed_size_avx512(int K, int N)
+{
+    return comp_bytes(N) + emoc__lp_cols(N, 32) * (size_t)((K + 3) / 4) * 4u;
+}
+
+static void pack_avx512(const void *w, int K, int N, void *packed)
+{
+    const int8_t *src = w;
+    unsigned char *out = packed;
+    memset(out, 0, comp_bytes(N));
+    for (int n = 0; n < N; n++) {
+        int32_t s = 0;
+        for (int k = 0; k < K; k++) s += src[(size_t)n * (size_t)K + (size_t)k];
+        s *= 128;
+        memcpy(out + 4u * (size_t)n, &s, 4);
+    }
+    emoc__lp_pack_panels(w, K, N, 32, 4, 1, out + comp_bytes(N));
+}
+
+/* (x·scale)·inv_sx, clamped as emoc__i8_quant (maxps/minps return the second operand on NaN),
+ * rounded to nearest even by vcvtps2dq, stored + 128. */
+static void quant_avx512(const float *x, size_t x_stride, const float *scale, float inv_sx, int K,
+                         void *xq, size_t xq_stride, size_t p0, size_t p1)
+{
+    const __m512 inv = _mm512_set1_ps(inv_sx), lo = _mm512_set1_ps(-127.0f),
+                 hi = _mm512_set1_ps(127.0f);
+    const __m512i off = _mm512_set1_epi32(128);
+    int Kp = (K + 3) & ~3;
+    for (size_t p = p0; p < p1; p++) {
+        const float *xr = x + p * x_stride;
+        uint8_t *q = (uint8_t *)xq + p * xq_stride;
+        for (int k = 0; k < K; k += 16) {
+            __mmask16 m = emoc__m512_tail(K - k);
+            __m512 v = _mm512_maskz_loadu_ps(m, xr + k);
+            if (scale) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, scale + k));
+            v = _mm512_mul_ps(v, inv);
+            v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+            __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(v), off);
+            _mm_mask_storeu_epi8(q + k, m, _mm512_cvtepi32_epi8(r));
+        }
+        for (int k = K; k < Kp; k++) q[k] = 0x80;
+    }
+}
+
+static inline __m512 finish(const emoc_gemm_lp_args *a, __m512i acc, int n, __mmask16 m)
+{
+    __m512i comp = _mm512_maskz_loadu_epi32(m, (const int32_t *)a->w_packed + n);
+    __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, comp));
+    return _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, a->dq + n));
+}
+
+#define LP_G 4
+#define LP_ESIZE 1
+#define LP_WOFF comp_bytes(a->N)
+#define LP_ACC_T __m512i
+#define LP_ZERO _mm512_setzero_si512()
+#define LP_FINISH(acc, n, v) finish(a, (acc), (n) + 16 * (v), m[v])
+#define LP_ATTR __attribute__((target("avx512vnni")))
+#define LP_PREFIX vnni_
+#define LP_STEP(acc, xb, w) ((acc) = _mm512_dpbusd_epi32((acc), (xb), (w)))
+#include "engine/kernels/gemm_lp/gemm_lp_body_avx512.h"
+
+const emoc_gemm_lp_kernel emoc_i8_gemm_8x32__avx512 = {
+    "emoc_i8_gemm_8x32__avx512", vnni_gemm, quant_avx512, row_bytes_avx512, packed_size_avx512,
+    pack_avx512, 32};
