@@ -147,6 +147,10 @@ test: $(BUILD)/emoc_tests $(BUILD)/emoc_test_cli
 check-exports: $(BUILD)/libemoc.so $(BUILD)/libemoc.a
 	bash tests/check_exports.sh $(BUILD)/libemoc.so $(BUILD)/libemoc.a
 
+# Comments cite documents inside the repository only (docs/architecture.md).
+check-citations:
+	bash tests/check_citations.sh
+
 # Conformance against PyTorch (needs Debian python3-torch, python3-onnx): tools/reference/;
 # BlazeFace against the TFLite runtime on the real MediaPipe weights (needs nodejs, npm):
 # tools/reference/blazeface/.
@@ -232,7 +236,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all test check-exports conformance fuzz bench models cross-aarch64 test-qemu cross-aarch64-full test-qemu-full conformance-aarch64 install uninstall clean
+.PHONY: all test check-exports check-citations conformance fuzz bench models cross-aarch64 test-qemu cross-aarch64-full test-qemu-full conformance-aarch64 install uninstall clean
 -include $(LIB_OBJ:.o=.d) $(CONV_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
 # ---- kernel benchmark (owned by the kernels work: bench/bench_kernels.c) ----------------------

@@ -16,7 +16,10 @@
 #      EMOC_REF_MODELS (a models list instead of tools/reference/models.txt),
 #      PEERS_TORCH (1; 0 skips PyTorch, which is slow here), ORT_STATIC (1; 0 = ORT on the graph
 #      as exported, dynamic batch), BENCH_JSON=FILE (also save all rows),
-#      BENCH_BEFORE=FILE (a BENCH_JSON of an earlier run: per-kernel shares before / after).
+#      BENCH_BEFORE=FILE (a BENCH_JSON of an earlier run: per-kernel shares before / after),
+#      BENCH_DTYPES ("fp32 bf16 int8": emoc's precisions; bf16/int8 run the pointwise convs and
+#      linear layers through the reduced-precision GEMMs via EMOC_GEMM_DTYPE, docs/precision.md;
+#      their rows are labelled MODEL/bf16, MODEL/int8 and compared with ORT fp32).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -26,6 +29,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 RUNS=${BENCH_RUNS:-50}
 THREADS=${BENCH_THREADS:-1 2}
 export ORT_STATIC=${ORT_STATIC:-1}
+DTYPES=${BENCH_DTYPES:-fp32 bf16 int8}
 : "${EMOC_BIN:?set EMOC_BIN to the emoc binary}"
 
 rows=$(mktemp)
@@ -72,21 +76,25 @@ for m in "${models[@]}"; do
         echo "emoc $m: convert FAILED: $(head -3 "$OUT/bench/$m.convert.log")"
         continue
     fi
+    # one pass per precision (EMOC_GEMM_DTYPE empty = fp32)
+    for dt in $DTYPES; do
+    gd=; label=$m
+    [ "$dt" = fp32 ] || { gd=$dt; label=$m/$dt; }
     for t in $THREADS; do
         floor=$(roofline "$m" "$t")
-        if ! "$EMOC_BIN" bench -m "$emw" --threads "$t" --runs "$RUNS" --json ${floor:+--roofline-ms "$floor"} \
-                >"$OUT/bench/$m.t$t.json" 2>"$OUT/bench/$m.t$t.err"; then
-            if grep -qi "not implemented" "$OUT/bench/$m.t$t.err"; then
-                echo "emoc bench: NOT IMPLEMENTED yet ($(head -1 "$OUT/bench/$m.t$t.err")) — peer numbers only"
-                break 2
+        if ! EMOC_GEMM_DTYPE=$gd "$EMOC_BIN" bench -m "$emw" --threads "$t" --runs "$RUNS" --json \
+                ${floor:+--roofline-ms "$floor"} >"$OUT/bench/$m.$dt.t$t.json" 2>"$OUT/bench/$m.$dt.t$t.err"; then
+            if grep -qi "not implemented" "$OUT/bench/$m.$dt.t$t.err"; then
+                echo "emoc bench: NOT IMPLEMENTED yet ($(head -1 "$OUT/bench/$m.$dt.t$t.err")) — peer numbers only"
+                break 3
             fi
-            echo "emoc $m threads $t: bench FAILED: $(head -3 "$OUT/bench/$m.t$t.err")"
+            echo "emoc $label threads $t: bench FAILED: $(head -3 "$OUT/bench/$m.$dt.t$t.err")"
             continue
         fi
         # CPU time per run from outside (robust to a loaded machine; see peers/cpu_per_run.py).
-        cpu=$("$PYTHON" "$HERE/peers/cpu_per_run.py" "$EMOC_BIN" "$emw" "$t" 5 25 2>/dev/null || echo '{}')
-        "$PYTHON" - "$OUT/bench/$m.t$t.json" "$m" "$net" "$t" "$cpu" >>"$rows" <<'EOF' \
-            || echo "emoc $m threads $t: unreadable bench output: $(head -c 300 "$OUT/bench/$m.t$t.json")"
+        cpu=$(EMOC_GEMM_DTYPE=$gd "$PYTHON" "$HERE/peers/cpu_per_run.py" "$EMOC_BIN" "$emw" "$t" 5 25 2>/dev/null || echo '{}')
+        "$PYTHON" - "$OUT/bench/$m.$dt.t$t.json" "$label" "$net" "$t" "$cpu" >>"$rows" <<'EOF' \
+            || echo "emoc $label threads $t: unreadable bench output: $(head -c 300 "$OUT/bench/$m.$dt.t$t.json")"
 import json, sys
 path, model, net, threads, cpu = sys.argv[1:]
 obj = None
@@ -102,6 +110,7 @@ if cpu is not None:
     obj["cpu_median_ms"] = cpu
 print(json.dumps(obj))
 EOF
+    done
     done
     # Per-op breakdown (trace hook) at 1 thread, in a separate run so tracing never touches the
     # latencies above.

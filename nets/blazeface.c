@@ -83,22 +83,22 @@ emoc_status emoc__net_build_blazeface(emoc_pb *b, const emw_file *f)
         switch (kind) {
         case EMOC_BLAZE_CONV:
         case EMOC_BLAZE_DWCONV: y = conv_layer(b, node, k, a, r); break;
-        case EMOC_BLAZE_ADD: y = emoc_op_add_act(b, node, a, bb, act_of(r[EMOC_BLAZE_F_ACT])); break;
-        case EMOC_BLAZE_RELU: y = emoc_op_act(b, node, a, EMOC_ACT_RELU); break;
+        case EMOC_BLAZE_ADD: y = emoc__op_add_act(b, node, a, bb, act_of(r[EMOC_BLAZE_F_ACT])); break;
+        case EMOC_BLAZE_RELU: y = emoc__op_act(b, node, a, EMOC_ACT_RELU); break;
         case EMOC_BLAZE_PAD:
-            y = emoc_op_pad(b, node, a, (int)r[EMOC_BLAZE_F_PT], (int)r[EMOC_BLAZE_F_PL],
+            y = emoc__op_pad(b, node, a, (int)r[EMOC_BLAZE_F_PT], (int)r[EMOC_BLAZE_F_PL],
                             (int)r[EMOC_BLAZE_F_PB], (int)r[EMOC_BLAZE_F_PR],
                             (int)r[EMOC_BLAZE_F_KH], (int)r[EMOC_BLAZE_F_EXTRA]);
             break;
-        case EMOC_BLAZE_MAXPOOL: y = emoc_op_maxpool2(b, node, a); break;
+        case EMOC_BLAZE_MAXPOOL: y = emoc__op_maxpool2(b, node, a); break;
         case EMOC_BLAZE_RESIZE:
-            y = emoc_op_resize_bilinear(b, node, a, (int)r[EMOC_BLAZE_F_KH],
+            y = emoc__op_resize_bilinear(b, node, a, (int)r[EMOC_BLAZE_F_KH],
                                         (int)r[EMOC_BLAZE_F_KW], (int)r[EMOC_BLAZE_F_EXTRA]);
             break;
-        case EMOC_BLAZE_DEPTH2SPACE: y = emoc_op_depth2space(b, node, a, (int)r[EMOC_BLAZE_F_EXTRA]); break;
-        case EMOC_BLAZE_CONCAT: y = emoc_op_concat_flat(b, node, a, bb, (int)r[EMOC_BLAZE_F_EXTRA]); break;
+        case EMOC_BLAZE_DEPTH2SPACE: y = emoc__op_depth2space(b, node, a, (int)r[EMOC_BLAZE_F_EXTRA]); break;
+        case EMOC_BLAZE_CONCAT: y = emoc__op_concat_flat(b, node, a, bb, (int)r[EMOC_BLAZE_F_EXTRA]); break;
         case EMOC_BLAZE_OUTPUT:
-            y = out = emoc_op_blaze_output(b, node, a, bb);
+            y = out = emoc__op_blaze_output(b, node, a, bb);
             if (y >= 0 && (size_t)emoc__pb_c(b, y) != (size_t)r[EMOC_BLAZE_F_EXTRA] * 17)
                 emoc__pb_fail(b, EMOC_E_SHAPE, "blazeface: output has %d values, %lld anchors "
                              "need %lld", emoc__pb_c(b, y), (long long)r[EMOC_BLAZE_F_EXTRA],

@@ -88,7 +88,7 @@ static int ssh(emoc_pb *b, const rf_plan_args *u, int x, int k)
     char node[16];
     snprintf(node, sizeof node, "ssh%d.cat", k);
     int ins[3] = {a, c5, c7};
-    return emoc_op_concat(b, node, ins, 3);
+    return emoc__op_concat(b, node, ins, 3);
 }
 
 emoc_status rf_build_plan(emoc_pb *b, const emw_file *f)
@@ -111,8 +111,8 @@ emoc_status rf_build_plan(emoc_pb *b, const emw_file *f)
     int o1 = conv1(b, u, stage_out[0], "fpn.output1");
     int o2 = conv1(b, u, stage_out[1], "fpn.output2");
     int o3 = conv1(b, u, stage_out[2], "fpn.output3");
-    o2 = conv3(b, u, emoc_op_upsample_add(b, "fpn.up3", o2, o3), "fpn.merge2", 1, RF_ACT);
-    o1 = conv3(b, u, emoc_op_upsample_add(b, "fpn.up2", o1, o2), "fpn.merge1", 1, RF_ACT);
+    o2 = conv3(b, u, emoc__op_upsample_add(b, "fpn.up3", o2, o3), "fpn.merge2", 1, RF_ACT);
+    o1 = conv3(b, u, emoc__op_upsample_add(b, "fpn.up2", o1, o2), "fpn.merge1", 1, RF_ACT);
     int feat[3] = {ssh(b, u, o1, 1), ssh(b, u, o2, 2), ssh(b, u, o3, 3)};
     int head[3];
     for (int k = 0; k < 3; k++) {

@@ -20,4 +20,9 @@ static=${2:-${lib%.so}.a}
 conv=$(nm --defined-only "$static" 2>/dev/null | awk 'NF == 3 {print $3}' |
        grep -E '^emoc__(onnx|pth|convert|pickle|zip)_' || true)
 [ -z "$conv" ] || { echo "check_exports: $static holds converter code:" $conv; exit 1; }
+# internal functions use emoc__ (or static): a global emoc_ function include/ does not declare
+# would be hidden from the .so but still claim the public prefix
+stray=$(nm --defined-only "$static" 2>/dev/null | awk 'NF == 3 && $2 == "T" {print $3}' | grep -E '^emoc_[a-z0-9]' |
+        sort -u | comm -23 - <(echo "$declared") || true)
+[ -z "$stray" ] || { echo "check_exports: $static defines undeclared emoc_ functions (name them emoc__):" $stray; exit 1; }
 echo "check_exports: $static has no converter symbols ($(ar t "$static" | wc -l) objects)"

@@ -106,9 +106,9 @@ int cmd_convert(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_mtcnn_net(int argc, char **argv);
-/* --threshold P / --min-face N for the commands that detect (cmd_detect.c): 1 consumed, 0 not
- * one of these, -1 after a usage error. */
-int detect_option(emoc_detect_options *d, const char *cmd, int argc, char **argv, int *i);
+/* --threshold P / --min-face N for the commands that detect (cmd_detect.c), from the scanner's
+ * name and value: 1 read, 0 not one of these (or its value is missing), -1 after a usage error. */
+int detect_option(emoc_detect_options *d, const char *cmd, const char *name, const char *value);
 /* Caps the inputs' decoded size at EMOC_DETECT_MAX_SIDE (tools/inputs.h inputs_spec). */
 struct inputs_spec;
 void detect_limit_inputs(struct inputs_spec *in);

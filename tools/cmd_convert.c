@@ -10,18 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16] [--arch A]\n"
-               "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
-               "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
-               "  and writes weights + metadata (input size, normalisation, labels, source\n"
-               "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
-               "  MTCNN (facenet-pytorch) takes its three checkpoints, in any order.\n"
-               "  --arch retinaface_1mb: the mobilenet0.25_Final.pth of Face-Detector-1MB-with-\n"
-               "  landmark, a different network with RetinaFace-MobileNet0.25's tensor names\n"
-               "  (without it, such a file is read as Pytorch_Retinaface's network).\n");
-}
+static const char *usage =
+    "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16] [--arch A]\n"
+    "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
+    "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
+    "  and writes weights + metadata (input size, normalisation, labels, source\n"
+    "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
+    "  MTCNN (facenet-pytorch) takes its three checkpoints, in any order.\n"
+    "  --arch retinaface_1mb: the mobilenet0.25_Final.pth of Face-Detector-1MB-with-\n"
+    "  landmark, a different network with RetinaFace-MobileNet0.25's tensor names\n"
+    "  (without it, such a file is read as Pytorch_Retinaface's network).\n";
 
 static int has_suffix(const char *s, const char *suf)
 {
@@ -69,60 +67,68 @@ static int convert_many(const char *cmd, const char *const *ins, int n, const ch
     return rc;
 }
 
-int cmd_convert(int argc, char **argv)
+typedef struct convert_args {
+    const char *ins[3], *out, *arch;
+    int n_in;
+    emoc_convert_opts opts;
+} convert_args;
+
+/* -1 when the command line is complete, else the exit code (message printed). */
+static int convert_parse(int argc, char **argv, convert_args *c)
 {
-    const char *cmd = argv[0], *in = NULL, *out = NULL, *arch = NULL;
-    const char *ins[3];
-    int n_in = 0;
-    emoc_convert_opts opts = {EMW_F32, NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--arch") && i + 1 < argc) {
-            arch = argv[++i];
-            if (strcmp(arch, "retinaface_1mb")) {
-                cli_error(cmd, "--arch expects retinaface_1mb (the only architecture that cannot "
-                          "be recognised from the file), got '%s'", arch);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--dtype") && i + 1 < argc) {
-            const char *d = argv[++i];
-            if (!strcmp(d, "f32")) opts.dtype = EMW_F32;
-            else if (!strcmp(d, "f16")) opts.dtype = EMW_F16;
-            else {
-                cli_error(cmd, "--dtype expects f32 or f16, got '%s'", d);
-                return EXIT_USAGE;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            cli_error(cmd, "unknown option '%s' (or missing value)", a);
-            usage(stderr);
+    const char *cmd = argv[0];
+    *c = (convert_args){{NULL, NULL, NULL}, NULL, NULL, 0, {EMW_F32, NULL}};
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (!a && c->n_in < 3) {
+            c->ins[c->n_in++] = v;
+        } else if (!a) {
+            cli_error(cmd, "too many input files ('%s'): one model file, or MTCNN's three", v);
             return EXIT_USAGE;
-        } else if (n_in < 3) {
-            ins[n_in++] = a;
-            if (!in) in = a;
+        } else if (v && !strcmp(a, "-o")) {
+            c->out = v;
+        } else if (v && !strcmp(a, "--arch")) {
+            c->arch = v;
+            if (strcmp(c->arch, "retinaface_1mb")) {
+                cli_error(cmd, "--arch expects retinaface_1mb (the only architecture that cannot "
+                          "be recognised from the file), got '%s'", c->arch);
+                return EXIT_USAGE;
+            }
+        } else if (v && !strcmp(a, "--dtype")) {
+            if (!strcmp(v, "f32")) c->opts.dtype = EMW_F32;
+            else if (!strcmp(v, "f16")) c->opts.dtype = EMW_F16;
+            else {
+                cli_error(cmd, "--dtype expects f32 or f16, got '%s'", v);
+                return EXIT_USAGE;
+            }
         } else {
-            cli_error(cmd, "too many input files ('%s'): one model file, or MTCNN's three", a);
+            cli_error(cmd, "unknown option '%s' (or missing value)", a);
+            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }
-    if (!in || !out) {
-        cli_error(cmd, "%s", !in ? "missing input file" : "missing -o OUT.emw");
-        usage(stderr);
+    if (scan.exit_code >= 0) return scan.exit_code;
+    if (!c->n_in || !c->out) {
+        cli_error(cmd, "%s", !c->n_in ? "missing input file" : "missing -o OUT.emw");
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    if (n_in > 1) {
-        if (n_in != 3) {
-            cli_error(cmd, "two input files: give one model file, or MTCNN's three checkpoints "
-                      "(pnet.pt rnet.pt onet.pt)");
-            return EXIT_USAGE;
-        }
-        return convert_many(cmd, ins, n_in, out, &opts);
+    if (c->n_in == 2) {
+        cli_error(cmd, "two input files: give one model file, or MTCNN's three checkpoints "
+                  "(pnet.pt rnet.pt onet.pt)");
+        return EXIT_USAGE;
     }
-    opts.source_name = in;
+    return -1;
+}
+
+/* One model file: ONNX, a PyTorch checkpoint (zip or legacy) or TFLite, told apart by name and
+ * magic bytes, converted and saved. The exit code. */
+static int convert_one(const char *cmd, convert_args *c)
+{
+    const char *in = c->ins[0];
+    c->opts.source_name = in;
     char msg[512];
     size_t size = 0;
     unsigned char *buf = cli_read_file(in, &size, msg, sizeof msg);
@@ -143,19 +149,19 @@ int cmd_convert(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     int is_tflite = has_suffix(in, ".tflite") || (size >= 8 && !memcmp(buf + 4, "TFL3", 4));
-    if (arch && (is_tflite || !is_pth)) {
+    if (c->arch && (is_tflite || !is_pth)) {
         st = EMOC_E_ARG;
-        snprintf(err.msg, sizeof err.msg, "--arch %s needs a PyTorch checkpoint", arch);
+        snprintf(err.msg, sizeof err.msg, "--arch %s needs a PyTorch checkpoint", c->arch);
     } else if (is_tflite) {
-        st = emoc__convert_tflite(buf, size, &opts, w, &err);
+        st = emoc__convert_tflite(buf, size, &c->opts, w, &err);
     } else if (is_pth) {
-        st = emoc__convert_pth_arch(buf, size, &opts, arch, w, &err);
+        st = emoc__convert_pth_arch(buf, size, &c->opts, c->arch, w, &err);
     } else {
-        st = emoc__convert_onnx(buf, size, &opts, w, &err);
+        st = emoc__convert_onnx(buf, size, &c->opts, w, &err);
     }
     free(buf);
     if (st == EMOC_OK) {
-        st = emw_writer_save(w, out);
+        st = emw_writer_save(w, c->out);
         if (st != EMOC_OK) snprintf(err.msg, sizeof err.msg, "%s", emw_writer_error(w));
     }
     emw_writer_free(w);
@@ -164,4 +170,13 @@ int cmd_convert(int argc, char **argv)
         return st == EMOC_E_IO ? EXIT_RUNTIME : cli_exit_for_status(st);
     }
     return EXIT_OK;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    convert_args c;
+    int rc = convert_parse(argc, argv, &c);
+    if (rc >= 0) return rc;
+    if (c.n_in == 3) return convert_many(argv[0], c.ins, c.n_in, c.out, &c.opts);
+    return convert_one(argv[0], &c);
 }

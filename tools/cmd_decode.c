@@ -24,47 +24,51 @@ static int parse_ints(const char *s, int *v, int n, char sep)
     return *end ? -1 : 0;
 }
 
+static const char *usage =
+    "usage: emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]\n"
+    "Decodes PNG, JPEG, PPM/PGM or BMP (EXIF orientation applied) and writes the\n"
+    "pixels as binary PPM (RGB) or PGM (gray). -o - writes to stdout.\n"
+    "--box crops (clipped to the image); --size resizes with cv2 INTER_LINEAR\n"
+    "(default) or PIL BILINEAR, bit-exact with OpenCV / Pillow.\n";
+
 int cmd_decode(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
     int box[4], has_box = 0, size[2] = {0, 0};
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(argv[i], "--box") && i + 1 < argc) {
-            if (parse_ints(argv[++i], box, 4, ',')) {
-                cli_error(argv[0], "--box expects x,y,w,h, got '%s'", argv[i]);
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (!a && !in) {
+            in = v;
+        } else if (!a) {
+            cli_error(argv[0], "more than one input ('%s' and '%s')", in, v);
+            return EXIT_USAGE;
+        } else if (v && !strcmp(a, "-o")) {
+            out = v;
+        } else if (v && !strcmp(a, "--box")) {
+            if (parse_ints(v, box, 4, ',')) {
+                cli_error(argv[0], "--box expects x,y,w,h, got '%s'", v);
                 return EXIT_USAGE;
             }
             has_box = 1;
-        } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-            if (parse_ints(argv[++i], size, 2, 'x') || size[0] <= 0 || size[1] <= 0) {
-                cli_error(argv[0], "--size expects WIDTHxHEIGHT, got '%s'", argv[i]);
+        } else if (v && !strcmp(a, "--size")) {
+            if (parse_ints(v, size, 2, 'x') || size[0] <= 0 || size[1] <= 0) {
+                cli_error(argv[0], "--size expects WIDTHxHEIGHT, got '%s'", v);
                 return EXIT_USAGE;
             }
-        } else if (!strcmp(argv[i], "--resize") && i + 1 < argc) {
-            if (emoc_resize_mode_parse(argv[++i], &mode)) {
-                cli_error(argv[0], "--resize expects cv2 or pil, got '%s'", argv[i]);
+        } else if (v && !strcmp(a, "--resize")) {
+            if (emoc_resize_mode_parse(v, &mode)) {
+                cli_error(argv[0], "--resize expects cv2 or pil, got '%s'", v);
                 return EXIT_USAGE;
             }
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]\n"
-                   "Decodes PNG, JPEG, PPM/PGM or BMP (EXIF orientation applied) and writes the\n"
-                   "pixels as binary PPM (RGB) or PGM (gray). -o - writes to stdout.\n"
-                   "--box crops (clipped to the image); --size resizes with cv2 INTER_LINEAR\n"
-                   "(default) or PIL BILINEAR, bit-exact with OpenCV / Pillow.\n");
-            return EXIT_OK;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error(argv[0], "unknown option '%s'", argv[i]);
-            return EXIT_USAGE;
-        } else if (!in) {
-            in = argv[i];
         } else {
-            cli_error(argv[0], "more than one input ('%s' and '%s')", in, argv[i]);
+            cli_error(argv[0], "unknown option '%s'", a);
             return EXIT_USAGE;
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!in || !out) {
         cli_error(argv[0], "usage: emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]");
         return EXIT_USAGE;

@@ -219,11 +219,46 @@ static int print_plan(const char *cmd, const char *path, const uint8_t *buf, siz
 
 /* ---- command ------------------------------------------------------------------------------ */
 
-static void usage(FILE *to)
+static const char *usage =
+    "usage: emoc info [--no-plan] [--isa ref|avx2|avx512|neon] FILE.emw\n"
+    "  Validates FILE.emw completely and prints its metadata, tensor table,\n"
+    "  checksums and the execution plan built from it. Exit 3 if invalid.\n";
+
+/* The file is valid as EMW: what it is (detector, network, head) and, for a network, its plan.
+ * The exit code. */
+static int check_what_it_is(const char *cmd, const char *path, const uint8_t *buf, size_t size,
+                            const emw_file *f, int want_plan, emoc_isa isa)
 {
-    fprintf(to, "usage: emoc info [--no-plan] [--isa ref|avx2|avx512|neon] FILE.emw\n"
-                "  Validates FILE.emw completely and prints its metadata, tensor table,\n"
-                "  checksums and the execution plan built from it. Exit 3 if invalid.\n");
+    emoc_error err = {{0}};
+    emoc_status st;
+    int rc = EXIT_OK;
+    if (emoc_emw_is_detector(buf, size)) { /* a face detector: its own loader checks it */
+        emoc_detector *d = NULL;
+        st = emoc_detector_load_memory(buf, size, NULL, &d, &err);
+        if (st == EMOC_OK)
+            printf("face detector: '%s', %d landmarks, loads ok (docs/detectors.md)\n",
+                   emoc_detector_arch(d), emoc_detector_landmark_count(d));
+        else
+            cli_error(cmd, "%s: face detector: %s (%s)", path, err.msg, emoc_strerror(st));
+        emoc_detector_free(d);
+        return st == EMOC_OK ? EXIT_OK : cli_exit_for_status(st);
+    }
+    if ((st = emw_check_net_meta(f, &err)) != EMOC_OK) {
+        printf("network metadata: INVALID\n");
+        fflush(stdout);
+        cli_error(cmd, "%s: %s (%s)", path, err.msg, emoc_strerror(st));
+        return EXIT_INPUT;
+    }
+    printf("network metadata: ok (weights/FORMAT.md section 5)\n");
+    const emw_meta *arch = emw_find_meta(f, "emoc.arch");
+    if (!want_plan) {
+        printf("\nplan: skipped (--no-plan)\n");
+    } else if (!strcmp(arch->str, "mtl_head")) {
+        printf("\nplan: none (an mtl_head file is a head on extracted features; see emoc mtl)\n");
+    } else {
+        rc = print_plan(cmd, path, buf, size, isa);
+    }
+    return rc;
 }
 
 int cmd_info(int argc, char **argv)
@@ -231,31 +266,32 @@ int cmd_info(int argc, char **argv)
     const char *cmd = argv[0], *path = NULL;
     int want_plan = 1;
     emoc_isa isa = EMOC_ISA_AUTO;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (!strcmp(argv[i], "--no-plan")) {
+    static const char *const flags[] = {"--no-plan", NULL};
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, flags);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (!a && path) {
+            cli_error(cmd, "one file at a time ('%s' and '%s')", path, v);
+            return EXIT_USAGE;
+        } else if (!a) {
+            path = v;
+        } else if (!strcmp(a, "--no-plan")) {
             want_plan = 0;
-        } else if (!strcmp(argv[i], "--isa")) {
-            if (i + 1 >= argc || emoc_isa_parse(argv[i + 1], &isa) != EMOC_OK) {
+        } else if (!strcmp(a, "--isa")) {
+            if (!v || emoc_isa_parse(v, &isa) != EMOC_OK) {
                 cli_error(cmd, "--isa expects ref, avx2, avx512, neon or auto");
                 return EXIT_USAGE;
             }
-            i++;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error(cmd, "unknown option '%s'", argv[i]);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (path) {
-            cli_error(cmd, "one file at a time ('%s' and '%s')", path, argv[i]);
-            return EXIT_USAGE;
         } else {
-            path = argv[i];
+            cli_error(cmd, "unknown option '%s'", a);
+            fputs(usage, stderr);
+            return EXIT_USAGE;
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!path) {
-        usage(stderr);
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
 
@@ -285,34 +321,7 @@ int cmd_info(int argc, char **argv)
         return EXIT_INPUT;
     }
     print_file(path, buf, size, &f);
-    int rc = EXIT_OK;
-    if (emoc_emw_is_detector(buf, size)) { /* a face detector: its own loader checks it */
-        emoc_detector *d = NULL;
-        st = emoc_detector_load_memory(buf, size, NULL, &d, &err);
-        if (st == EMOC_OK)
-            printf("face detector: '%s', %d landmarks, loads ok (docs/detectors.md)\n",
-                   emoc_detector_arch(d), emoc_detector_landmark_count(d));
-        else
-            cli_error(cmd, "%s: face detector: %s (%s)", path, err.msg, emoc_strerror(st));
-        emoc_detector_free(d);
-        rc = st == EMOC_OK ? EXIT_OK : cli_exit_for_status(st);
-        st = EMOC_OK;
-    } else if ((st = emw_check_net_meta(&f, &err)) != EMOC_OK) {
-        printf("network metadata: INVALID\n");
-        fflush(stdout);
-        cli_error(cmd, "%s: %s (%s)", path, err.msg, emoc_strerror(st));
-        rc = EXIT_INPUT;
-    } else if (st == EMOC_OK && !emoc_emw_is_detector(buf, size)) {
-        printf("network metadata: ok (weights/FORMAT.md section 5)\n");
-        const emw_meta *arch = emw_find_meta(&f, "emoc.arch");
-        if (!want_plan) {
-            printf("\nplan: skipped (--no-plan)\n");
-        } else if (!strcmp(arch->str, "mtl_head")) {
-            printf("\nplan: none (an mtl_head file is a head on extracted features; see emoc mtl)\n");
-        } else {
-            rc = print_plan(cmd, path, buf, size, isa);
-        }
-    }
+    int rc = check_what_it_is(cmd, path, buf, size, &f, want_plan, isa);
     emw_file_release(&f);
     free(buf);
     return rc;

@@ -13,33 +13,58 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define USAGE_LINE "usage: emoc mtcnn-net -m MTCNN.emw --net pnet|rnet|onet --shape NxHxW IN.f32 -o OUT.f32"
+static const char *usage_line = USAGE_LINE, *usage = USAGE_LINE "\n";
+
 static int fail(const char *cmd, int rc, const char *msg)
 {
     cli_error(cmd, "%s", msg);
     return rc;
 }
 
+/* Each of the n NCHW inputs through the network; its outputs written as NCHW float32. */
+static void run_inputs(emoc_subnet *s, void *arena, emoc_pool *pool, const float *x, int n, int h, int w, FILE *fo)
+{
+    size_t per = (size_t)3 * h * w;
+    for (int k = 0; k < n; k++) {
+        float *dst = emoc__subnet_input(s, arena, NULL, NULL, NULL);
+        for (int c = 0; c < 3; c++)
+            for (size_t p = 0; p < (size_t)h * w; p++) dst[p * 3 + c] = x[k * per + c * (size_t)h * w + p];
+        emoc__subnet_run(s, arena, pool);
+        for (int o = 0;; o++) {
+            int oh, ow, oc;
+            const float *y = emoc__subnet_output(s, arena, o, &oh, &ow, &oc);
+            if (!y) break;
+            for (int c = 0; c < oc; c++) /* NHWC → NCHW */
+                for (size_t p = 0; p < (size_t)oh * ow; p++) fwrite(&y[p * oc + c], 4, 1, fo);
+        }
+    }
+}
+
 int cmd_mtcnn_net(int argc, char **argv)
 {
     const char *cmd = argv[0], *model = NULL, *net = NULL, *in = NULL, *out = NULL;
     int n = 0, h = 0, w = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-m") && i + 1 < argc) model = argv[++i];
-        else if (!strcmp(argv[i], "--net") && i + 1 < argc) net = argv[++i];
-        else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--shape") && i + 1 < argc) {
-            if (sscanf(argv[++i], "%dx%dx%d", &n, &h, &w) != 3 || n < 1 || h < 12 || w < 12 ||
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (!a && strcmp(v, "-") && !in) in = v;
+        else if (a && v && !strcmp(a, "-m")) model = v;
+        else if (a && v && !strcmp(a, "--net")) net = v;
+        else if (a && v && !strcmp(a, "-o")) out = v;
+        else if (a && v && !strcmp(a, "--shape")) {
+            if (sscanf(v, "%dx%dx%d", &n, &h, &w) != 3 || n < 1 || h < 12 || w < 12 ||
                 n > 1 << 20 || h > 4096 || w > 4096)
                 return fail(cmd, EXIT_USAGE, "--shape expects NxHxW (H, W in 12..4096)");
-        } else if (argv[i][0] != '-' && !in) in = argv[i];
-        else {
-            cli_error(cmd, "unknown option '%s'", argv[i]);
+        } else {
+            cli_error(cmd, "unknown option '%s'", a ? a : v);
             return EXIT_USAGE;
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!model || !net || !in || !out || !n)
-        return fail(cmd, EXIT_USAGE, "usage: emoc mtcnn-net -m MTCNN.emw --net pnet|rnet|onet "
-                                     "--shape NxHxW IN.f32 -o OUT.f32");
+        return fail(cmd, EXIT_USAGE, usage_line);
     emoc_subnet_build_fn build = !strcmp(net, "pnet") ? emoc__mtcnn_build_pnet
                                : !strcmp(net, "rnet") ? emoc__mtcnn_build_rnet
                                : !strcmp(net, "onet") ? emoc__mtcnn_build_onet : NULL;
@@ -79,19 +104,7 @@ int cmd_mtcnn_net(int argc, char **argv)
         rc = fail(cmd, EXIT_INPUT, msg);
     FILE *fo = rc ? NULL : fopen(out, "wb");
     if (!rc && !fo) rc = fail(cmd, EXIT_RUNTIME, "cannot write the output");
-    for (int k = 0; !rc && k < n; k++) {
-        float *dst = emoc__subnet_input(s, arena, NULL, NULL, NULL);
-        for (int c = 0; c < 3; c++)
-            for (size_t p = 0; p < (size_t)h * w; p++) dst[p * 3 + c] = x[k * per + c * (size_t)h * w + p];
-        emoc__subnet_run(s, arena, pool);
-        for (int o = 0;; o++) {
-            int oh, ow, oc;
-            const float *y = emoc__subnet_output(s, arena, o, &oh, &ow, &oc);
-            if (!y) break;
-            for (int c = 0; c < oc; c++) /* NHWC → NCHW */
-                for (size_t p = 0; p < (size_t)oh * ow; p++) fwrite(&y[p * oc + c], 4, 1, fo);
-        }
-    }
+    if (!rc) run_inputs(s, arena, pool, x, n, h, w, fo);
     if (fo && fclose(fo) && !rc) rc = fail(cmd, EXIT_RUNTIME, "error writing the output");
     free(x);
     free(arena);

@@ -39,50 +39,47 @@ typedef struct predict_opts {
     int det_options_given, faces_given;
 } predict_opts;
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: emoc predict -m MODEL.emw [--tensor FILE.f32]... [IMAGE|DIR|-]... [options]\n"
-            "  --tensor FILE   raw little-endian float32 NCHW 1x3xSxS, already preprocessed\n"
-            "                  (exactly what PyTorch would be given); may repeat\n"
-            "  IMAGE, DIR      RGB face crops (JPEG/PNG/PPM/BMP; directories walked in natural\n"
-            "                  order), resized and normalised as the model's metadata says\n"
-            "  --raw WxH       read rgb24 frames of W x H from the path ('-' = stdin)\n"
-            "  --boxes F.csv   crop faces: rows image,x,y,w,h[,face_id]\n"
-            "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3;\n"
-            "                  peak memory per image: docs/images.md)\n"
-            "  --no-sandbox    do not enter the seccomp sandbox after loading (docs/sandbox.md)\n"
-            "  --ftz           flush denormals to zero (recorded in the summary; default IEEE)\n"
-            "  --resize cv2|pil  override the model's resize rule (default: its metadata)\n"
-            "  -q | --progress   no progress/summary | key=value progress on stderr\n"
-            "  --format csv|jsonl  output format (default csv)\n"
-            "  --embedding     add the embedding (input of the final linear)\n"
-            "  --threads N     worker threads (default 1)\n"
-            "  --batch-mode auto|ops|frames  spend the threads inside each frame's ops or\n"
-            "                  across frames (one session per thread; rows stay in input order,\n"
-            "                  values identical). auto: frames when there are at least as many\n"
-            "                  images as threads or the input is a --raw stream\n"
-            "  -o OUT          write to OUT instead of stdout\n"
-            "  --shard K/N     only the inputs of shard K of N: whole videos (folders) and\n"
-            "                  files, by a hash of their name (docs/scale-out.md)\n"
-            "  --resume        with -o OUT: keep the rows of inputs OUT already holds complete,\n"
-            "                  compute the rest; OUT is replaced atomically as videos complete\n"
-            "  -v              say the kernel set, threads, batch mode and input counts\n"
-            "  EMOC_THREADS=N  default for --threads\n"
-            "  --detect DET.emw  find the faces in each frame first (e.g. MTCNN); one row per\n"
-            "                  face, the detect columns (box, det_score, landmarks) before the\n"
-            "                  model's; a frame without a face gives one no_face row. The crop\n"
-            "                  is the box truncated to int and clipped to the frame.\n"
-            "  --faces all|largest  with --detect: every face (default) or the largest\n"
-            "  --threshold P, --min-face N  detector options (see emoc detect --help)\n"
-            "One row per input, failed inputs included (status names the failure, value\n"
-            "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
-            "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n"
-            "SIGINT/SIGTERM: the frames in progress finish, their rows are flushed, the summary\n"
-            "says 'interrupted after N frames', exit 130/143. A closed output (| head) stops at\n"
-            "once: killed by SIGPIPE (141 in the shell), or exit 141 when SIGPIPE is ignored.\n"
-            "JSONL names that are not UTF-8 keep each invalid byte as \\udcXX (surrogateescape).\n");
-}
+static const char *usage =
+    "usage: emoc predict -m MODEL.emw [--tensor FILE.f32]... [IMAGE|DIR|-]... [options]\n"
+    "  --tensor FILE   raw little-endian float32 NCHW 1x3xSxS, already preprocessed\n"
+    "                  (exactly what PyTorch would be given); may repeat\n"
+    "  IMAGE, DIR      RGB face crops (JPEG/PNG/PPM/BMP; directories walked in natural\n"
+    "                  order), resized and normalised as the model's metadata says\n"
+    "  --raw WxH       read rgb24 frames of W x H from the path ('-' = stdin)\n"
+    "  --boxes F.csv   crop faces: rows image,x,y,w,h[,face_id]\n"
+    "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3;\n"
+    "                  peak memory per image: docs/images.md)\n"
+    "  --no-sandbox    do not enter the seccomp sandbox after loading (docs/sandbox.md)\n"
+    "  --ftz           flush denormals to zero (recorded in the summary; default IEEE)\n"
+    "  --resize cv2|pil  override the model's resize rule (default: its metadata)\n"
+    "  -q | --progress   no progress/summary | key=value progress on stderr\n"
+    "  --format csv|jsonl  output format (default csv)\n"
+    "  --embedding     add the embedding (input of the final linear)\n"
+    "  --threads N     worker threads (default 1)\n"
+    "  --batch-mode auto|ops|frames  spend the threads inside each frame's ops or\n"
+    "                  across frames (one session per thread; rows stay in input order,\n"
+    "                  values identical). auto: frames when there are at least as many\n"
+    "                  images as threads or the input is a --raw stream\n"
+    "  -o OUT          write to OUT instead of stdout\n"
+    "  --shard K/N     only the inputs of shard K of N: whole videos (folders) and\n"
+    "                  files, by a hash of their name (docs/scale-out.md)\n"
+    "  --resume        with -o OUT: keep the rows of inputs OUT already holds complete,\n"
+    "                  compute the rest; OUT is replaced atomically as videos complete\n"
+    "  -v              say the kernel set, threads, batch mode and input counts\n"
+    "  EMOC_THREADS=N  default for --threads\n"
+    "  --detect DET.emw  find the faces in each frame first (e.g. MTCNN); one row per\n"
+    "                  face, the detect columns (box, det_score, landmarks) before the\n"
+    "                  model's; a frame without a face gives one no_face row. The crop\n"
+    "                  is the box truncated to int and clipped to the frame.\n"
+    "  --faces all|largest  with --detect: every face (default) or the largest\n"
+    "  --threshold P, --min-face N  detector options (see emoc detect --help)\n"
+    "One row per input, failed inputs included (status names the failure, value\n"
+    "fields empty/null). frame is the number in the file name (00042.jpg -> 42) or the\n"
+    "1-based raw frame, empty otherwise; face_id comes from --boxes, else 0.\n"
+    "SIGINT/SIGTERM: the frames in progress finish, their rows are flushed, the summary\n"
+    "says 'interrupted after N frames', exit 130/143. A closed output (| head) stops at\n"
+    "once: killed by SIGPIPE (141 in the shell), or exit 141 when SIGPIPE is ignored.\n"
+    "JSONL names that are not UTF-8 keep each invalid byte as \\udcXX (surrogateescape).\n";
 
 /* ---- output ------------------------------------------------------------------------------ */
 
@@ -214,9 +211,70 @@ static const char *read_tensor(const char *path, float *x, size_t n, char *msg, 
     return "ok";
 }
 
+static int check_args(const char *cmd, predict_opts *o);
+
+static int unknown_option(const char *cmd, const char *a)
+{
+    cli_error(cmd, "unknown option '%s' (or missing value)", a);
+    fputs(usage, stderr);
+    return EXIT_USAGE;
+}
+
+/* One scanned option (name NULL: an input path). -1 when read, else the exit code. */
+static int predict_option(predict_opts *o, const char *cmd, const char *a, const char *v)
+{
+    int r;
+    long n;
+    if (!a) return inputs_spec_add_path(&o->images, v) ? EXIT_RUNTIME : -1;
+    if ((r = inputs_spec_option(&o->images, cmd, a, v)) != 0) return r < 0 ? EXIT_USAGE : -1;
+    if ((r = detect_option(&o->det, cmd, a, v)) != 0) {
+        o->det_options_given = 1;
+        return r < 0 ? EXIT_USAGE : -1;
+    }
+    if (!strcmp(a, "--embedding")) o->embedding = 1;
+    else if (!strcmp(a, "--resume")) o->resume = 1;
+    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o->verbose = 1;
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->progress = PROGRESS_QUIET;
+    else if (!strcmp(a, "--progress")) o->progress = PROGRESS_KV;
+    else if (!v) return unknown_option(cmd, a);
+    else if (!strcmp(a, "--detect")) o->detect = v;
+    else if (!strcmp(a, "-m")) o->model = v;
+    else if (!strcmp(a, "-o")) o->out = v;
+    else if (!strcmp(a, "--resize")) o->resize = v;
+    else if (!strcmp(a, "--tensor")) o->tensors[o->n_tensors++] = v;
+    else if (!strcmp(a, "--faces")) {
+        if (strcmp(v, "all") && strcmp(v, "largest")) {
+            cli_error(cmd, "--faces expects all or largest, got '%s'", v);
+            return EXIT_USAGE;
+        }
+        o->largest_only = !strcmp(v, "largest");
+        o->faces_given = 1;
+    } else if (!strcmp(a, "--format")) {
+        o->format = v;
+        if (strcmp(o->format, "csv") && strcmp(o->format, "jsonl")) {
+            cli_error(cmd, "--format expects csv or jsonl, got '%s'", o->format);
+            return EXIT_USAGE;
+        }
+    } else if (!strcmp(a, "--threads")) {
+        if (cli_parse_int(cmd, "--threads", v, 1, 256, &n)) return EXIT_USAGE;
+        o->threads = (int)n;
+    } else if (!strcmp(a, "--batch-mode")) {
+        if (frame_batch_mode_parse(v, &o->batch_mode)) {
+            cli_error(cmd, "--batch-mode expects auto, ops or frames, got '%s'", v);
+            return EXIT_USAGE;
+        }
+    } else {
+        return unknown_option(cmd, a);
+    }
+    return -1;
+}
+
+/* 0 when the command line is complete and consistent, -1 after --help, else the exit code. */
 static int parse_args(int argc, char **argv, predict_opts *o)
 {
     const char *cmd = argv[0];
+    static const char *const flags[] = {"--embedding", "--resume", "-v", "--verbose", "-q", "--quiet",
+                                        "--progress", NULL};
     o->tensors = calloc((size_t)argc, sizeof *o->tensors);
     if (!o->tensors) return EXIT_RUNTIME;
     o->format = "csv";
@@ -224,71 +282,20 @@ static int parse_args(int argc, char **argv, predict_opts *o)
     if (cli_env_threads(cmd, &env_threads)) return EXIT_USAGE;
     o->threads = (int)env_threads;
     emoc_detect_options_default(&o->det);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_val = i + 1 < argc;
-        long v;
-        int r = inputs_spec_option(&o->images, cmd, argc, argv, &i);
-        if (r < 0) return EXIT_USAGE;
-        if (r > 0) continue;
-        if ((r = detect_option(&o->det, cmd, argc, argv, &i)) < 0) return EXIT_USAGE;
-        if (r > 0) {
-            o->det_options_given = 1;
-            continue;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return -1;
-        } else if (!strcmp(a, "--detect") && has_val) {
-            o->detect = argv[++i];
-        } else if (!strcmp(a, "--faces") && has_val) {
-            const char *v2 = argv[++i];
-            if (strcmp(v2, "all") && strcmp(v2, "largest")) {
-                cli_error(cmd, "--faces expects all or largest, got '%s'", v2);
-                return EXIT_USAGE;
-            }
-            o->largest_only = !strcmp(v2, "largest");
-            o->faces_given = 1;
-        } else if (!strcmp(a, "-m") && has_val) {
-            o->model = argv[++i];
-        } else if (!strcmp(a, "-o") && has_val) {
-            o->out = argv[++i];
-        } else if (!strcmp(a, "--format") && has_val) {
-            o->format = argv[++i];
-            if (strcmp(o->format, "csv") && strcmp(o->format, "jsonl")) {
-                cli_error(cmd, "--format expects csv or jsonl, got '%s'", o->format);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--resize") && has_val) {
-            o->resize = argv[++i];
-        } else if (!strcmp(a, "--threads") && has_val) {
-            if (cli_parse_int(cmd, "--threads", argv[++i], 1, 256, &v)) return EXIT_USAGE;
-            o->threads = (int)v;
-        } else if (!strcmp(a, "--batch-mode") && has_val) {
-            if (frame_batch_mode_parse(argv[++i], &o->batch_mode)) {
-                cli_error(cmd, "--batch-mode expects auto, ops or frames, got '%s'", argv[i]);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--embedding")) {
-            o->embedding = 1;
-        } else if (!strcmp(a, "--resume")) {
-            o->resume = 1;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            o->verbose = 1;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            o->progress = PROGRESS_QUIET;
-        } else if (!strcmp(a, "--progress")) {
-            o->progress = PROGRESS_KV;
-        } else if (!strcmp(a, "--tensor") && has_val) {
-            o->tensors[o->n_tensors++] = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            cli_error(cmd, "unknown option '%s' (or missing value)", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (inputs_spec_add_path(&o->images, a)) {
-            return EXIT_RUNTIME;
-        }
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, flags);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        int rc = predict_option(o, cmd, a, v);
+        if (rc >= 0) return rc;
     }
+    if (scan.exit_code >= 0) return scan.exit_code == EXIT_OK ? -1 : scan.exit_code;
+    return check_args(cmd, o);
+}
+
+/* The combinations the options allow. 0, or EXIT_USAGE (message printed). */
+static int check_args(const char *cmd, predict_opts *o)
+{
     int has_images = o->images.n > 0 || o->images.opt.boxes_csv;
     if (!o->detect && (o->det_options_given || o->faces_given)) {
         cli_error(cmd, "--faces, --threshold and --min-face need --detect DETECTOR.emw");
@@ -313,7 +320,7 @@ static int parse_args(int argc, char **argv, predict_opts *o)
     }
     if (!o->model || (o->n_tensors == 0 && !has_images)) {
         cli_error(cmd, "%s", !o->model ? "missing -m MODEL.emw" : "no input (--tensor FILE or IMAGE)");
-        usage(stderr);
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
     return 0;
@@ -584,109 +591,139 @@ static void say_run(const char *cmd, const predict_opts *o, const emoc__input_it
     fputc('\n', stderr);
 }
 
-int cmd_predict(int argc, char **argv)
-{
-    const char *cmd = argv[0];
-    predict_opts o;
-    memset(&o, 0, sizeof o);
-    inputs_spec_init(&o.images);
-    int rc = parse_args(argc, argv, &o);
-    emoc_model *m = NULL;
-    emoc_session *s = NULL;
-    FILE *f = NULL;
-    float *x = NULL;
-    char *header = NULL;
-    emoc__input_iter *it = NULL;
-    resume_out resume;
-    int resuming = 0;
-    emoc_detector *det = NULL;
-    cli_digest dg = {0};
-    if (rc) {
-        rc = rc < 0 ? EXIT_OK : rc;
-        goto done;
-    }
-    emoc_error err = {{0}};
+/* What a predict run holds between its steps. */
+typedef struct predict_run {
+    emoc_model *m;
+    emoc_session *s; /* for --tensor and --detect; image frames get theirs from the frame runner */
     emoc_model_info info;
+    emoc_detector *det;
+    emoc__input_iter *it;
+    emoc_resize_mode mode;
+    FILE *f;         /* the output, unless resuming */
+    float *x;
+    size_t n;
+    char *header;
+    resume_out resume;
+    int resuming, jsonl;
+    cli_digest dg;
+} predict_run;
+
+/* Model and session, the rows a --resume run keeps, the --tensor listing, the detector.
+ * 0, or the exit code (message printed). */
+static int predict_load(predict_run *r, predict_opts *o, const char *cmd)
+{
+    emoc_error err = {{0}};
     emoc_options mopt;
     cli_model_options(&mopt);
-    emoc_status st = emoc_model_load_file(o.model, &mopt, &m, &err);
-    if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
-    if (st == EMOC_OK && (o.n_tensors > 0 || o.detect)) /* else sessions come from the frame runner */
-        st = emoc_session_create(m, o.threads, NULL, 0, &s, &err);
+    emoc_status st = emoc_model_load_file(o->model, &mopt, &r->m, &err);
+    if (st == EMOC_OK) st = emoc_model_get_info(r->m, &r->info);
+    if (st == EMOC_OK && (o->n_tensors > 0 || o->detect)) /* else sessions come from the frame runner */
+        st = emoc_session_create(r->m, o->threads, NULL, 0, &r->s, &err);
     if (st != EMOC_OK) {
-        cli_error(cmd, "%s: %s", o.model, err.msg[0] ? err.msg : emoc_strerror(st));
-        rc = cli_exit_for_status(st);
-        goto done;
+        cli_error(cmd, "%s: %s", o->model, err.msg[0] ? err.msg : emoc_strerror(st));
+        return cli_exit_for_status(st);
     }
-    int jsonl = !strcmp(o.format, "jsonl");
-    if (o.resume) { /* read what a previous run left before listing the inputs */
-        resuming = 1;
-        header = header_text(m, &info, o.embedding);
-        if (!header) {
+    r->jsonl = !strcmp(o->format, "jsonl");
+    int rc;
+    if (o->resume) { /* read what a previous run left before listing the inputs */
+        r->resuming = 1;
+        r->header = header_text(r->m, &r->info, o->embedding);
+        if (!r->header) {
             cli_error(cmd, "out of memory");
-            rc = EXIT_RUNTIME;
-            goto done;
+            return EXIT_RUNTIME;
         }
-        if ((rc = resume_open(&resume, cmd, o.out, jsonl)) || (rc = resume_check_header(&resume, header)))
-            goto done;
-        o.images.resume = &resume;
+        if ((rc = resume_open(&r->resume, cmd, o->out, r->jsonl)) || (rc = resume_check_header(&r->resume, r->header)))
+            return rc;
+        o->images.resume = &r->resume;
     }
-    for (int i = 0; i < o.n_tensors; i++)
-        if (inputs_list_file(&o.images, o.tensors[i])) {
+    for (int i = 0; i < o->n_tensors; i++)
+        if (inputs_list_file(&o->images, o->tensors[i])) {
             cli_error(cmd, "out of memory");
-            rc = EXIT_RUNTIME;
-            goto done;
+            return EXIT_RUNTIME;
         }
-    if (o.detect && (st = emoc_detector_load_file(o.detect, NULL, &det, &err)) != EMOC_OK) {
+    if (o->detect && (st = emoc_detector_load_file(o->detect, NULL, &r->det, &err)) != EMOC_OK) {
         cli_error(cmd, "--detect %s", err.msg);
-        rc = cli_exit_for_status(st);
-        goto done;
+        return cli_exit_for_status(st);
     }
+    return EXIT_OK;
+}
+
+/* Inputs and output opened, the sandbox entered, the header written. 0 or the exit code. */
+static int predict_open(predict_run *r, predict_opts *o, const char *cmd)
+{
+    int rc;
     /* The digest line is printed after the rows, so hashing the weights overlaps the run. */
-    cli_digest_start(&dg, m, o.progress == PROGRESS_QUIET);
-    emoc_resize_mode mode = EMOC_RESIZE_CV2;
-    if (det) detect_limit_inputs(&o.images);
-    if ((rc = open_images(cmd, &o, &info, &mode, &it))) goto done;
-    size_t n = (size_t)3 * (size_t)info.input_size * (size_t)info.input_size;
-    x = malloc(n * sizeof(float));
-    if (!x) {
+    cli_digest_start(&r->dg, r->m, o->progress == PROGRESS_QUIET);
+    r->mode = EMOC_RESIZE_CV2;
+    if (r->det) detect_limit_inputs(&o->images);
+    if ((rc = open_images(cmd, o, &r->info, &r->mode, &r->it))) return rc;
+    r->n = (size_t)3 * (size_t)r->info.input_size * (size_t)r->info.input_size;
+    r->x = malloc(r->n * sizeof(float));
+    if (!r->x) {
         cli_error(cmd, "out of memory");
-        rc = EXIT_RUNTIME;
-        goto done;
+        return EXIT_RUNTIME;
     }
-    if (resuming) {
-        resume_scan(&resume); /* tensors only: no iterator hook ran */
-        if ((rc = resume_start(&resume, jsonl ? NULL : header))) goto done;
+    if (r->resuming) {
+        resume_scan(&r->resume); /* tensors only: no iterator hook ran */
+        if ((rc = resume_start(&r->resume, r->jsonl ? NULL : r->header))) return rc;
     } else {
-        f = o.out ? fopen(o.out, "w") : stdout;
-        if (!f) {
-            cli_error(cmd, "cannot write '%s': %s", o.out, strerror(errno));
-            rc = EXIT_RUNTIME;
-            goto done;
+        r->f = o->out ? fopen(o->out, "w") : stdout;
+        if (!r->f) {
+            cli_error(cmd, "cannot write '%s': %s", o->out, strerror(errno));
+            return EXIT_RUNTIME;
         }
     }
     /* the model is loaded, the inputs and the output are open: from here on only reading (and,
      * for --resume, replacing the output inside its directory) */
-    if ((rc = cli_sandbox_enter(cmd, resuming ? &resume.dirfd : NULL, resuming))) goto done;
-    if (!resuming && !jsonl && det) {
-        detect_csv_header(f, emoc_detector_landmark_count(det));
-        csv_header_values(f, m, &info, o.embedding);
-        fputc('\n', f);
-    } else if (!resuming && !jsonl) {
-        csv_header(f, m, &info, o.embedding);
+    if ((rc = cli_sandbox_enter(cmd, r->resuming ? &r->resume.dirfd : NULL, r->resuming))) return rc;
+    if (!r->resuming && !r->jsonl && r->det) {
+        detect_csv_header(r->f, emoc_detector_landmark_count(r->det));
+        csv_header_values(r->f, r->m, &r->info, o->embedding);
+        fputc('\n', r->f);
+    } else if (!r->resuming && !r->jsonl) {
+        csv_header(r->f, r->m, &r->info, o->embedding);
     }
-    if (o.verbose) say_run(cmd, &o, it);
+    return EXIT_OK;
+}
+
+/* The exit code of a run that was not cut short: partial rows, --resume's completion, and an
+ * empty input said as such. */
+static int predict_status(predict_run *r, const predict_opts *o, const char *cmd, const progress *pg, int rc)
+{
+    if (r->resuming && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
+        int frc = resume_finish(&r->resume);
+        if (frc) rc = frc;
+    }
+    if (rc == EXIT_OK && progress_errors(pg)) rc = EXIT_PARTIAL;
+    int selecting = o->images.shard.n || o->resume;
+    if (rc == EXIT_OK && pg->frames_in == 0 && (selecting ? o->images.listed == 0 : o->n_tensors == 0)) {
+        /* an empty stream or a folder without images is almost always a mistake upstream
+         * (wrong path, ffmpeg failed): say so rather than succeed with no rows */
+        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
+        rc = EXIT_INPUT;
+    } else if (rc == EXIT_OK && pg->frames_in == 0 && o->progress != PROGRESS_QUIET) {
+        cli_error(cmd, "note: nothing to compute: %s", o->resume ? "every input of this run is complete in the output"
+                                                                : "no input falls in this shard");
+    }
+    return rc;
+}
+
+/* Every frame through the model (or the detector first), the summary, the exit code. */
+static int predict_frames(predict_run *r, predict_opts *o, const char *cmd)
+{
+    if (o->verbose) say_run(cmd, o, r->it);
     progress pg;
-    progress_init(&pg, cmd, o.progress, -1, NULL);
+    progress_init(&pg, cmd, o->progress, -1, NULL);
     pg.ftz = cli_ftz;
-    run_ctx c = {resuming ? resume_rows(&resume) : f, jsonl, o.embedding, m, &info, s, x, n, &pg,
-                 resuming ? &resume : NULL, 0, 0};
+    run_ctx c = {r->resuming ? resume_rows(&r->resume) : r->f, r->jsonl, o->embedding, r->m, &r->info, r->s, r->x,
+                 r->n, &pg, r->resuming ? &r->resume : NULL, 0, 0};
     cli_interrupt_install();
-    if (det) {
-        detect_ctx d = {det, emoc_detector_landmark_count(det), o.largest_only, &o.det, mode};
-        rc = run_detect(&c, &d, it);
+    int rc;
+    if (r->det) {
+        detect_ctx d = {r->det, emoc_detector_landmark_count(r->det), o->largest_only, &o->det, r->mode};
+        rc = run_detect(&c, &d, r->it);
     } else {
-        rc = run_inputs(cmd, &o, &c, mode, it);
+        rc = run_inputs(cmd, o, &c, r->mode, r->it);
     }
     note_write(&c);
     pg.interrupted = cli_interrupt_signal();
@@ -694,51 +731,51 @@ int cmd_predict(int argc, char **argv)
     if (c.out_errno == EPIPE) /* the reader is gone (| head): like other tools, 128 + SIGPIPE */
         rc = 141;
     else if (c.out_errno)
-        cli_error(cmd, "error writing '%s': %s: output rows were lost", o.out ? o.out : "stdout", strerror(c.out_errno));
-    cli_digest_note(&dg, cmd, o.model);
+        cli_error(cmd, "error writing '%s': %s: output rows were lost", o->out ? o->out : "stdout", strerror(c.out_errno));
+    cli_digest_note(&r->dg, cmd, o->model);
     progress_finish(&pg);
-    if (c.out_errno) {
-        if (rc != 141) rc = EXIT_RUNTIME;
-        goto done;
-    }
-    if (pg.interrupted) {
-        rc = 128 + pg.interrupted;
-        goto done;
-    }
+    if (c.out_errno) return rc != 141 ? EXIT_RUNTIME : rc;
+    if (pg.interrupted) return 128 + pg.interrupted;
     if (rc == EXIT_OK && c.rc) rc = c.rc;
-    if (resuming && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
-        int frc = resume_finish(&resume);
-        if (frc) rc = frc;
-    }
-    if (rc == EXIT_OK && progress_errors(&pg)) rc = EXIT_PARTIAL;
-    int selecting = o.images.shard.n || o.resume;
-    if (rc == EXIT_OK && pg.frames_in == 0 && (selecting ? o.images.listed == 0 : o.n_tensors == 0)) {
-        /* an empty stream or a folder without images is almost always a mistake upstream
-         * (wrong path, ffmpeg failed): say so rather than succeed with no rows */
-        cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
-        rc = EXIT_INPUT;
-    } else if (rc == EXIT_OK && pg.frames_in == 0 && o.progress != PROGRESS_QUIET) {
-        cli_error(cmd, "note: nothing to compute: %s", o.resume ? "every input of this run is complete in the output"
-                                                               : "no input falls in this shard");
-    }
-done:
-    cli_digest_end(&dg);
-    if (f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
-        int werr = fflush(f) != 0 || ferror(f);
-        if (f != stdout && fclose(f)) werr = 1;
+    return predict_status(r, o, cmd, &pg, rc);
+}
+
+/* Flushes and closes the output (rows lost on a full disk or closed pipe turn success into
+ * exit 1) and frees the run. The exit code. */
+static int predict_close(predict_run *r, predict_opts *o, const char *cmd, int rc)
+{
+    cli_digest_end(&r->dg);
+    if (r->f) { /* a full disk or closed pipe sets the error flag on a per-row fflush: rows lost */
+        int werr = fflush(r->f) != 0 || ferror(r->f);
+        if (r->f != stdout && fclose(r->f)) werr = 1;
         if (werr && (rc == EXIT_OK || rc == EXIT_PARTIAL)) {
-            cli_error(cmd, "error writing '%s': output rows were lost", o.out ? o.out : "stdout");
+            cli_error(cmd, "error writing '%s': output rows were lost", o->out ? o->out : "stdout");
             rc = EXIT_RUNTIME;
         }
     }
-    if (resuming) resume_close(&resume);
-    free(header);
-    emoc__input_close(it);
-    emoc_detector_free(det);
-    free(x);
-    emoc_session_free(s);
-    emoc_model_free(m);
-    free(o.tensors);
-    inputs_spec_free(&o.images);
+    if (r->resuming) resume_close(&r->resume);
+    free(r->header);
+    emoc__input_close(r->it);
+    emoc_detector_free(r->det);
+    free(r->x);
+    emoc_session_free(r->s);
+    emoc_model_free(r->m);
+    free(o->tensors);
+    inputs_spec_free(&o->images);
     return rc;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    predict_opts o;
+    predict_run r;
+    memset(&o, 0, sizeof o);
+    memset(&r, 0, sizeof r);
+    inputs_spec_init(&o.images);
+    int rc = parse_args(argc, argv, &o);
+    if (rc) rc = rc < 0 ? EXIT_OK : rc;
+    else if (!(rc = predict_load(&r, &o, cmd)) && !(rc = predict_open(&r, &o, cmd)))
+        rc = predict_frames(&r, &o, cmd);
+    return predict_close(&r, &o, cmd, rc);
 }

@@ -10,13 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: emoc preprocess -m MODEL.emw IMAGE -o OUT.f32 [--resize cv2|pil] [--box x,y,w,h]\n"
-               "Decodes IMAGE (EXIF orientation applied), crops the box (clipped to the image),\n"
-               "resizes to the model's input size (default: the model's resize, else cv2 INTER_LINEAR),\n"
-               "then (v/255 - mean)/std per RGB channel; writes float32 NCHW 1x3xSxS, little endian.\n");
-}
+static const char *usage =
+    "usage: emoc preprocess -m MODEL.emw IMAGE -o OUT.f32 [--resize cv2|pil] [--box x,y,w,h]\n"
+    "Decodes IMAGE (EXIF orientation applied), crops the box (clipped to the image),\n"
+    "resizes to the model's input size (default: the model's resize, else cv2 INTER_LINEAR),\n"
+    "then (v/255 - mean)/std per RGB channel; writes float32 NCHW 1x3xSxS, little endian.\n";
 
 static int parse_box(const char *s, int box[4])
 {
@@ -33,40 +31,79 @@ static int parse_box(const char *s, int box[4])
     return *end ? -1 : 0;
 }
 
+/* The model's input size, normalisation and (unless --resize) resize rule. 0 or the exit code. */
+static int model_input(const char *cmd, const char *model_path, int resize_given, emoc_model_info *info,
+                       emoc_resize_mode *mode)
+{
+    emoc_error err;
+    emoc_model *model = NULL;
+    emoc_status st = emoc_model_load_file(model_path, NULL, &model, &err);
+    if (st) {
+        cli_error(cmd, "%s", err.msg);
+        return cli_exit_for_status(st);
+    }
+    st = emoc_model_get_info(model, info);
+    if (st || info->input_size <= 0 || info->input_channels != 3) {
+        cli_error(cmd, "%s: model has no 3-channel image input", model_path);
+        emoc_model_free(model);
+        return EXIT_INPUT;
+    }
+    if (!resize_given && info->resize && emoc_resize_mode_parse(info->resize, mode)) *mode = EMOC_RESIZE_CV2;
+    emoc_model_free(model);
+    return EXIT_OK;
+}
+
+/* x (n floats) as little-endian float32 to OUT ("-": stdout). 0 or EXIT_RUNTIME (message printed). */
+static int write_tensor(const char *cmd, const char *out, const float *x, size_t n)
+{
+    FILE *f = strcmp(out, "-") ? fopen(out, "wb") : stdout;
+    int ok = f != NULL, open_errno = errno;
+    /* little endian on disk; every supported target is little endian, checked here */
+    const uint16_t probe = 1;
+    if (ok && *(const uint8_t *)&probe != 1) ok = 0;
+    if (ok) ok = fwrite(x, sizeof *x, n, f) == n;
+    if (f) ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+    if (!ok) {
+        if (!f) cli_error(cmd, "cannot write '%s': %s", out, strerror(open_errno));
+        else cli_error(cmd, "error writing '%s'", out);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
 int cmd_preprocess(int argc, char **argv)
 {
     const char *model_path = NULL, *in = NULL, *out = NULL, *resize = NULL;
     int box[4], has_box = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_val = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "-m") && has_val) {
-            model_path = argv[++i];
-        } else if (!strcmp(a, "-o") && has_val) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--resize") && has_val) {
-            resize = argv[++i];
-        } else if (!strcmp(a, "--box") && has_val) {
-            if (parse_box(argv[++i], box)) {
-                cli_error(argv[0], "--box expects x,y,w,h integers, got '%s'", argv[i]);
+    cli_opts scan;
+    cli_opts_init(&scan, argc, argv, usage, NULL);
+    scan.positional = scan.value_optional = 1;
+    for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+        if (!a && !in) {
+            in = v;
+        } else if (!a) {
+            cli_error(argv[0], "more than one image ('%s' and '%s')", in, v);
+            return EXIT_USAGE;
+        } else if (v && !strcmp(a, "-m")) {
+            model_path = v;
+        } else if (v && !strcmp(a, "-o")) {
+            out = v;
+        } else if (v && !strcmp(a, "--resize")) {
+            resize = v;
+        } else if (v && !strcmp(a, "--box")) {
+            if (parse_box(v, box)) {
+                cli_error(argv[0], "--box expects x,y,w,h integers, got '%s'", v);
                 return EXIT_USAGE;
             }
             has_box = 1;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error(argv[0], "unknown option or missing value: '%s'", a);
-            return EXIT_USAGE;
-        } else if (!in) {
-            in = a;
         } else {
-            cli_error(argv[0], "more than one image ('%s' and '%s')", in, a);
+            cli_error(argv[0], "unknown option or missing value: '%s'", a);
             return EXIT_USAGE;
         }
     }
+    if (scan.exit_code >= 0) return scan.exit_code;
     if (!model_path || !in || !out) {
-        usage(stderr);
+        fputs(usage, stderr);
         return EXIT_USAGE;
     }
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
@@ -74,24 +111,11 @@ int cmd_preprocess(int argc, char **argv)
         cli_error(argv[0], "--resize expects cv2 or pil, got '%s'", resize);
         return EXIT_USAGE;
     }
-    emoc_error err;
-    emoc_model *model = NULL;
-    emoc_status st = emoc_model_load_file(model_path, NULL, &model, &err);
-    if (st) {
-        cli_error(argv[0], "%s", err.msg);
-        return cli_exit_for_status(st);
-    }
     emoc_model_info info;
-    st = emoc_model_get_info(model, &info);
-    if (st || info.input_size <= 0 || info.input_channels != 3) {
-        cli_error(argv[0], "%s: model has no 3-channel image input", model_path);
-        emoc_model_free(model);
-        return EXIT_INPUT;
-    }
-    if (!resize && info.resize && emoc_resize_mode_parse(info.resize, &mode)) mode = EMOC_RESIZE_CV2;
-    emoc_model_free(model);
-
-    int rc = EXIT_OK;
+    int rc = model_input(argv[0], model_path, resize != NULL, &info, &mode);
+    if (rc) return rc;
+    emoc_error err;
+    emoc_status st;
     emoc_image img = {0}, crop = {0};
     float *x = NULL;
     st = emoc_image_load_file(in, NULL, &img, &err);
@@ -110,18 +134,7 @@ int cmd_preprocess(int argc, char **argv)
         cli_error(argv[0], "%s", err.msg);
         rc = cli_exit_for_status(st);
     } else {
-        FILE *f = strcmp(out, "-") ? fopen(out, "wb") : stdout;
-        int ok = f != NULL, open_errno = errno;
-        /* little endian on disk; every supported target is little endian, checked here */
-        const uint16_t probe = 1;
-        if (ok && *(const uint8_t *)&probe != 1) ok = 0;
-        if (ok) ok = fwrite(x, sizeof *x, n, f) == n;
-        if (f) ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
-        if (!ok) {
-            if (!f) cli_error(argv[0], "cannot write '%s': %s", out, strerror(open_errno));
-            else cli_error(argv[0], "error writing '%s'", out);
-            rc = EXIT_RUNTIME;
-        }
+        rc = write_tensor(argv[0], out, x, n);
     }
     free(x);
     emoc_image_free(&img);

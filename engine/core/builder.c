@@ -8,8 +8,11 @@
  */
 #include "engine/core/core.h"
 #include "engine/core/ops.h"
+#include "engine/kernels/gemm_lp/lp_scalar.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct emoc_pb {
@@ -443,6 +446,70 @@ int emoc__pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new
     return out;
 }
 
+/* Developer override (docs/precision.md): EMOC_GEMM_DTYPE=bf16|int8 runs every pointwise conv
+ * and linear layer through the reduced-precision GEMM, weights rounded at load, int8 with
+ * per-output-channel weight scales and a dynamic activation scale. 0 = fp32. */
+static int gemm_lp_dtype(void)
+{
+    const char *e = getenv("EMOC_GEMM_DTYPE");
+    if (!e || !*e || !strcmp(e, "fp32")) return 0;
+    if (!strcmp(e, "bf16")) return 1;
+    if (!strcmp(e, "int8")) return 2;
+    return -1;
+}
+
+static int gemm_lp_op(emoc_pb *b, const char *type, const char *node, int lp, const int *ins,
+                      int n_in, const emoc_buffer *ib, const float *wt, int K, int N,
+                      const float *bs, const float *sl, emoc_act act, int scale_buf,
+                      int residual_buf, const char *w, const char *bias, const char *slope)
+{
+    const emoc_gemm_lp_kernel *k = lp == 1 ? &b->m->kt.gemm_bf16 : &b->m->kt.gemm_i8;
+    size_t nkw = (size_t)N * (size_t)K;
+    void *wq = malloc(nkw * 2);
+    float *sw = lp == 2 ? emoc__pb_alloc(b, sizeof(float) * (size_t)N) : NULL;
+    void *packed = emoc__pb_alloc(b, k->packed_size(K, N));
+    if (!wq || !packed || (lp == 2 && !sw)) {
+        free(wq);
+        if (!b->st) emoc__pb_fail(b, EMOC_E_NOMEM, "%s: out of memory for reduced-precision weights", node);
+        return -1;
+    }
+    for (int n = 0; n < N; n++) {
+        const float *wr = wt + (size_t)n * (size_t)K;
+        if (lp == 1) {
+            for (int c = 0; c < K; c++) ((uint16_t *)wq)[(size_t)n * (size_t)K + (size_t)c] = emoc__bf16_from_f32(wr[c]);
+            continue;
+        }
+        float m = 0.0f;
+        for (int c = 0; c < K; c++) m = fabsf(wr[c]) > m ? fabsf(wr[c]) : m;
+        sw[n] = m > 0.0f ? m / 127.0f : 1.0f;
+        for (int c = 0; c < K; c++)
+            ((int8_t *)wq)[(size_t)n * (size_t)K + (size_t)c] = emoc__i8_quant(wr[c] / sw[n]);
+    }
+    k->pack(wq, K, N, packed);
+    free(wq);
+    int out = new_buf(b, ib->h, ib->w, N);
+    emoc_op *op = append_op(b, type, node, emoc__exec_gemm_lp, ins, n_in, out, k->name);
+    if (!op) return -1;
+    emoc__gemm_lp_params *pr = (emoc__gemm_lp_params *)op->params;
+    size_t P = (size_t)ib->h * (size_t)ib->w, rowb = (k->row_bytes(K) + 3) & ~(size_t)3;
+    pr->fn = k->fn;
+    pr->quant = k->quant;
+    pr->sw = sw;
+    pr->dq_floats = ((size_t)N + 15) & ~(size_t)15;
+    pr->nr = k->nr;
+    pr->scale_buf = scale_buf;
+    pr->residual_buf = residual_buf;
+    pr->a = (emoc_gemm_lp_args){.xq_stride = rowb, .w_packed = packed, .bias = bs, .slope = sl,
+                                .r_stride = (size_t)N, .y_stride = (size_t)N, .K = K, .N = N,
+                                .act = act};
+    op->scratch_floats = pr->dq_floats + (P * rowb + 3) / 4;
+    op->flops = 2ull * (uint64_t)P * (uint64_t)K * (uint64_t)N;
+    emoc__pb_op_uses(b, op, w);
+    if (bias) emoc__pb_op_uses(b, op, bias);
+    if (slope) emoc__pb_op_uses(b, op, slope);
+    return out;
+}
+
 static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const char *w,
                    const char *bias, emoc_act act, const char *slope, int scale_buf,
                    int residual_buf)
@@ -479,6 +546,14 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
         }
         ins[n_in++] = residual_buf;
     }
+    int lp = gemm_lp_dtype();
+    if (lp < 0) {
+        emoc__pb_fail(b, EMOC_E_ARG, "EMOC_GEMM_DTYPE='%s': expected fp32, bf16 or int8",
+                      getenv("EMOC_GEMM_DTYPE"));
+        return -1;
+    }
+    if (lp) return gemm_lp_op(b, type, node, lp, ins, n_in, ib, wt, K, N, bs, sl, act, scale_buf,
+                              residual_buf, w, bias, slope);
     const emoc_gemm_kernel *k = &b->m->kt.gemm;
     float *packed = emoc__pb_alloc(b, k->packed_size(K, N) * sizeof(float));
     if (!packed) return -1;

@@ -22,13 +22,26 @@ typedef struct emoc__gemm_params {
     int scale_buf, residual_buf;
 } emoc__gemm_params;
 
+/* Reduced-precision GEMM (engine/core/ops_lp.c, docs/precision.md). */
+typedef struct emoc__gemm_lp_params {
+    emoc_gemm_lp_args a;     /* xq, y, residual (and dq for int8) filled at run time */
+    emoc_gemm_lp_fn fn;
+    emoc_lp_quant_fn quant;
+    const float *sw;         /* int8: per-output-channel weight scales; bf16: NULL */
+    size_t dq_floats;        /* scratch floats before the quantized rows (N, 64-byte rounded) */
+    int nr;
+    int scale_buf, residual_buf;
+} emoc__gemm_lp_params;
+
 _Static_assert(sizeof(emoc__conv2d_params) <= EMOC_OP_PARAMS, "conv2d params too large");
 _Static_assert(sizeof(emoc__dwconv_params) <= EMOC_OP_PARAMS, "dwconv params too large");
 _Static_assert(sizeof(emoc__gemm_params) <= EMOC_OP_PARAMS, "gemm params too large");
+_Static_assert(sizeof(emoc__gemm_lp_params) <= EMOC_OP_PARAMS, "gemm_lp params too large");
 
 void emoc__exec_conv2d(const emoc_op *op, const emoc_exec_ctx *ctx);
 void emoc__exec_dwconv(const emoc_op *op, const emoc_exec_ctx *ctx);
 void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx);
+void emoc__exec_gemm_lp(const emoc_op *op, const emoc_exec_ctx *ctx);
 void emoc__exec_gap(const emoc_op *op, const emoc_exec_ctx *ctx);
 void emoc__exec_add(const emoc_op *op, const emoc_exec_ctx *ctx);
 

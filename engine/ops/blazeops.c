@@ -185,7 +185,7 @@ static emoc_op *append1(emoc_pb *b, const char *type, const char *node, emoc_exe
     return op;
 }
 
-int emoc_op_pad(emoc_pb *b, const char *node, int in, int t, int l, int bo, int r, int c_front,
+int emoc__op_pad(emoc_pb *b, const char *node, int in, int t, int l, int bo, int r, int c_front,
                 int c_back)
 {
     if (!in_ok(b, node, in)) return -1;
@@ -206,7 +206,7 @@ int emoc_op_pad(emoc_pb *b, const char *node, int in, int t, int l, int bo, int 
     return op->out;
 }
 
-int emoc_op_maxpool2(emoc_pb *b, const char *node, int in)
+int emoc__op_maxpool2(emoc_pb *b, const char *node, int in)
 {
     if (!in_ok(b, node, in)) return -1;
     int H = emoc__pb_h(b, in), W = emoc__pb_w(b, in), C = emoc__pb_c(b, in);
@@ -220,7 +220,7 @@ int emoc_op_maxpool2(emoc_pb *b, const char *node, int in)
     return op ? op->out : -1;
 }
 
-int emoc_op_resize_bilinear(emoc_pb *b, const char *node, int in, int oh, int ow, int half_pixel)
+int emoc__op_resize_bilinear(emoc_pb *b, const char *node, int in, int oh, int ow, int half_pixel)
 {
     if (!in_ok(b, node, in)) return -1;
     if (oh < 1 || ow < 1 || oh > 4096 || ow > 4096) {
@@ -235,7 +235,7 @@ int emoc_op_resize_bilinear(emoc_pb *b, const char *node, int in, int oh, int ow
     return op->out;
 }
 
-int emoc_op_depth2space(emoc_pb *b, const char *node, int in, int block)
+int emoc__op_depth2space(emoc_pb *b, const char *node, int in, int block)
 {
     if (!in_ok(b, node, in)) return -1;
     int H = emoc__pb_h(b, in), W = emoc__pb_w(b, in), C = emoc__pb_c(b, in);
@@ -250,7 +250,7 @@ int emoc_op_depth2space(emoc_pb *b, const char *node, int in, int block)
     return op->out;
 }
 
-int emoc_op_add_act(emoc_pb *b, const char *node, int a, int bb, emoc_act act)
+int emoc__op_add_act(emoc_pb *b, const char *node, int a, int bb, emoc_act act)
 {
     if (!in_ok(b, node, a) || !in_ok(b, node, bb)) return -1;
     int H = emoc__pb_h(b, a), W = emoc__pb_w(b, a), C = emoc__pb_c(b, a);
@@ -269,7 +269,7 @@ int emoc_op_add_act(emoc_pb *b, const char *node, int a, int bb, emoc_act act)
     return op->out;
 }
 
-int emoc_op_act(emoc_pb *b, const char *node, int in, emoc_act act)
+int emoc__op_act(emoc_pb *b, const char *node, int in, emoc_act act)
 {
     if (!in_ok(b, node, in)) return -1;
     emoc_op *op = append1(b, "act", node, act_task_exec, in, emoc__pb_h(b, in), emoc__pb_w(b, in),
@@ -285,7 +285,7 @@ static size_t flat(emoc_pb *b, int buf)
     return (size_t)emoc__pb_h(b, buf) * (size_t)emoc__pb_w(b, buf) * (size_t)emoc__pb_c(b, buf);
 }
 
-int emoc_op_concat_flat(emoc_pb *b, const char *node, int a, int bb, int k)
+int emoc__op_concat_flat(emoc_pb *b, const char *node, int a, int bb, int k)
 {
     if (!in_ok(b, node, a) || !in_ok(b, node, bb)) return -1;
     size_t na = flat(b, a), nb = flat(b, bb);
@@ -299,7 +299,7 @@ int emoc_op_concat_flat(emoc_pb *b, const char *node, int a, int bb, int k)
     return op ? op->out : -1;
 }
 
-int emoc_op_blaze_output(emoc_pb *b, const char *node, int reg, int cls)
+int emoc__op_blaze_output(emoc_pb *b, const char *node, int reg, int cls)
 {
     if (!in_ok(b, node, reg) || !in_ok(b, node, cls)) return -1;
     size_t nr = flat(b, reg), nc = flat(b, cls);

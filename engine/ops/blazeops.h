@@ -20,15 +20,15 @@
 
 #include "engine/core/plan.h"
 
-int emoc_op_pad(emoc_pb *b, const char *node, int in, int t, int l, int bo, int r, int c_front,
+int emoc__op_pad(emoc_pb *b, const char *node, int in, int t, int l, int bo, int r, int c_front,
                 int c_back);
-int emoc_op_maxpool2(emoc_pb *b, const char *node, int in);
-int emoc_op_resize_bilinear(emoc_pb *b, const char *node, int in, int oh, int ow, int half_pixel);
-int emoc_op_depth2space(emoc_pb *b, const char *node, int in, int block);
-int emoc_op_add_act(emoc_pb *b, const char *node, int a, int bb, emoc_act act);
-int emoc_op_act(emoc_pb *b, const char *node, int in, emoc_act act);
-int emoc_op_concat_flat(emoc_pb *b, const char *node, int a, int bb, int k);
-int emoc_op_blaze_output(emoc_pb *b, const char *node, int reg, int cls);
+int emoc__op_maxpool2(emoc_pb *b, const char *node, int in);
+int emoc__op_resize_bilinear(emoc_pb *b, const char *node, int in, int oh, int ow, int half_pixel);
+int emoc__op_depth2space(emoc_pb *b, const char *node, int in, int block);
+int emoc__op_add_act(emoc_pb *b, const char *node, int a, int bb, emoc_act act);
+int emoc__op_act(emoc_pb *b, const char *node, int in, emoc_act act);
+int emoc__op_concat_flat(emoc_pb *b, const char *node, int a, int bb, int k);
+int emoc__op_blaze_output(emoc_pb *b, const char *node, int reg, int cls);
 
 /* Output rows [y0, y1). */
 void emoc__blaze_pad(const float *x, int H, int W, int C, int t, int l, int c_front, float *y,

@@ -62,7 +62,7 @@ static void exec_upsample_add(const emoc_op *op, const emoc_exec_ctx *ctx)
     emoc__parallel_for(ctx->pool, j.n_tasks, upadd_task, &j);
 }
 
-int emoc_op_upsample_add(emoc_pb *b, const char *node, int a, int small)
+int emoc__op_upsample_add(emoc_pb *b, const char *node, int a, int small)
 {
     int H = emoc__pb_h(b, a), W = emoc__pb_w(b, a), C = emoc__pb_c(b, a);
     int h = emoc__pb_h(b, small), w = emoc__pb_w(b, small), c = emoc__pb_c(b, small);
@@ -116,7 +116,7 @@ static void exec_concat(const emoc_op *op, const emoc_exec_ctx *ctx)
     emoc__parallel_for(ctx->pool, j.n_tasks, concat_task, &j);
 }
 
-int emoc_op_concat(emoc_pb *b, const char *node, const int *ins, int n_in)
+int emoc__op_concat(emoc_pb *b, const char *node, const int *ins, int n_in)
 {
     if (n_in < 1 || n_in > EMOC_OP_MAX_IN) {
         emoc__pb_fail(b, EMOC_E_INTERNAL, "%s: concat of %d inputs", node, n_in);

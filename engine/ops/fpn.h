@@ -17,8 +17,8 @@
 #include "engine/core/plan.h"
 
 /* Builders: return the output buffer id or -1 (error recorded in the builder). */
-int emoc_op_upsample_add(emoc_pb *b, const char *node, int a, int small);
-int emoc_op_concat(emoc_pb *b, const char *node, const int *ins, int n_in);
+int emoc__op_upsample_add(emoc_pb *b, const char *node, int a, int small);
+int emoc__op_concat(emoc_pb *b, const char *node, const int *ins, int n_in);
 
 /* Source index of output index `dst` for nearest resizing from `in` to `out` elements. */
 int emoc__nearest_index(int dst, int in, int out);

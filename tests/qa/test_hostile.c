@@ -167,6 +167,9 @@ Test(hostile, max_pixels_and_the_rgb_size_cap, .init = setup, .fini = teardown)
     cr_assert_eq(emoc("predict -m tiny.emw gray.pgm --max-pixels 19999"), 4, "%s", err);
     cr_assert(strstr(err, "as RGB") || strstr(err, "exceeds"), "%s", err);
     cr_assert_eq(emoc("predict -m tiny.emw gray.pgm --max-pixels 0"), 2, "%s", err);
+    /* a missing value is named too (it used to end the run with exit 2 and no word) */
+    cr_assert_eq(emoc("predict -m tiny.emw gray.pgm --max-pixels"), 2, "%s", err);
+    cr_assert(strstr(err, "--max-pixels expects an integer"), "%s", err);
 }
 
 Test(hostile, raw_size_is_strict_and_a_usage_error, .init = setup, .fini = teardown)

@@ -1,5 +1,6 @@
-/* test_cli_opts.c — the option scan the ABAW commands share (tools/cli.c cli_opts_*): --help,
- * an option left without its value, unknown options and value-less flags, through $EMOC_BIN. */
+/* test_cli_opts.c — the option scan every command shares (tools/cli.c cli_opts_*): --help,
+ * an option left without its value, unknown options, value-less flags, and for the frame commands
+ * positional inputs and their own words for a missing value, through $EMOC_BIN. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,4 +67,37 @@ Test(cli_opts, flags_take_no_value, .init = setup, .fini = teardown)
     /* elsewhere --json is an option like any other and wants a value */
     cr_assert_eq(run("ce --json"), 2);
     expect_start(err, "emoc ce: option --json needs a value\n", "ce --json");
+}
+
+Test(cli_opts, every_command_answers_help, .init = setup, .fini = teardown)
+{
+    static const char *const all[] = {"predict", "detect", "features", "convert", "decode", "info",
+                                      "preprocess", "bench", "mtcnn-net", "ce", "mtl", "tune",
+                                      "train-head", "eval"};
+    char args[64], want[64];
+    for (size_t c = 0; c < sizeof all / sizeof *all; c++) {
+        snprintf(args, sizeof args, "%s -h", all[c]);
+        cr_assert_eq(run(args), 0, "%s", args);
+        snprintf(want, sizeof want, "usage: emoc %s ", all[c]);
+        expect_start(out, want, args);
+        cr_assert_str_eq(err, "", "%s", args);
+    }
+}
+
+Test(cli_opts, positional_inputs_and_missing_values, .init = setup, .fini = teardown)
+{
+    cr_assert_eq(run("decode a.png b.png"), 2);
+    expect_start(err, "emoc decode: more than one input ('a.png' and 'b.png')", "decode a b");
+    cr_assert_eq(run("convert a b c d -o x.emw"), 2);
+    expect_start(err, "emoc convert: too many input files ('d')", "convert a b c d");
+    /* a missing value in each command's own words */
+    cr_assert_eq(run("features -m"), 2);
+    expect_start(err, "emoc features: unknown option or missing value '-m'\nusage: emoc features ", "features -m");
+    cr_assert_eq(run("predict x.png --raw"), 2);
+    expect_start(err, "emoc predict: --raw expects WIDTHxHEIGHT", "predict --raw");
+    cr_assert_eq(run("info --isa"), 2);
+    expect_start(err, "emoc info: --isa expects ref, avx2, avx512, neon or auto", "info --isa");
+    /* "-" alone is an input (stdin), not an option */
+    cr_assert_eq(run("bench -"), 2);
+    expect_start(err, "emoc bench: unknown argument '-' (or missing value)", "bench -");
 }

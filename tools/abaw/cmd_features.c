@@ -120,15 +120,13 @@ static int unknown_option(const char *cmd, const char *name)
     return EXIT_USAGE;
 }
 
-/* One scanned option (name NULL: an input path). -1 when read, else the exit code. The input
- * and detector options go through their shared argv-style readers with the pair as argv. */
+/* One scanned option (name NULL: an input path). -1 when read, else the exit code. */
 static int features_option(feat_args *a, const char *cmd, const char *o, const char *v)
 {
-    char *pair[2] = {(char *)o, (char *)v};
-    int i = 0, r;
+    int r;
     if (!o) return inputs_spec_add_path(&a->in, v) ? EXIT_RUNTIME : -1;
-    if ((r = inputs_spec_option(&a->in, cmd, v ? 2 : 1, pair, &i)) != 0) return r < 0 ? EXIT_USAGE : -1;
-    if ((r = detect_option(&a->dopt, cmd, v ? 2 : 1, pair, &i)) != 0) {
+    if ((r = inputs_spec_option(&a->in, cmd, o, v)) != 0) return r < 0 ? EXIT_USAGE : -1;
+    if ((r = detect_option(&a->dopt, cmd, o, v)) != 0) {
         a->dopt_given = 1;
         return r < 0 ? EXIT_USAGE : -1;
     }

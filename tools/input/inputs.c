@@ -11,15 +11,13 @@ void inputs_spec_init(inputs_spec *in)
     memset(in, 0, sizeof *in);
 }
 
-int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, int *i)
+int inputs_spec_option(inputs_spec *in, const char *cmd, const char *a, const char *v)
 {
-    const char *a = argv[*i];
     if (!strcmp(a, "--raw")) {
-        if (*i + 1 >= argc) {
+        if (!v) {
             cli_error(cmd, "--raw expects WIDTHxHEIGHT");
             return -1;
         }
-        const char *v = argv[++*i];
         long w = -1, h = -1;
         const char *x = strchr(v, 'x');
         /* exactly WxH: digits, a lower-case x, digits (no sign, blank or 'X') */
@@ -37,27 +35,25 @@ int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, 
         return 1;
     }
     if (!strcmp(a, "--shard")) {
-        if (*i + 1 >= argc) {
+        if (!v) {
             cli_error(cmd, "--shard expects K/N");
             return -1;
         }
-        return shard_parse(cmd, argv[++*i], &in->shard) ? -1 : 1;
+        return shard_parse(cmd, v, &in->shard) ? -1 : 1;
     }
     if (!strcmp(a, "--max-pixels")) { /* lowers the decoded-image cap (docs/images.md) */
-        long v = 0;
-        if (*i + 1 >= argc || cli_parse_int(cmd, "--max-pixels", argv[*i + 1], 1, (long)(((size_t)256 << 20) / 3), &v))
-            return -1;
-        ++*i;
+        long n = 0;
+        if (cli_parse_int(cmd, "--max-pixels", v, 1, (long)(((size_t)256 << 20) / 3), &n)) return -1;
         emoc_image_limits_default(&in->opt.limits);
-        in->opt.limits.max_bytes = (size_t)v * 3;
+        in->opt.limits.max_bytes = (size_t)n * 3;
         return 1;
     }
     if (!strcmp(a, "--boxes")) {
-        if (*i + 1 >= argc) {
+        if (!v) {
             cli_error(cmd, "--boxes expects a CSV file (image,x,y,w,h[,face_id])");
             return -1;
         }
-        in->opt.boxes_csv = argv[++*i];
+        in->opt.boxes_csv = v;
         return 1;
     }
     return 0;

@@ -7,12 +7,13 @@
  *
  *     inputs_spec in;
  *     inputs_spec_init(&in);
- *     for (int i = 1; i < argc; i++) {
- *         int r = inputs_spec_option(&in, argv[0], argc, argv, &i);  // --raw WxH, --boxes F
- *         if (r < 0) return EXIT_USAGE;                             // message printed
+ *     cli_opts scan;                       // tools/cli.h, with positional and value_optional set
+ *     for (const char *a, *v; cli_opts_next(&scan, &a, &v);) {
+ *         if (!a) { inputs_spec_add_path(&in, v); continue; }          // IMAGE, DIR, "-"
+ *         int r = inputs_spec_option(&in, argv[0], a, v);              // --raw WxH, --boxes F, ...
+ *         if (r < 0) return EXIT_USAGE;                                // message printed
  *         if (r > 0) continue;
  *         ... your own options ...
- *         else if (argv[i][0] != '-' || !strcmp(argv[i], "-")) inputs_spec_add_path(&in, argv[i]);
  *     }
  *     emoc__input_iter *it; emoc_error err;
  *     if (inputs_open(&in, &it, &err)) { cli_error(argv[0], "%s", err.msg); return EXIT_USAGE/INPUT; }
@@ -54,9 +55,10 @@ typedef struct inputs_spec {
 } inputs_spec;
 
 void inputs_spec_init(inputs_spec *in);
-/* If argv[*i] is an input option (--raw WxH, --boxes FILE.csv, --shard K/N), consumes it (advancing *i past its
- * value) and returns 1; returns 0 if it is not one; -1 after printing a usage error. */
-int inputs_spec_option(inputs_spec *in, const char *cmd, int argc, char **argv, int *i);
+/* If option `name` (value NULL when the command line ends before it) is an input option (--raw
+ * WxH, --boxes FILE.csv, --shard K/N, --max-pixels N), reads it and returns 1; returns 0 if it is
+ * not one; -1 after printing a usage error. */
+int inputs_spec_option(inputs_spec *in, const char *cmd, const char *name, const char *value);
 /* Adds a file, a directory, or "-" (the raw stream). Returns -1 on out of memory. */
 int inputs_spec_add_path(inputs_spec *in, const char *path);
 /* Opens the iterator over the inputs of this shard that in->resume does not hold complete yet.

@@ -3,7 +3,7 @@
  * precision GEMM"), shared by the references, the SIMD quantizers' tails, the tests and the
  * converter (weights/), plus the panel packing of the SIMD kernels.
  *
- * Plain C and static inline (STYLE R2): every includer gets its own copy with its own flags.
+ * Plain C and static inline (docs/architecture.md R2): every includer gets its own copy with its own flags.
  */
 #ifndef EMOC_KERNELS_GEMM_LP_SCALAR_H
 #define EMOC_KERNELS_GEMM_LP_SCALAR_H

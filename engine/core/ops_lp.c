@@ -1,0 +1,91 @@
+/*
+ * ops_lp.c — exec of the reduced-precision GEMM op (docs/precision.md): the op's fp32 input
+ * rows (times the SE gate) are converted once into the kernel's activation format in scratch,
+ * then the output is computed by pixel ranges or channel panels as emoc__exec_gemm does.
+ * int8 here is dynamic: the activation scale is max|x·s|/127 of this very input (a maximum
+ * does not depend on the order it is taken in, so outputs stay the same for any thread count).
+ */
+#include "engine/core/ops.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    const emoc__gemm_lp_params *p;
+    emoc_gemm_lp_args a;
+    const float *x, *scale;
+    unsigned char *xq;
+    float inv_sx;
+    size_t P;
+    int by_pixels, n_tasks;
+} lp_job;
+
+static void quant_task(void *arg, int t)
+{
+    lp_job *j = arg;
+    int lo, hi;
+    emoc__split((int)j->P, j->n_tasks, t, &lo, &hi);
+    if (hi > lo)
+        j->p->quant(j->x, (size_t)j->a.K, j->scale, j->inv_sx, j->a.K, j->xq, j->a.xq_stride,
+                    (size_t)lo, (size_t)hi);
+}
+
+static void gemm_task(void *arg, int t)
+{
+    lp_job *j = arg;
+    if (j->by_pixels) {
+        int lo, hi;
+        emoc__split((int)j->P, j->n_tasks, t, &lo, &hi);
+        if (hi > lo) j->p->fn(&j->a, (size_t)lo, (size_t)hi, 0, j->a.N);
+    } else {
+        int nr = j->p->nr, panels = (j->a.N + nr - 1) / nr, lo, hi;
+        emoc__split(panels, j->n_tasks, t, &lo, &hi);
+        int n0 = lo * nr, n1 = hi * nr < j->a.N ? hi * nr : j->a.N;
+        if (n1 > n0) j->p->fn(&j->a, 0, j->P, n0, n1);
+    }
+}
+
+void emoc__exec_gemm_lp(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    const emoc__gemm_lp_params *p = (const emoc__gemm_lp_params *)op->params;
+    const emoc_buffer *ob = &ctx->plan->bufs[op->out];
+    lp_job j = {p, p->a, NULL, NULL, NULL, 1.0f, (size_t)ob->h * (size_t)ob->w, 1, 1};
+    j.x = emoc__buf_ptr(ctx, op->in[0]);
+    j.a.y = emoc__buf_ptr(ctx, op->out);
+    int k = 1;
+    j.scale = p->scale_buf >= 0 ? emoc__buf_ptr(ctx, op->in[k++]) : NULL;
+    j.a.residual = p->residual_buf >= 0 ? emoc__buf_ptr(ctx, op->in[k++]) : NULL;
+    /* scratch of thread slot 0: [dq: N floats, 64-aligned][xq rows] (ops run one at a time) */
+    float *dq = ctx->scratch;
+    j.xq = (unsigned char *)(ctx->scratch + p->dq_floats);
+    j.a.xq = j.xq;
+    if (p->sw) {
+        const int K = j.a.K;
+        float amax = 0.0f;
+        for (size_t r = 0; r < j.P; r++)
+            for (int c = 0; c < K; c++) {
+                float v = fabsf(j.scale ? j.x[r * (size_t)K + (size_t)c] * j.scale[c]
+                                        : j.x[r * (size_t)K + (size_t)c]);
+                amax = v > amax ? v : amax;
+            }
+        float sx = amax > 0.0f ? amax / 127.0f : 1.0f;
+        j.inv_sx = 1.0f / sx;
+        for (int n = 0; n < j.a.N; n++) dq[n] = sx * p->sw[n];
+        j.a.dq = dq;
+    }
+    int threads = emoc__pool_threads(ctx->pool);
+    if (threads > 1) j.n_tasks = threads * 4 < (int)j.P ? threads * 4 : (int)j.P;
+    emoc__parallel_for(ctx->pool, j.n_tasks, quant_task, &j);
+    j.n_tasks = 1;
+    if (threads > 1) {
+        int panels = (j.a.N + p->nr - 1) / p->nr;
+        if (j.P >= (size_t)(16 * threads)) {
+            int units = (int)(j.P / 8);
+            j.n_tasks = threads * 4 < units ? threads * 4 : units;
+        } else {
+            j.by_pixels = 0;
+            j.n_tasks = threads * 4 < panels ? threads * 4 : panels;
+        }
+    }
+    emoc__parallel_for(ctx->pool, j.n_tasks, gemm_task, &j);
+}
