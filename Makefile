@@ -247,6 +247,13 @@ $(BUILD)/bench_kernels: bench/bench_kernels.c $(BUILD)/libemoc.a
 bench-kernels: $(BUILD)/bench_kernels
 	./$(BUILD)/bench_kernels $(BENCH_ARGS)
 .PHONY: bench-kernels
+# `make bench-pool` prints CSV: the thread pool's own cost per fork-join round (bench/bench_pool.c).
+$(BUILD)/bench_pool: bench/bench_pool.c $(BUILD)/libemoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -o $@ $< $(BUILD)/libemoc.a $(LDLIBS)
+bench-pool: $(BUILD)/bench_pool
+	./$(BUILD)/bench_pool $(BENCH_ARGS)
+.PHONY: bench-pool
 # Kernel tests linked with the Criterion shim (for `make test-qemu`; see the cross rules above).
 KTEST_SRC := $(sort $(wildcard tests/kernels/*.c)) tests/kernels/shim/shim_main.c
 $(BUILD)/kernel_tests: $(KTEST_SRC) $(wildcard tests/kernels/*.h tests/kernels/shim/*/*.h) $(BUILD)/libemoc.a

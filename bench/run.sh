@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # bench/run.sh — `make bench`: emoc latency next to ONNX Runtime and PyTorch on the same models.
 #
-# For each model in tools/reference/models.txt (the ones whose C side has landed): converts the
-# replica with `$EMOC_BIN convert`, runs `$EMOC_BIN bench -m X.emw --threads T --runs 50 --json`
-# at T = 1 and 2, runs the peers (bench/peers/run_peers.sh) in the same run, and prints one table
-# with median/min latencies and the emoc/ORT and emoc/PyTorch ratios of the medians, and a
-# start-up table (docs/startup.md): emoc's load_ms / first_run_ms / peak RSS from `emoc bench`,
-# the wall time and peak RSS of a one-image `emoc predict` (bench/startup.py), next to ONNX
-# Runtime's session-creation time and first run.
+# For each model in tools/reference/models.txt (the ones whose C side has landed), one after the
+# other so that emoc and its peers see the same machine load: times the model's reference net in
+# the peers (bench/peers/run_peers.sh: ONNX Runtime with the batch fixed to 1, its fast case, and
+# PyTorch eager), converts the replica with `$EMOC_BIN convert` and runs
+# `$EMOC_BIN bench -m X.emw --threads T --runs R --json --roofline-ms F` at T = 1 and 2 (F: the
+# fp32 floor of bench/roofline.tsv). Prints one table: medians, emoc/ORT ratios, the 2-thread
+# speed-up of each runtime and emoc's distance to the floor, then emoc's per-kernel shares.
+# Then a start-up table (docs/startup.md): emoc's load_ms / first_run_ms / peak RSS from
+# `emoc bench`, the wall time and peak RSS of a one-image `emoc predict` (bench/startup.py),
+# next to ONNX Runtime's session-creation time and first run.
 # If `emoc bench` is not implemented yet (or fails) that is printed, and the peer numbers still are.
 #
 # env: EMOC_BIN (required), PYTHON (/usr/bin/python3), BENCH_RUNS (50), BENCH_THREADS ("1 2"),
-#      BENCH_PER_OP (1: also a per-op trace run at 1 thread, BENCH_PER_OP_RUNS=20 runs),
+#      BENCH_MODELS ("name ..." of tools/reference/models.txt; default: all listed there),
+#      BENCH_PER_OP (1: also a per-op trace run at 1 thread, BENCH_PER_OP_RUNS=40 runs),
 #      EMOC_REF_MODELS (a models list instead of tools/reference/models.txt),
-#      PEERS_TORCH (1; 0 skips PyTorch, which is slow here), BENCH_JSON=FILE (also save all rows),
+#      PEERS_TORCH (1; 0 skips PyTorch, which is slow here), ORT_STATIC (1; 0 = ORT on the graph
+#      as exported, dynamic batch), BENCH_JSON=FILE (also save all rows),
+#      BENCH_BEFORE=FILE (a BENCH_JSON of an earlier run: per-kernel shares before / after),
 #      BENCH_DTYPES ("fp32 bf16 int8": emoc's precisions; bf16/int8 run the pointwise convs and
 #      linear layers through the reduced-precision GEMMs via EMOC_GEMM_DTYPE, docs/precision.md;
 #      their rows are labelled MODEL/bf16, MODEL/int8 and compared with ORT fp32),
@@ -26,6 +32,7 @@ OUT="$REF/out"
 PYTHON=${PYTHON:-/usr/bin/python3}
 RUNS=${BENCH_RUNS:-50}
 THREADS=${BENCH_THREADS:-1 2}
+export ORT_STATIC=${ORT_STATIC:-1}
 DTYPES=${BENCH_DTYPES:-fp32 bf16 int8}
 : "${EMOC_BIN:?set EMOC_BIN to the emoc binary}"
 
@@ -33,26 +40,41 @@ rows=$(mktemp)
 trap 'rm -f "$rows"' EXIT
 
 models=()
-while read -r m _; do
-    case "$m" in ''|'#'*) continue ;; esac
-    case " ${models[*]:-} " in *" $m "*) continue ;; esac
-    models+=("$m")
-done <"${EMOC_REF_MODELS:-$REF/models.txt}"
+if [ -n "${BENCH_MODELS:-}" ]; then
+    read -r -a models <<<"$BENCH_MODELS"
+else
+    while read -r m _; do
+        case "$m" in ''|'#'*) continue ;; esac
+        case " ${models[*]:-} " in *" $m "*) continue ;; esac
+        models+=("$m")
+    done <"${EMOC_REF_MODELS:-$REF/models.txt}"
+fi
 
-# Peers first: this also generates tools/reference/out when it is stale.
-echo "== peers: ONNX Runtime (onnxruntime-node) and PyTorch eager, $RUNS runs after warm-up =="
-PEERS_RUNS=$RUNS PEERS_THREADS=$(echo $THREADS | tr ' ' ',') PYTHON=$PYTHON \
-    bash "$HERE/peers/run_peers.sh" >>"$rows" || echo "bench: peer run FAILED (see above)"
+# Installs ORT and generates tools/reference/out when it is stale.
+PYTHON=$PYTHON bash "$HERE/peers/run_peers.sh" --prepare || echo "bench: peer preparation FAILED (see above)"
 
-echo "== emoc =="
+# The fp32 floor of a model at T threads (bench/roofline.tsv, longest matching name prefix).
+roofline() {
+    awk -F'\t' -v m="$1" -v t="$2" '!/^#/ && $2 == t && index(m, $1) == 1 && length($1) > best \
+        { best = length($1); f = $3 } END { if (best) print f }' "$HERE/roofline.tsv"
+}
+
 if [ ${#models[@]} -eq 0 ]; then
     echo "emoc: no model listed in tools/reference/models.txt yet; nothing of emoc's to time."
 fi
 mkdir -p "$OUT/bench"
+peered=" "
 for m in "${models[@]}"; do
     line=$(awk -F'\t' -v n="$m" '$1 == n' "$OUT/manifest.tsv")
     if [ -z "$line" ]; then echo "emoc $m: not in $OUT/manifest.tsv"; continue; fi
     IFS=$'\t' read -r _ net file _ <<<"$line"
+    if [[ "$peered" != *" $net "* ]]; then
+        echo "== $net: ONNX Runtime$([ "${PEERS_TORCH:-1}" = 1 ] && echo " and PyTorch"), $RUNS runs after warm-up =="
+        PEERS_RUNS=$RUNS PEERS_THREADS=$(echo $THREADS | tr ' ' ',') PYTHON=$PYTHON \
+            bash "$HERE/peers/run_peers.sh" "$net" >>"$rows" || echo "bench: peer run of $net FAILED (see above)"
+        peered+="$net "
+    fi
+    echo "== emoc $m =="
     emw="$OUT/bench/$m.emw"
     if ! "$EMOC_BIN" convert "$OUT/$file" -o "$emw" >"$OUT/bench/$m.convert.log" 2>&1; then
         echo "emoc $m: convert FAILED: $(head -3 "$OUT/bench/$m.convert.log")"
@@ -63,8 +85,9 @@ for m in "${models[@]}"; do
     gd=; label=$m
     [ "$dt" = fp32 ] || { gd=$dt; label=$m/$dt; }
     for t in $THREADS; do
+        floor=$(roofline "$m" "$t")
         if ! EMOC_GEMM_DTYPE=$gd "$EMOC_BIN" bench -m "$emw" --threads "$t" --runs "$RUNS" --json \
-                >"$OUT/bench/$m.$dt.t$t.json" 2>"$OUT/bench/$m.$dt.t$t.err"; then
+                ${floor:+--roofline-ms "$floor"} >"$OUT/bench/$m.$dt.t$t.json" 2>"$OUT/bench/$m.$dt.t$t.err"; then
             if grep -qi "not implemented" "$OUT/bench/$m.$dt.t$t.err"; then
                 echo "emoc bench: NOT IMPLEMENTED yet ($(head -1 "$OUT/bench/$m.$dt.t$t.err")) — peer numbers only"
                 break 3
@@ -107,7 +130,7 @@ EOF
     fi
     # Per-op breakdown (trace hook) at 1 thread, in a separate run so tracing never touches the
     # latencies above.
-    if [ "${BENCH_PER_OP:-1}" = 1 ] && "$EMOC_BIN" bench -m "$emw" --threads 1 --runs "${BENCH_PER_OP_RUNS:-20}" \
+    if [ "${BENCH_PER_OP:-1}" = 1 ] && "$EMOC_BIN" bench -m "$emw" --threads 1 --runs "${BENCH_PER_OP_RUNS:-40}" \
             --json --per-op >"$OUT/bench/$m.perop.json" 2>"$OUT/bench/$m.perop.err"; then
         "$PYTHON" - "$OUT/bench/$m.perop.json" "$m" >>"$rows" <<'EOF' || true
 import json, sys
@@ -123,4 +146,4 @@ done
 
 [ -n "${BENCH_JSON:-}" ] && cp "$rows" "$BENCH_JSON"
 echo
-"$PYTHON" "$HERE/peers/table.py" "$rows"
+"$PYTHON" "$HERE/peers/table.py" "$rows" ${BENCH_BEFORE:+"$BENCH_BEFORE"}

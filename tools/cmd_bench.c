@@ -1,12 +1,15 @@
 /*
  * cmd_bench.c — `emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--isa ISA]
- * [--json] [--per-op]`: times forward passes of one fixed input inside the process.
+ * [--json] [--per-op] [--roofline-ms F]`: times forward passes of one fixed input inside the process.
  *
  * Warm-up runs first, then R timed runs (wall clock, CLOCK_MONOTONIC); prints median and min.
  * cpu_median_ms is the process CPU time per run (all threads): on a shared, oversubscribed
  * machine it shows the work done when wall-clock numbers are inflated by waiting for a core.
- * --per-op then repeats R runs with the trace callback on (docs/architecture.md R11) and prints each op's median
- * nanoseconds and GFLOP/s; those runs are separate so the trace cannot skew the totals.
+ * --per-op then repeats R runs with the trace callback on (docs/architecture.md R11) and prints
+ * each op's median nanoseconds, GFLOP/s and share (its median over the sum of all ops' medians);
+ * those runs are separate so the trace cannot skew the totals. --roofline-ms F prints F (the
+ * lowest fp32 latency this machine allows for the net, docs/performance.md) as roofline_ms and
+ * median / F as vs_roofline, so the remaining distance to the floor is on every line.
  *
  * Start-up (docs/startup.md): first_load_ms is the process's first emoc_model_load_file (file →
  * ready model, every check included), first_run_ms its first forward pass (arena first touched);
@@ -100,18 +103,20 @@ static int time_loads(const char *cmd, const char *model, const emoc_options *op
 
 static const char *usage =
     "usage: emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--isa ISA]\n"
-    "                  [--loads L] [--json] [--per-op]\n"
+    "                  [--loads L] [--json] [--per-op] [--roofline-ms F]\n"
     "  Times R forward passes (default 50) after W warm-up runs (default 5) of one\n"
     "  seeded input; prints median_ms, min_ms, runs, threads and the kernel ISA.\n"
     "  Start-up: first_load_ms, first_run_ms, load_ms (median of L more model loads,\n"
     "  default 10; 0 skips them) and peak_rss_kb.\n"
-    "  --per-op adds each op's median time and GFLOP/s from the trace hook.\n";
+    "  --per-op adds each op's median time, GFLOP/s and share from the trace hook.\n"
+    "  --roofline-ms F prints the net's fp32 floor F (docs/performance.md) and median / F.\n";
 
 typedef struct bench_args {
     const char *model;
     long threads, runs, warmup, loads;
     int json, per;
     emoc_options opt;
+    double roofline;   /* --roofline-ms; 0: not given */
 } bench_args;
 
 /* What one bench run measured (times in ms). */
@@ -135,6 +140,14 @@ static int bench_option(bench_args *b, const char *cmd, const char *a, const cha
     else if (!strcmp(a, "--per-op")) b->per = 1;
     else if (!v) return unknown_argument(cmd, a);
     else if (!strcmp(a, "-m")) b->model = v;
+    else if (!strcmp(a, "--roofline-ms")) {
+        char *end;
+        b->roofline = strtod(v, &end);
+        if (*end || !(b->roofline > 0 && b->roofline < 1e6)) {
+            cli_error(cmd, "--roofline-ms expects a positive number of milliseconds, got '%s'", v);
+            return EXIT_USAGE;
+        }
+    }
     else if (!strcmp(a, "--threads")) {
         if (cli_parse_int(cmd, "--threads", v, 1, 256, &b->threads)) return EXIT_USAGE;
     } else if (!strcmp(a, "--runs")) {
@@ -159,7 +172,7 @@ static int bench_parse(int argc, char **argv, bench_args *b)
 {
     const char *cmd = argv[0];
     static const char *const flags[] = {"--json", "--per-op", NULL};
-    *b = (bench_args){NULL, 1, 50, 5, 10, 0, 0, {0}};
+    *b = (bench_args){NULL, 1, 50, 5, 10, 0, 0, {0}, 0};
     cli_model_options(&b->opt);
     cli_opts scan;
     cli_opts_init(&scan, argc, argv, usage, flags);
@@ -256,17 +269,23 @@ static void print_json(const bench_args *b, const char *isa, const bench_result 
     if (b->loads > 0)
         printf(",\"loads\":%ld,\"load_ms\":%.4f,\"load_min_ms\":%.4f,\"load_cpu_ms\":%.4f", b->loads,
                r->load_med, r->load_min, r->load_cpu);
+    if (b->roofline > 0)
+        printf(",\"roofline_ms\":%.4f,\"vs_roofline\":%.3f", b->roofline, r->median / b->roofline);
     if (b->per) {
         const per_op *p = &r->p;
+        double total = 0;
+        for (int i = 0; i < p->n_ops; i++) total += (double)op_median(p, i);
         printf(",\"ops\":[");
         for (int i = 0; i < p->n_ops; i++) {
             uint64_t med = op_median(p, i), min = p->ns[(size_t)i * (size_t)p->runs];
             printf("%s{\"op\":%d,\"type\":\"%s\",\"node\":\"%s\",\"kernel\":\"%s\","
-                   "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f}",
+                   "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f,"
+                   "\"share\":%.5f}",
                    i ? "," : "", i, p->op[i] ? p->op[i] : "", p->node[i] ? p->node[i] : "",
                    p->kernel[i] ? p->kernel[i] : "", (unsigned long long)med,
                    (unsigned long long)min, (unsigned long long)p->flops[i],
-                   med ? (double)p->flops[i] / (double)med : 0.0);
+                   med ? (double)p->flops[i] / (double)med : 0.0,
+                   total > 0 ? (double)med / total : 0.0);
         }
         printf("]");
     }
@@ -304,6 +323,8 @@ static void print_text(const bench_args *b, const char *isa, const bench_result 
     if (b->loads > 0)
         printf("load_ms    %.3f (median of %ld loads; min %.3f; process CPU %.3f)\n", r->load_med,
                b->loads, r->load_min, r->load_cpu);
+    if (b->roofline > 0)
+        printf("roofline_ms %.3f (median is %.2fx the fp32 floor)\n", b->roofline, r->median / b->roofline);
     if (b->per) print_ops_table(&r->p);
 }
 

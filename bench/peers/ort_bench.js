@@ -8,6 +8,9 @@
 //    "median_ms":...,"min_ms":...,"cpu_median_ms":...,"max_err_vs_torch":...}
 // cpu_median_ms: process CPU time per run (all threads). At 1 thread it is close to what the wall
 // clock would show on an idle machine, so it helps read numbers taken on a loaded one.
+// The exported graphs keep a dynamic batch axis ('batch_size'); ORT_STATIC=1 (bench/run.sh's
+// default) fixes it to 1 (freeDimensionOverrides) so ORT folds the shape arithmetic: its fast
+// case ("static": true in the row), the one emoc is compared with.
 // max_err_vs_torch (when REF.json is given) = max |ORT output − PyTorch scores|: a check that the
 // exported graph computes what the PyTorch replica computes.
 // session_create_ms: wall time of InferenceSession.create (file → ready session, ORT's "model
@@ -17,6 +20,7 @@
 const fs = require('fs');
 const path = require('path');
 const ort = require('onnxruntime-node');
+const STATIC = process.env.ORT_STATIC === '1';
 
 function parseArgs(argv) {
   const a = { threads: [1, 2], runs: 50, warmup: 5, models: [] };
@@ -55,6 +59,7 @@ async function benchOne(name, onnxPath, inputPath, refPath, threads, runs, warmu
   const session = await ort.InferenceSession.create(onnxPath, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    ...(STATIC ? { freeDimensionOverrides: { batch_size: 1 } } : {}),
   });
   const sessionCreateMs = Number(process.hrtime.bigint() - tc0) / 1e6;
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [1, 3, side, side]) };
@@ -73,7 +78,7 @@ async function benchOne(name, onnxPath, inputPath, refPath, threads, runs, warmu
   }
   const result = {
     runtime: 'onnxruntime-node', version: require('onnxruntime-node/package.json').version,
-    model: name, threads, runs, median_ms: +median(times).toFixed(3),
+    model: name, static: STATIC, threads, runs, median_ms: +median(times).toFixed(3),
     min_ms: +Math.min(...times).toFixed(3), cpu_median_ms: +median(cpu).toFixed(3),
     session_create_ms: +sessionCreateMs.toFixed(3), first_run_ms: +firstRunMs.toFixed(3),
   };

@@ -3,6 +3,7 @@
 # PyTorch eager, at 1 and 2 threads, median and min over PEERS_RUNS (≥ 50) runs after warm-up.
 #
 # usage: bench/peers/run_peers.sh [--csv] [NET ...]     NET as in tools/reference/generate.py
+#        bench/peers/run_peers.sh --prepare     only install ORT and (re)generate the models
 #   default nets: all eight. Prints one JSON object per measurement (or a CSV table with --csv).
 # env: PYTHON (/usr/bin/python3), PEERS_RUNS (50), PEERS_THREADS (1,2), PEERS_TORCH (1; 0 = skip
 #      PyTorch), PEERS_TORCH_NETS (default: one net per architecture — b0, b2, mbf, ddamfn — since
@@ -20,8 +21,9 @@ THREADS=${PEERS_THREADS:-1,2}
 ALL_NETS="enet_b0_8_best_afew enet_b0_8_best_vgaf enet_b0_8_va_mtl enet_b2_8 enet_b2_7 mbf_va_mtl ddamfn mobilevit_va_mtl"
 TORCH_NETS=${PEERS_TORCH_NETS:-enet_b0_8_va_mtl enet_b2_8 mbf_va_mtl ddamfn}
 
-csv=0
+csv=0 prepare=0
 if [ "${1:-}" = --csv ]; then csv=1; shift; fi
+if [ "${1:-}" = --prepare ]; then prepare=1; shift; fi
 nets=${*:-$ALL_NETS}
 [ "$RUNS" -ge 50 ] || echo "run_peers: note: PEERS_RUNS=$RUNS is below the 50 runs the issues ask for" >&2
 
@@ -38,10 +40,11 @@ if [ ! -f "$OUT/stamp" ] || [ "$(cat "$OUT/stamp")" != "$digest" ]; then
     "$PYTHON" "$REF/generate.py" >&2
     rm -f "$OUT/ddamfn_bench.onnx"
 fi
-if [[ " $nets " == *" ddamfn "* ]] && [ ! -f "$OUT/ddamfn_bench.onnx" ]; then
+if { [ $prepare = 1 ] || [[ " $nets " == *" ddamfn "* ]]; } && [ ! -f "$OUT/ddamfn_bench.onnx" ]; then
     echo "run_peers: exporting the DDAMFN bench ONNX ..." >&2
     "$PYTHON" "$REF/generate.py" --only ddamfn --bench-onnx >&2
 fi
+[ $prepare = 1 ] && exit 0
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

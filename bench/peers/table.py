@@ -5,6 +5,7 @@ Rows: {"runtime": "emoc"|"onnxruntime-node"|"pytorch-eager", "model", ["net"], "
 "median_ms", "min_ms", ...}. Peers are keyed by reference net; PyTorch is timed once per
 architecture (b0, b2, mbf, ddamfn) and shared by the nets of that architecture.
 Ratios are emoc median / peer median (below 1 = emoc faster).
+usage: table.py ROWS.json [BEFORE.json]   (BEFORE: an earlier run's rows, for per-op shares)
 """
 import json
 import sys
@@ -54,26 +55,40 @@ def main(path):
     if not emoc:
         print("emoc: no measurements (see messages above)")
         return 0
-    fmt = "%-22s %-7s %3s %9s %9s %9s %9s %9s %9s %10s %9s %10s"
-    print("emoc vs peers (ms; ratios of wall-time medians and of CPU time per run; < 1 = emoc faster)")
+    fmt = "%-22s %-7s %3s %9s %9s %9s %9s %9s %9s %10s %9s %10s %9s %9s %9s"
+    print("emoc vs peers (ms; ratios of wall-time medians and of CPU time per run; < 1 = emoc faster;"
+          " x2T = 1-thread median / 2-thread median; floor = fp32 roofline, bench/roofline.tsv)")
     print(fmt % ("model", "isa", "thr", "emoc med", "emoc min", "emoc cpu", "ORT med", "ORT cpu",
-                 "torch med", "emoc/ORT", "(cpu)", "emoc/torch"))
+                 "torch med", "emoc/ORT", "(cpu)", "emoc/torch", "emoc x2T", "ORT x2T",
+                 "emoc/floor"))
+    one = {r["model"]: r for r in emoc if r["threads"] == 1}
+
+    def ratio(a, b):
+        return "%.2f" % (a / b) if isinstance(a, (int, float)) and b else "-"
     for r in emoc:
         net, t = r.get("net", r["model"]), r["threads"]
         o = ort.get((net, t), {})
         p = torch.get((arch(net), t), {})
-
-        def ratio(a, b):
-            return "%.2f" % (a / b) if isinstance(a, (int, float)) and b else "-"
+        e1, o1 = one.get(r["model"], {}), ort.get((net, 1), {})
         print(fmt % (r["model"], r.get("isa", "?"), t, num(r["median_ms"]), num(r.get("min_ms")),
                      num(r.get("cpu_median_ms")), num(o.get("median_ms")),
                      num(o.get("cpu_median_ms")), num(p.get("median_ms")),
                      ratio(r["median_ms"], o.get("median_ms")),
                      ratio(r.get("cpu_median_ms"), o.get("cpu_median_ms")),
-                     ratio(r["median_ms"], p.get("median_ms"))))
+                     ratio(r["median_ms"], p.get("median_ms")),
+                     ratio(e1.get("median_ms"), r["median_ms"]) if t != 1 else "-",
+                     ratio(o1.get("median_ms"), o.get("median_ms")) if t != 1 else "-",
+                     ratio(r["median_ms"], r.get("roofline_ms"))))
+    before = {}
+    if len(sys.argv) > 2:
+        for line in open(sys.argv[2]):
+            if line.strip().startswith("{"):
+                b = json.loads(line)
+                if b.get("runtime") == "emoc-per-op":
+                    before[b["model"]] = b
     print_startup(emoc, ort, startup)
     for r in perop:
-        print_per_kernel(r)
+        print_per_family(r, before.get(r["model"]))
     return 0
 
 
@@ -101,25 +116,47 @@ def print_startup(emoc, ort, startup):
                      "%.3f" % (r["load_ms"] / sess) if sess else "-"))
 
 
-def print_per_kernel(r):
-    """emoc's per-op trace at 1 thread, aggregated per kernel: time share and GFLOP/s."""
-    agg = {}
-    total_ns = 0.0
+def family(op):
+    """Kernel family of an op: the <op> of emoc_f32_<op>_<tile>__<isa> (docs/kernel-naming.md),
+    else the op type."""
+    k = op.get("kernel") or ""
+    if k.startswith("emoc_f32_"):
+        parts = k[len("emoc_f32_"):].split("__")[0].split("_")
+        return parts[0] + ("_" + parts[1] if len(parts) > 2 else "")
+    return op.get("type") or "?"
+
+
+def aggregate(r):
+    agg, total = {}, 0.0
     for op in r["ops"]:
         ns = float(op.get("median_ns", 0))
-        total_ns += ns
-        a = agg.setdefault(op.get("kernel", "?"), [0, 0.0, 0.0])
+        total += ns
+        a = agg.setdefault(family(op), [0, 0.0, 0.0])
         a[0] += 1
         a[1] += ns
         a[2] += float(op.get("gflops", 0.0)) * ns  # GFLOP/s x ns = flop
+    return agg, total
+
+
+def print_per_family(r, b):
+    """emoc's per-op trace at 1 thread, aggregated per kernel family: time share and GFLOP/s,
+    beside an earlier run's (BENCH_BEFORE) when given."""
+    agg, total = aggregate(r)
+    bagg, btotal = aggregate(b) if b else ({}, 0.0)
     print()
-    print("emoc per-kernel breakdown: %s (%s, 1 thread, sum of per-op medians %.2f ms)"
-          % (r["model"], r.get("isa", "?"), total_ns / 1e6))
-    print("%-40s %5s %10s %7s %9s" % ("kernel", "ops", "ms", "share", "GFLOP/s"))
-    for k, (n, ns, fl) in sorted(agg.items(), key=lambda kv: -kv[1][1]):
-        print("%-40s %5d %10.3f %6.1f%% %9.2f" % (k, n, ns / 1e6, 100.0 * ns / max(total_ns, 1),
-                                                fl / ns if ns else 0.0))
+    print("emoc per-kernel-family breakdown: %s (%s, 1 thread, sum of per-op medians %.2f ms%s)"
+          % (r["model"], r.get("isa", "?"), total / 1e6,
+             "; before: %.2f ms" % (btotal / 1e6) if b else ""))
+    print("%-24s %5s %9s %7s %9s %11s %9s %9s" % ("family", "ops", "ms", "share", "GFLOP/s",
+                                                  "before ops", "ms", "share"))
+    for k in sorted(set(agg) | set(bagg), key=lambda k: -agg.get(k, [0, 0.0])[1]):
+        n, ns, fl = agg.get(k, [0, 0.0, 0.0])
+        bn, bns, _ = bagg.get(k, [0, 0.0, 0.0])
+        print("%-24s %5d %9.3f %6.1f%% %9.2f %11s %9s %9s"
+              % (k, n, ns / 1e6, 100.0 * ns / max(total, 1), fl / ns if ns else 0.0,
+                 bn if b else "-", "%.3f" % (bns / 1e6) if b else "-",
+                 "%.1f%%" % (100.0 * bns / max(btotal, 1)) if b else "-"))
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1]))  # [BEFORE.json]

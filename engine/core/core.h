@@ -55,6 +55,7 @@ struct emoc_session {
     float *probs;                 /* n_classes */
     emoc_trace_fn trace;
     void *trace_user;
+    double task_grain_ns;         /* 0: the default grain (plan.h) */
     char err[512];
 };
 
@@ -86,6 +87,10 @@ int emoc__model_kernel_layout(const emoc_model *m, size_t i);
 
 /* Fills a trace event for op i (ns = 0). */
 void emoc__fill_event(const emoc_model *m, int i, emoc_trace_event *ev);
+
+/* Test hook: ops split into tasks down to `ns` of estimated work (plan.h, emoc__tasks_for);
+ * a tiny value makes every op of a small test net split as far as its units allow. */
+void emoc__session_set_task_grain(emoc_session *s, double ns);
 
 /* Thread pool (pool.c). */
 emoc_status emoc__pool_create(const emoc_allocator *a, int threads, emoc_pool **out);

@@ -8,17 +8,6 @@
 
 #include <string.h>
 
-/* Tasks per thread: a little over-decomposition evens out uneven rows. */
-#define TASKS_PER_THREAD 4
-
-static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
-{
-    int t = emoc__pool_threads(ctx->pool);
-    if (t <= 1) return 1;
-    int n = t * TASKS_PER_THREAD;
-    return n < units ? n : units;
-}
-
 /* --- conv2d ------------------------------------------------------------------------------ */
 
 typedef struct {
@@ -41,7 +30,7 @@ void emoc__exec_conv2d(const emoc_op *op, const emoc_exec_ctx *ctx)
     conv2d_job j = {p, p->a, 0};
     j.a.x = emoc__buf_ptr(ctx, op->in[0]);
     j.a.y = emoc__buf_ptr(ctx, op->out);
-    j.n_tasks = n_tasks_for(ctx, j.a.oh);
+    j.n_tasks = emoc__tasks_for(ctx, j.a.oh, (double)op->flops / EMOC_RATE_CONV);
     emoc__parallel_for(ctx->pool, j.n_tasks, conv2d_task, &j);
 }
 
@@ -67,7 +56,7 @@ void emoc__exec_dwconv(const emoc_op *op, const emoc_exec_ctx *ctx)
     dwconv_job j = {p, p->a, 0};
     j.a.x = emoc__buf_ptr(ctx, op->in[0]) + p->c0;
     j.a.y = emoc__buf_ptr(ctx, op->out) + p->c0;
-    j.n_tasks = n_tasks_for(ctx, j.a.oh);
+    j.n_tasks = emoc__tasks_for(ctx, j.a.oh, (double)op->flops / EMOC_RATE_CONV);
     emoc__parallel_for(ctx->pool, j.n_tasks, dwconv_task, &j);
 }
 
@@ -107,13 +96,14 @@ void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx)
     j.a.scale = p->scale_buf >= 0 ? emoc__buf_ptr(ctx, op->in[k++]) : NULL;
     j.a.residual = p->residual_buf >= 0 ? emoc__buf_ptr(ctx, op->in[k++]) : NULL;
     int threads = emoc__pool_threads(ctx->pool);
+    const double est = (double)op->flops / EMOC_RATE_GEMM;
     if (threads > 1) {
         int panels = (j.a.N + p->nr - 1) / p->nr;
         if (j.P >= (size_t)(16 * threads)) {
-            j.n_tasks = n_tasks_for(ctx, (int)(j.P / 8));
+            j.n_tasks = emoc__tasks_for(ctx, (int)(j.P / 8), est);
         } else {
             j.by_pixels = 0;
-            j.n_tasks = n_tasks_for(ctx, panels);
+            j.n_tasks = emoc__tasks_for(ctx, panels, est);
         }
     }
     emoc__parallel_for(ctx->pool, j.n_tasks, gemm_task, &j);
@@ -149,7 +139,7 @@ void emoc__exec_gap(const emoc_op *op, const emoc_exec_ctx *ctx)
     gap_job j = {ctx->kt->gap.fn, emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->out),
                  (size_t)ib->h * (size_t)ib->w, (size_t)ib->c, 1};
     int blocks = (int)((j.C + GAP_BLOCK - 1) / GAP_BLOCK);
-    if (j.P * j.C >= 65536) j.n_tasks = n_tasks_for(ctx, blocks);
+    j.n_tasks = emoc__tasks_for(ctx, blocks, (double)(j.P * j.C) / EMOC_RATE_ELEMENTWISE);
     emoc__parallel_for(ctx->pool, j.n_tasks, gap_task, &j);
 }
 
@@ -174,6 +164,6 @@ void emoc__exec_add(const emoc_op *op, const emoc_exec_ctx *ctx)
     const emoc_buffer *ob = &ctx->plan->bufs[op->out];
     add_job j = {emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->in[1]),
                  emoc__buf_ptr(ctx, op->out), ob->h * ob->w * ob->c, 1};
-    j.n_tasks = n_tasks_for(ctx, j.n / 4096 + 1);
+    j.n_tasks = emoc__tasks_for(ctx, j.n / 4096 + 1, (double)j.n / EMOC_RATE_ELEMENTWISE);
     emoc__parallel_for(ctx->pool, j.n_tasks, add_task, &j);
 }

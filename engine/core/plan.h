@@ -38,6 +38,7 @@ typedef struct emoc_exec_ctx {
     float *scratch;            /* threads × scratch_floats_per_thread floats */
     size_t scratch_per_thread; /* floats */
     const emoc_kernel_table *kt;
+    double task_grain_ns;      /* emoc__tasks_for's grain; 0 = EMOC_TASK_GRAIN_NS */
 } emoc_exec_ctx;
 
 typedef void (*emoc_exec_fn)(const emoc_op *op, const emoc_exec_ctx *ctx);
@@ -181,5 +182,31 @@ static inline float *emoc__buf_ptr(const emoc_exec_ctx *ctx, int buf)
 typedef void (*emoc_task_fn)(void *arg, int task);
 void emoc__parallel_for(emoc_pool *pool, int n_tasks, emoc_task_fn fn, void *arg);
 int emoc__pool_threads(const emoc_pool *pool);
+
+/* How many tasks an op splits into: up to EMOC_TASKS_PER_THREAD per thread (tasks are claimed
+ * dynamically, so a little over-decomposition evens out uneven units and a late thread), never
+ * more than its independent `units`, and none shorter than EMOC_TASK_GRAIN_NS by the op's
+ * estimated run time `est_ns` (its flops over the kernel's typical rate): a fork-join round costs
+ * both threads about a microsecond, so an op shorter than two grains runs on the calling thread
+ * alone (most of DDAMFN's 300 ops take 1-5 µs). The split never changes a result bit (kernels.h);
+ * tests shrink the grain (emoc__session_set_task_grain) so that even tiny nets split every op. */
+#define EMOC_TASKS_PER_THREAD 4
+#define EMOC_TASK_GRAIN_NS 2000.0
+static inline int emoc__tasks_for(const emoc_exec_ctx *ctx, int units, double est_ns)
+{
+    int t = emoc__pool_threads(ctx->pool);
+    if (t <= 1 || units <= 1) return 1;
+    int n = t * EMOC_TASKS_PER_THREAD;
+    double by_grain = est_ns / (ctx->task_grain_ns > 0 ? ctx->task_grain_ns : EMOC_TASK_GRAIN_NS);
+    if (by_grain < (double)n) n = (int)by_grain;
+    if (n > units) n = units;
+    return n < 1 ? 1 : n;
+}
+
+/* Typical single-thread rates (flops per ns) of the kernel families on the AVX-512 machine of
+ * docs/performance.md, for est_ns; elementwise ops count one flop per element. */
+#define EMOC_RATE_GEMM 150.0
+#define EMOC_RATE_CONV 60.0
+#define EMOC_RATE_ELEMENTWISE 10.0
 
 #endif /* EMOC_CORE_PLAN_H */

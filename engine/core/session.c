@@ -77,6 +77,11 @@ void emoc_session_free(emoc_session *s)
 const char *emoc_session_last_error(const emoc_session *s) { return s ? s->err : "session is NULL"; }
 int emoc_session_threads(const emoc_session *s) { return s ? emoc__pool_threads(s->pool) : 0; }
 
+void emoc__session_set_task_grain(emoc_session *s, double ns)
+{
+    if (s) s->task_grain_ns = ns;
+}
+
 void emoc_session_set_trace(emoc_session *s, emoc_trace_fn fn, void *user)
 {
     if (!s) return;
@@ -135,7 +140,7 @@ static emoc_status session_run(emoc_session *s, const float *input, size_t n_val
     }
     emoc_exec_ctx ctx = {.plan = p, .arena = s->arena, .pool = s->pool, .scratch = s->scratch,
                          .scratch_per_thread = ((p->scratch_floats * sizeof(float) + 63) & ~(size_t)63) / sizeof(float),
-                         .kt = &m->kt};
+                         .kt = &m->kt, .task_grain_ns = s->task_grain_ns};
     for (int i = 0; i < p->n_ops; i++) {
         const emoc_op *op = &p->ops[i];
         if (s->trace) {

@@ -11,15 +11,10 @@
 
 #include <string.h>
 
-#define TASKS_PER_THREAD 4
-
-static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
-{
-    int t = emoc__pool_threads(ctx->pool);
-    if (t <= 1) return 1;
-    int n = t * TASKS_PER_THREAD;
-    return n < units ? n : units;
-}
+/* Measured single-thread rates (flops per ns) of the strip pooling and the broadcast products
+ * at DDAMFN's sizes, for emoc__tasks_for. */
+#define RATE_POOL 15.0
+#define RATE_APPLY 20.0
 
 static void split(int n, int parts, int i, int *lo, int *hi)
 {
@@ -55,7 +50,7 @@ static void exec_pool(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const pool_params *p = (const pool_params *)op->params;
     pool_job j = {p, emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->out), 1};
-    j.n_tasks = n_tasks_for(ctx, p->C / 16 > 0 ? p->C / 16 : 1);
+    j.n_tasks = emoc__tasks_for(ctx, p->C / 16 > 0 ? p->C / 16 : 1, (double)op->flops / RATE_POOL);
     emoc__parallel_for(ctx->pool, j.n_tasks, pool_task, &j);
 }
 
@@ -155,7 +150,13 @@ static void exec_gates(const emoc_op *op, const emoc_exec_ctx *ctx)
     j.a[1].x = x + (size_t)p->H * p->a2.K;
     j.a[1].y = y + (size_t)p->H * p->a2.N;
     int panels = (p->a2.N + p->nr - 1) / p->nr;
-    j.n_tasks = 2 * n_tasks_for(ctx, panels);
+    int per_conv = emoc__tasks_for(ctx, panels, (double)op->flops / 2 / EMOC_RATE_GEMM);
+    j.n_tasks = 2 * per_conv;
+    if (emoc__tasks_for(ctx, 2 * panels, (double)op->flops / EMOC_RATE_GEMM) < 2) {
+        gates_task(&j, 0); /* both convs below the grain: no fork-join round */
+        gates_task(&j, 1);
+        return;
+    }
     emoc__parallel_for(ctx->pool, j.n_tasks, gates_task, &j);
 }
 
@@ -240,7 +241,7 @@ static void exec_apply(const emoc_op *op, const emoc_exec_ctx *ctx)
     apply_job j = {p, emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->in[1]),
                    p->n_gates == 2 ? emoc__buf_ptr(ctx, op->in[2]) : NULL,
                    emoc__buf_ptr(ctx, op->out), 1};
-    j.n_tasks = n_tasks_for(ctx, p->H);
+    j.n_tasks = emoc__tasks_for(ctx, p->H, (double)op->flops / RATE_APPLY);
     emoc__parallel_for(ctx->pool, j.n_tasks, apply_task, &j);
 }
 

@@ -1,6 +1,7 @@
 /* test_cli_enet.c — `emoc convert`, `emoc predict` and `emoc bench` end to end through the CLI
  * binary (EMOC_BIN) on a synthetic EfficientNet-B0 export: row format, failed rows, exit codes. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,4 +164,32 @@ Test(cli_enet, convert_errors_and_bench)
     snprintf(cmd, sizeof cmd, "%s bench -m %s/s.emw --runs 2 --warmup 1 --json", bin(), dir);
     cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "\"median_ms\":") && strstr(out, "\"threads\":1,\"runs\":2"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s bench -m %s/s.emw --runs 2 --roofline-ms -1 2>&1", bin(), dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 2, "a negative floor is a usage error: %s", out);
+    cr_assert(strstr(out, "--roofline-ms expects a positive number"), "%s", out);
+}
+
+/* --per-op shares are each op's part of the summed medians (they add up to 1); --roofline-ms
+ * echoes the floor and median / floor. */
+Test(cli_enet, bench_shares_and_roofline)
+{
+    static char out[1 << 16];
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s bench -m %s/s.emw --runs 3 --warmup 1 --loads 0 --json --per-op "
+             "--roofline-ms 0.5", bin(), dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    const char *r = strstr(out, "\"roofline_ms\":0.5000,\"vs_roofline\":");
+    cr_assert(r, "%s", out);
+    double median = strtod(strstr(out, "\"median_ms\":") + 12, NULL);
+    double ratio = strtod(r + strlen("\"roofline_ms\":0.5000,\"vs_roofline\":"), NULL);
+    cr_assert(fabs(ratio - median / 0.5) <= 0.001 + 1e-3 * ratio, "ratio %g, median %g", ratio, median);
+    double sum = 0;
+    int n = 0;
+    for (const char *q = strstr(out, "\"share\":"); q; q = strstr(q + 1, "\"share\":"), n++) {
+        double v = strtod(q + 8, NULL);
+        cr_assert(v >= 0 && v <= 1, "share %g", v);
+        sum += v;
+    }
+    cr_assert_gt(n, 3, "one share per op: %s", out);
+    cr_assert(fabs(sum - 1.0) < 1e-3 * n, "shares add up to %g over %d ops", sum, n);
 }

@@ -47,3 +47,23 @@ Test(pool, zero_tasks_and_null_pool_are_fine)
     emoc__parallel_for(NULL, 0, count_task, &c);
     cr_assert_eq(atomic_load(&c.calls), 5);
 }
+
+/* emoc__tasks_for (plan.h): up to 4 tasks per thread, never more than the units, none below the
+ * grain; one thread or one unit is one task. */
+Test(pool, task_count_follows_units_and_grain)
+{
+    emoc_pool *p1 = NULL, *p2 = NULL;
+    cr_assert_eq(emoc__pool_create(&emoc__default_allocator, 1, &p1), EMOC_OK);
+    cr_assert_eq(emoc__pool_create(&emoc__default_allocator, 2, &p2), EMOC_OK);
+    emoc_exec_ctx one = {.pool = p1}, two = {.pool = p2};
+    cr_assert_eq(emoc__tasks_for(&one, 100, 1e9), 1);
+    cr_assert_eq(emoc__tasks_for(&two, 1, 1e9), 1);
+    cr_assert_eq(emoc__tasks_for(&two, 100, 1e9), 2 * EMOC_TASKS_PER_THREAD);
+    cr_assert_eq(emoc__tasks_for(&two, 3, 1e9), 3);
+    cr_assert_eq(emoc__tasks_for(&two, 100, 1.5 * EMOC_TASK_GRAIN_NS), 1, "below two grains: whole");
+    cr_assert_eq(emoc__tasks_for(&two, 100, 3.5 * EMOC_TASK_GRAIN_NS), 3);
+    two.task_grain_ns = 1e-3;
+    cr_assert_eq(emoc__tasks_for(&two, 5, 100.0), 5, "a tiny grain splits to the units");
+    emoc__pool_free(p1);
+    emoc__pool_free(p2);
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "emoc.h"
+#include "engine/core/core.h"
 #include "tests/core/tinynet_fixture.h"
 
 static emoc_model *load_tiny(const tiny_opts *o, emoc_isa isa, const emoc_allocator *al,
@@ -89,22 +90,27 @@ Test(session, bitwise_identical_for_any_thread_count_and_every_run)
     static float x[3 * 37 * 37];
     input_for(x, 37, 3);
     float ref[10], emb[8];
-    for (int threads = 1; threads <= 4; threads++) {
-        emoc_session *s = NULL;
-        cr_assert_eq(emoc_session_create(m, threads, NULL, 0, &s, &err), EMOC_OK);
-        for (int run = 0; run < 3; run++) {
-            emoc_output out;
-            cr_assert_eq(emoc_session_run(s, x, sizeof(x) / sizeof(x[0]), &out), EMOC_OK);
-            if (threads == 1 && run == 0) {
-                memcpy(ref, out.scores, sizeof(ref));
-                memcpy(emb, out.embedding, sizeof(emb));
-            } else {
-                cr_assert_eq(memcmp(ref, out.scores, sizeof(ref)), 0, "threads %d run %d", threads, run);
-                cr_assert_eq(memcmp(emb, out.embedding, sizeof(emb)), 0);
+    /* grain 0: the default (this small net's ops then mostly run whole); 1e-3 ns: every op
+     * splits as far as its rows / pixels / panels allow */
+    for (int g = 0; g < 2; g++)
+        for (int threads = 1; threads <= 4; threads++) {
+            emoc_session *s = NULL;
+            cr_assert_eq(emoc_session_create(m, threads, NULL, 0, &s, &err), EMOC_OK);
+            emoc__session_set_task_grain(s, g ? 1e-3 : 0);
+            for (int run = 0; run < 3; run++) {
+                emoc_output out;
+                cr_assert_eq(emoc_session_run(s, x, sizeof(x) / sizeof(x[0]), &out), EMOC_OK);
+                if (g == 0 && threads == 1 && run == 0) {
+                    memcpy(ref, out.scores, sizeof(ref));
+                    memcpy(emb, out.embedding, sizeof(emb));
+                } else {
+                    cr_assert_eq(memcmp(ref, out.scores, sizeof(ref)), 0, "grain %d threads %d run %d",
+                                 g, threads, run);
+                    cr_assert_eq(memcmp(emb, out.embedding, sizeof(emb)), 0);
+                }
             }
+            emoc_session_free(s);
         }
-        emoc_session_free(s);
-    }
     emoc_model_free(m);
 }
 

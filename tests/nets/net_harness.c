@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/core.h"
 #include "engine/emw/emw.h"
 
 void net_add(net_tensors *l, const char *name, int rank, int64_t d0, int64_t d1, int64_t d2,
@@ -94,11 +95,12 @@ emoc_model *net_load(const net_tensors *l, const net_meta *meta, const char *ext
     return m;
 }
 
-static void run(const emoc_model *m, int threads, float *scores, float *emb)
+static void run_grain(const emoc_model *m, int threads, double grain_ns, float *scores, float *emb)
 {
     emoc_session *s = NULL;
     emoc_error err;
     cr_assert_eq(emoc_session_create(m, threads, NULL, 0, &s, &err), EMOC_OK, "%s", err.msg);
+    emoc__session_set_task_grain(s, grain_ns);
     size_t n = 3 * 112 * 112;
     float *x = malloc(n * sizeof(float));
     unsigned seed = 3;
@@ -113,6 +115,11 @@ static void run(const emoc_model *m, int threads, float *scores, float *emb)
     emoc_session_free(s);
 }
 
+static void run(const emoc_model *m, int threads, float *scores, float *emb)
+{
+    run_grain(m, threads, 0, scores, emb);
+}
+
 void net_assert_threads_agree(const emoc_model *m, int threads)
 {
     float s1[10], e1[512], sn[10], en[512];
@@ -120,6 +127,10 @@ void net_assert_threads_agree(const emoc_model *m, int threads)
     run(m, threads, sn, en);
     cr_assert(!memcmp(s1, sn, sizeof s1) && !memcmp(e1, en, sizeof e1), "1 and %d threads differ",
               threads);
+    /* every op split as far as it goes (the default grain runs the smallest ops whole) */
+    run_grain(m, threads, 1e-3, sn, en);
+    cr_assert(!memcmp(s1, sn, sizeof s1) && !memcmp(e1, en, sizeof e1),
+              "1 and %d threads differ with the smallest task grain", threads);
     float mx = 0;
     for (int i = 0; i < 10; i++) {
         cr_assert(isfinite(s1[i]));

@@ -221,4 +221,43 @@ Test(ddamfn_ops, avx2_versions_are_bitwise_equal_to_the_reference)
         free(a), free(b), free(sa), free(sb);
     }
 }
+
+/* The AVX-512 versions (bound through the kernel table) must give the reference's bits too,
+ * over the same shapes, channel tails and an unaligned channel split included. */
+Test(ddamfn_ops, avx512_versions_are_bitwise_equal_to_the_reference)
+{
+    if (emoc_isa_detect() != EMOC_ISA_AVX512) {
+        printf("SKIPPED: AVX-512 coordatt (CPU supports %s)\n", emoc_isa_name(emoc_isa_detect()));
+        criterion_skip_test("no AVX-512 on this CPU");
+    }
+    emoc_kernel_table t;
+    emoc__kernel_table_init(&t, EMOC_ISA_AVX512);
+    cr_assert_str_eq(t.coordatt.apply_name, "emoc_f32_coord_apply_c16__avx512");
+    for (size_t k = 0; k < sizeof SHAPES / sizeof SHAPES[0]; k++) {
+        shape s = SHAPES[k];
+        size_t n = (size_t)s.H * s.W * s.C, ng = (size_t)(s.H + s.W) * s.C;
+        float *x = rnd(n), *kh = rnd((size_t)s.W * s.C), *kw = rnd((size_t)s.H * s.C);
+        float *bh = rnd((size_t)s.C), *bw = rnd((size_t)s.C), *g0 = rnd(ng), *g1 = rnd(ng);
+        float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+        float *sa = malloc(ng * sizeof(float)), *sb = malloc(ng * sizeof(float));
+        for (int weighted = 0; weighted < 2; weighted++) {
+            int c1 = s.C > 3 ? 3 : s.C; /* an unaligned channel split */
+            memset(sb, 0x7f, ng * sizeof(float)); /* garbage the kernel must overwrite */
+            emoc__coord_pool(x, s.H, s.W, s.C, weighted ? kh : NULL, bh, kw, bw, sa, 0, c1);
+            emoc__coord_pool(x, s.H, s.W, s.C, weighted ? kh : NULL, bh, kw, bw, sa, c1, s.C);
+            t.coordatt.pool(x, s.H, s.W, s.C, weighted ? kh : NULL, bh, kw, bw, sb, 0, c1);
+            t.coordatt.pool(x, s.H, s.W, s.C, weighted ? kh : NULL, bh, kw, bw, sb, c1, s.C);
+            cr_assert(!memcmp(sa, sb, ng * sizeof(float)), "pool(weighted=%d) %dx%dx%d", weighted,
+                      s.H, s.W, s.C);
+        }
+        emoc__coord_apply(x, g0, s.H, s.W, s.C, a, 0, s.H);
+        t.coordatt.apply(x, g0, s.H, s.W, s.C, b, 0, s.H);
+        cr_assert(!memcmp(a, b, n * sizeof(float)), "apply %dx%dx%d", s.H, s.W, s.C);
+        emoc__ddam_apply(x, g0, g1, s.H, s.W, s.C, a, 0, s.H);
+        t.coordatt.ddam_apply(x, g0, g1, s.H, s.W, s.C, b, 0, s.H);
+        cr_assert(!memcmp(a, b, n * sizeof(float)), "ddam %dx%dx%d", s.H, s.W, s.C);
+        free(x), free(kh), free(kw), free(bh), free(bw), free(g0), free(g1);
+        free(a), free(b), free(sa), free(sb);
+    }
+}
 #endif

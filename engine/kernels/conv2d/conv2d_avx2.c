@@ -10,18 +10,19 @@
  *   span ≤ 8         (the input channels a block's lanes use fit in one vector) one masked load
  *                    per tap, then a lane permutation per ci;
  *   otherwise        a masked gather per tap and ci.
- * Each row splits into interior pixels (all taps valid, 4 at a time) and border pixels (one at a
+ * The shared row scheduler (rows.h) splits each row into interior pixels (all taps valid, 4 at a time) and border pixels (one at a
  * time over their valid taps). Every element is the FMA chain over valid taps in (ky, kx, ci)
  * order, then + bias and the activation, whichever path and grouping computed it, so results do
  * not depend on the row split.
  */
 #include "engine/kernels/simd_avx2.h"
 
+#include "engine/kernels/rows.h"
+
 #include <stddef.h>
 
 enum { OB = 8, PXG = 4 };
 
-static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
 static size_t packed_size_avx2(int cout, int kh, int kw, int cin_g, int groups)
@@ -179,26 +180,20 @@ pixel_group(const conv_ctx *cx, int oy, int ox, const int npx, int ky0, int ky1,
     }
 }
 
+/* One group of the shared row scheduler (rows.h), dispatched to a compile-time pixel count. */
+static void group(const void *cx, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
+{
+    if (npx == PXG) pixel_group(cx, oy, ox, PXG, ky0, ky1, kx0, kx1);
+    else pixel_group(cx, oy, ox, 1, ky0, ky1, kx0, kx1);
+}
+
 static void conv2d_avx2(const emoc_conv2d_args *a, int oy0, int oy1)
 {
     conv_ctx cx = {a, a->cin / a->groups, a->cout / a->groups, 0};
     cx.taps = (size_t)a->kh * (size_t)a->kw * (size_t)cx.cin_g;
-    const int kw = a->kw, sw = a->sw, pl = a->pad_l;
-    int ox_lo = imin((pl + sw - 1) / sw, a->ow);
-    int ox_hi = a->iw - kw + pl < 0 ? 0 : imin((a->iw - kw + pl) / sw + 1, a->ow);
-    if (ox_hi < ox_lo) ox_hi = ox_lo;
-    for (int oy = oy0; oy < oy1; oy++) {
-        const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
-        for (int ox = 0; ox < a->ow; ox++) {
-            if (ox == ox_lo) {
-                for (; ox + PXG <= ox_hi; ox += PXG) pixel_group(&cx, oy, ox, PXG, ky0, ky1, 0, kw);
-                for (; ox < ox_hi; ox++) pixel_group(&cx, oy, ox, 1, ky0, ky1, 0, kw);
-                if (ox >= a->ow) break;
-            }
-            const int kx0 = imax(0, pl - ox * sw), kx1 = imin(kw, a->iw + pl - ox * sw);
-            pixel_group(&cx, oy, ox, 1, ky0, ky1, kx0, kx1);
-        }
-    }
+    const emoc_conv_geom g = EMOC_CONV_GEOM(a);
+    static const int widths[] = {PXG, 1};
+    emoc__conv_rows(&g, oy0, oy1, widths, 2, group, &cx);
 }
 
 const emoc_conv2d_kernel emoc_f32_conv2d_4x8__avx2 = {"emoc_f32_conv2d_4x8__avx2", conv2d_avx2,

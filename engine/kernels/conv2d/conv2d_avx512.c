@@ -14,18 +14,19 @@
  *                    3×3) interior groups of 8 or 4 pixels slide along the kernel row, splitting
  *                    each input pixel once with vmovsldup / vmovshdup (pair_slide).
  * The lane → group tables of the grouped paths are built once per call.
- * Each row splits into interior pixels (all taps valid; 8 at a time when grouped, else 4) and
+ * The shared row scheduler (rows.h) splits each row into interior pixels (all taps valid; 8 at a time when grouped, else 4) and
  * border pixels (one at a time over their valid taps). Every element is the FMA chain over valid taps in (ky, kx, ci)
  * order, then + bias and the activation, whichever path and grouping computed it, so results do
  * not depend on the row split.
  */
 #include "engine/kernels/simd_avx512.h"
 
+#include "engine/kernels/rows.h"
+
 #include <stddef.h>
 
 enum { OB = 16, PXG = 4, GPX = 8, MAX_GBLOCKS = 64 };
 
-static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
 static size_t packed_size_avx512(int cout, int kh, int kw, int cin_g, int groups)
@@ -247,14 +248,24 @@ pixel_group(const conv_ctx *cx, const __m512i *gidx, int oy, int ox, const int n
     }
 }
 
+typedef struct {
+    const conv_ctx *cx;
+    const __m512i *gidx;
+} row_ctx;
+
+/* One group of the shared row scheduler (rows.h), dispatched to a compile-time pixel count. */
+static void group(const void *ctx, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
+{
+    const row_ctx *r = ctx;
+    if (npx == GPX) pixel_group(r->cx, r->gidx, oy, ox, GPX, ky0, ky1, kx0, kx1);
+    else if (npx == PXG) pixel_group(r->cx, r->gidx, oy, ox, PXG, ky0, ky1, kx0, kx1);
+    else pixel_group(r->cx, r->gidx, oy, ox, 1, ky0, ky1, kx0, kx1);
+}
+
 static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
 {
     conv_ctx cx = {a, a->cin / a->groups, a->cout / a->groups, 0};
     cx.taps = (size_t)a->kh * (size_t)a->kw * (size_t)cx.cin_g;
-    const int kw = a->kw, sw = a->sw, pl = a->pad_l;
-    int ox_lo = imin((pl + sw - 1) / sw, a->ow);
-    int ox_hi = a->iw - kw + pl < 0 ? 0 : imin((a->iw - kw + pl) / sw + 1, a->ow);
-    if (ox_hi < ox_lo) ox_hi = ox_lo;
     /* Grouped: the per-block lane → group tables once per call (they cost 16 integer divisions
      * each, which per tile dominated MobileFaceNet's grouped 3×3). */
     __m512i gidx_buf[MAX_GBLOCKS];
@@ -264,20 +275,12 @@ static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
         for (int b = 0; b < blocks; b++) gidx_buf[b] = group_index(&cx, b);
         gidx = gidx_buf;
     }
-    for (int oy = oy0; oy < oy1; oy++) {
-        const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
-        for (int ox = 0; ox < a->ow; ox++) {
-            if (ox == ox_lo) {
-                if (a->groups > 1) /* grouped tiles keep 1 accumulator per pixel: take 8 */
-                    for (; ox + GPX <= ox_hi; ox += GPX) pixel_group(&cx, gidx, oy, ox, GPX, ky0, ky1, 0, kw);
-                for (; ox + PXG <= ox_hi; ox += PXG) pixel_group(&cx, gidx, oy, ox, PXG, ky0, ky1, 0, kw);
-                for (; ox < ox_hi; ox++) pixel_group(&cx, gidx, oy, ox, 1, ky0, ky1, 0, kw);
-                if (ox >= a->ow) break;
-            }
-            const int kx0 = imax(0, pl - ox * sw), kx1 = imin(kw, a->iw + pl - ox * sw);
-            pixel_group(&cx, gidx, oy, ox, 1, ky0, ky1, kx0, kx1);
-        }
-    }
+    const row_ctx r = {&cx, gidx};
+    const emoc_conv_geom g = EMOC_CONV_GEOM(a);
+    /* grouped tiles keep 1 accumulator per pixel: take 8 */
+    static const int widths_grouped[] = {GPX, PXG, 1}, widths[] = {PXG, 1};
+    if (a->groups > 1) emoc__conv_rows(&g, oy0, oy1, widths_grouped, 3, group, &r);
+    else emoc__conv_rows(&g, oy0, oy1, widths, 2, group, &r);
 }
 
 const emoc_conv2d_kernel emoc_f32_conv2d_4x16__avx512 = {"emoc_f32_conv2d_4x16__avx512", conv2d_avx512,

@@ -4,19 +4,23 @@
  *
  * Vectorised across channels, 16 per zmm; a channel tail (c mod 16) uses masked loads and
  * stores, so no byte outside [0, c) of any pixel is touched.
- * k3/k5 with stride 1/2 (every EfficientNet / MobileFaceNet depthwise): each output row is cut
+ * k3/k5/k7/k9 with stride 1/2 (every EfficientNet / MobileFaceNet depthwise, DDAMFN's mixed
+ * 3/5/7/9 kernels): each output row is cut
  * into groups of 16 pixels (8 for a last short group, which may hang over the row end and then
  * stores only its valid pixels); a group slides along each kernel row, loading every input
  * pixel once, skipping input columns in the left/right padding (dw_slide). Border pixels thus
  * run at the interior's speed.
- * Other kernels: each output row splits into left border, interior and right border pixels;
- * interior pixels see every kx tap and are done 8 at a time (8 accumulators, one weight load
- * shared by the 8), border pixels one at a time over their valid kx range (dw_tile).
+ * Other kernels: the shared row scheduler (rows.h) splits each output row into left border,
+ * interior and right border pixels; interior pixels see every kx tap and are done 8 at a time
+ * (8 accumulators, one weight load shared by the 8), border pixels one at a time over their
+ * valid kx range (dw_tile).
  * Every element is the FMA chain over valid taps in (ky, kx) order, as the reference skips
  * out-of-range taps, then + bias and the activation; the grouping of pixels only decides which
  * element shares a weight load, so the result does not depend on [oy0, oy1).
  */
 #include "engine/kernels/simd_avx512.h"
+
+#include "engine/kernels/rows.h"
 
 #include <stddef.h>
 
@@ -85,7 +89,7 @@ dw_tile(const emoc_dwconv_args *a, int oy, int ox, const int npx, const int nvb,
     }
 }
 
-/* Sliding path for a compile-time kernel width K (3, 5) and stride S (1, 2): NP consecutive
+/* Sliding path for a compile-time kernel width K (3, 5, 7, 9) and stride S (1, 2): NP consecutive
  * output pixels from ox (the first nvalid of them stored, so a row's last group may hang over
  * its end) × one channel block. Per kernel row the K weights stay in registers and each input
  * pixel is loaded once and fed to every (pixel, tap) pair that uses it; input pixels outside
@@ -112,8 +116,8 @@ dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int NP, int nvalid, co
      * B0's stage 1) come from L3/DRAM and the loads would otherwise wait on every line. */
     const size_t pf_bytes = (size_t)a->kh * row_stride * sizeof(float);
     for (int ky = ky0; ky < ky1; ky++, xrow += row_stride, wrow += (size_t)K * c) {
-        __m512 w[5];
-#pragma GCC unroll 5
+        __m512 w[9]; /* 16 accumulators + 9 weights + the input: 26 of the 32 zmm */
+#pragma GCC unroll 9
         for (int kx = 0; kx < K; kx++) w[kx] = full ? _mm512_loadu_ps(wrow + (size_t)kx * c) : _mm512_maskz_loadu_ps(m, wrow + (size_t)kx * c);
         const int pf = ky < S && iy0 + ky + a->kh < a->ih;
         size_t off = (size_t)(ix0 + t_lo) * ps;
@@ -127,7 +131,7 @@ dw_slide(const emoc_dwconv_args *a, int oy, int ox, const int NP, int nvalid, co
             off += ps;
             if (pf) _mm_prefetch((const char *)q + pf_bytes, _MM_HINT_T1);
             __m512 xv = full ? _mm512_loadu_ps(q) : _mm512_maskz_loadu_ps(m, q);
-#pragma GCC unroll 5
+#pragma GCC unroll 9
             for (int kx = 0; kx < K; kx++) {
                 const int u = t - kx;
                 if (u >= 0 && u % S == 0 && u / S < NP) acc[u / S] = _mm512_fmadd_ps(xv, w[kx], acc[u / S]);
@@ -165,7 +169,8 @@ static inline __attribute__((always_inline)) void
 dw_rows_slide(const emoc_dwconv_args *a, int oy0, int oy1, const int K, const int S)
 {
     for (int oy = oy0; oy < oy1; oy++) {
-        const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
+        int ky0, ky1;
+        emoc__tap_range(oy, a->sh, a->pad_t, a->kh, a->ih, &ky0, &ky1);
         for (int ox = 0; ox < a->ow;) {
             int left = a->ow - ox;
             if (left > PX) {
@@ -194,45 +199,59 @@ dw_group(const emoc_dwconv_args *a, int oy, int ox, const int npx, int ky0, int 
         dw_tile(a, oy, ox, npx, 1, ky0, ky1, kx0, kx1, kwc, c0, 0, emoc__m512_tail(a->c - c0));
 }
 
-static inline __attribute__((always_inline)) void dw_rows(const emoc_dwconv_args *a, int oy0,
-                                                          int oy1, const int kwc)
+/* One group of the shared row scheduler (rows.h): npx is one of its widths, each dispatched to
+ * a compile-time tile; interior pixels get the compile-time kernel width kwc, border pixels
+ * (partial kx range) the generic one. */
+static inline __attribute__((always_inline)) void
+dw_any(const emoc_dwconv_args *a, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1,
+       const int kwc)
 {
-    const int kw = kwc ? kwc : a->kw, sw = a->sw, pl = a->pad_l;
-    /* interior: ox·sw − pl ≥ 0 and ox·sw − pl + kw ≤ iw */
-    int ox_lo = imin((pl + sw - 1) / sw, a->ow);
-    int ox_hi = a->iw - kw + pl < 0 ? 0 : imin((a->iw - kw + pl) / sw + 1, a->ow);
-    if (ox_hi < ox_lo) ox_hi = ox_lo;
-    for (int oy = oy0; oy < oy1; oy++) {
-        const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
-        for (int ox = 0; ox < a->ow; ox++) {
-            if (ox == ox_lo) {
-                for (; ox + PX <= ox_hi; ox += PX) dw_group(a, oy, ox, PX, ky0, ky1, 0, kw, kwc);
-                if (ox + 4 <= ox_hi) {
-                    dw_group(a, oy, ox, 4, ky0, ky1, 0, kw, kwc);
-                    ox += 4;
-                }
-                if (ox + 2 <= ox_hi) {
-                    dw_group(a, oy, ox, 2, ky0, ky1, 0, kw, kwc);
-                    ox += 2;
-                }
-                if (ox < ox_hi) dw_group(a, oy, ox++, 1, ky0, ky1, 0, kw, kwc);
-                if (ox >= a->ow) break;
-            }
-            const int kx0 = imax(0, pl - ox * sw), kx1 = imin(kw, a->iw + pl - ox * sw);
-            dw_group(a, oy, ox, 1, ky0, ky1, kx0, kx1, 0);
-        }
+    const int kw = kwc ? kwc : a->kw;
+    switch (npx) {
+    case PX: dw_group(a, oy, ox, PX, ky0, ky1, 0, kw, kwc); break;
+    case 4: dw_group(a, oy, ox, 4, ky0, ky1, 0, kw, kwc); break;
+    case 2: dw_group(a, oy, ox, 2, ky0, ky1, 0, kw, kwc); break;
+    default:
+        if (kx0 == 0 && kx1 == kw) dw_group(a, oy, ox, 1, ky0, ky1, 0, kw, kwc);
+        else dw_group(a, oy, ox, 1, ky0, ky1, kx0, kx1, 0);
     }
+}
+
+static void group_k3(const void *a, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
+{
+    dw_any(a, oy, ox, npx, ky0, ky1, kx0, kx1, 3);
+}
+
+static void group_k5(const void *a, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
+{
+    dw_any(a, oy, ox, npx, ky0, ky1, kx0, kx1, 5);
+}
+
+static void group_kn(const void *a, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
+{
+    dw_any(a, oy, ox, npx, ky0, ky1, kx0, kx1, 0);
 }
 
 static void dwconv_avx512(const emoc_dwconv_args *a, int oy0, int oy1)
 {
-    if (a->kw == 3 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 3, 1);
-    else if (a->kw == 3 && a->sw == 2) dw_rows_slide(a, oy0, oy1, 3, 2);
-    else if (a->kw == 5 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 5, 1);
-    else if (a->kw == 5 && a->sw == 2) dw_rows_slide(a, oy0, oy1, 5, 2);
-    else if (a->kw == 3) dw_rows(a, oy0, oy1, 3);
-    else if (a->kw == 5) dw_rows(a, oy0, oy1, 5);
-    else dw_rows(a, oy0, oy1, 0);
+    /* Rows narrower than 4 pixels (the 7×7 → 1×1 "linear" depthwise of MobileFaceNet and
+     * DDAMFN) would compute a whole 8-pixel group for each: they take the tiled path. */
+    const int slide = a->ow >= 4 && (a->sw == 1 || a->sw == 2);
+    if (slide && a->kw == 3 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 3, 1);
+    else if (slide && a->kw == 3) dw_rows_slide(a, oy0, oy1, 3, 2);
+    else if (slide && a->kw == 5 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 5, 1);
+    else if (slide && a->kw == 5) dw_rows_slide(a, oy0, oy1, 5, 2);
+    else if (slide && a->kw == 7 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 7, 1);
+    else if (slide && a->kw == 7) dw_rows_slide(a, oy0, oy1, 7, 2);
+    else if (slide && a->kw == 9 && a->sw == 1) dw_rows_slide(a, oy0, oy1, 9, 1);
+    else if (slide && a->kw == 9) dw_rows_slide(a, oy0, oy1, 9, 2);
+    else {
+        const emoc_conv_geom g = EMOC_CONV_GEOM(a);
+        static const int widths[] = {PX, 4, 2, 1};
+        if (a->kw == 3) emoc__conv_rows(&g, oy0, oy1, widths, 4, group_k3, a);
+        else if (a->kw == 5) emoc__conv_rows(&g, oy0, oy1, widths, 4, group_k5, a);
+        else emoc__conv_rows(&g, oy0, oy1, widths, 4, group_kn, a);
+    }
 }
 
 const emoc_dwconv_kernel emoc_f32_dwconv_c16__avx512 = {"emoc_f32_dwconv_c16__avx512", dwconv_avx512};

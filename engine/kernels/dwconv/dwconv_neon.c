@@ -3,8 +3,8 @@
  * padding (semantics: kernels.h, reference: dwconv_ref.c).
  *
  * Vectorised across channels, 4 per q register; a channel tail (c mod 4) goes through a 4-float stack
- * buffer, so no byte outside [0, c) of any pixel is touched. Each output row splits into left
- * border, interior and right border pixels: interior pixels see every kx tap and are done 8 at
+ * buffer, so no byte outside [0, c) of any pixel is touched. The shared row scheduler (rows.h)
+ * splits each output row into left border, interior and right border pixels: interior pixels see every kx tap and are done 8 at
  * a time (8 accumulators, one weight load shared by the 8); border pixels one at a time over
  * their valid kx range. Every element is the FMA chain over valid taps in (ky, kx) order, as the
  * reference skips out-of-range taps, then + bias and the activation; the grouping of pixels
@@ -13,12 +13,11 @@
  */
 #include "engine/kernels/simd_neon.h"
 
+#include "engine/kernels/rows.h"
+
 #include <stddef.h>
 
 enum { CV = 4, PX = 8 };
-
-static inline int imax(int a, int b) { return a > b ? a : b; }
-static inline int imin(int a, int b) { return a < b ? a : b; }
 
 /* npx output pixels (ox .. ox+npx−1 of row oy) × nvb channel blocks (4 channels each) starting at c0, sharing the
  * tap ranges [ky0,ky1)×[kx0,kx1); with nvb = 1 the block may be partial (m valid channels, full = 0).
@@ -154,41 +153,46 @@ dw_group(const emoc_dwconv_args *a, int oy, int ox, const int npx, int ky0, int 
         dw_tile(a, oy, ox, npx, 1, ky0, ky1, kx0, kx1, kwc, c0, 0, a->c - c0);
 }
 
-static inline __attribute__((always_inline)) void dw_rows(const emoc_dwconv_args *a, int oy0,
-                                                          int oy1, const int kwc)
+/* One group of the shared row scheduler (rows.h): npx is one of its widths, each dispatched to
+ * a compile-time tile; interior pixels get the compile-time kernel width kwc, border pixels
+ * (partial kx range) the generic one. */
+static inline __attribute__((always_inline)) void
+dw_any(const emoc_dwconv_args *a, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1,
+       const int kwc)
 {
-    const int kw = kwc ? kwc : a->kw, sw = a->sw, pl = a->pad_l;
-    /* interior: ox·sw − pl ≥ 0 and ox·sw − pl + kw ≤ iw */
-    int ox_lo = imin((pl + sw - 1) / sw, a->ow);
-    int ox_hi = a->iw - kw + pl < 0 ? 0 : imin((a->iw - kw + pl) / sw + 1, a->ow);
-    if (ox_hi < ox_lo) ox_hi = ox_lo;
-    for (int oy = oy0; oy < oy1; oy++) {
-        const int ky0 = imax(0, a->pad_t - oy * a->sh), ky1 = imin(a->kh, a->ih + a->pad_t - oy * a->sh);
-        for (int ox = 0; ox < a->ow; ox++) {
-            if (ox == ox_lo) {
-                for (; ox + PX <= ox_hi; ox += PX) dw_group(a, oy, ox, PX, ky0, ky1, 0, kw, kwc);
-                if (ox + 4 <= ox_hi) {
-                    dw_group(a, oy, ox, 4, ky0, ky1, 0, kw, kwc);
-                    ox += 4;
-                }
-                if (ox + 2 <= ox_hi) {
-                    dw_group(a, oy, ox, 2, ky0, ky1, 0, kw, kwc);
-                    ox += 2;
-                }
-                if (ox < ox_hi) dw_group(a, oy, ox++, 1, ky0, ky1, 0, kw, kwc);
-                if (ox >= a->ow) break;
-            }
-            const int kx0 = imax(0, pl - ox * sw), kx1 = imin(kw, a->iw + pl - ox * sw);
-            dw_group(a, oy, ox, 1, ky0, ky1, kx0, kx1, 0);
-        }
+    const int kw = kwc ? kwc : a->kw;
+    switch (npx) {
+    case PX: dw_group(a, oy, ox, PX, ky0, ky1, 0, kw, kwc); break;
+    case 4: dw_group(a, oy, ox, 4, ky0, ky1, 0, kw, kwc); break;
+    case 2: dw_group(a, oy, ox, 2, ky0, ky1, 0, kw, kwc); break;
+    default:
+        if (kx0 == 0 && kx1 == kw) dw_group(a, oy, ox, 1, ky0, ky1, 0, kw, kwc);
+        else dw_group(a, oy, ox, 1, ky0, ky1, kx0, kx1, 0);
     }
+}
+
+static void group_k3(const void *a, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
+{
+    dw_any(a, oy, ox, npx, ky0, ky1, kx0, kx1, 3);
+}
+
+static void group_k5(const void *a, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
+{
+    dw_any(a, oy, ox, npx, ky0, ky1, kx0, kx1, 5);
+}
+
+static void group_kn(const void *a, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
+{
+    dw_any(a, oy, ox, npx, ky0, ky1, kx0, kx1, 0);
 }
 
 static void dwconv_neon(const emoc_dwconv_args *a, int oy0, int oy1)
 {
-    if (a->kw == 3) dw_rows(a, oy0, oy1, 3);
-    else if (a->kw == 5) dw_rows(a, oy0, oy1, 5);
-    else dw_rows(a, oy0, oy1, 0);
+    const emoc_conv_geom g = EMOC_CONV_GEOM(a);
+    static const int widths[] = {PX, 4, 2, 1};
+    if (a->kw == 3) emoc__conv_rows(&g, oy0, oy1, widths, 4, group_k3, a);
+    else if (a->kw == 5) emoc__conv_rows(&g, oy0, oy1, widths, 4, group_k5, a);
+    else emoc__conv_rows(&g, oy0, oy1, widths, 4, group_kn, a);
 }
 
 const emoc_dwconv_kernel emoc_f32_dwconv_c4__neon = {"emoc_f32_dwconv_c4__neon", dwconv_neon};
