@@ -7,6 +7,8 @@ Runs `EMOC_BIN predict -m MODEL.emw --threads 1 IMAGE` RUNS times (default 15, p
 after the first) and prints one JSON object: predict_best_ms / predict_median_ms (wall time of
 the whole process: start, load with every check, the image, the digest line, exit),
 predict_cpu_best_ms (user + system CPU of the process: robust on a shared machine),
+process_floor_best_ms (best wall time of the same fork + exec + wait of /bin/true: the cost of
+any process on this machine, not emoc's),
 predict_peak_rss_kb (the largest peak resident set over the runs) and budget_kb (weights + arena
 + 6 MiB, from `emoc info`).
 """
@@ -26,6 +28,14 @@ def main(argv):
     emoc, model, image = argv[1:4]
     runs = int(argv[4]) if len(argv) > 4 else 15
     walls, cpus, rss = [], [], 0
+    floor = []  # the same fork + exec + wait of /bin/true: what any process costs here
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            os.execv("/bin/true", ["/bin/true"])
+        os.wait4(pid, 0)
+        floor.append((time.perf_counter() - t0) * 1e3)
     for _ in range(runs):
         t0 = time.perf_counter()
         pid = os.fork()
@@ -48,6 +58,7 @@ def main(argv):
     out = {"predict_runs": runs, "predict_best_ms": round(walls[0], 3),
            "predict_median_ms": round(walls[len(walls) // 2], 3),
            "predict_cpu_best_ms": round(min(cpus), 3), "predict_peak_rss_kb": rss,
+           "process_floor_best_ms": round(min(floor), 3),
            "budget_kb": int(m.group(1)) // 1024 if m else None}
     print(json.dumps(out))
     return 0
