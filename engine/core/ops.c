@@ -73,16 +73,10 @@ typedef struct {
 static void gemm_task(void *arg, int t)
 {
     gemm_job *j = arg;
-    if (j->by_pixels) {
-        int lo, hi;
-        emoc__split((int)j->P, j->n_tasks, t, &lo, &hi);
-        if (hi > lo) j->p->fn(&j->a, (size_t)lo, (size_t)hi, 0, j->a.N);
-    } else {
-        int nr = j->p->nr, panels = (j->a.N + nr - 1) / nr, lo, hi;
-        emoc__split(panels, j->n_tasks, t, &lo, &hi);
-        int n0 = lo * nr, n1 = hi * nr < j->a.N ? hi * nr : j->a.N;
-        if (n1 > n0) j->p->fn(&j->a, 0, j->P, n0, n1);
-    }
+    size_t p0, p1;
+    int n0, n1;
+    emoc__gemm_part(j->P, j->a.N, j->p->nr, j->by_pixels, j->n_tasks, t, &p0, &p1, &n0, &n1);
+    if (p1 > p0 && n1 > n0) j->p->fn(&j->a, p0, p1, n0, n1);
 }
 
 void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx)
@@ -98,13 +92,8 @@ void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx)
     int threads = emoc__pool_threads(ctx->pool);
     const double est = (double)op->flops / EMOC_RATE_GEMM;
     if (threads > 1) {
-        int panels = (j.a.N + p->nr - 1) / p->nr;
-        if (j.P >= (size_t)(16 * threads)) {
-            j.n_tasks = emoc__tasks_for(ctx, (int)(j.P / 8), est);
-        } else {
-            j.by_pixels = 0;
-            j.n_tasks = emoc__tasks_for(ctx, panels, est);
-        }
+        int units = emoc__gemm_cut(j.P, j.a.N, p->nr, threads, &j.by_pixels);
+        j.n_tasks = emoc__tasks_for(ctx, units, est);
     }
     emoc__parallel_for(ctx->pool, j.n_tasks, gemm_task, &j);
 }

@@ -52,4 +52,28 @@ static inline void emoc__split(int n, int parts, int i, int *lo, int *hi)
     *hi = (int)((long long)n * (i + 1) / parts);
 }
 
+/* How a GEMM of P pixels × N channels (nr-channel weight panels) is cut into tasks, shared by the
+ * fp32 and the reduced-precision GEMM ops: by pixels when there are enough of them (≥ 16 per
+ * thread), else by whole panels. Returns the number of units the cut can use (8-pixel groups or
+ * panels). The kernels give the same bits for any cut. */
+static inline int emoc__gemm_cut(size_t P, int N, int nr, int threads, int *by_pixels)
+{
+    *by_pixels = P >= (size_t)(16 * threads);
+    return *by_pixels ? (int)(P / 8) : (N + nr - 1) / nr;
+}
+
+/* Task t's part of that cut: pixels [*p0, *p1) × channels [*n0, *n1). */
+static inline void emoc__gemm_part(size_t P, int N, int nr, int by_pixels, int n_tasks, int t,
+                                   size_t *p0, size_t *p1, int *n0, int *n1)
+{
+    int lo, hi;
+    if (by_pixels) {
+        emoc__split((int)P, n_tasks, t, &lo, &hi);
+        *p0 = (size_t)lo, *p1 = (size_t)hi, *n0 = 0, *n1 = N;
+    } else {
+        emoc__split((N + nr - 1) / nr, n_tasks, t, &lo, &hi);
+        *p0 = 0, *p1 = P, *n0 = lo * nr, *n1 = hi * nr < N ? hi * nr : N;
+    }
+}
+
 #endif
