@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,17 @@ static void wait_rows(FILE *f, long *count, long want)
     }
 }
 
+/* A pipe write may be cut short by a signal (under qemu-user above all): write the rest. */
+static void write_frame(int to, const unsigned char *b, long k)
+{
+    for (size_t done = 0; done < FRAME;) {
+        ssize_t w = write(to, b + done, FRAME - done);
+        if (w < 0 && errno == EINTR) continue;
+        cr_assert(w > 0, "frame %ld refused after %zu bytes: %s", k, done, w < 0 ? strerror(errno) : "wrote 0");
+        done += (size_t)w;
+    }
+}
+
 Test(soak, raw_stream_rows_match_frames_memory_and_fds_flat, .init = setup, .fini = teardown, .timeout = 900)
 {
     const char *env = getenv("EMOC_SOAK_FRAMES");
@@ -96,7 +108,7 @@ Test(soak, raw_stream_rows_match_frames_memory_and_fds_flat, .init = setup, .fin
     static unsigned char b[FRAME];
     for (long k = 0; k < frames; k++) {
         for (int i = 0; i < FRAME; i += 97) b[i] = (unsigned char)(k * 7 + i); /* frames differ */
-        cr_assert_eq(write(to, b, FRAME), FRAME, "frame %ld refused", k);
+        write_frame(to, b, k);
         if (k + 1 == WARMUP) { /* the run catches up, then the reference sample */
             wait_rows(rows, &count, WARMUP);
             rss0 = status_kb(pid, "VmRSS");

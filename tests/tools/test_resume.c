@@ -27,7 +27,8 @@ static void save_ppm(const cli_scratch *s, const char *name, int w, int h, int s
     free(b);
 }
 
-/* tiny.emw, mtcnn.emw and corpus/: a loose image (listed first) and videos v1..v5 of 3 frames. */
+/* tiny.emw, mtcnn.emw and corpus/: a loose image (listed first) and videos v1..v5 of 3 frames;
+ * v3's second frame is too small for a face at --min-face 80 (a no_face row, no feature row). */
 static void setup(cli_scratch *s)
 {
     cli_scratch_init_tiny(s, "tiny.emw");
@@ -39,7 +40,8 @@ static void setup(cli_scratch *s)
             snprintf(dir, sizeof dir, "mkdir -p '%s/corpus/v%d'", s->dir, v);
             cr_assert_eq(system(dir), 0);
             snprintf(name, sizeof name, "corpus/v%d/%05d.ppm", v, f);
-            save_ppm(s, name, 120, 90, v * 3 + f);
+            int small = v == 3 && f == 2;
+            save_ppm(s, name, small ? 60 : 120, small ? 40 : 90, v * 3 + f);
         }
     save_ppm(s, "corpus/a_loose.ppm", 120, 90, 0);
 }
@@ -55,7 +57,8 @@ static int sh(const cli_scratch *s, const char *script)
 }
 
 /* The uninterrupted run into full.OUT, then a --resume run into part.OUT killed while it waits
- * on v4's second frame, after v2 (released at 1.5 s) was committed (seen: `seen` succeeds on
+ * on v4's second frame, after v2 (its first frame released 1.5 s after part.OUT appeared, so
+ * that the commits' one-second spacing lets v2's end commit) was committed (seen: `seen` succeeds on
  * part.OUT), copied to killed.OUT; then the frames made plain files and --resume run again. */
 static void kill_and_resume(const cli_scratch *s, const char *args, const char *ext, const char *seen)
 {
@@ -63,7 +66,8 @@ static void kill_and_resume(const cli_scratch *s, const char *args, const char *
     snprintf(script, sizeof script,
              "set -e; \"$E\" %s -q -o full.%s; "
              "for f in v2/00001 v4/00002; do mv corpus/$f.ppm keep_${f%%%%/*}.ppm; mkfifo corpus/$f.ppm; done; "
-             "( exec 3<>corpus/v2/00001.ppm; touch ready1; sleep 1.5; cat keep_v2.ppm >&3 ) & "
+             "( exec 3<>corpus/v2/00001.ppm; touch ready1; until [ -e part.%s ]; do sleep 0.05; done; "
+             "  sleep 1.5; cat keep_v2.ppm >&3 ) & "
              "( exec 3<>corpus/v4/00002.ppm; touch ready2; exec sleep 600 ) & holder=$!; "
              "while [ ! -e ready1 ] || [ ! -e ready2 ]; do sleep 0.05; done; "
              "\"$E\" %s -q --resume -o part.%s & pid=$!; n=0; "
@@ -72,7 +76,7 @@ static void kill_and_resume(const cli_scratch *s, const char *args, const char *
              "{ kill -9 $pid; wait $pid; kill $holder; wait $holder; } 2>/dev/null || true; "
              "rm corpus/v2/00001.ppm corpus/v4/00002.ppm; mv keep_v2.ppm corpus/v2/00001.ppm; "
              "mv keep_v4.ppm corpus/v4/00002.ppm; cp part.%s killed.%s; test ! -e .part.%s.emoc-tmp",
-             args, ext, args, ext, ext, seen, ext, ext, ext, ext);
+             args, ext, ext, args, ext, ext, seen, ext, ext, ext, ext);
     cr_assert_eq(sh(s, script), 0, "the killed run: %s", args);
     char again[1024];
     snprintf(again, sizeof again, "%s --resume -o part.%s -v", args, ext);
@@ -93,8 +97,10 @@ Test(resume, predict_detect_killed_and_resumed)
 {
     cli_scratch s;
     setup(&s);
-    kill_and_resume(&s, "predict -m tiny.emw --detect mtcnn.emw --threshold 0 corpus", "csv", "grep -q /v2/");
+    kill_and_resume(&s, "predict -m tiny.emw --detect mtcnn.emw --threshold 0 --min-face 80 corpus", "csv", "grep -q /v2/");
     /* the killed file held v1 and v2 whole (every frame, each with its faces), nothing of v4 */
+    cr_assert_eq(sh(&s, "grep -q '^corpus/v3/00002.ppm,2,0,no_face,' full.csv && test $(grep -c ,ok, full.csv) -gt 16"), 0,
+                 "a frame without a face has its status row, others several faces");
     cr_assert_eq(sh(&s, "grep -q /v1/ killed.csv && ! grep -q /v4/ killed.csv && "
                         "test $(grep /v2/ killed.csv | cut -d, -f1 | sort -u | wc -l) -eq 3 && "
                         "test \"$(grep /v2/ killed.csv)\" = \"$(grep /v2/ full.csv)\""), 0);
@@ -116,7 +122,7 @@ Test(resume, features_detect_binary_killed_and_resumed)
 {
     cli_scratch s;
     setup(&s);
-    kill_and_resume(&s, "features -m tiny.emw --detect mtcnn.emw --threshold 0 corpus", "bin", "grep -aq v2");
+    kill_and_resume(&s, "features -m tiny.emw --detect mtcnn.emw --threshold 0 --min-face 80 corpus", "bin", "grep -aq v2");
     cli_scratch_free(&s);
 }
 
@@ -141,7 +147,7 @@ Test(shard, detect_three_shards_merge_to_one_run)
 {
     cli_scratch s;
     setup(&s);
-    const char *one = "detect -m mtcnn.emw --threshold 0 corpus";
+    const char *one = "detect -m mtcnn.emw --threshold 0 --min-face 80 corpus";
     char script[2048];
     snprintf(script, sizeof script,
              "set -e; \"$E\" %s -o all.csv -q; for k in 1 2 3; do \"$E\" %s --shard $k/3 -o s$k.csv -q; done; "
