@@ -57,26 +57,27 @@ static int sh(const cli_scratch *s, const char *script)
 }
 
 /* The uninterrupted run into full.OUT, then a --resume run into part.OUT killed while it waits
- * on v4's second frame, after v2 (its first frame released 1.5 s after part.OUT appeared, so
- * that the commits' one-second spacing lets v2's end commit) was committed (seen: `seen` succeeds on
- * part.OUT), copied to killed.OUT; then the frames made plain files and --resume run again. */
+ * on v4's second frame, after v2 was committed (seen: `seen` succeeds on part.OUT), copied to
+ * killed.OUT; then the frames made plain files and --resume run again. The script holds both
+ * FIFOs open (so the run's reads wait instead of seeing an empty file) and feeds v2's first frame
+ * 1.5 s after the run opened it (commits are at least a second apart: v2's end must commit). */
 static void kill_and_resume(const cli_scratch *s, const char *args, const char *ext, const char *seen)
 {
     char script[4096];
     snprintf(script, sizeof script,
              "set -e; \"$E\" %s -q -o full.%s; "
              "for f in v2/00001 v4/00002; do mv corpus/$f.ppm keep_${f%%%%/*}.ppm; mkfifo corpus/$f.ppm; done; "
-             "( exec 3<>corpus/v2/00001.ppm; touch ready1; until [ -e part.%s ]; do sleep 0.05; done; "
-             "  sleep 1.5; cat keep_v2.ppm >&3 ) & "
-             "( exec 3<>corpus/v4/00002.ppm; touch ready2; exec sleep 600 ) & holder=$!; "
-             "while [ ! -e ready1 ] || [ ! -e ready2 ]; do sleep 0.05; done; "
-             "\"$E\" %s -q --resume -o part.%s & pid=$!; n=0; "
+             "exec 3<>corpus/v2/00001.ppm 4<>corpus/v4/00002.ppm; "
+             "\"$E\" %s -q --resume -o part.%s 3>&- 4>&- & pid=$!; n=0; "
+             "until ls -l /proc/$pid/fd 2>/dev/null | grep -q v2/00001; do sleep 0.05; n=$((n+1)); "
+             "  if [ $n -ge 6000 ]; then kill -9 $pid; echo 'never opened v2/00001' >&2; exit 1; fi; done; "
+             "sleep 1.5; cat keep_v2.ppm >&3; exec 3>&-; n=0; "
              "until [ -e part.%s ] && %s part.%s; do sleep 0.1; n=$((n+1)); "
-             "  if [ $n -ge 1200 ]; then kill -9 $pid $holder; echo 'never committed v2' >&2; exit 1; fi; done; "
-             "{ kill -9 $pid; wait $pid; kill $holder; wait $holder; } 2>/dev/null || true; "
+             "  if [ $n -ge 3000 ]; then kill -9 $pid; echo 'never committed v2' >&2; exit 1; fi; done; "
+             "{ kill -9 $pid; wait $pid; } 2>/dev/null || true; exec 4>&-; "
              "rm corpus/v2/00001.ppm corpus/v4/00002.ppm; mv keep_v2.ppm corpus/v2/00001.ppm; "
              "mv keep_v4.ppm corpus/v4/00002.ppm; cp part.%s killed.%s; test ! -e .part.%s.emoc-tmp",
-             args, ext, ext, args, ext, ext, seen, ext, ext, ext, ext);
+             args, ext, args, ext, ext, seen, ext, ext, ext, ext);
     cr_assert_eq(sh(s, script), 0, "the killed run: %s", args);
     char again[1024];
     snprintf(again, sizeof again, "%s --resume -o part.%s -v", args, ext);
