@@ -3,8 +3,11 @@
  * converts a published model file (ONNX; PyTorch checkpoints when that converter is built in)
  * into EMW. By default GEMM and depthwise weights are stored as the kernels read them (EMW 1.1),
  * so that loading re-lays nothing out (docs/startup.md); --layout rows writes row-major EMW 1.0.
+ * --dtype bf16|int8 stores the pointwise-conv and linear weights in reduced precision (EMW 1.2,
+ * weights/convert_lp.c); int8 calibrates its activation scales on --calib inputs.
  */
 #include "tools/cli.h"
+#include "tools/convert_calib.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 
@@ -13,12 +16,16 @@
 #include <string.h>
 
 static const char *usage =
-    "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16] [--arch A]\n"
-    "       [--layout kernel|rows]\n"
+    "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16|bf16|int8]\n"
+    "       [--calib IMAGES_OR_DIR] [--arch A] [--layout kernel|rows]\n"
     "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
     "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
     "  and writes weights + metadata (input size, normalisation, labels, source\n"
     "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
+    "  --dtype bf16 / int8 store the pointwise-conv and linear weights in bf16 / int8\n"
+    "  and run those layers so (EMW 1.2, docs/precision.md); int8 needs --calib: one\n"
+    "  image or a folder of face crops (or .f32 preprocessed inputs) run through the\n"
+    "  fp32 network to fix each layer's activation scale.\n"
     "  --layout kernel (default) stores GEMM and depthwise weights as the kernels read\n"
     "  them (EMW 1.1, nothing to re-lay out at load); rows keeps PyTorch's row-major\n"
     "  order (EMW 1.0).\n"
@@ -77,6 +84,8 @@ typedef struct convert_args {
     const char *ins[3], *out, *arch;
     int n_in;
     int kernel_layout;          /* 1: EMW 1.1 kernel layouts (default), 0: rows (1.0) */
+    emw_dtype lp;               /* EMW_BF16 / EMW_I8: reduced-precision GEMMs; else EMW_F32 */
+    const char *calib;          /* --calib IMAGES_OR_DIR */
     emoc_convert_opts opts;
 } convert_args;
 
@@ -84,7 +93,7 @@ typedef struct convert_args {
 static int convert_parse(int argc, char **argv, convert_args *c)
 {
     const char *cmd = argv[0];
-    *c = (convert_args){{NULL, NULL, NULL}, NULL, NULL, 0, 1, {EMW_F32, NULL}};
+    *c = (convert_args){{NULL, NULL, NULL}, NULL, NULL, 0, 1, EMW_F32, NULL, {EMW_F32, NULL}};
     cli_opts scan;
     cli_opts_init(&scan, argc, argv, usage, NULL);
     scan.positional = scan.value_optional = 1;
@@ -104,12 +113,17 @@ static int convert_parse(int argc, char **argv, convert_args *c)
                 return EXIT_USAGE;
             }
         } else if (v && !strcmp(a, "--dtype")) {
-            if (!strcmp(v, "f32")) c->opts.dtype = EMW_F32;
-            else if (!strcmp(v, "f16")) c->opts.dtype = EMW_F16;
-            else {
-                cli_error(cmd, "--dtype expects f32 or f16, got '%s'", v);
+            c->opts.dtype = EMW_F32;
+            c->lp = EMW_F32;
+            if (!strcmp(v, "f16")) c->opts.dtype = EMW_F16;
+            else if (!strcmp(v, "bf16")) c->lp = EMW_BF16;
+            else if (!strcmp(v, "int8")) c->lp = EMW_I8;
+            else if (strcmp(v, "f32")) {
+                cli_error(cmd, "--dtype expects f32, f16, bf16 or int8, got '%s'", v);
                 return EXIT_USAGE;
             }
+        } else if (v && !strcmp(a, "--calib")) {
+            c->calib = v;
         } else if (v && !strcmp(a, "--layout")) {
             if (!strcmp(v, "kernel")) c->kernel_layout = 1;
             else if (!strcmp(v, "rows")) c->kernel_layout = 0;
@@ -129,12 +143,54 @@ static int convert_parse(int argc, char **argv, convert_args *c)
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
+    if (c->lp == EMW_I8 && !c->calib) {
+        cli_error(cmd, "--dtype int8 needs --calib IMAGES_OR_DIR: int8 layers run with one fixed "
+                  "activation scale each, measured by running calibration face images through "
+                  "the fp32 network; without them there is nothing to measure the scales on");
+        return EXIT_USAGE;
+    }
+    if (c->calib && c->lp != EMW_I8) {
+        cli_error(cmd, "--calib is for --dtype int8 (bf16 needs no calibration)");
+        return EXIT_USAGE;
+    }
+    if (c->lp != EMW_F32 && c->n_in == 3) {
+        cli_error(cmd, "--dtype %s is for the emotion networks, not MTCNN",
+                  c->lp == EMW_I8 ? "int8" : "bf16");
+        return EXIT_USAGE;
+    }
     if (c->n_in == 2) {
         cli_error(cmd, "two input files: give one model file, or MTCNN's three checkpoints "
                   "(pnet.pt rnet.pt onet.pt)");
         return EXIT_USAGE;
     }
     return -1;
+}
+
+/* --dtype bf16|int8 on the converted writer: the int8 calibration inputs are preprocessed for
+ * the network's own input (so the fp32 file is built once here to read its metadata). */
+static emoc_status convert_reduced(const convert_args *c, emw_writer *w, emoc_error *err)
+{
+    float *calib = NULL;
+    size_t n_calib = 0;
+    if (c->lp == EMW_I8) {
+        uint8_t *buf = NULL;
+        size_t size = 0;
+        emoc_model *m = NULL;
+        emoc_model_info info;
+        emoc_status st = emw_writer_to_memory(w, &buf, &size);
+        if (!st) st = emoc_model_load_memory_inplace(buf, size, NULL, &m, err);
+        if (!st) st = emoc_model_get_info(m, &info);
+        if (!st) {
+            calib = convert_calib_load(c->calib, &info, &n_calib, err->msg, sizeof err->msg);
+            if (!calib) st = EMOC_E_ARG;
+        }
+        emoc_model_free(m);
+        free(buf);
+        if (st) return st;
+    }
+    emoc_status st = emoc__convert_reduced(w, c->lp, calib, n_calib, err);
+    free(calib);
+    return st;
 }
 
 /* One model file: ONNX, a PyTorch checkpoint (zip or legacy) or TFLite, told apart by name and
@@ -174,6 +230,7 @@ static int convert_one(const char *cmd, convert_args *c)
         st = emoc__convert_onnx(buf, size, &c->opts, w, &err);
     }
     free(buf);
+    if (st == EMOC_OK && c->lp != EMW_F32) st = convert_reduced(c, w, &err);
     if (st == EMOC_OK && c->kernel_layout) st = emoc__convert_kernel_layout(w, NULL, &err);
     if (st == EMOC_OK) {
         st = emw_writer_save(w, c->out);
