@@ -18,8 +18,9 @@ static void *default_alloc(void *user, size_t size, size_t align)
     if (align < sizeof(void *)) align = sizeof(void *);
 #ifdef MADV_HUGEPAGE
     if (size >= HUGE_BYTES && align <= HUGE_BYTES) {
-        if (posix_memalign(&p, HUGE_BYTES, size) != 0) return NULL;
-        (void)madvise(p, size & ~(HUGE_BYTES - 1), MADV_HUGEPAGE); /* a hint: refusal is fine */
+        size_t whole = (size + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
+        if (whole < size || posix_memalign(&p, HUGE_BYTES, whole) != 0) return NULL;
+        (void)madvise(p, whole, MADV_HUGEPAGE); /* a hint: refusal is fine */
         return p;
     }
 #endif
