@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct predict_opts {
     const char *model, *out, *format, *resize;
@@ -606,7 +607,22 @@ typedef struct predict_run {
     resume_out resume;
     int resuming, jsonl;
     cli_digest dg;
+    double t[5]; /* -v timing (ms): start, loaded, opened, frames done, digest printed */
 } predict_run;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+/* -v: where a run's wall time went (docs/startup.md reads start-up from it). */
+static void say_timing(const char *cmd, const predict_run *r)
+{
+    fprintf(stderr, "%s: timing: load %.2f ms, open %.2f ms, frames %.2f ms, digest wait %.2f ms\n",
+            cmd, r->t[1] - r->t[0], r->t[2] - r->t[1], r->t[3] - r->t[2], r->t[4] - r->t[3]);
+}
 
 /* Model and session, the rows a --resume run keeps, the --tensor listing, the detector.
  * 0, or the exit code (message printed). */
@@ -732,7 +748,10 @@ static int predict_frames(predict_run *r, predict_opts *o, const char *cmd)
         rc = 141;
     else if (c.out_errno)
         cli_error(cmd, "error writing '%s': %s: output rows were lost", o->out ? o->out : "stdout", strerror(c.out_errno));
+    r->t[3] = now_ms();
     cli_digest_note(&r->dg, cmd, o->model);
+    r->t[4] = now_ms();
+    if (o->verbose) say_timing(cmd, r);
     progress_finish(&pg);
     if (c.out_errno) return rc != 141 ? EXIT_RUNTIME : rc;
     if (pg.interrupted) return 128 + pg.interrupted;
@@ -774,8 +793,9 @@ int cmd_predict(int argc, char **argv)
     memset(&r, 0, sizeof r);
     inputs_spec_init(&o.images);
     int rc = parse_args(argc, argv, &o);
+    r.t[0] = now_ms();
     if (rc) rc = rc < 0 ? EXIT_OK : rc;
-    else if (!(rc = predict_load(&r, &o, cmd)) && !(rc = predict_open(&r, &o, cmd)))
-        rc = predict_frames(&r, &o, cmd);
+    else if (!(rc = predict_load(&r, &o, cmd)) && (r.t[1] = now_ms(), !(rc = predict_open(&r, &o, cmd))))
+        r.t[2] = now_ms(), rc = predict_frames(&r, &o, cmd);
     return predict_close(&r, &o, cmd, rc);
 }

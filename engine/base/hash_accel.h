@@ -44,4 +44,13 @@ uint32_t emoc__crc32_fold_pmull(uint32_t reg, const uint8_t *p, size_t n);
 void emoc__sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t nblocks);
 void emoc__sha256_blocks_armv8(uint32_t h[8], const uint8_t *p, size_t nblocks);
 
+/* The loader's NaN/Inf scan (engine/base/finite_scan.c): 1 if any whole element of the n bytes
+ * at p (f32, or f16 when f16 is set; little-endian) has an all-ones exponent. Same answer at
+ * every level; emoc__nonfinite_any uses the best one. */
+enum { EMOC_SCAN_PORTABLE = 0, EMOC_SCAN_AVX512 = 1 /* AVX-512F + BW with ZMM state */ };
+int emoc__scan_level(void);
+int emoc__nonfinite_any(const uint8_t *p, size_t n, int f16);
+int emoc__nonfinite_any_portable(const uint8_t *p, size_t n, int f16);
+int emoc__nonfinite_any_avx512(const uint8_t *p, size_t n, int f16);
+
 #endif

@@ -17,7 +17,7 @@
 #include <sys/auxv.h>
 #endif
 
-enum { F_CLMUL = 1, F_VCLMUL = 2, F_SHA = 4, F_KNOWN = 0x100 };
+enum { F_CLMUL = 1, F_VCLMUL = 2, F_SHA = 4, F_AVX512 = 8, F_KNOWN = 0x100 };
 
 static int detect(void)
 {
@@ -30,10 +30,13 @@ static int detect(void)
     if (__get_cpuid_max(0, NULL) < 7) return f;
     __cpuid_count(7, 0, a, b, c, d);
     if (((b >> 29) & 1) && sse41) f |= F_SHA;
-    if ((f & F_CLMUL) && osxsave && ((b >> 16) & 1) && ((c >> 10) & 1)) {
+    if (osxsave && ((b >> 16) & 1)) { /* AVX-512F */
         unsigned int lo, hi;
         __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-        if ((lo & 0xe6) == 0xe6) f |= F_VCLMUL; /* XMM, YMM, opmask, ZMM state saved by the OS */
+        if ((lo & 0xe6) == 0xe6) { /* XMM, YMM, opmask, ZMM state saved by the OS */
+            if ((f & F_CLMUL) && ((c >> 10) & 1)) f |= F_VCLMUL;
+            if ((b >> 30) & 1) f |= F_AVX512; /* + BW (the 16-bit compares of the f16 scan) */
+        }
     }
 #elif defined(EMOC_HASH_ARM)
     unsigned long hw = getauxval(AT_HWCAP);
@@ -61,6 +64,8 @@ int emoc__crc32_level(void)
 }
 
 int emoc__sha256_level(void) { return features() & F_SHA ? EMOC_SHA_EXT : EMOC_SHA_PORTABLE; }
+
+int emoc__scan_level(void) { return features() & F_AVX512 ? EMOC_SCAN_AVX512 : EMOC_SCAN_PORTABLE; }
 
 const char *emoc__crc32_level_name(int level)
 {

@@ -2,9 +2,13 @@
  * pool.c — a small fork-join thread pool on POSIX threads.
  *
  * emoc__parallel_for(pool, n, fn, arg) runs fn(arg, task) for every task in [0, n) and returns
- * when all are done. The calling thread takes part. Tasks are claimed from an atomic counter,
- * so which thread runs a task varies, but kernels write disjoint outputs computed the same way
- * whatever thread runs them: results are bitwise identical for any thread count.
+ * when all are done. The calling thread takes part. Tasks are claimed from an atomic range: the
+ * caller takes them from the front, the workers from the back. Ops split by pixel rows (GEMM by
+ * pixels, convolutions by output rows), so the caller keeps computing the top of the frame and a
+ * worker the bottom from one op to the next, and each mostly reads what its own core's cache
+ * holds (claiming in one order sent each op's rows to either core and its input across them).
+ * Which thread runs a task still varies, but kernels write disjoint outputs computed the same
+ * way whatever thread runs them: results are bitwise identical for any thread count.
  * Workers spin briefly after a job (ops follow each other within microseconds during a forward
  * pass), then sleep on a condition variable. The caller takes the mutex and signals only when
  * some worker is asleep (`sleepers`), so back-to-back jobs cost no lock (Dekker-style handshake:
@@ -25,8 +29,9 @@ struct emoc_pool {
     pthread_mutex_t mu;
     pthread_cond_t wake;
     atomic_uint generation;        /* bumped for every job (wakes workers) */
-    /* Claim word: job id (24 bits) | n_tasks (20 bits) | next task (20 bits). A worker can only
-     * claim a task of the job it read, so a late worker never runs a task twice. */
+    /* Claim word: job id (24 bits) | end of the unclaimed range (20 bits) | its start (20 bits).
+     * A thread can only claim a task of the job it read, so a late worker never runs a task
+     * twice. */
     _Atomic uint64_t claim;
     atomic_int done_tasks;
     atomic_int stop;
@@ -40,14 +45,18 @@ struct emoc_pool {
 #define TASK_BITS 20
 #define TASK_MASK ((1u << TASK_BITS) - 1)
 
-static void run_tasks(emoc_pool *p)
+/* Claims and runs tasks of the current job until none is left: from the front of the range
+ * (the caller) or from its back (workers). */
+static void run_tasks(emoc_pool *p, int from_back)
 {
     uint64_t v = atomic_load_explicit(&p->claim, memory_order_acquire);
     for (;;) {
         uint64_t job = v >> (2 * TASK_BITS);
-        uint32_t n = (uint32_t)(v >> TASK_BITS) & TASK_MASK, t = (uint32_t)v & TASK_MASK;
-        if (t >= n) return;
-        uint64_t next = (job << (2 * TASK_BITS)) | ((uint64_t)n << TASK_BITS) | (t + 1);
+        uint32_t hi = (uint32_t)(v >> TASK_BITS) & TASK_MASK, lo = (uint32_t)v & TASK_MASK;
+        if (lo >= hi) return;
+        uint32_t t = from_back ? hi - 1 : lo;
+        uint64_t next = (job << (2 * TASK_BITS)) | ((uint64_t)(from_back ? hi - 1 : hi) << TASK_BITS) |
+                        (from_back ? lo : lo + 1);
         if (!atomic_compare_exchange_weak_explicit(&p->claim, &v, next, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue; /* v reloaded: another thread claimed, or a new job started */
@@ -87,7 +96,7 @@ static void *worker_main(void *arg)
             if (flushing) ieee_state = emoc__fp_flush_begin();
             else emoc__fp_restore(ieee_state);
         }
-        run_tasks(p);
+        run_tasks(p, 1);
     }
 }
 
@@ -172,7 +181,7 @@ void emoc__parallel_for(emoc_pool *p, int n_tasks, emoc_task_fn fn, void *arg)
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->mu);
     }
-    run_tasks(p);
+    run_tasks(p, 0);
     while (atomic_load_explicit(&p->done_tasks, memory_order_acquire) < n_tasks) {
 #if defined(__x86_64__)
         __builtin_ia32_pause();

@@ -9,6 +9,7 @@
  */
 #include "engine/base/error.h"
 #include "engine/base/gemm_panels.h"
+#include "engine/base/hash_accel.h"
 #include "engine/emw/emw_read_internal.h"
 #include "engine/emw/emw_util.h"
 
@@ -84,34 +85,6 @@ emoc_status emw__check_layout(emw__rd *r, emw_file *f)
     return EMOC_OK;
 }
 
-/* 1 if any of the n bytes (whole elements) at p holds an all-ones exponent (Inf or NaN). Eight
- * bytes at a time on little-endian hosts: per 32-bit (f32) or 16-bit (f16) lane, exponent bits
- * XOR the exponent mask is zero exactly for Inf/NaN; lanes are below the sign bit after the
- * mask, so the has-zero-lane test has no false negatives, and a false positive needs a true
- * zero lane below it. Either way the caller locates the element with the exact scalar test. */
-static int emw__nonfinite_any(const uint8_t *p, size_t n, int f16)
-{
-    size_t i = 0;
-    uint64_t hit = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t m = f16 ? 0x7c007c007c007c00ull : 0x7f8000007f800000ull;
-    const uint64_t one = f16 ? 0x0001000100010001ull : 0x0000000100000001ull;
-    const uint64_t top = f16 ? 0x8000800080008000ull : 0x8000000080000000ull;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, p + i, 8);
-        uint64_t t = (x & m) ^ m;
-        hit |= (t - one) & ~t & top;
-    }
-#endif
-    for (; i < n; i += f16 ? 2 : 4) {
-        uint32_t bits = f16 ? emw__ld16(p + i) : emw__ld32(p + i);
-        uint32_t em = f16 ? 0x7c00u : 0x7f800000u;
-        hit |= (bits & em) == em;
-    }
-    return hit != 0;
-}
-
 /* The tensor CRC and the NaN/Inf scan go over the data together, a block at a time, so each
  * byte comes from memory once (the scan reads the block the CRC just brought into L1). */
 #define EMW_CHECK_BLOCK ((size_t)32 << 10)
@@ -129,7 +102,7 @@ emoc_status emw__check_data(emw__rd *r, emw_file *f, int verify_crc)
             size_t len = (size_t)t->nbytes - off < EMW_CHECK_BLOCK ? (size_t)t->nbytes - off
                                                                     : EMW_CHECK_BLOCK;
             if (verify_crc) crc = emoc__crc32(crc, p + off, len);
-            if (!suspect) suspect = emw__nonfinite_any(p + off, len, f16);
+            if (!suspect) suspect = emoc__nonfinite_any(p + off, len, f16);
         }
         if (verify_crc) {
             if (crc != t->crc32)

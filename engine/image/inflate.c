@@ -23,9 +23,14 @@ typedef struct {
     emoc_error *err;
 } inflate_state;
 
+#define FAST_BITS 9
+
 typedef struct {
     short count[MAXBITS + 1];
     short symbol[FIXLCODES];
+    /* Indexed by the next FAST_BITS input bits (LSB first): length << 9 | symbol for a code of
+     * at most FAST_BITS bits that those bits start with, 0 when the code is longer (or absent). */
+    uint16_t fast[1 << FAST_BITS];
 } huffman;
 
 #define TRUNC(s) emoc__fail((s)->err, EMOC_E_TRUNCATED, "zlib: offset %zu: compressed data ends early", (s)->in_pos)
@@ -47,6 +52,7 @@ static int bits(inflate_state *s, int need, uint32_t *val)
 
 static emoc_status stored(inflate_state *s)
 {
+    s->in_pos -= (size_t)(s->bitcnt / 8); /* whole bytes decode() read ahead go back */
     s->bitbuf = 0;
     s->bitcnt = 0; /* discard the rest of the current byte */
     if (s->in_size - s->in_pos < 4) return TRUNC(s);
@@ -69,6 +75,16 @@ static emoc_status stored(inflate_state *s)
 /* Returns the symbol, -1 on end of input, -2 on an invalid code. */
 static int decode(inflate_state *s, const huffman *h)
 {
+    while (s->bitcnt <= 24 && s->in_pos < s->in_size) { /* read ahead whole bytes */
+        s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    unsigned e = h->fast[s->bitbuf & ((1u << FAST_BITS) - 1)];
+    if (e >> 9 && (int)(e >> 9) <= s->bitcnt) { /* bits past bitcnt are zero: a match is real */
+        s->bitbuf >>= e >> 9;
+        s->bitcnt -= (int)(e >> 9);
+        return (int)(e & 511);
+    }
     int code = 0, first = 0, index = 0;
     for (int len = 1; len <= MAXBITS; len++) {
         uint32_t b;
@@ -88,6 +104,7 @@ static int decode(inflate_state *s, const huffman *h)
 static int construct(huffman *h, const short *length, int n)
 {
     short offs[MAXBITS + 1];
+    memset(h->fast, 0, sizeof h->fast); /* an empty or refused code decodes nothing fast */
     for (int len = 0; len <= MAXBITS; len++) h->count[len] = 0;
     for (int sym = 0; sym < n; sym++) h->count[length[sym]]++;
     if (h->count[0] == n) return 0;
@@ -101,6 +118,21 @@ static int construct(huffman *h, const short *length, int n)
     for (int len = 1; len < MAXBITS; len++) offs[len + 1] = (short)(offs[len] + h->count[len]);
     for (int sym = 0; sym < n; sym++)
         if (length[sym] != 0) h->symbol[offs[length[sym]]++] = (short)sym;
+    /* The lookup table: canonical codes (RFC 1951 §3.2.2) of at most FAST_BITS bits, stored
+     * bit-reversed (DEFLATE sends codes MSB first into an LSB-first stream). */
+    int next[MAXBITS + 2];
+    next[1] = 0;
+    for (int len = 1; len <= MAXBITS; len++) next[len + 1] = (next[len] + h->count[len]) << 1;
+    for (int sym = 0; sym < n; sym++) {
+        int len = length[sym];
+        if (len == 0) continue;
+        int code = next[len]++;
+        if (len > FAST_BITS || code >= (1 << len)) continue; /* over-subscribed: refused above */
+        int rev = 0;
+        for (int i = 0; i < len; i++) rev |= ((code >> i) & 1) << (len - 1 - i);
+        for (int fill = rev; fill < (1 << FAST_BITS); fill += 1 << len)
+            h->fast[fill] = (uint16_t)(len << 9 | sym);
+    }
     return left;
 }
 
@@ -270,7 +302,8 @@ emoc_status emoc__zlib_inflate(const uint8_t *src, size_t src_size, uint8_t *dst
         else st = emoc__fail(err, EMOC_E_FORMAT, "zlib: offset %zu: invalid block type 3", at);
         if (st) return st;
     } while (!last);
-    /* Adler-32 follows, byte aligned, big endian. */
+    /* Adler-32 follows, byte aligned, big endian (after the whole bytes decode() read ahead). */
+    s.in_pos -= (size_t)(s.bitcnt / 8);
     if (s.in_size - s.in_pos < 4)
         return emoc__fail(err, EMOC_E_TRUNCATED, "zlib: offset %zu: stream ends before its Adler-32", s.in_pos);
     const uint8_t *a = src + s.in_pos;

@@ -40,8 +40,10 @@ typedef struct {
 static void pool_task(void *arg, int t)
 {
     pool_job *j = arg;
-    int lo, hi;
-    split(j->p->C, j->n_tasks, t, &lo, &hi);
+    int lo, hi; /* whole 16-channel blocks per task: no two threads write one cache line */
+    split((j->p->C + 15) / 16, j->n_tasks, t, &lo, &hi);
+    lo *= 16;
+    hi = hi * 16 < j->p->C ? hi * 16 : j->p->C;
     if (hi > lo) j->p->fn(j->x, j->p->H, j->p->W, j->p->C, j->p->kh, j->p->bh, j->p->kw, j->p->bw,
                           j->y, lo, hi);
 }

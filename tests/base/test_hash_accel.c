@@ -121,3 +121,62 @@ Test(hash_accel, sha256_extensions_match_portable_on_all_lengths_and_alignments)
     free(big);
     free(buf);
 }
+
+/* The exact answer, one element at a time: any all-ones exponent among the whole elements. */
+static int nonfinite_exact(const uint8_t *p, size_t n, int f16)
+{
+    size_t es = f16 ? 2 : 4;
+    for (size_t i = 0; i + es <= n; i += es) {
+        uint32_t bits = f16 ? (uint32_t)p[i] | (uint32_t)p[i + 1] << 8
+                            : (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 |
+                                  (uint32_t)p[i + 3] << 24;
+        uint32_t em = f16 ? 0x7c00u : 0x7f800000u;
+        if ((bits & em) == em) return 1;
+    }
+    return 0;
+}
+
+/* Finite values everywhere, then one Inf/NaN planted at every element position in turn (and
+ * near-misses: exponent all ones but one bit), for every length 0..300 elements at alignments
+ * 0..63, f32 and f16. The AVX-512 scan must give the exact answer; the portable one must never
+ * miss a hit (a rare false positive is allowed: the loader then locates the element exactly). */
+Test(hash_accel, nonfinite_scan_every_level_on_all_lengths_positions_and_alignments)
+{
+    enum { MAXE = 300, ALIGNS = 64 };
+    int avx512 = emoc__scan_level() == EMOC_SCAN_AVX512;
+    if (!avx512) fprintf(stderr, "hash_accel: no AVX-512 scan on this CPU: only portable tested\n");
+    uint8_t *buf = malloc(MAXE * 4 + ALIGNS);
+    cr_assert(buf);
+    for (int f16 = 0; f16 <= 1; f16++) {
+        size_t es = f16 ? 2 : 4;
+        for (size_t off = 0; off < ALIGNS; off += (off < 8 ? 1 : 7))
+            for (size_t ne = 0; ne <= MAXE; ne += (ne < 70 ? 1 : 13)) {
+                uint8_t *p = buf + off;
+                size_t n = ne * es;
+                for (size_t i = 0; i < n; i += es) { /* finite: exponent below all ones */
+                    uint32_t v = f16 ? 0x3c00u ^ (uint32_t)(i * 7 & 0x83ff)
+                                     : 0x3f800000u ^ (uint32_t)(i * 2654435761u & 0x807fffffu);
+                    for (size_t b = 0; b < es; b++) p[i + b] = (uint8_t)(v >> (8 * b));
+                }
+                for (long at = -1; at < (long)ne; at++) {
+                    uint8_t save[4];
+                    uint32_t planted = at % 3 == 0 ? (f16 ? 0x7c00u : 0x7f800000u)      /* Inf */
+                                       : at % 3 == 1 ? (f16 ? 0xfe01u : 0xffc00001u)    /* NaN */
+                                                     : (f16 ? 0x7bffu : 0x7f7fffffu);   /* max finite */
+                    if (at >= 0) {
+                        memcpy(save, p + at * es, es);
+                        for (size_t b = 0; b < es; b++) p[at * es + b] = (uint8_t)(planted >> (8 * b));
+                    }
+                    int want = nonfinite_exact(p, n, f16);
+                    cr_assert_eq(want, at >= 0 && at % 3 != 2);
+                    if (want && !emoc__nonfinite_any_portable(p, n, f16))
+                        cr_assert_fail("portable scan missed f16=%d off %zu n %zu at %ld", f16, off, n, at);
+                    if (avx512 && emoc__nonfinite_any(p, n, f16) != want)
+                        cr_assert_fail("avx512 scan f16=%d off %zu n %zu at %ld: got %d want %d", f16, off, n, at,
+                                       !want, want);
+                    if (at >= 0) memcpy(p + at * es, save, es);
+                }
+            }
+    }
+    free(buf);
+}
