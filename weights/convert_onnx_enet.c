@@ -22,6 +22,7 @@
 #include "engine/base/error.h"
 #include "nets/efficientnet.h"
 #include "weights/convert.h"
+#include "weights/onnx_pending.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,14 +33,7 @@
 #define MAX_TENSORS 256
 #define MAX_BLOCKS EMOC__ENET_MAX_BLOCKS
 
-typedef struct pending {
-    char name[48];
-    const emoc_onnx_tensor *t;  /* NULL: zeros */
-    int rank;
-    int64_t dims[4];
-    int transpose;              /* Gemm weight given as [D][N] (transB = 0) */
-    float scale;                /* Gemm alpha / beta */
-} pending;
+typedef emoc__onnx_pending pending;
 
 typedef struct block {
     int ds;                     /* depthwise-separable (stage 0) vs inverted residual */
@@ -129,13 +123,7 @@ static int add_pending(matcher *m, const char *name, const emoc_onnx_tensor *t, 
                        const int64_t *dims, int transpose, float scale)
 {
     if (m->nt >= MAX_TENSORS) return failf(m, EMOC_E_LIMIT, "more than %d tensors", MAX_TENSORS);
-    pending *p = &m->t[m->nt++];
-    snprintf(p->name, sizeof p->name, "%s", name);
-    p->t = t;
-    p->rank = rank;
-    memcpy(p->dims, dims, (size_t)rank * sizeof dims[0]);
-    p->transpose = transpose;
-    p->scale = scale;
+    emoc__onnx_pending_set(&m->t[m->nt++], name, t, rank, dims, transpose, scale);
     return 0;
 }
 
@@ -616,47 +604,7 @@ static emoc_status write_meta(matcher *m, const variant *v, const emoc_convert_o
 
 static emoc_status write_tensors(matcher *m, const emoc_convert_opts *opts, emw_writer *w)
 {
-    for (int i = 0; i < m->nt; i++) {
-        const pending *p = &m->t[i];
-        uint64_t count = 1;
-        for (int d = 0; d < p->rank; d++) count *= (uint64_t)p->dims[d];
-        float *data = calloc(count ? count : 1, sizeof(float));
-        float *src = p->transpose ? calloc(count ? count : 1, sizeof(float)) : NULL;
-        if (!data || (p->transpose && !src)) {
-            free(data);
-            free(src);
-            failf(m, EMOC_E_NOMEM, "out of memory for tensor '%s'", p->name);
-            return m->st;
-        }
-        emoc_status st = EMOC_OK;
-        if (p->t) {
-            if (p->t->count != count) {
-                free(data);
-                free(src);
-                failf(m, EMOC_E_SHAPE, "tensor '%s' ('%s') has %llu values, expected %llu",
-                      p->name, p->t->name, (unsigned long long)p->t->count,
-                      (unsigned long long)count);
-                return m->st;
-            }
-            st = emoc__onnx_tensor_f32(p->t, src ? src : data, m->err);
-            if (st == EMOC_OK && p->transpose) { /* [D][N] → [N][D] */
-                int64_t nn = p->dims[0], dd = p->dims[1];
-                for (int64_t r = 0; r < nn; r++)
-                    for (int64_t c = 0; c < dd; c++) data[r * dd + c] = src[c * nn + r];
-            }
-            if (p->scale != 1.0f)
-                for (uint64_t k = 0; k < count; k++) data[k] *= p->scale;
-        }
-        if (st == EMOC_OK)
-            st = emoc__convert_add_tensor(w, opts, p->name, p->rank, p->dims, data, m->err);
-        free(data);
-        free(src);
-        if (st != EMOC_OK) {
-            m->st = st;
-            return st;
-        }
-    }
-    return EMOC_OK;
+    return m->st = emoc__onnx_pending_write(m->t, m->nt, opts, w, "efficientnet", m->err);
 }
 
 /* Compute nodes: those reading an activation (something derived from the graph's data input

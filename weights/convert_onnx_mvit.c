@@ -26,6 +26,7 @@
  */
 #include "engine/base/error.h"
 #include "weights/convert.h"
+#include "weights/onnx_pending.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -36,14 +37,7 @@
 #define MAX_TENSORS 320
 #define MAX_READERS 16
 
-typedef struct pending {
-    char name[128];
-    const emoc_onnx_tensor *t;
-    int rank;
-    int64_t dims[4];
-    int transpose;   /* Gemm weight given as [D][N] */
-    float scale;     /* Gemm alpha / beta */
-} pending;
+typedef emoc__onnx_pending pending;
 
 typedef struct matcher {
     const emoc_onnx_graph *g;
@@ -110,13 +104,7 @@ static int add_pending(matcher *m, const char *name, const emoc_onnx_tensor *t, 
                        const int64_t *dims, int transpose, float scale)
 {
     if (m->nt >= MAX_TENSORS) return failf(m, "more than %d tensors", MAX_TENSORS);
-    pending *p = &m->t[m->nt++];
-    snprintf(p->name, sizeof p->name, "%s", name);
-    p->t = t;
-    p->rank = rank;
-    memcpy(p->dims, dims, (size_t)rank * sizeof dims[0]);
-    p->transpose = transpose;
-    p->scale = scale;
+    emoc__onnx_pending_set(&m->t[m->nt++], name, t, rank, dims, transpose, scale);
     return 0;
 }
 
@@ -789,32 +777,7 @@ static emoc_status write_meta(matcher *m, int size, const emoc_convert_opts *opt
 
 static emoc_status write_tensors(matcher *m, const emoc_convert_opts *opts, emw_writer *w)
 {
-    for (int i = 0; i < m->nt; i++) {
-        const pending *p = &m->t[i];
-        uint64_t count = 1;
-        for (int d = 0; d < p->rank; d++) count *= (uint64_t)p->dims[d];
-        float *data = calloc(count ? count : 1, sizeof(float));
-        float *src = p->transpose ? calloc(count ? count : 1, sizeof(float)) : NULL;
-        emoc_status st = !data || (p->transpose && !src) ? EMOC_E_NOMEM : EMOC_OK;
-        if (st == EMOC_OK && p->t && p->t->count != count) st = EMOC_E_SHAPE;
-        if (st == EMOC_OK && p->t) st = emoc__onnx_tensor_f32(p->t, src ? src : data, m->err);
-        if (st == EMOC_OK && p->t && p->transpose) {
-            int64_t nn = p->dims[0], dd = p->dims[1];
-            for (int64_t r = 0; r < nn; r++)
-                for (int64_t c = 0; c < dd; c++) data[r * dd + c] = src[c * nn + r];
-        }
-        if (st == EMOC_OK && p->scale != 1.0f)
-            for (uint64_t k = 0; k < count; k++) data[k] *= p->scale;
-        if (st == EMOC_OK)
-            st = emoc__convert_add_tensor(w, opts, p->name, p->rank, p->dims, data, m->err);
-        else if (st != EMOC_E_FORMAT)
-            snprintf(m->err->msg, sizeof m->err->msg, "mobilevit: tensor '%s': %s", p->name,
-                     st == EMOC_E_NOMEM ? "out of memory" : "wrong number of values");
-        free(data);
-        free(src);
-        if (st != EMOC_OK) return m->st = st;
-    }
-    return EMOC_OK;
+    return m->st = emoc__onnx_pending_write(m->t, m->nt, opts, w, "mobilevit", m->err);
 }
 
 emoc_status emoc__onnx_match_mobilevit(const emoc_onnx_graph *g, const emoc_convert_opts *opts,

@@ -10,6 +10,7 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,17 @@ static void wait_frames(FILE *f, row_count *c, long want)
     }
 }
 
+/* A pipe write may be cut short by a signal (under qemu-user above all): write the rest. */
+static void write_frame(int to, const unsigned char *b, long k)
+{
+    for (size_t done = 0; done < FRAME;) {
+        ssize_t w = write(to, b + done, FRAME - done);
+        if (w < 0 && errno == EINTR) continue;
+        cr_assert(w > 0, "frame %ld refused after %zu bytes: %s", k, done, w < 0 ? strerror(errno) : "wrote 0");
+        done += (size_t)w;
+    }
+}
+
 /* Streams `frames` generated frames into `emoc ARGS` (its stdout in rows.csv) and checks the
  * accounting, VmRSS and descriptors as the header says. */
 static void soak(const char *what, const char *args, long frames, long warmup, int emulated)
@@ -136,7 +148,7 @@ static void soak(const char *what, const char *args, long frames, long warmup, i
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long k = 0; k < frames; k++) {
         for (int i = 0; i < FRAME; i += 97) b[i] = (unsigned char)(k * 7 + i); /* frames differ */
-        cr_assert_eq(write(to, b, FRAME), FRAME, "frame %ld refused", k);
+        write_frame(to, b, k);
         if (k + 1 == warmup) { /* the run catches up, then the reference sample */
             wait_frames(rows, &count, warmup);
             rss0 = status_kb(pid, "VmRSS");
