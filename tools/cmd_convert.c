@@ -40,20 +40,60 @@ static int has_suffix(const char *s, const char *suf)
     return n >= k && !strcmp(s + n - k, suf);
 }
 
+/* Size caps of the input formats, checked from the first bytes before a file is read whole
+ * (docs/reliability.md). The largest network the converters know, RetinaFace-ResNet50, is about
+ * 105 MB in f32; protobuf (ONNX) and flatbuffers (TFLite) stop at 2 GiB themselves. */
+#define CAP_ONNX ((size_t)1 << 30)
+#define CAP_PTH ((size_t)1 << 30)
+#define CAP_TFLITE ((size_t)256 << 20)
+
+/* A ModelProto starts with the tag of one of its fields (onnx.proto: ir_version = 1, ...,
+ * graph = 7, opset_import = 8, metadata_props = 14; 20, 21, 25 take two tag bytes). */
+static int onnx_first_tag(const unsigned char *h, size_t n)
+{
+    static const unsigned char one[] = {0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72};
+    if (n >= 1 && memchr(one, h[0], sizeof one)) return 1;
+    return n >= 2 && h[1] == 0x01 && (h[0] == 0xa2 || h[0] == 0xaa || h[0] == 0xca);
+}
+
+static size_t sniff_model(const unsigned char *h, size_t n, void *user, char *why, size_t whylen)
+{
+    const char *path = user;
+    if (n >= 4 && !memcmp(h, "PK\3\4", 4)) return snprintf(why, whylen, "PyTorch checkpoints"), CAP_PTH;
+    if (emoc__pth_looks_like_legacy(h, n)) return snprintf(why, whylen, "PyTorch checkpoints"), CAP_PTH;
+    if (n >= 8 && !memcmp(h + 4, "TFL3", 4)) return snprintf(why, whylen, "TFLite files"), CAP_TFLITE;
+    if (onnx_first_tag(h, n)) return snprintf(why, whylen, "ONNX files"), CAP_ONNX;
+    if (n == 0) snprintf(why, whylen, "'%s' is empty", path);
+    else
+        snprintf(why, whylen, "'%s' is not an ONNX model, a PyTorch checkpoint or a TFLite file "
+                 "(first bytes %02x %02x %02x %02x)", path, h[0], n > 1 ? h[1] : 0, n > 2 ? h[2] : 0,
+                 n > 3 ? h[3] : 0);
+    return 0;
+}
+
+/* The whole model file, sniffed and capped first; NULL after printing why (*rc set). */
+static unsigned char *read_model(const char *cmd, const char *path, size_t *size, int *rc)
+{
+    char msg[512];
+    int refused = 0;
+    unsigned char *buf = cli_read_file_sniffed(path, sniff_model, (void *)path, size, &refused, msg, sizeof msg);
+    if (!buf) {
+        cli_error(cmd, "%s", msg);
+        /* unknown or oversized: invalid input (3); cannot open or read: an I/O failure (1) */
+        *rc = refused ? EXIT_INPUT : EXIT_RUNTIME;
+    }
+    return buf;
+}
+
 /* `emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw` */
 static int convert_many(const char *cmd, const char *const *ins, int n, const char *out,
                         emoc_convert_opts *opts)
 {
     unsigned char *bufs[3] = {NULL, NULL, NULL};
     size_t sizes[3] = {0, 0, 0};
-    char msg[512];
     int rc = EXIT_OK;
     for (int i = 0; i < n; i++)
-        if (!(bufs[i] = cli_read_file(ins[i], &sizes[i], msg, sizeof msg))) {
-            cli_error(cmd, "%s", msg);
-            rc = EXIT_RUNTIME;
-            break;
-        }
+        if (!(bufs[i] = read_model(cmd, ins[i], &sizes[i], &rc))) break;
     emw_writer *w = NULL;
     emoc_error err;
     err.msg[0] = 0;
@@ -199,13 +239,10 @@ static int convert_one(const char *cmd, convert_args *c)
 {
     const char *in = c->ins[0];
     c->opts.source_name = in;
-    char msg[512];
     size_t size = 0;
-    unsigned char *buf = cli_read_file(in, &size, msg, sizeof msg);
-    if (!buf) { /* cannot open or read: an I/O failure (exit 1) as in every other command */
-        cli_error(cmd, "%s", msg);
-        return EXIT_RUNTIME;
-    }
+    int rc = EXIT_OK;
+    unsigned char *buf = read_model(cmd, in, &size, &rc);
+    if (!buf) return rc;
     /* zip = torch.save since 1.6; the legacy layout starts with its magic-number pickle */
     int is_pth = has_suffix(in, ".pt") || has_suffix(in, ".pth") ||
                  (size >= 2 && buf[0] == 'P' && buf[1] == 'K') || emoc__pth_looks_like_legacy(buf, size);

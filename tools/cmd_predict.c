@@ -315,10 +315,6 @@ static int check_args(const char *cmd, predict_opts *o)
         cli_error(cmd, "--resume needs -o FILE (the output it continues)");
         return EXIT_USAGE;
     }
-    if (o->resume && o->detect) { /* rows per frame vary with the faces: completeness unknown */
-        cli_error(cmd, "--resume cannot be combined with --detect yet (use --shard to split the run)");
-        return EXIT_USAGE;
-    }
     if (!o->model || (o->n_tensors == 0 && !has_images)) {
         cli_error(cmd, "%s", !o->model ? "missing -m MODEL.emw" : "no input (--tensor FILE or IMAGE)");
         fputs(usage, stderr);
@@ -528,6 +524,7 @@ static int run_detect(run_ctx *c, const detect_ctx *d, emoc__input_iter *it)
             if (fs != EMOC_INPUT_OK) st = fs;
         }
         note_write(c);
+        row_done(c, item.input, item.video); /* after the frame's last row: --resume counts frames */
         progress_row_out(c->pg, st);
     }
     free(faces);
@@ -558,13 +555,18 @@ static int run_inputs(const char *cmd, predict_opts *o, run_ctx *c, emoc_resize_
 }
 
 /* The CSV header line as a string (without its newline), for --resume's check. */
-static char *header_text(const emoc_model *m, const emoc_model_info *info, int emb)
+static char *header_text(const emoc_model *m, const emoc_model_info *info, int emb, const emoc_detector *det)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *mf = open_memstream(&text, &len);
     if (!mf) return NULL;
-    csv_header(mf, m, info, emb);
+    if (det) {
+        detect_csv_header(mf, emoc_detector_landmark_count(det));
+        csv_header_values(mf, m, info, emb);
+    } else {
+        csv_header(mf, m, info, emb);
+    }
     if (fclose(mf)) {
         free(text);
         return NULL;
@@ -640,16 +642,21 @@ static int predict_load(predict_run *r, predict_opts *o, const char *cmd)
         return cli_exit_for_status(st);
     }
     r->jsonl = !strcmp(o->format, "jsonl");
+    if (o->detect && (st = emoc_detector_load_file(o->detect, NULL, &r->det, &err)) != EMOC_OK) {
+        cli_error(cmd, "--detect %s", err.msg);
+        return cli_exit_for_status(st);
+    }
     int rc;
     if (o->resume) { /* read what a previous run left before listing the inputs */
         r->resuming = 1;
-        r->header = header_text(r->m, &r->info, o->embedding);
+        r->header = header_text(r->m, &r->info, o->embedding, r->det);
         if (!r->header) {
             cli_error(cmd, "out of memory");
             return EXIT_RUNTIME;
         }
         if ((rc = resume_open(&r->resume, cmd, o->out, r->jsonl)) || (rc = resume_check_header(&r->resume, r->header)))
             return rc;
+        r->resume.per_frame = r->det != NULL; /* one row per face, or one status row */
         o->images.resume = &r->resume;
     }
     for (int i = 0; i < o->n_tensors; i++)
@@ -657,10 +664,6 @@ static int predict_load(predict_run *r, predict_opts *o, const char *cmd)
             cli_error(cmd, "out of memory");
             return EXIT_RUNTIME;
         }
-    if (o->detect && (st = emoc_detector_load_file(o->detect, NULL, &r->det, &err)) != EMOC_OK) {
-        cli_error(cmd, "--detect %s", err.msg);
-        return cli_exit_for_status(st);
-    }
     return EXIT_OK;
 }
 

@@ -47,7 +47,8 @@ long features_detect_run(const features_detect_cfg *c, emoc__input_iter *it, fea
         }
         const char *vn = item.video[0] ? item.video : "video";
         int video = abaw_names_intern(names, vn, strlen(vn));
-        int frame = item.frame >= 0 ? (int)item.frame : (int)item.index + 1;
+        /* the listing position, as without --detect: a --shard or --resume run numbers as the whole run */
+        int frame = item.frame >= 0 ? (int)item.frame : (int)item.position + 1;
         for (int k = 0; st == EMOC_INPUT_OK && k < n; k++) {
             emoc_error err = {{0}};
             const char *why = face_features(c, &item.image, &faces[k], x, nx, row, &err);
@@ -63,6 +64,7 @@ long features_detect_run(const features_detect_cfg *c, emoc__input_iter *it, fea
             if (!c->quiet) cli_error(c->cmd, "%s: %s", item.input, msg);
             failed++;
         }
+        if (c->frame_done) c->frame_done(c->user, item.input, item.video);
         progress_row_out(pg, st);
     }
     if (!x || !row || !faces) {

@@ -21,6 +21,9 @@ typedef struct features_detect_cfg {
     const emoc_model_info *info;
     emoc_resize_mode mode;
     int quiet;
+    /* optional: after each frame (with or without rows), e.g. --resume's bookkeeping */
+    void (*frame_done)(void *user, const char *input, const char *video);
+    void *user;
 } features_detect_cfg;
 
 /* Runs every item of it; returns the number of frames or faces that failed (no row). */

@@ -67,12 +67,11 @@ static int read_old(resume_out *r, int fd)
     return 0;
 }
 
-int resume_open(resume_out *r, const char *cmd, const char *path, int jsonl)
+int resume_open_dir(resume_out *r, const char *cmd, const char *path)
 {
     memset(r, 0, sizeof *r);
     r->cmd = cmd;
     r->path = path;
-    r->jsonl = jsonl;
     r->dirfd = r->fd = -1;
     unit_table_init(&r->units);
     unit_table_init(&r->paths);
@@ -98,21 +97,26 @@ int resume_open(resume_out *r, const char *cmd, const char *path, int jsonl)
         return EXIT_RUNTIME;
     }
     free(dir);
+    return 0;
+}
+
+int resume_open(resume_out *r, const char *cmd, const char *path, int jsonl)
+{
+    int rc = resume_open_dir(r, cmd, path);
+    if (rc) return rc;
+    r->jsonl = jsonl;
     int fd = openat(r->dirfd, r->base, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
     if (fd < 0 && errno != ENOENT) {
         cli_error(cmd, "cannot read '%s' to resume: %s", path, strerror(errno));
         return EXIT_RUNTIME;
     }
-    struct stat sb;
     if (fd >= 0 && (fstat(fd, &sb) || !S_ISREG(sb.st_mode))) {
         close(fd);
         cli_error(cmd, "--resume: '%s' is not a regular file", path);
         return EXIT_USAGE;
     }
-    if (fd >= 0) {
-        int rc = read_old(r, fd);
-        if (rc) return rc;
-    }
+    if (fd >= 0 && (rc = read_old(r, fd))) return rc;
     return new_pending(r);
 }
 
@@ -120,6 +124,8 @@ int resume_list(resume_out *r, const char *path, const char *unit)
 {
     unit_entry *u = unit_table_get(&r->units, unit);
     if (!u) return -1;
+    if (!u->listed) u->order = r->n_units++;
+    if (path && strcmp(path, unit)) u->folder = 1;
     u->listed++;
     u->remaining++;
     unit_entry *p = unit_table_get(&r->paths, path ? path : "");
@@ -197,17 +203,21 @@ static const char *owner_of(const resume_out *r, const char *path)
 static void walk_rows(resume_out *r, size_t start, int write)
 {
     size_t off = start;
+    char *prev = NULL;
     for (;;) {
         char *key;
         size_t n = next_record(r, r->old + off, r->old_len - off, &key);
         if (!n) break;
         const char *unit = owner_of(r, key);
         unit_entry *u = unit ? unit_table_find(&r->units, unit) : NULL;
-        if (u && !write) u->existing++;
+        int new_frame = !r->per_frame || !prev || strcmp(prev, key);
+        if (u && !write && new_frame) u->existing++;
         if (u && write && u->existing == u->listed) fwrite(r->old + off, 1, n, r->pending);
-        free(key);
+        free(prev);
+        prev = key;
         off += n;
     }
+    free(prev);
 }
 
 static size_t header_end(const resume_out *r)
@@ -233,7 +243,8 @@ void resume_scan(resume_out *r)
 {
     if (r->scanned) return;
     r->scanned = 1;
-    if (r->old) walk_rows(r, header_end(r), 0);
+    if (r->scan_hook) r->scan_hook(r->scan_user, r);
+    else if (r->old) walk_rows(r, header_end(r), 0);
 }
 
 int resume_unit_done(const resume_out *r, const char *unit)
@@ -256,11 +267,18 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Replacing the file costs a copy of it: at most about once a second, and never more than a
+ * fifth of the run's time. */
+static int due(const resume_out *r, double t0)
+{
+    double wait = r->last_cost * 4 > 1.0 ? r->last_cost * 4 : 1.0;
+    return t0 - r->last_commit >= wait;
+}
+
 static int commit(resume_out *r, int force)
 {
     double t0 = now_s();
-    double wait = r->last_cost * 4 > 1.0 ? r->last_cost * 4 : 1.0;
-    if (!force && t0 - r->last_commit < wait) return 0;
+    if (!force && !due(r, t0)) return 0;
     if (fflush(r->pending)) return fail(r, "out of memory");
     int fd = openat(r->dirfd, r->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) return fail(r, "creating its temporary file");
@@ -304,13 +322,39 @@ int resume_start(resume_out *r, const char *header)
 
 FILE *resume_rows(resume_out *r) { return r->pending; }
 
-int resume_row_done(resume_out *r, const char *unit)
+int resume_unit_step(resume_out *r, const char *unit)
 {
     unit_entry *u = unit_table_find(&r->units, unit);
     if (!u || u->remaining <= 0) return 0;
     if (u->remaining == u->listed) r->units.open++;
     if (--u->remaining == 0) r->units.open--;
-    return r->units.open == 0 ? commit(r, 0) : 0;
+    return r->units.open == 0;
+}
+
+int resume_row_done(resume_out *r, const char *unit) { return resume_unit_step(r, unit) ? commit(r, 0) : 0; }
+
+int resume_replace(resume_out *r, int force, int (*write)(void *user, FILE *f), void *user)
+{
+    double t0 = now_s();
+    if (!force && !due(r, t0)) return 0;
+    int fd = openat(r->dirfd, r->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        if (fd >= 0) close(fd);
+        return fail(r, "creating its temporary file");
+    }
+    int bad = write(user, f) || fflush(f) || ferror(f) || fdatasync(fileno(f));
+    int e = errno;
+    if (fclose(f)) bad = 1;
+    if (bad || renameat(r->dirfd, r->tmp, r->dirfd, r->base)) {
+        if (!bad) e = errno;
+        unlinkat(r->dirfd, r->tmp, 0);
+        errno = e ? e : EIO;
+        return fail(r, "replacing it");
+    }
+    r->last_commit = now_s();
+    r->last_cost = r->last_commit - t0;
+    return 0;
 }
 
 int resume_finish(resume_out *r) { return commit(r, 1); }

@@ -35,11 +35,20 @@ typedef struct resume_out {
     int scanned;
     unit_table units;       /* unit → listed / existing / remaining frame counts */
     unit_table paths;       /* input path → its unit (owner) */
+    long n_units;           /* units listed so far (unit_entry.order) */
+    int per_frame;          /* rows of one frame share its input (predict --detect: one row per
+                             * face or a status row): count frames, i.e. runs of equal keys */
+    /* Replaces resume_scan's reading of text rows (features: a binary or CSV feature file the
+     * caller reads itself); it marks complete units with existing = listed. */
+    void (*scan_hook)(void *user, struct resume_out *r);
+    void *scan_user;
 } resume_out;
 
 /* Opens the output's directory and reads the previous output if there is one. 0, or an exit
  * code after printing why. */
 int resume_open(resume_out *r, const char *cmd, const char *path, int jsonl);
+/* Like resume_open without reading the previous output (the caller reads it: scan_hook). */
+int resume_open_dir(resume_out *r, const char *cmd, const char *path);
 /* Records one listed input frame (path, its unit). 0, or -1 on out of memory. */
 int resume_list(resume_out *r, const char *path, const char *unit);
 /* A previous CSV output with another header than this run writes (without "\n") is refused:
@@ -56,6 +65,12 @@ FILE *resume_rows(resume_out *r);
 /* After each row of unit: commits when every unit begun is complete (rate-limited). 0 or an
  * exit code. */
 int resume_row_done(resume_out *r, const char *unit);
+/* After each frame (not row) of unit: 1 when every unit begun is complete, i.e. a point where
+ * the output may be replaced; resume_row_done is this plus commit. */
+int resume_unit_step(resume_out *r, const char *unit);
+/* Replaces the whole output by what write(user, f) writes (0 or -1 on a write error), when force
+ * or when the last replacement is old enough (the same rate as commits). 0 or an exit code. */
+int resume_replace(resume_out *r, int force, int (*write)(void *user, FILE *f), void *user);
 /* Final commit. 0 or an exit code. */
 int resume_finish(resume_out *r);
 void resume_close(resume_out *r);

@@ -30,6 +30,8 @@ typedef struct unit_entry {
     char *unit;
     char *owner; /* in a table of input paths: the path's unit (malloc'ed), else NULL */
     long listed, existing, remaining;
+    long order;  /* in a table of units: 0, 1, ... in listing order */
+    int folder;  /* in a table of units: a video folder (its frames' paths differ from it) */
 } unit_entry;
 typedef struct unit_table {
     unit_entry *slots;

@@ -14,6 +14,7 @@
 #include "tools/features_detect.h"
 #include "tools/outfile.h"
 #include "tools/abaw/features_io.h"
+#include "tools/abaw/features_resume.h"
 #include "tools/frame_runner.h"
 #include "tools/interrupt.h"
 #include "tools/input/inputs.h"
@@ -22,10 +23,12 @@
 static const char *usage =
     "usage: emoc features -m MODEL.emw (IMAGE | DIR | --raw WxH - | --boxes F.csv | --tensor F.f32)...\n"
     "                     -o FEATS [--csv] [--resize cv2|pil] [--threads N]\n"
-    "                     [--batch-mode auto|ops|frames] [--shard K/N] [-q] [-v]\n"
+    "                     [--batch-mode auto|ops|frames] [--shard K/N] [--resume] [-q] [-v]\n"
     "                     [--detect DETECTOR.emw [--threshold P] [--min-face N]]\n"
     "  --shard K/N  only shard K of N of the inputs: whole videos (folders) and files, by a\n"
     "               hash of their name (docs/scale-out.md; merge shards with --csv)\n"
+    "  --resume     keep the rows of the videos FEATS already holds, compute the rest; FEATS is\n"
+    "               replaced atomically as videos complete (not with --tensor)\n"
     "  -v           say the kernel set, threads and input counts on stderr\n"
     "  --detect: one row per detected face (face = its index, area = its box area; a frame\n"
     "  without a face has no row); emoc ce --faces largest|max|mean pools them.\n"
@@ -38,6 +41,7 @@ typedef struct feat_ctx {
     const char *cmd;
     int quiet;
     long failed;
+    feat_resume *fr; /* --resume, else NULL */
 } feat_ctx;
 
 /* Worker side: X = [embedding, scores] copied out of the session's output. */
@@ -73,6 +77,12 @@ static void feat_emit(void *user, const frame_job *job, void *result)
         c->failed++;
     }
     free(row);
+    if (c->fr) feat_resume_frame(c->fr, job->input, job->video);
+}
+
+static void resume_frame_done(void *user, const char *input, const char *video)
+{
+    feat_resume_frame(user, input, video);
 }
 
 /* "video/00012.f32" → video, 12; otherwise video "tensor", frame = index + 1. */
@@ -94,7 +104,7 @@ static int interrupted(void *user)
 typedef struct feat_args {
     const char *model_path, *out, *resize, *detect;
     emoc_detect_options dopt;
-    int dopt_given, csv, quiet, verbose, n_tensors;
+    int dopt_given, csv, quiet, verbose, resume, n_tensors;
     const char *tensors[4096];
     long threads;
     frame_batch_mode batch_mode;
@@ -111,6 +121,7 @@ typedef struct feat_run {
     emoc_resize_mode mode;
     abaw_names names;
     feat_set fs;
+    feat_resume fr; /* --resume */
     long failed, frames_in;
 } feat_run;
 
@@ -132,6 +143,7 @@ static int features_option(feat_args *a, const char *cmd, const char *o, const c
     }
     if (!strcmp(o, "--csv")) a->csv = 1;
     else if (!strcmp(o, "-q")) a->quiet = 1;
+    else if (!strcmp(o, "--resume")) a->resume = 1;
     else if (!strcmp(o, "-v") || !strcmp(o, "--verbose")) a->verbose = 1;
     else if (!v) return unknown_option(cmd, o);
     else if (!strcmp(o, "--detect")) a->detect = v;
@@ -162,7 +174,7 @@ static int has_images(const feat_args *a)
 static int features_parse(int argc, char **argv, feat_args *a)
 {
     const char *cmd = argv[0];
-    static const char *const flags[] = {"--csv", "-q", "-v", "--verbose", NULL};
+    static const char *const flags[] = {"--csv", "-q", "-v", "--verbose", "--resume", NULL};
     memset(a, 0, sizeof *a);
     emoc_detect_options_default(&a->dopt);
     a->threads = 1;
@@ -191,16 +203,20 @@ static int features_parse(int argc, char **argv, feat_args *a)
                                  : "--detect finds the faces itself: not with --tensor or --boxes");
         return EXIT_USAGE;
     }
+    if (a->resume && a->n_tensors) { /* their rows are keyed by file name, not by video folder */
+        cli_error(cmd, "--resume continues runs over images and frame folders, not --tensor files");
+        return EXIT_USAGE;
+    }
     return -1;
 }
 
 /* Output checked, model (and detector) loaded, resize mode and session set, sandbox entered.
  * -1 when ready, else the exit code (message printed). */
-static int features_open(const feat_args *a, const char *cmd, feat_run *r)
+static int features_open(feat_args *a, const char *cmd, feat_run *r)
 {
     emoc_error err;
-    if (cli_outfile_prepare(cmd, a->out, &r->of)) /* checked before the frames, not after an hour of them */
-        return EXIT_RUNTIME;
+    /* checked before the frames, not after an hour of them (--resume: feat_resume_open below) */
+    if (!a->resume && cli_outfile_prepare(cmd, a->out, &r->of)) return EXIT_RUNTIME;
     emoc_options mopt;
     cli_model_options(&mopt);
     emoc_status st = emoc_model_load_file(a->model_path, &mopt, &r->model, &err);
@@ -214,6 +230,13 @@ static int features_open(const feat_args *a, const char *cmd, feat_run *r)
     }
     emoc_model_get_info(r->model, &r->info);
     cli_note_model(cmd, a->model_path, r->model, a->quiet);
+    const char *bb = emoc_model_meta(r->model, "emoc.name");
+    feat_init(&r->fs, r->info.embedding_size + r->info.n_scores, r->info.embedding_size, bb && *bb ? bb : r->info.variant);
+    if (a->resume) { /* read what a previous run left before listing the inputs */
+        int rrc = feat_resume_open(&r->fr, cmd, a->out, a->csv, &r->fs, &r->names);
+        if (rrc) return rrc;
+        a->in.resume = &r->fr.out;
+    }
     const char *resize = a->resize ? a->resize : r->info.resize;
     r->mode = EMOC_RESIZE_PIL;
     if (resize && emoc_resize_mode_parse(resize, &r->mode)) {
@@ -225,7 +248,7 @@ static int features_open(const feat_args *a, const char *cmd, feat_run *r)
         cli_error(cmd, "%s", err.msg);
         return cli_exit_for_status(st);
     }
-    int rc = cli_sandbox_enter(cmd, &r->of.dirfd, r->of.dirfd >= 0);
+    int rc = a->resume ? cli_sandbox_enter(cmd, &r->fr.out.dirfd, 1) : cli_sandbox_enter(cmd, &r->of.dirfd, r->of.dirfd >= 0);
     return rc ? rc : -1;
 }
 
@@ -299,12 +322,13 @@ static int features_run_images(feat_args *a, const char *cmd, feat_run *r)
     progress pg;
     progress_init(&pg, cmd, a->quiet ? PROGRESS_QUIET : PROGRESS_AUTO, emoc__input_total(it), NULL);
     pg.ftz = cli_ftz;
-    feat_ctx fc = {&r->fs, &r->names, cmd, a->quiet, 0};
+    feat_ctx fc = {&r->fs, &r->names, cmd, a->quiet, 0, a->resume ? &r->fr : NULL};
     frame_runner_config cfg = {r->model, &r->info, r->mode, (int)a->threads, a->batch_mode, &pg, feat_finish,
                                feat_emit, &fc, interrupted};
     cli_interrupt_install();
     if (r->det) {
-        features_detect_cfg dc = {cmd, r->det, &a->dopt, r->sess, &r->info, r->mode, a->quiet};
+        features_detect_cfg dc = {cmd, r->det, &a->dopt, r->sess, &r->info, r->mode, a->quiet,
+                                  a->resume ? resume_frame_done : NULL, &r->fr};
         fc.failed = features_detect_run(&dc, it, &r->fs, &r->names, &pg);
     } else if (frame_runner_run(&cfg, it, &err)) {
         cli_error(cmd, "%s", err.msg);
@@ -315,9 +339,14 @@ static int features_run_images(feat_args *a, const char *cmd, feat_run *r)
     pg.interrupted = cli_interrupt_signal();
     progress_finish(&pg);
     if (pg.interrupted && !rc) { /* the feature file is written whole or not at all */
-        cli_error(cmd, "'%s' not written: the run was interrupted", a->out);
+        if (a->resume)
+            cli_error(cmd, "the run was interrupted: '%s' holds the videos completed before; run again with "
+                      "--resume to continue", a->out);
+        else
+            cli_error(cmd, "'%s' not written: the run was interrupted", a->out);
         rc = 128 + pg.interrupted;
     }
+    if (!rc && a->resume && r->fr.rc) rc = r->fr.rc; /* a replacement of the file failed */
     emoc__input_close(it);
     return rc;
 }
@@ -325,7 +354,9 @@ static int features_run_images(feat_args *a, const char *cmd, feat_run *r)
 /* The feature file, unless the run found no frame at all. The exit code. */
 static int features_write(const feat_args *a, const char *cmd, feat_run *r)
 {
-    if (r->frames_in == 0 && a->in.shard.n && a->in.listed > 0) {
+    if (r->frames_in == 0 && a->resume && a->in.listed > 0) {
+        if (!a->quiet) cli_error(cmd, "note: nothing to compute: every video of this run is in '%s'", a->out);
+    } else if (r->frames_in == 0 && a->in.shard.n && a->in.listed > 0) {
         if (!a->quiet)
             cli_error(cmd, "note: no input falls in shard %d/%d: the output has no rows", a->in.shard.k, a->in.shard.n);
     } else if (r->frames_in == 0) {
@@ -334,9 +365,14 @@ static int features_write(const feat_args *a, const char *cmd, feat_run *r)
         cli_error(cmd, "no input frames: the stream was empty or the folders hold no images");
         return EXIT_INPUT;
     }
-    FILE *f = cli_outfile_begin(cmd, &r->of);
-    if (f) feat_write(&r->fs, &r->names, f, a->csv);
-    if (!f || cli_outfile_commit(cmd, &r->of)) return EXIT_RUNTIME;
+    if (a->resume) {
+        int frc = feat_resume_finish(&r->fr);
+        if (frc) return frc;
+    } else {
+        FILE *f = cli_outfile_begin(cmd, &r->of);
+        if (f) feat_write(&r->fs, &r->names, f, a->csv);
+        if (!f || cli_outfile_commit(cmd, &r->of)) return EXIT_RUNTIME;
+    }
     if (r->failed) {
         /* the summary's rows_out counts frames handled; failed frames get no feature row
          * (post/FEATURES.md), so say how many rows the file really holds */
@@ -362,9 +398,6 @@ int cmd_features(int argc, char **argv)
     int rc = features_parse(argc, argv, a);
     if (rc < 0) rc = features_open(a, cmd, &r);
     if (rc < 0) {
-        const char *bb = emoc_model_meta(r.model, "emoc.name");
-        feat_init(&r.fs, r.info.embedding_size + r.info.n_scores, r.info.embedding_size,
-                  bb && *bb ? bb : r.info.variant);
         int oom = features_run_tensors(a, cmd, &r);
         rc = has_images(a) && !oom ? features_run_images(a, cmd, &r) : EXIT_OK;
         if (oom) {
@@ -373,6 +406,7 @@ int cmd_features(int argc, char **argv)
         }
         if (!rc) rc = features_write(a, cmd, &r);
     }
+    feat_resume_close(&r.fr);
     feat_free(&r.fs);
     abaw_names_free(&r.names);
     emoc_detector_free(r.det);
