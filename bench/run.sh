@@ -20,9 +20,9 @@
 #      PEERS_TORCH (1; 0 skips PyTorch, which is slow here), ORT_STATIC (1; 0 = ORT on the graph
 #      as exported, dynamic batch), BENCH_JSON=FILE (also save all rows),
 #      BENCH_BEFORE=FILE (a BENCH_JSON of an earlier run: per-kernel shares before / after),
-#      BENCH_DTYPES ("fp32 bf16 int8": emoc's precisions; bf16/int8 run the pointwise convs and
-#      linear layers through the reduced-precision GEMMs via EMOC_GEMM_DTYPE, docs/precision.md;
-#      their rows are labelled MODEL/bf16, MODEL/int8 and compared with ORT fp32),
+#      BENCH_DTYPES ("fp32 bf16 int8": emoc's precisions; bf16/int8 time the files of
+#      `emoc convert --dtype bf16` and `--dtype int8 --calib` (calibrated on the net's three
+#      conformance inputs), docs/precision.md; rows MODEL/bf16, MODEL/int8, compared with ORT fp32),
 #      BENCH_STARTUP_RUNS (15: one-image predict runs per model; 0 skips them).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -80,10 +80,23 @@ for m in "${models[@]}"; do
         echo "emoc $m: convert FAILED: $(head -3 "$OUT/bench/$m.convert.log")"
         continue
     fi
-    # one pass per precision (EMOC_GEMM_DTYPE empty = fp32)
+    # one pass per precision: fp32, then the converted bf16 / int8 files (EMW 1.2)
+    emw_fp32=$emw
     for dt in $DTYPES; do
-    gd=; label=$m
-    [ "$dt" = fp32 ] || { gd=$dt; label=$m/$dt; }
+    gd=; label=$m; emw=$emw_fp32
+    if [ "$dt" != fp32 ]; then
+        label=$m/$dt; emw="$OUT/bench/$m.$dt.emw"; calib=()
+        if [ "$dt" = int8 ]; then
+            mkdir -p "$OUT/bench/$m.calib"
+            cp "$OUT/$net".{face,gradient,noise}.f32 "$OUT/bench/$m.calib/" 2>/dev/null
+            calib=(--calib "$OUT/bench/$m.calib")
+        fi
+        if ! "$EMOC_BIN" convert --dtype "$dt" "${calib[@]}" "$OUT/$file" -o "$emw" \
+                >"$OUT/bench/$m.$dt.convert.log" 2>&1; then
+            echo "emoc $label: convert FAILED: $(head -3 "$OUT/bench/$m.$dt.convert.log")"
+            continue
+        fi
+    fi
     for t in $THREADS; do
         floor=$(roofline "$m" "$t")
         if ! EMOC_GEMM_DTYPE=$gd "$EMOC_BIN" bench -m "$emw" --threads "$t" --runs "$RUNS" --json \
@@ -116,6 +129,7 @@ print(json.dumps(obj))
 EOF
     done
     done
+    emw=$emw_fp32
     # One-image start-up: the whole `emoc predict` process on the face image (page cache warm).
     if [ "${BENCH_STARTUP_RUNS:-15}" -gt 0 ]; then
         face="$ROOT/../shared/data/face.png"

@@ -194,37 +194,30 @@ int cli_read_exact(const char *path, void *buf, size_t want, char *err, size_t e
     return -2;
 }
 
-unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)
+/* Reads f to its end into a buffer that already holds n bytes (cap allocated), refusing more
+ * than limit bytes; closes f. */
+static unsigned char *read_rest(FILE *f, const char *path, unsigned char *buf, size_t n, size_t cap,
+                                size_t limit, int regular, size_t *size, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    struct stat sb;
-    int regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
-    /* 1 TiB for files, where size_t has room (64-bit); a 32-bit address space ends first */
-    uint64_t file_limit = (uint64_t)1 << 40;
-    size_t limit = regular ? (file_limit > SIZE_MAX ? SIZE_MAX : (size_t)file_limit) : (size_t)1 << 30;
-    unsigned char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
-            if (cap >= limit) {
+            if (cap > limit) {
                 free(buf);
                 fclose(f);
-                snprintf(err, errlen, "'%s' is %s larger than %zu GiB; refusing to read it whole", path,
-                         regular ? "a file" : "a stream (not a regular file)", limit >> 30);
+                snprintf(err, errlen, "'%s' is %s larger than %zu bytes; refusing to read it whole", path,
+                         regular ? "a file" : "a stream (not a regular file)", limit);
                 return NULL;
             }
-            unsigned char *nb = realloc(buf, cap * 2);
+            /* one byte past the limit tells a file of exactly the limit from a longer one */
+            size_t grow = cap <= limit / 2 ? cap * 2 : limit == SIZE_MAX ? limit : limit + 1;
+            unsigned char *nb = realloc(buf, grow);
             if (!nb) {
                 free(buf);
                 buf = NULL;
                 break;
             }
             buf = nb;
-            cap *= 2;
+            cap = grow;
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
@@ -240,4 +233,60 @@ unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t e
     fclose(f);
     if (buf) *size = n;
     return buf;
+}
+
+unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat sb;
+    int regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    /* 1 TiB for files, where size_t has room (64-bit); a 32-bit address space ends first */
+    uint64_t file_limit = (uint64_t)1 << 40;
+    size_t limit = regular ? (file_limit > SIZE_MAX ? SIZE_MAX : (size_t)file_limit) : (size_t)1 << 30;
+    size_t cap = 1 << 16;
+    unsigned char *buf = malloc(cap);
+    return read_rest(f, path, buf, 0, cap, limit, regular, size, err, errlen);
+}
+
+unsigned char *cli_read_file_sniffed(const char *path, cli_sniff_fn sniff, void *user, size_t *size, int *refused,
+                                     char *err, size_t errlen)
+{
+    *refused = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat sb;
+    int regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    size_t cap = 1 << 16;
+    unsigned char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        snprintf(err, errlen, "out of memory reading '%s'", path);
+        return NULL;
+    }
+    size_t n = 0, got;
+    while (n < CLI_SNIFF_BYTES && (got = fread(buf + n, 1, CLI_SNIFF_BYTES - n, f)) > 0) n += got;
+    char why[400] = "";
+    size_t limit = sniff(buf, n, user, why, sizeof why);
+    if (limit && regular && (uint64_t)sb.st_size > (uint64_t)limit) {
+        char kind[64];
+        snprintf(kind, sizeof kind, "%s", why);
+        snprintf(why, sizeof why, "'%s' is %llu bytes, above the %zu-byte limit for %s", path,
+                 (unsigned long long)sb.st_size, limit, kind[0] ? kind : "this kind of file");
+        limit = 0;
+    }
+    if (!limit) { /* refused from its first bytes or its size: the rest is never read */
+        *refused = 1;
+        free(buf);
+        fclose(f);
+        snprintf(err, errlen, "%s", why[0] ? why : "refused");
+        return NULL;
+    }
+    return read_rest(f, path, buf, n, cap, limit, regular, size, err, errlen);
 }

@@ -51,6 +51,15 @@ int cli_probe_output(const char *cmd, const char *path);
 /* Reads a whole file into a malloc'ed buffer; NULL + message in err on failure. A file that is
  * not a regular one (pipe, device) is read up to 1 GiB: /dev/zero must not eat the machine. */
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen);
+/* The same for a file of a known kind, refused early: sniff sees its first bytes (up to
+ * CLI_SNIFF_BYTES, fewer if it is shorter) and returns the size cap of the format they show (and
+ * names the format in why, e.g. "ONNX files"), or 0 with the reason in why to refuse it; a regular file above the cap is refused from its size, a
+ * stream when it passes the cap. Nothing past the first bytes is read from a refused file.
+ * NULL on failure with *refused = 1 for those refusals (invalid input), 0 for I/O errors. */
+#define CLI_SNIFF_BYTES 64
+typedef size_t (*cli_sniff_fn)(const unsigned char *head, size_t n, void *user, char *why, size_t whylen);
+unsigned char *cli_read_file_sniffed(const char *path, cli_sniff_fn sniff, void *user, size_t *size, int *refused,
+                                     char *err, size_t errlen);
 /* Reads a file that must hold exactly `want` bytes into buf, reading at most want + 1 (so a
  * device or a huge file costs nothing). 0 ok; -1 cannot open/read (err says why); -2 wrong size
  * (err gives the size, or "more than want" when it cannot be known). */

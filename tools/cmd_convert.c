@@ -3,8 +3,11 @@
  * converts a published model file (ONNX; PyTorch checkpoints when that converter is built in)
  * into EMW. By default GEMM and depthwise weights are stored as the kernels read them (EMW 1.1),
  * so that loading re-lays nothing out (docs/startup.md); --layout rows writes row-major EMW 1.0.
+ * --dtype bf16|int8 stores the pointwise-conv and linear weights in reduced precision (EMW 1.2,
+ * weights/convert_lp.c); int8 calibrates its activation scales on --calib inputs.
  */
 #include "tools/cli.h"
+#include "tools/convert_calib.h"
 #include "weights/convert.h"
 #include "weights/pth.h"
 
@@ -13,12 +16,16 @@
 #include <string.h>
 
 static const char *usage =
-    "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16] [--arch A]\n"
-    "       [--layout kernel|rows]\n"
+    "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16|bf16|int8]\n"
+    "       [--calib IMAGES_OR_DIR] [--arch A] [--layout kernel|rows]\n"
     "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
     "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
     "  and writes weights + metadata (input size, normalisation, labels, source\n"
     "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
+    "  --dtype bf16 / int8 store the pointwise-conv and linear weights in bf16 / int8\n"
+    "  and run those layers so (EMW 1.2, docs/precision.md); int8 needs --calib: one\n"
+    "  image or a folder of face crops (or .f32 preprocessed inputs) run through the\n"
+    "  fp32 network to fix each layer's activation scale.\n"
     "  --layout kernel (default) stores GEMM and depthwise weights as the kernels read\n"
     "  them (EMW 1.1, nothing to re-lay out at load); rows keeps PyTorch's row-major\n"
     "  order (EMW 1.0).\n"
@@ -33,20 +40,60 @@ static int has_suffix(const char *s, const char *suf)
     return n >= k && !strcmp(s + n - k, suf);
 }
 
+/* Size caps of the input formats, checked from the first bytes before a file is read whole
+ * (docs/reliability.md). The largest network the converters know, RetinaFace-ResNet50, is about
+ * 105 MB in f32; protobuf (ONNX) and flatbuffers (TFLite) stop at 2 GiB themselves. */
+#define CAP_ONNX ((size_t)1 << 30)
+#define CAP_PTH ((size_t)1 << 30)
+#define CAP_TFLITE ((size_t)256 << 20)
+
+/* A ModelProto starts with the tag of one of its fields (onnx.proto: ir_version = 1, ...,
+ * graph = 7, opset_import = 8, metadata_props = 14; 20, 21, 25 take two tag bytes). */
+static int onnx_first_tag(const unsigned char *h, size_t n)
+{
+    static const unsigned char one[] = {0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72};
+    if (n >= 1 && memchr(one, h[0], sizeof one)) return 1;
+    return n >= 2 && h[1] == 0x01 && (h[0] == 0xa2 || h[0] == 0xaa || h[0] == 0xca);
+}
+
+static size_t sniff_model(const unsigned char *h, size_t n, void *user, char *why, size_t whylen)
+{
+    const char *path = user;
+    if (n >= 4 && !memcmp(h, "PK\3\4", 4)) return snprintf(why, whylen, "PyTorch checkpoints"), CAP_PTH;
+    if (emoc__pth_looks_like_legacy(h, n)) return snprintf(why, whylen, "PyTorch checkpoints"), CAP_PTH;
+    if (n >= 8 && !memcmp(h + 4, "TFL3", 4)) return snprintf(why, whylen, "TFLite files"), CAP_TFLITE;
+    if (onnx_first_tag(h, n)) return snprintf(why, whylen, "ONNX files"), CAP_ONNX;
+    if (n == 0) snprintf(why, whylen, "'%s' is empty", path);
+    else
+        snprintf(why, whylen, "'%s' is not an ONNX model, a PyTorch checkpoint or a TFLite file "
+                 "(first bytes %02x %02x %02x %02x)", path, h[0], n > 1 ? h[1] : 0, n > 2 ? h[2] : 0,
+                 n > 3 ? h[3] : 0);
+    return 0;
+}
+
+/* The whole model file, sniffed and capped first; NULL after printing why (*rc set). */
+static unsigned char *read_model(const char *cmd, const char *path, size_t *size, int *rc)
+{
+    char msg[512];
+    int refused = 0;
+    unsigned char *buf = cli_read_file_sniffed(path, sniff_model, (void *)path, size, &refused, msg, sizeof msg);
+    if (!buf) {
+        cli_error(cmd, "%s", msg);
+        /* unknown or oversized: invalid input (3); cannot open or read: an I/O failure (1) */
+        *rc = refused ? EXIT_INPUT : EXIT_RUNTIME;
+    }
+    return buf;
+}
+
 /* `emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw` */
 static int convert_many(const char *cmd, const char *const *ins, int n, const char *out,
                         emoc_convert_opts *opts)
 {
     unsigned char *bufs[3] = {NULL, NULL, NULL};
     size_t sizes[3] = {0, 0, 0};
-    char msg[512];
     int rc = EXIT_OK;
     for (int i = 0; i < n; i++)
-        if (!(bufs[i] = cli_read_file(ins[i], &sizes[i], msg, sizeof msg))) {
-            cli_error(cmd, "%s", msg);
-            rc = EXIT_RUNTIME;
-            break;
-        }
+        if (!(bufs[i] = read_model(cmd, ins[i], &sizes[i], &rc))) break;
     emw_writer *w = NULL;
     emoc_error err;
     err.msg[0] = 0;
@@ -77,6 +124,8 @@ typedef struct convert_args {
     const char *ins[3], *out, *arch;
     int n_in;
     int kernel_layout;          /* 1: EMW 1.1 kernel layouts (default), 0: rows (1.0) */
+    emw_dtype lp;               /* EMW_BF16 / EMW_I8: reduced-precision GEMMs; else EMW_F32 */
+    const char *calib;          /* --calib IMAGES_OR_DIR */
     emoc_convert_opts opts;
 } convert_args;
 
@@ -84,7 +133,7 @@ typedef struct convert_args {
 static int convert_parse(int argc, char **argv, convert_args *c)
 {
     const char *cmd = argv[0];
-    *c = (convert_args){{NULL, NULL, NULL}, NULL, NULL, 0, 1, {EMW_F32, NULL}};
+    *c = (convert_args){{NULL, NULL, NULL}, NULL, NULL, 0, 1, EMW_F32, NULL, {EMW_F32, NULL}};
     cli_opts scan;
     cli_opts_init(&scan, argc, argv, usage, NULL);
     scan.positional = scan.value_optional = 1;
@@ -104,12 +153,17 @@ static int convert_parse(int argc, char **argv, convert_args *c)
                 return EXIT_USAGE;
             }
         } else if (v && !strcmp(a, "--dtype")) {
-            if (!strcmp(v, "f32")) c->opts.dtype = EMW_F32;
-            else if (!strcmp(v, "f16")) c->opts.dtype = EMW_F16;
-            else {
-                cli_error(cmd, "--dtype expects f32 or f16, got '%s'", v);
+            c->opts.dtype = EMW_F32;
+            c->lp = EMW_F32;
+            if (!strcmp(v, "f16")) c->opts.dtype = EMW_F16;
+            else if (!strcmp(v, "bf16")) c->lp = EMW_BF16;
+            else if (!strcmp(v, "int8")) c->lp = EMW_I8;
+            else if (strcmp(v, "f32")) {
+                cli_error(cmd, "--dtype expects f32, f16, bf16 or int8, got '%s'", v);
                 return EXIT_USAGE;
             }
+        } else if (v && !strcmp(a, "--calib")) {
+            c->calib = v;
         } else if (v && !strcmp(a, "--layout")) {
             if (!strcmp(v, "kernel")) c->kernel_layout = 1;
             else if (!strcmp(v, "rows")) c->kernel_layout = 0;
@@ -129,6 +183,21 @@ static int convert_parse(int argc, char **argv, convert_args *c)
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
+    if (c->lp == EMW_I8 && !c->calib) {
+        cli_error(cmd, "--dtype int8 needs --calib IMAGES_OR_DIR: int8 layers run with one fixed "
+                  "activation scale each, measured by running calibration face images through "
+                  "the fp32 network; without them there is nothing to measure the scales on");
+        return EXIT_USAGE;
+    }
+    if (c->calib && c->lp != EMW_I8) {
+        cli_error(cmd, "--calib is for --dtype int8 (bf16 needs no calibration)");
+        return EXIT_USAGE;
+    }
+    if (c->lp != EMW_F32 && c->n_in == 3) {
+        cli_error(cmd, "--dtype %s is for the emotion networks, not MTCNN",
+                  c->lp == EMW_I8 ? "int8" : "bf16");
+        return EXIT_USAGE;
+    }
     if (c->n_in == 2) {
         cli_error(cmd, "two input files: give one model file, or MTCNN's three checkpoints "
                   "(pnet.pt rnet.pt onet.pt)");
@@ -137,19 +206,43 @@ static int convert_parse(int argc, char **argv, convert_args *c)
     return -1;
 }
 
+/* --dtype bf16|int8 on the converted writer: the int8 calibration inputs are preprocessed for
+ * the network's own input (so the fp32 file is built once here to read its metadata). */
+static emoc_status convert_reduced(const convert_args *c, emw_writer *w, emoc_error *err)
+{
+    float *calib = NULL;
+    size_t n_calib = 0;
+    if (c->lp == EMW_I8) {
+        uint8_t *buf = NULL;
+        size_t size = 0;
+        emoc_model *m = NULL;
+        emoc_model_info info;
+        emoc_status st = emw_writer_to_memory(w, &buf, &size);
+        if (!st) st = emoc_model_load_memory_inplace(buf, size, NULL, &m, err);
+        if (!st) st = emoc_model_get_info(m, &info);
+        if (!st) {
+            calib = convert_calib_load(c->calib, &info, &n_calib, err->msg, sizeof err->msg);
+            if (!calib) st = EMOC_E_ARG;
+        }
+        emoc_model_free(m);
+        free(buf);
+        if (st) return st;
+    }
+    emoc_status st = emoc__convert_reduced(w, c->lp, calib, n_calib, err);
+    free(calib);
+    return st;
+}
+
 /* One model file: ONNX, a PyTorch checkpoint (zip or legacy) or TFLite, told apart by name and
  * magic bytes, converted and saved. The exit code. */
 static int convert_one(const char *cmd, convert_args *c)
 {
     const char *in = c->ins[0];
     c->opts.source_name = in;
-    char msg[512];
     size_t size = 0;
-    unsigned char *buf = cli_read_file(in, &size, msg, sizeof msg);
-    if (!buf) { /* cannot open or read: an I/O failure (exit 1) as in every other command */
-        cli_error(cmd, "%s", msg);
-        return EXIT_RUNTIME;
-    }
+    int rc = EXIT_OK;
+    unsigned char *buf = read_model(cmd, in, &size, &rc);
+    if (!buf) return rc;
     /* zip = torch.save since 1.6; the legacy layout starts with its magic-number pickle */
     int is_pth = has_suffix(in, ".pt") || has_suffix(in, ".pth") ||
                  (size >= 2 && buf[0] == 'P' && buf[1] == 'K') || emoc__pth_looks_like_legacy(buf, size);
@@ -174,6 +267,7 @@ static int convert_one(const char *cmd, convert_args *c)
         st = emoc__convert_onnx(buf, size, &c->opts, w, &err);
     }
     free(buf);
+    if (st == EMOC_OK && c->lp != EMW_F32) st = convert_reduced(c, w, &err);
     if (st == EMOC_OK && c->kernel_layout) st = emoc__convert_kernel_layout(w, NULL, &err);
     if (st == EMOC_OK) {
         st = emw_writer_save(w, c->out);

@@ -13,6 +13,7 @@
 #include "engine/base/sha256.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #define INFO_MAX_ARRAY_SHOWN 16
@@ -64,6 +65,41 @@ static void put_meta_value(const emw_meta *m)
 static int has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Reduced precision (EMW 1.2, docs/precision.md): dtype counts, the calibration set and the
+ * range of the int8 scales. Nothing when every tensor is f32/f16. */
+static void print_precision(const emw_file *f)
+{
+    size_t n_bf16 = 0, n_i8 = 0;
+    double wlo = INFINITY, whi = 0, alo = INFINITY, ahi = 0;
+    for (size_t i = 0; i < f->n_tensors; i++) {
+        const emw_tensor *t = &f->tensors[i];
+        n_bf16 += t->dtype == EMW_BF16;
+        if (t->dtype != EMW_I8) continue;
+        n_i8++;
+        alo = t->act_scale < alo ? t->act_scale : alo;
+        ahi = t->act_scale > ahi ? t->act_scale : ahi;
+        for (int64_t n = 0; n < t->dims[0]; n++) {
+            double s = emw_tensor_i8_scale(t, n);
+            wlo = s < wlo ? s : wlo;
+            whi = s > whi ? s : whi;
+        }
+    }
+    if (!n_bf16 && !n_i8) return;
+    const emw_meta *dt = emw_find_meta(f, "quant.dtype");
+    printf("\nreduced precision: dtype %s; %zu bf16 and %zu int8 GEMM weights, the other layers "
+           "fp32\n", dt && dt->type == EMW_T_STR ? dt->str : "?", n_bf16, n_i8);
+    if (!n_i8) return;
+    const emw_meta *sha = emw_find_meta(f, "quant.calib.sha256");
+    const emw_meta *cnt = emw_find_meta(f, "quant.calib.count");
+    const emw_meta *rule = emw_find_meta(f, "quant.calib.rule");
+    printf("  calibration: %lld inputs, SHA-256 of the preprocessed set %s, rule %s\n",
+           cnt && cnt->type == EMW_T_I64 ? (long long)cnt->i64 : -1LL,
+           sha && sha->type == EMW_T_STR ? sha->str : "?",
+           rule && rule->type == EMW_T_STR ? rule->str : "?");
+    printf("  int8 activation scales %.3g .. %.3g (per layer), weight scales %.3g .. %.3g "
+           "(per output channel)\n", alo, ahi, wlo, whi);
 }
 
 /* Prints the file-level account; returns the number of tensors whose CRC does not match. */
@@ -122,6 +158,7 @@ static int print_file(const char *path, const uint8_t *buf, size_t size, const e
            (unsigned long long)params, f->n_tensors, (unsigned long long)weight_bytes);
     printf("checksums: header CRC-32 0x%08x ok; tensor CRC-32s %zu/%zu ok\n", f->header_crc32,
            f->n_tensors - (size_t)bad, f->n_tensors);
+    print_precision(f);
 
     const emw_meta *ign = emw_find_meta(f, "ignored.prefixes");
     if (ign && ign->type == EMW_T_STR_ARRAY && ign->count) {

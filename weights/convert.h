@@ -36,6 +36,13 @@ emoc_status emoc__convert_pth(const uint8_t *buf, size_t size, const emoc_conver
  * the layouts those kernels read (EMW 1.1, weights/FORMAT.md §4.1); *n_packed counts them. A
  * writer that does not build as a network is left as it is. (weights/convert_layout.c) */
 emoc_status emoc__convert_kernel_layout(emw_writer *w, int *n_packed, emoc_error *err);
+/* After a conversion (before the layout pass): stores the weights of every pointwise conv and
+ * linear layer as `dtype` (EMW_BF16 or EMW_I8; EMW 1.2, weights/FORMAT.md §4.2) and writes the
+ * quant.* metadata. int8 needs n_calib ≥ 1 preprocessed inputs (NCHW, 3·S·S floats each, S the
+ * network's input size), run through emoc's fp32 plan to set each layer's activation scale
+ * (weights/convert_lp.c). */
+emoc_status emoc__convert_reduced(emw_writer *w, emw_dtype dtype, const float *calib,
+                                  size_t n_calib, emoc_error *err);
 /* MediaPipe BlazeFace .tflite files (weights/convert_tflite.c, weights/TFLITE.md). */
 emoc_status emoc__convert_tflite(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                                 emw_writer *w, emoc_error *err);

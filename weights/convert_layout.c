@@ -30,7 +30,8 @@ emoc_status emoc__convert_kernel_layout(emw_writer *w, int *n_packed, emoc_error
     }
     for (size_t i = 0; st == EMOC_OK && i < m->emw.n_tensors; i++) {
         int layout = emoc__model_kernel_layout(m, i);
-        if (layout == EMW_LAYOUT_ROWS) continue;
+        emw_dtype dt = m->emw.tensors[i].dtype;
+        if (layout == EMW_LAYOUT_ROWS || dt == EMW_BF16 || dt == EMW_I8) continue; /* rows only */
         st = emw_writer_set_layout(w, m->emw.tensors[i].name, (emw_layout)layout);
         if (st != EMOC_OK) emoc__fail(err, st, "%s", emw_writer_error(w));
         else if (n_packed) (*n_packed)++;

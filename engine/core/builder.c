@@ -523,9 +523,10 @@ int emoc__pb_dwconv(emoc_pb *b, const char *node, int in, int c0, int out_or_new
     return out;
 }
 
-/* Developer override (docs/precision.md): EMOC_GEMM_DTYPE=bf16|int8 runs every pointwise conv
- * and linear layer through the reduced-precision GEMM, weights rounded at load, int8 with
- * per-output-channel weight scales and a dynamic activation scale. 0 = fp32. */
+/* The dtype of a GEMM: a weight stored as bf16 or int8 (EMW 1.2, `emoc convert --dtype`) runs
+ * in that dtype with the file's values and scales. For f32/f16 weights, the developer override
+ * EMOC_GEMM_DTYPE=bf16|int8 (docs/precision.md) rounds them at load, int8 with per-output-
+ * channel weight scales and a dynamic activation scale. 0 = fp32. */
 static int gemm_lp_dtype(void)
 {
     const char *e = getenv("EMOC_GEMM_DTYPE");
@@ -536,7 +537,8 @@ static int gemm_lp_dtype(void)
 }
 
 static int gemm_lp_op(emoc_pb *b, const char *type, const char *node, int lp, const int *ins,
-                      int n_in, const emoc_buffer *ib, const float *wt, int K, int N,
+                      int n_in, const emoc_buffer *ib, const float *wt, const emw_tensor *qt,
+                      int K, int N,
                       const float *bs, const float *sl, emoc_act act, int scale_buf,
                       int residual_buf, const char *w, const char *bias, const char *slope)
 {
@@ -550,7 +552,10 @@ static int gemm_lp_op(emoc_pb *b, const char *type, const char *node, int lp, co
         if (!b->st) emoc__pb_fail(b, EMOC_E_NOMEM, "%s: out of memory for reduced-precision weights", node);
         return -1;
     }
-    for (int n = 0; n < N; n++) {
+    for (int n = 0; qt && n < N; n++) /* int8 as stored: values and scales of the file */
+        sw[n] = emw_tensor_i8_scale(qt, n);
+    if (qt) memcpy(wq, qt->data, nkw);
+    for (int n = 0; !qt && n < N; n++) {
         const float *wr = wt + (size_t)n * (size_t)K;
         if (lp == 1) {
             for (int c = 0; c < K; c++) ((uint16_t *)wq)[(size_t)n * (size_t)K + (size_t)c] = emoc__bf16_from_f32(wr[c]);
@@ -572,6 +577,7 @@ static int gemm_lp_op(emoc_pb *b, const char *type, const char *node, int lp, co
     pr->fn = k->fn;
     pr->quant = k->quant;
     pr->sw = sw;
+    pr->sx = qt ? qt->act_scale : 0.0f;
     pr->dq_floats = ((size_t)N + 15) & ~(size_t)15;
     pr->nr = k->nr;
     pr->scale_buf = scale_buf;
@@ -629,11 +635,18 @@ static int gemm_op(emoc_pb *b, const char *type, const char *node, int in, const
                       getenv("EMOC_GEMM_DTYPE"));
         return -1;
     }
-    if (lp) { /* reduced precision rounds the weights from PyTorch-order rows */
+    const emw_tensor *wtensor = &b->f->tensors[wl];
+    if (wtensor->dtype == EMW_BF16) lp = 1;
+    if (wtensor->dtype == EMW_I8) {
+        b->m->uses[wl].plain = 1;
+        return gemm_lp_op(b, type, node, 2, ins, n_in, ib, NULL, wtensor, K, N, bs, sl, act,
+                          scale_buf, residual_buf, w, bias, slope);
+    }
+    if (lp) { /* reduced precision rounds the weights from PyTorch-order rows (bf16: exact) */
         const float *wt = f32_of(b, wl);
         if (!wt) return -1;
-        return gemm_lp_op(b, type, node, lp, ins, n_in, ib, wt, K, N, bs, sl, act, scale_buf,
-                          residual_buf, w, bias, slope);
+        return gemm_lp_op(b, type, node, lp, ins, n_in, ib, wt, NULL, K, N, bs, sl, act,
+                          scale_buf, residual_buf, w, bias, slope);
     }
     const emoc_gemm_kernel *k = &b->m->kt.gemm;
     const float *packed = gemm_weight(b, wl, K, N);

@@ -2,7 +2,8 @@
  * ops_lp.c — exec of the reduced-precision GEMM op (docs/precision.md): the op's fp32 input
  * rows (times the SE gate) are converted once into the kernel's activation format in scratch,
  * then the output is computed by pixel ranges or channel panels as emoc__exec_gemm does.
- * int8 here is dynamic: the activation scale is max|x·s|/127 of this very input (a maximum
+ * int8 uses the activation scale calibrated at conversion and stored in the file (EMW 1.2);
+ * under the EMOC_GEMM_DTYPE override it is dynamic: max|x·s|/127 of this very input (a maximum
  * does not depend on the order it is taken in, so outputs stay the same for any thread count).
  */
 #include "engine/core/ops.h"
@@ -56,13 +57,13 @@ void emoc__exec_gemm_lp(const emoc_op *op, const emoc_exec_ctx *ctx)
     if (p->sw) {
         const int K = j.a.K;
         float amax = 0.0f;
-        for (size_t r = 0; r < j.P; r++)
+        for (size_t r = 0; p->sx == 0.0f && r < j.P; r++)
             for (int c = 0; c < K; c++) {
                 float v = fabsf(j.scale ? j.x[r * (size_t)K + (size_t)c] * j.scale[c]
                                         : j.x[r * (size_t)K + (size_t)c]);
                 amax = v > amax ? v : amax;
             }
-        float sx = amax > 0.0f ? amax / 127.0f : 1.0f;
+        float sx = p->sx > 0.0f ? p->sx : amax > 0.0f ? amax / 127.0f : 1.0f;
         j.inv_sx = 1.0f / sx;
         for (int n = 0; n < j.a.N; n++) dq[n] = sx * p->sw[n];
         j.a.dq = dq;

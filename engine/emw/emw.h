@@ -19,8 +19,14 @@
 typedef enum emw_dtype {
     EMW_F32 = 0,
     EMW_F16 = 1,
-    /* 2: bf16, 3: int8 with per-channel scales — reserved, not yet accepted */
+    EMW_BF16 = 2,             /* format 1.2: bfloat16, row-major (FORMAT.md §4.2) */
+    EMW_I8 = 3,               /* format 1.2: symmetric int8 GEMM weight [N][K](1,1) with one
+                                 scale per output channel and the calibrated scale of its
+                                 input activations in the record's extra bytes (§4.2) */
 } emw_dtype;
+/* An int8 record's extra bytes: u8 axis (0), u8 scale dtype (0 = f32), u16 reserved (0),
+ * f32 activation scale, then N f32 weight scales. */
+#define EMW_I8_EXTRA_FIXED 8
 
 /* Tensor data layouts (FORMAT.md §4.1), the first byte of a 1.1 record's 4 extra bytes. */
 typedef enum emw_layout {
@@ -45,9 +51,10 @@ typedef enum emw_type {
 /* Layout constants (weights/FORMAT.md §2). */
 #define EMW_MAGIC "EMW\x1a"          /* bytes 45 4d 57 1a */
 #define EMW_VERSION_MAJOR 1          /* a reader rejects any other major version */
-#define EMW_VERSION_MINOR 1          /* minor versions only add things old readers reject */
+#define EMW_VERSION_MINOR 2          /* minor versions only add things old readers reject */
 /* 1.1 added tensor layouts (weights/FORMAT.md §4.1): GEMM weights stored as the kernels read
- * them. The writer writes 1.1 only when a tensor uses a layout, else 1.0. */
+ * them. 1.2 added the reduced-precision dtypes bf16 and int8 (§4.2). The writer writes the
+ * lowest minor version the file's contents need. */
 #define EMW_BYTE_ORDER_MARK 0x0a0b0c0du /* stored little-endian: 0d 0c 0b 0a */
 #define EMW_PREAMBLE_BYTES 48        /* fixed part of the header */
 #define EMW_ALIGN 64                 /* tensor data alignment (the only value v1 accepts) */
@@ -90,6 +97,13 @@ emoc_status emw_writer_meta_str_array(emw_writer *w, const char *key, const char
 emoc_status emw_writer_add_tensor(emw_writer *w, const char *name, emw_dtype dtype, int rank,
                                   const int64_t *dims, const float *data);
 
+/* Replaces the data of tensor `name` (already added, f32, rows) by its bf16 bits (count of
+ * them, finite), or by int8 values q (−127..127) of a GEMM weight [N][K](1,1) with N weight
+ * scales and the activation scale of its input (finite, > 0). The rounding rules are the
+ * caller's (weights/convert_lp.c). The file becomes version 1.2. */
+emoc_status emw_writer_set_bf16(emw_writer *w, const char *name, const uint16_t *bits);
+emoc_status emw_writer_set_i8(emw_writer *w, const char *name, const int8_t *q,
+                              const float *scales, float act_scale);
 /* Re-lays tensor `name` (already added) out in `layout`; the file becomes version 1.1. */
 emoc_status emw_writer_set_layout(emw_writer *w, const char *name, emw_layout layout);
 /* Serialises into a malloc'ed buffer (caller frees with free()). */
@@ -127,6 +141,8 @@ typedef struct emw_tensor {
     uint64_t count;           /* prod(dims) */
     emw_layout layout;        /* how the nbytes of data are ordered (FORMAT.md §4.1) */
     uint64_t stored;          /* elements stored: count, plus zero padding of a panel layout */
+    float act_scale;          /* int8: calibrated scale of the input activations (else 0) */
+    const uint8_t *scales;    /* int8: dims[0] little-endian f32 weight scales, in the header */
 } emw_tensor;
 
 typedef struct emw_file {
@@ -163,6 +179,8 @@ void emw_tensor_to_f32(const emw_tensor *t, float *dst);
 /* The stored elements as float32 in stored order (t->stored of them): for a panel layout, the
  * packed form the kernels read. */
 void emw_tensor_stored_to_f32(const emw_tensor *t, float *dst);
+/* Weight scale n of an int8 tensor (n < dims[0]). */
+float emw_tensor_i8_scale(const emw_tensor *t, int64_t n);
 /* Elements a tensor of this layout, dtype-independent, stores for dims (0 if the layout does not
  * fit the dims: FORMAT.md §4.1). */
 uint64_t emw_layout_stored(emw_layout layout, int rank, const int64_t *dims);

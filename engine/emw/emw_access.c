@@ -13,8 +13,8 @@ const char *emw_dtype_name(int dtype)
     switch (dtype) {
     case EMW_F32: return "f32";
     case EMW_F16: return "f16";
-    case 2: return "bf16";
-    case 3: return "int8";
+    case EMW_BF16: return "bf16";
+    case EMW_I8: return "int8";
     default: return "?";
     }
 }
@@ -24,6 +24,8 @@ size_t emw_dtype_size(int dtype)
     switch (dtype) {
     case EMW_F32: return 4;
     case EMW_F16: return 2;
+    case EMW_BF16: return 2;
+    case EMW_I8: return 1;
     default: return 0;
     }
 }
@@ -57,11 +59,22 @@ const emw_tensor *emw_find_tensor(const emw_file *f, const char *name)
     return NULL;
 }
 
+float emw_tensor_i8_scale(const emw_tensor *t, int64_t n)
+{
+    uint32_t bits = emw__ld32(t->scales + 4 * (size_t)n);
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
 static float emw__value(const emw_tensor *t, uint64_t i)
 {
     const uint8_t *p = t->data;
     if (t->dtype == EMW_F16) return emw_f16_to_f32(emw__ld16(p + 2 * i));
-    uint32_t bits = emw__ld32(p + 4 * i);
+    if (t->dtype == EMW_I8) /* rows only: element i is in output channel i / (count / dims[0]) */
+        return (float)(int8_t)p[i] *
+               emw_tensor_i8_scale(t, (int64_t)(i / (t->count / (uint64_t)t->dims[0])));
+    uint32_t bits = t->dtype == EMW_BF16 ? (uint32_t)emw__ld16(p + 2 * i) << 16 : emw__ld32(p + 4 * i);
     float v;
     memcpy(&v, &bits, sizeof v);
     return v;

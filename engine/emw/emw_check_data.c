@@ -102,7 +102,8 @@ emoc_status emw__check_data(emw__rd *r, emw_file *f, int verify_crc)
             size_t len = (size_t)t->nbytes - off < EMW_CHECK_BLOCK ? (size_t)t->nbytes - off
                                                                     : EMW_CHECK_BLOCK;
             if (verify_crc) crc = emoc__crc32(crc, p + off, len);
-            if (!suspect) suspect = emoc__nonfinite_any(p + off, len, f16);
+            if (!suspect && (f16 || t->dtype == EMW_F32))
+                suspect = emoc__nonfinite_any(p + off, len, f16);
         }
         if (verify_crc) {
             if (crc != t->crc32)
@@ -128,6 +129,22 @@ emoc_status emw__check_data(emw__rd *r, emw_file *f, int verify_crc)
                                          "(offset %llu), is not zero",
                                          t->name, j, k, (unsigned long long)(abs + e * es));
                 }
+        }
+        if (t->dtype == EMW_BF16 || t->dtype == EMW_I8) {
+            /* bf16: all-ones exponent is Inf/NaN; int8: symmetric, -128 has no meaning */
+            for (uint64_t k = 0; k < t->stored; k++) {
+                int bad = t->dtype == EMW_I8 ? p[k] == 0x80
+                                             : (emw__ld16(p + 2 * k) & 0x7f80u) == 0x7f80u;
+                if (bad)
+                    return emw__fail(r, t->dtype == EMW_I8 ? EMOC_E_FORMAT : EMOC_E_NONFINITE,
+                                     "tensor '%s': element %llu (offset %llu) is %s",
+                                     t->name, (unsigned long long)k,
+                                     (unsigned long long)(abs + k * emw_dtype_size(t->dtype)),
+                                     t->dtype == EMW_I8 ? "-128 (int8 weights are symmetric, "
+                                                          "-127..127)"
+                                                        : "not finite; weights must be finite");
+            }
+            continue;
         }
         for (uint64_t k = 0; suspect && k < t->stored; k++) {
             /* all-ones exponent = Inf (zero mantissa) or NaN */

@@ -308,6 +308,56 @@ static emoc_status emw__metadata(emw__rd *r, emw_file *f)
 /* Tensor table (FORMAT.md §4)                                                                 */
 /* ------------------------------------------------------------------------------------------- */
 
+static float emw__f32_at(const uint8_t *p)
+{
+    uint32_t bits = emw__ld32(p);
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* An int8 record (FORMAT.md §4.2): a GEMM weight [N][K] or [N][K][1][1], its extra bytes
+ * u8 axis 0, u8 scale dtype 0 (f32), u16 reserved 0, f32 activation scale, N f32 weight
+ * scales; every scale finite and > 0. */
+static emoc_status emw__i8_params(emw__rd *r, emw_tensor *t, unsigned extra)
+{
+    if (!(t->rank == 2 || (t->rank == 4 && t->dims[2] == 1 && t->dims[3] == 1)))
+        return emw__fail(r, EMOC_E_FORMAT,
+                         "tensor '%s': int8 needs a GEMM weight [N][K] or [N][K][1][1], file "
+                         "has rank %d",
+                         t->name, t->rank);
+    uint64_t want = EMW_I8_EXTRA_FIXED + 4 * (uint64_t)t->dims[0], at = r->pos;
+    if (extra != want)
+        return emw__fail(r, EMOC_E_FORMAT,
+                         "tensor '%s': int8 extra-parameter length %u, expected %llu (8 + 4 "
+                         "per output channel)",
+                         t->name, extra, (unsigned long long)want);
+    char what[320];
+    const uint8_t *p = NULL;
+    emoc_status st;
+    snprintf(what, sizeof what, "tensor '%s' int8 scales", t->name);
+    if ((st = emw__take(r, extra, what, &p))) return st;
+    if (p[0] || p[1] || p[2] || p[3])
+        return emw__fail(r, EMOC_E_FORMAT,
+                         "tensor '%s': int8 axis/scale dtype/reserved at offset %llu are %u %u "
+                         "%u %u, expected 0 0 0 0 (axis 0, f32 scales)",
+                         t->name, (unsigned long long)at, p[0], p[1], p[2], p[3]);
+    for (uint64_t n = 0; n <= (uint64_t)t->dims[0]; n++) {
+        float v = emw__f32_at(p + 4 + 4 * n);
+        if (!(v > 0.0f) || !isfinite(v)) {
+            char which[48] = "activation scale";
+            if (n) snprintf(which, sizeof which, "weight scale of channel %llu",
+                            (unsigned long long)(n - 1));
+            return emw__fail(r, EMOC_E_FORMAT,
+                             "tensor '%s': int8 %s at offset %llu is %g, must be finite and > 0",
+                             t->name, which, (unsigned long long)(at + 4 + 4 * n), (double)v);
+        }
+    }
+    t->act_scale = emw__f32_at(p + 4);
+    t->scales = p + 8;
+    return EMOC_OK;
+}
+
 static emoc_status emw__tensor_record(emw__rd *r, size_t i, emw_tensor *t)
 {
     char what[320];
@@ -321,14 +371,17 @@ static emoc_status emw__tensor_record(emw__rd *r, size_t i, emw_tensor *t)
     uint64_t at = r->pos;
     if ((st = emw__take(r, 4, what, &p))) return st;
     unsigned dtype = p[0], rank = p[1], extra = emw__ld16(p + 2);
-    if (dtype == 2 || dtype == 3)
+    if ((dtype == EMW_BF16 || dtype == EMW_I8) && r->minor < 2)
+        /* what a 1.0/1.1 reader says of every such file: refused by name, never misread */
         return emw__fail(r, EMOC_E_UNSUPPORTED,
-                         "tensor '%s': dtype %u (%s) at offset %llu is reserved for a later "
-                         "format version; this reader accepts f32 (0) and f16 (1)",
-                         t->name, dtype, emw_dtype_name((int)dtype), (unsigned long long)at);
-    if (dtype > 1)
+                         "tensor '%s': dtype %u (%s) at offset %llu needs format 1.2, the file "
+                         "says 1.%u",
+                         t->name, dtype, emw_dtype_name((int)dtype), (unsigned long long)at,
+                         r->minor);
+    if (dtype > EMW_I8)
         return emw__fail(r, EMOC_E_FORMAT,
-                         "tensor '%s': unknown dtype %u at offset %llu (known: 0 f32, 1 f16)",
+                         "tensor '%s': unknown dtype %u at offset %llu (known: 0 f32, 1 f16, "
+                         "2 bf16, 3 int8)",
                          t->name, dtype, (unsigned long long)at);
     if (rank > EMW_MAX_RANK)
         return emw__fail(r, EMOC_E_LIMIT, "tensor '%s': rank %u at offset %llu exceeds max %d",
@@ -337,7 +390,12 @@ static emoc_status emw__tensor_record(emw__rd *r, size_t i, emw_tensor *t)
         return emw__fail(r, EMOC_E_FORMAT,
                          "tensor '%s': rank 0 at offset %llu (scalars are stored as [1])",
                          t->name, (unsigned long long)(at + 1));
-    if (extra != 0 && (r->minor < 1 || extra != EMW_LAYOUT_EXTRA_BYTES))
+    if (dtype == EMW_BF16 && extra != 0)
+        return emw__fail(r, EMOC_E_FORMAT,
+                         "tensor '%s': extra-parameter length %u at offset %llu, but bf16 "
+                         "tensors take none (row-major only)",
+                         t->name, extra, (unsigned long long)(at + 2));
+    if (dtype != EMW_I8 && extra != 0 && (r->minor < 1 || extra != EMW_LAYOUT_EXTRA_BYTES))
         return emw__fail(r, EMOC_E_FORMAT,
                          "tensor '%s': extra-parameter length %u at offset %llu, but %s tensors "
                          "take %s",
@@ -376,7 +434,11 @@ static emoc_status emw__tensor_record(emw__rd *r, size_t i, emw_tensor *t)
     t->crc32 = emw__ld32(q + 16);
     t->layout = EMW_LAYOUT_ROWS;
     t->stored = count;
-    if (extra) {
+    t->act_scale = 0.0f;
+    t->scales = NULL;
+    if (dtype == EMW_I8) {
+        if ((st = emw__i8_params(r, t, extra))) return st;
+    } else if (extra) {
         uint64_t eat = r->pos;
         snprintf(what, sizeof what, "tensor '%s' layout", t->name);
         if ((st = emw__take(r, extra, what, &p))) return st;

@@ -46,6 +46,8 @@ typedef struct emw__wtensor {
     uint64_t nbytes;
     uint32_t crc;
     emw_layout layout;          /* FORMAT.md §4.1; bytes are stored in this order */
+    uint8_t *extra;             /* int8: the record's extra bytes (FORMAT.md §4.2) */
+    size_t extra_len;
 } emw__wtensor;
 
 struct emw_writer {
@@ -98,6 +100,7 @@ void emw_writer_free(emw_writer *w)
     for (size_t i = 0; i < w->n_tensors; i++) {
         free(w->tensors[i].name);
         free(w->tensors[i].bytes);
+        free(w->tensors[i].extra);
     }
     free(w->meta);
     free(w->tensors);
@@ -324,6 +327,93 @@ emoc_status emw_writer_add_tensor(emw_writer *w, const char *name, emw_dtype dty
     return EMOC_OK;
 }
 
+/* The f32 row-major tensor `name`, to be stored in a reduced dtype; NULL and a message if none. */
+static emw__wtensor *emw__reducible(emw_writer *w, const char *name, int gemm)
+{
+    emw__wtensor *t = NULL;
+    for (size_t i = 0; w && name && i < w->n_tensors; i++)
+        if (strcmp(w->tensors[i].name, name) == 0) t = &w->tensors[i];
+    if (!t) {
+        emw__wfail(w, EMOC_E_ARG, "no tensor '%s' to store in reduced precision", name);
+        return NULL;
+    }
+    if (t->dtype != EMW_F32 || t->layout != EMW_LAYOUT_ROWS ||
+        (gemm && !(t->rank == 2 || (t->rank == 4 && t->dims[2] == 1 && t->dims[3] == 1)))) {
+        emw__wfail(w, EMOC_E_ARG, "tensor '%s': only an f32 row-major %s can be stored so", name,
+                   gemm ? "GEMM weight [N][K](1,1)" : "tensor");
+        return NULL;
+    }
+    return t;
+}
+
+/* New bytes (malloc'ed, nbytes long) for t, its CRC updated. */
+static void emw__replace(emw__wtensor *t, emw_dtype dtype, uint8_t *bytes, uint64_t nbytes)
+{
+    free(t->bytes);
+    t->bytes = bytes;
+    t->nbytes = nbytes;
+    t->dtype = dtype;
+    t->crc = emoc__crc32(0, t->bytes, (size_t)t->nbytes);
+}
+
+emoc_status emw_writer_set_bf16(emw_writer *w, const char *name, const uint16_t *bits)
+{
+    emw__wtensor *t = emw__reducible(w, name, 0);
+    if (!t) return EMOC_E_ARG;
+    uint8_t *bytes = malloc((size_t)t->count * 2);
+    if (!bytes) return emw__wfail(w, EMOC_E_NOMEM, "tensor '%s': out of memory", name);
+    for (uint64_t i = 0; i < t->count; i++) {
+        if ((bits[i] & 0x7f80u) == 0x7f80u) {
+            free(bytes);
+            return emw__wfail(w, EMOC_E_NONFINITE, "tensor '%s': bf16 element %llu is not finite",
+                              name, (unsigned long long)i);
+        }
+        emw__st16(bytes + 2 * i, bits[i]);
+    }
+    emw__replace(t, EMW_BF16, bytes, t->count * 2);
+    return EMOC_OK;
+}
+
+emoc_status emw_writer_set_i8(emw_writer *w, const char *name, const int8_t *q,
+                              const float *scales, float act_scale)
+{
+    emw__wtensor *t = emw__reducible(w, name, 1);
+    if (!t) return EMOC_E_ARG;
+    size_t N = (size_t)t->dims[0], xl = EMW_I8_EXTRA_FIXED + 4 * N;
+    if (xl > 65535)
+        return emw__wfail(w, EMOC_E_LIMIT, "tensor '%s': %zu output channels, int8 records hold "
+                          "at most 16381 scales", name, N);
+    for (size_t n = 0; n <= N; n++) {
+        float v = n ? scales[n - 1] : act_scale;
+        if (!(v > 0.0f) || !isfinite(v))
+            return emw__wfail(w, EMOC_E_ARG, "tensor '%s': int8 %s %zu is %g, must be finite and > 0",
+                              name, n ? "weight scale" : "activation scale", n ? n - 1 : 0,
+                              (double)v);
+    }
+    for (uint64_t i = 0; i < t->count; i++)
+        if (q[i] == -128)
+            return emw__wfail(w, EMOC_E_ARG, "tensor '%s': int8 element %llu is -128 (symmetric "
+                              "range is -127..127)", name, (unsigned long long)i);
+    uint8_t *bytes = malloc((size_t)t->count), *extra = calloc(1, xl);
+    if (!bytes || !extra) {
+        free(bytes);
+        free(extra);
+        return emw__wfail(w, EMOC_E_NOMEM, "tensor '%s': out of memory", name);
+    }
+    memcpy(bytes, q, (size_t)t->count);
+    for (size_t n = 0; n <= N; n++) {
+        float v = n ? scales[n - 1] : act_scale;
+        uint32_t b;
+        memcpy(&b, &v, 4);
+        emw__st32(extra + 4 + 4 * n, b);
+    }
+    emw__replace(t, EMW_I8, bytes, t->count);
+    free(t->extra);
+    t->extra = extra;
+    t->extra_len = xl;
+    return EMOC_OK;
+}
+
 emoc_status emw_writer_set_layout(emw_writer *w, const char *name, emw_layout layout)
 {
     if (!w || !name) return EMOC_E_ARG;
@@ -430,13 +520,15 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
     /* Sizes: all entries passed the caps, so these sums stay far below 2^63. */
     uint64_t hb = EMW_PREAMBLE_BYTES + 4;
     for (size_t i = 0; i < w->n_meta; i++) hb += emw__meta_bytes(&w->meta[i]);
-    int minor = 0; /* 1.0 unless a tensor needs 1.1 (a layout) */
+    int minor = 0; /* 1.0 unless a tensor needs 1.1 (a layout) or 1.2 (bf16, int8) */
     for (size_t i = 0; i < w->n_tensors; i++) {
-        hb += 2 + strlen(w->tensors[i].name) + 4 + 8 * (uint64_t)w->tensors[i].rank + 20;
-        if (w->tensors[i].layout != EMW_LAYOUT_ROWS) {
+        const emw__wtensor *t = &w->tensors[i];
+        hb += 2 + strlen(t->name) + 4 + 8 * (uint64_t)t->rank + 20 + t->extra_len;
+        if (t->layout != EMW_LAYOUT_ROWS) {
             hb += EMW_LAYOUT_EXTRA_BYTES;
-            minor = 1;
+            minor = minor > 1 ? minor : 1;
         }
+        if (t->dtype == EMW_BF16 || t->dtype == EMW_I8) minor = 2;
     }
     if (hb > EMW_MAX_HEADER_BYTES)
         return emw__wfail(w, EMOC_E_LIMIT, "header would be %llu bytes, cap is %llu",
@@ -477,8 +569,8 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
         p = emw__put_text(p, t->name, 2);
         p[0] = (uint8_t)t->dtype;
         p[1] = (uint8_t)t->rank;
-        /* extra-parameter length: a layout's 4 bytes (1.1), else none */
-        emw__st16(p + 2, t->layout ? EMW_LAYOUT_EXTRA_BYTES : 0);
+        /* extra-parameter length: a layout's 4 bytes (1.1), int8 scales (1.2), else none */
+        emw__st16(p + 2, (uint16_t)(t->layout ? EMW_LAYOUT_EXTRA_BYTES : t->extra_len));
         p += 4;
         for (int d = 0; d < t->rank; d++, p += 8) emw__st64(p, t->dims[d]);
         emw__st64(p, offs[i]);
@@ -489,6 +581,10 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
             p[0] = (uint8_t)t->layout;
             p[1] = p[2] = p[3] = 0;
             p += EMW_LAYOUT_EXTRA_BYTES;
+        }
+        if (t->extra_len) {
+            memcpy(p, t->extra, t->extra_len);
+            p += t->extra_len;
         }
         memcpy(buf + data_off + offs[i], t->bytes, (size_t)t->nbytes);
     }

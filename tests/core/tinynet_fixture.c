@@ -33,6 +33,9 @@ void tiny_default(tiny_opts *o)
     o->skip_tensor = -1;
     o->bad_shape_tensor = -1;
     o->extra_tensor = 0;
+    o->reduced = 0;
+    o->calib = NULL;
+    o->n_calib = 0;
     o->kernel_layout = 0;
     o->seed = 1;
     o->labels = NULL;
@@ -96,6 +99,11 @@ uint8_t *tiny_build(const tiny_opts *o, size_t *size)
     }
     uint8_t *out = NULL;
     emoc_error err;
+    if (o->reduced &&
+        emoc__convert_reduced(w, (emw_dtype)o->reduced, o->calib, o->n_calib, &err) != EMOC_OK) {
+        emw_writer_free(w);
+        return NULL;
+    }
     if (o->kernel_layout && emoc__convert_kernel_layout(w, NULL, &err) != EMOC_OK) {
         emw_writer_free(w);
         return NULL;

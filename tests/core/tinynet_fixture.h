@@ -16,6 +16,10 @@ typedef struct tiny_opts {
                               `emoc convert` writes them; default 0 (row-major EMW 1.0) */
     unsigned seed;
     const char *const *labels; /* 8 class labels instead of AffectNet's, or NULL */
+    int reduced;           /* 2 (bf16) or 3 (int8): GEMM weights stored so, as `emoc convert
+                              --dtype` writes them (EMW 1.2); default 0 */
+    const float *calib;    /* int8: n_calib inputs of 3·size·size floats */
+    size_t n_calib;
 } tiny_opts;
 
 void tiny_default(tiny_opts *o);

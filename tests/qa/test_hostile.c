@@ -1,7 +1,8 @@
 /* test_hostile.c — regressions for the defects a hostile tester found (issue 15): CSV header
  * labels escaped and duplicate labels refused at load; JSONL always valid UTF-8 with a lossless
  * \udcXX escape, control bytes in names escaped on stderr; eval refuses NUL bytes with
- * file:line:column; a huge non-image is refused after sniffing, not read whole; --max-pixels and
+ * file:line:column; a huge non-image is refused after sniffing, not read whole, and so are huge
+ * convert and eval inputs; --max-pixels and
  * the RGB-size cap; strict --raw WxH (usage errors, exit 2); FIFOs as model or image do not
  * block; --help to a full device fails. (Defect 1, the EMW writer, is in
  * tests/weights/test_emw_writer.c.) */
@@ -152,6 +153,72 @@ Test(hostile, huge_non_image_is_refused_without_reading_it, .init = setup, .fini
     kb = child_maxrss_kb("predict -m tiny.emw big.jpg", &rc);
     cr_assert_eq(rc, 4, "rc %d: %s", rc, err);
     cr_assert(strstr(err, "exceeds the") && strstr(err, "cap"), "%s", err);
+    cr_assert_lt(kb, 200 * 1024, "peak RSS %ld kB", kb);
+}
+
+/* A sparse file of 3 GiB starting with `head` (it costs no disk). */
+static void write_sparse(const char *name, const void *head, size_t n)
+{
+    char path[256];
+    int fd = open(cli_scratch_path(&scratch, name, path, sizeof path), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, head, n), (ssize_t)n);
+    cr_assert_eq(ftruncate(fd, (off_t)3 << 30), 0);
+    close(fd);
+}
+
+/* convert and eval sniff the first bytes and check the size against the format's cap before
+ * reading a file whole (they used to read any regular file whole, with no cap). */
+Test(hostile, convert_and_eval_refuse_huge_files_without_reading_them, .init = setup, .fini = teardown)
+{
+    int rc;
+    write_sparse("zeros.onnx", "", 0);
+    long kb = child_maxrss_kb("convert zeros.onnx -o x.emw", &rc);
+    cr_assert_eq(rc, 3, "rc %d: %s", rc, err);
+    cr_assert(strstr(err, "is not an ONNX model, a PyTorch checkpoint or a TFLite file (first bytes 00 00"), "%s", err);
+    cr_assert_lt(kb, 200 * 1024, "peak RSS %ld kB", kb);
+    /* a plausible first byte for each format, then 3 GiB: refused from the size */
+    static const struct { const char *name, *head, *kind; size_t n; } heads[] = {
+        {"big.onnx", "\x08\x07\x12\x04", "limit for ONNX files", 4},
+        {"big.pth", "PK\x03\x04", "limit for PyTorch checkpoints", 4},
+        {"big.tflite", "\x1c\0\0\0TFL3", "limit for TFLite files", 8},
+    };
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        write_sparse(heads[i].name, heads[i].head, heads[i].n);
+        char args[128];
+        snprintf(args, sizeof args, "convert %s -o x.emw", heads[i].name);
+        kb = child_maxrss_kb(args, &rc);
+        cr_assert_eq(rc, 3, "%s: rc %d: %s", heads[i].name, rc, err);
+        cr_assert(strstr(err, "is 3221225472 bytes, above the") && strstr(err, heads[i].kind), "%s", err);
+        cr_assert_lt(kb, 200 * 1024, "%s: peak RSS %ld kB", heads[i].name, kb);
+    }
+    /* MTCNN's three checkpoints go through the same check */
+    kb = child_maxrss_kb("convert big.pth big.pth big.pth -o x.emw", &rc);
+    cr_assert_eq(rc, 3, "rc %d: %s", rc, err);
+    cr_assert_lt(kb, 200 * 1024, "peak RSS %ld kB", kb);
+    cr_assert_eq(access(cli_scratch_path(&scratch, "x.emw", (char[256]){0}, 256), F_OK), -1, "x.emw was written");
+
+    /* eval: a 3 GiB predictions file and a 3 GiB per-video annotation file */
+    cr_assert_eq(mkdir(strcat(strcpy(out, scratch.dir), "/ann"), 0700), 0);
+    cli_write_text(&scratch, "ann/v.txt", "valence,arousal\n0.5,0.1\n");
+    cli_write_text(&scratch, "pred.txt", "image,valence,arousal\nv/00001.jpg,0.5,0.5\n");
+    cr_assert_eq(emoc("eval --pred pred.txt --labels ann"), 0, "%s", err);
+    write_sparse("bigpred.txt", "image,valence,arousal\n", 22); /* NULs from byte 22: seen in the first bytes */
+    kb = child_maxrss_kb("eval --pred bigpred.txt --labels ann", &rc);
+    cr_assert_eq(rc, 3, "rc %d: %s", rc, err);
+    cr_assert(strstr(err, "bigpred.txt:2:1: NUL byte"), "%s", err);
+    cr_assert_lt(kb, 200 * 1024, "peak RSS %ld kB", kb);
+    static const char pred_head[] = "image,valence,arousal\nv/00001.jpg,0.5,0.5\nv/00002.jpg,0.5,0.5\nv/00003.jpg,0.5,0.5\n";
+    write_sparse("bigpred.txt", pred_head, sizeof pred_head - 1);
+    kb = child_maxrss_kb("eval --pred bigpred.txt --labels ann", &rc);
+    cr_assert_eq(rc, 3, "rc %d: %s", rc, err);
+    cr_assert(strstr(err, "bigpred.txt' is 3221225472 bytes, above the 1073741824-byte limit for CSV tables"), "%s", err);
+    cr_assert_lt(kb, 200 * 1024, "peak RSS %ld kB", kb);
+    static const char ann_head[] = "valence,arousal\n0.5,0.1\n0.5,0.1\n0.5,0.1\n0.5,0.1\n0.5,0.1\n0.5,0.1\n0.5,0.1\n";
+    write_sparse("ann/v.txt", ann_head, sizeof ann_head - 1);
+    kb = child_maxrss_kb("eval --pred pred.txt --labels ann", &rc);
+    cr_assert_eq(rc, 3, "rc %d: %s", rc, err);
+    cr_assert(strstr(err, "above the 67108864-byte limit for per-video annotation files"), "%s", err);
     cr_assert_lt(kb, 200 * 1024, "peak RSS %ld kB", kb);
 }
 

@@ -225,6 +225,39 @@ static emoc_status refuse_nul(const char *path, const unsigned char *buf, size_t
     return EMOC_E_FORMAT;
 }
 
+/* Size caps of the text files, checked before one is read whole (docs/reliability.md). A
+ * per-video annotation file of Aff-Wild2 is below 10 MB (about 100,000 frames of at most ~60
+ * bytes); a predictions or labels CSV of a whole test set (~1M frames of ~100 bytes) ~100 MB. */
+#define CAP_VIDEO_FILE ((size_t)64 << 20)
+#define CAP_TABLE_FILE ((size_t)1 << 30)
+
+typedef struct text_kind {
+    const char *path;
+    size_t cap;
+    const char *name;
+} text_kind;
+
+/* cli_sniff_fn for text: a NUL among the first bytes refuses the file (as refuse_nul would
+ * after reading it whole, with the same file:line:column), else the kind's cap. */
+static size_t sniff_text(const unsigned char *head, size_t n, void *user, char *why, size_t whylen)
+{
+    const text_kind *k = user;
+    if (refuse_nul(k->path, head, n, why, whylen)) return 0;
+    snprintf(why, whylen, "%s", k->name);
+    return k->cap;
+}
+
+/* The whole text file, sniffed and capped first; NULL with err set. */
+static unsigned char *read_text(const char *path, size_t cap, const char *name, size_t *size, emoc_status *st,
+                                char *err, size_t errlen)
+{
+    text_kind k = {path, cap, name};
+    int refused = 0;
+    unsigned char *buf = cli_read_file_sniffed(path, sniff_text, &k, size, &refused, err, errlen);
+    *st = buf ? EMOC_OK : refused ? EMOC_E_FORMAT : EMOC_E_IO;
+    return buf;
+}
+
 #define MAX_FIELDS 32
 typedef struct {
     const char *s[MAX_FIELDS];
@@ -385,8 +418,9 @@ static emoc_status load_video_file(abaw_table *t, const char *path, const char *
                                    size_t errlen)
 {
     size_t size;
-    unsigned char *buf = cli_read_file(path, &size, err, errlen);
-    if (!buf) return EMOC_E_IO;
+    emoc_status rst;
+    unsigned char *buf = read_text(path, CAP_VIDEO_FILE, "per-video annotation files", &size, &rst, err, errlen);
+    if (!buf) return rst;
     if (refuse_nul(path, buf, size, err, errlen)) {
         free(buf);
         return EMOC_E_FORMAT;
@@ -517,8 +551,9 @@ static emoc_status load_rows(abaw_table *t, const char *path, int list_only, lon
                              char ***images, size_t *n_order, char *err, size_t errlen)
 {
     size_t size;
-    unsigned char *buf = cli_read_file(path, &size, err, errlen);
-    if (!buf) return EMOC_E_IO;
+    emoc_status rst;
+    unsigned char *buf = read_text(path, CAP_TABLE_FILE, "CSV tables", &size, &rst, err, errlen);
+    if (!buf) return rst;
     if (refuse_nul(path, buf, size, err, errlen)) {
         free(buf);
         return EMOC_E_FORMAT;

@@ -15,6 +15,11 @@ struct emoc__input_iter {
     emoc_image_limits plim;
     emoc__input_list list;
     size_t next;               /* list mode: next entry */
+    /* --boxes from a pipe or FIFO: read one row per item, never listed whole */
+    emoc__boxes_reader boxes;
+    int boxes_stream;
+    emoc__input_entry stream_entry; /* the entry of the last item (its strings are handed out) */
+    int boxes_done;
     long index;
     /* decoded image cache: consecutive --boxes rows naming the same file decode it once */
     char *cached_path;
@@ -132,7 +137,17 @@ emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **
         }
     } else if (opt->boxes_csv) {
         if (opt->n_paths > 0) st = emoc__fail(err, EMOC_E_ARG, "inputs: with --boxes the CSV lists the images; drop the other inputs");
-        else st = emoc__input_list_boxes(&it->list, opt->boxes_csv, err);
+        else st = emoc__boxes_open(&it->boxes, opt->boxes_csv, err);
+        if (st == EMOC_OK && !it->boxes.regular) {
+            /* a pipe or FIFO may never end: rows are read as items are asked for */
+            it->boxes_stream = 1;
+            if (opt->select)
+                st = emoc__fail(err, EMOC_E_ARG, "inputs: --boxes %s is not a regular file: --shard and --resume "
+                                "need the whole list, give a file", opt->boxes_csv);
+        } else if (st == EMOC_OK) {
+            st = emoc__input_list_boxes(&it->list, opt->boxes_csv, err);
+            emoc__boxes_close(&it->boxes);
+        }
     } else {
         if (opt->n_paths <= 0) st = emoc__fail(err, EMOC_E_ARG, "inputs: no input given");
         for (int i = 0; st == EMOC_OK && i < opt->n_paths; i++)
@@ -140,7 +155,7 @@ emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **
                 st = emoc__fail(err, EMOC_E_ARG, "inputs: '-' (stdin) needs --raw WxH");
         if (st == EMOC_OK) st = emoc__input_list_paths(&it->list, opt->paths, opt->n_paths, err);
     }
-    if (st == EMOC_OK && !raw && opt->select) st = apply_select(&it->list, opt, err);
+    if (st == EMOC_OK && !raw && !it->boxes_stream && opt->select) st = apply_select(&it->list, opt, err);
     if (st) {
         emoc__input_close(it);
         return st;
@@ -158,7 +173,7 @@ size_t emoc__input_skipped(const emoc__input_iter *it, const char **first)
 long emoc__input_total(const emoc__input_iter *it)
 {
     if (!it) return -1;
-    return it->raw ? it->raw_total : (long)it->list.n;
+    return it->raw ? it->raw_total : it->boxes_stream ? -1 : (long)it->list.n;
 }
 
 static emoc__input_status status_for(emoc_status st)
@@ -218,10 +233,37 @@ static emoc_status load_rgb(emoc__input_iter *it, const char *path, const emoc_i
     return it->cached_st;
 }
 
+/* Next entry of a streamed --boxes file; NULL at its end. A read error ends it with one
+ * io_error item (filled here, returned as the entry-less *failed). */
+static const emoc__input_entry *next_streamed(emoc__input_iter *it, emoc__input_item *item, int *failed)
+{
+    emoc__input_entry_free(&it->stream_entry);
+    if (it->boxes_done) return NULL;
+    emoc_status st;
+    emoc_error err;
+    int r = emoc__boxes_next(&it->boxes, &it->stream_entry, &st, &err);
+    if (r > 0) return &it->stream_entry;
+    it->boxes_done = 1;
+    if (r < 0) {
+        item->input = it->boxes.csv;
+        item->video = "";
+        set_error(item, st, err.msg);
+        item->status = EMOC_INPUT_IO_ERROR;
+        *failed = 1;
+    }
+    return NULL;
+}
+
 static int next_file(emoc__input_iter *it, emoc__input_item *item)
 {
-    if (it->next >= it->list.n) return 0;
-    const emoc__input_entry *e = &it->list.items[it->next++];
+    const emoc__input_entry *e;
+    if (it->boxes_stream) {
+        int failed = 0;
+        if (!(e = next_streamed(it, item, &failed))) return failed;
+    } else {
+        if (it->next >= it->list.n) return 0;
+        e = &it->list.items[it->next++];
+    }
     item->position = e->position;
     item->input = e->path;
     item->video = e->video;
@@ -318,6 +360,8 @@ void emoc__input_close(emoc__input_iter *it)
     emoc_image_free(&it->cached);
     free(it->cached_path);
     if (it->own_stream && it->stream) fclose(it->stream);
+    emoc__input_entry_free(&it->stream_entry);
+    emoc__boxes_close(&it->boxes);
     emoc__input_list_free(&it->list);
     free(it);
 }

@@ -20,7 +20,9 @@
  *   - boxes: a CSV `image,x,y,w,h[,face_id]` (optional header line, exactly `image,x,y,w,h` or
  *     `image,x,y,w,h,face_id`; any other line is a row or a bad_row) defines the items, one per
  *     row in file order; the image is decoded once for consecutive rows naming it; the box is
- *     clipped to the image and an empty box gives an `empty_box` item.
+ *     clipped to the image and an empty box gives an `empty_box` item. A regular file is listed
+ *     at open; a pipe or FIFO is read one row per item (an endless stream yields rows as they
+ *     come, in constant memory; total unknown; the select hook refuses it).
  */
 #ifndef EMOC_IMAGE_INPUT_ITER_H
 #define EMOC_IMAGE_INPUT_ITER_H

@@ -217,95 +217,136 @@ static int parse_int_field(const char *s, int *out)
     return 0;
 }
 
-emoc_status emoc__input_list_boxes(emoc__input_list *l, const char *csv, emoc_error *err)
+emoc_status emoc__boxes_open(emoc__boxes_reader *r, const char *csv, emoc_error *err)
 {
-    FILE *f = fopen(csv, "r");
-    if (!f) return emoc__fail(err, EMOC_E_IO, "inputs: cannot open boxes file %s: %s", csv, strerror(errno));
-    char *dir = NULL;
+    memset(r, 0, sizeof *r);
+    r->csv = csv;
+    r->f = fopen(csv, "r");
+    if (!r->f) return emoc__fail(err, EMOC_E_IO, "inputs: cannot open boxes file %s: %s", csv, strerror(errno));
+    struct stat sb;
+    r->regular = fstat(fileno(r->f), &sb) == 0 && S_ISREG(sb.st_mode);
     const char *slash = strrchr(csv, '/');
     if (slash) {
         size_t n = (size_t)(slash - csv) + 1;
-        dir = malloc(n + 1);
-        if (dir) {
-            memcpy(dir, csv, n);
-            dir[n] = 0;
+        r->dir = malloc(n + 1);
+        if (!r->dir) {
+            emoc__boxes_close(r);
+            return emoc__fail(err, EMOC_E_NOMEM, "inputs: out of memory");
         }
+        memcpy(r->dir, csv, n);
+        r->dir[n] = 0;
     }
+    return EMOC_OK;
+}
+
+/* The entry of one non-blank line (ok or with its bad_row message). */
+static emoc_status boxes_entry(emoc__boxes_reader *r, char *line, int too_long, emoc__input_entry *e,
+                               emoc_error *err)
+{
+    const char *csv = r->csv;
+    long lineno = r->lineno;
+    char *fields[7];
+    int nf = 0;
+    char *p = line;
+    while (nf < 7) {
+        fields[nf++] = p;
+        char *c = strchr(p, ',');
+        if (!c) break;
+        *c = 0;
+        p = c + 1;
+    }
+    int vals[5] = {0, 0, 0, 0, 0};
+    int ok = !too_long && (nf == 5 || nf == 6);
+    for (int k = 1; ok && k < nf; k++) ok = parse_int_field(fields[k], &vals[k - 1]) == 0;
+    memset(e, 0, sizeof *e);
+    char msg[256];
+    if (!ok) {
+        snprintf(msg, sizeof msg, "%s: line %ld: expected image,x,y,w,h[,face_id] with integer values", csv, lineno);
+        e->bad_msg = dup_str(msg);
+    } else if (fields[0][0] == '\0' || (nf == 6 && vals[4] < 0)) {
+        /* an empty name is not a file to open; a negative face id cannot be written to a
+         * feature file (post/FEATURES.md: face >= 0) */
+        ok = 0;
+        snprintf(msg, sizeof msg, "%s: line %ld: %s", csv, lineno,
+                 fields[0][0] ? "face_id must be >= 0" : "empty image name");
+        e->bad_msg = dup_str(msg);
+    }
+    const char *img = fields[0];
+    /* A relative image path that does not exist from here is looked up beside the CSV. */
+    struct stat sb;
+    if (r->dir && img[0] != '/' && stat(img, &sb) != 0) {
+        size_t n = strlen(r->dir) + strlen(img) + 1;
+        e->path = malloc(n);
+        if (e->path) snprintf(e->path, n, "%s%s", r->dir, img);
+    } else {
+        e->path = dup_str(img);
+    }
+    e->frame = e->path ? frame_from_path(e->path) : -1;
+    e->video = e->path ? (e->frame >= 0 ? parent_name(e->path) : dup_str("")) : NULL;
+    e->has_box = 1;
+    memcpy(e->box, vals, sizeof e->box);
+    e->face_id = nf == 6 && ok ? vals[4] : 0;
+    e->position = r->rows++;
+    if (!e->path || !e->video || (!ok && !e->bad_msg)) {
+        emoc__input_entry_free(e);
+        return emoc__fail(err, EMOC_E_NOMEM, "inputs: out of memory");
+    }
+    return EMOC_OK;
+}
+
+int emoc__boxes_next(emoc__boxes_reader *r, emoc__input_entry *e, emoc_status *st, emoc_error *err)
+{
+    *st = EMOC_OK;
     char line[4096];
-    long lineno = 0;
-    emoc_status st = EMOC_OK;
-    while (st == EMOC_OK && fgets(line, sizeof line, f)) {
-        lineno++;
+    while (fgets(line, sizeof line, r->f)) { /* one line at a time: a stream is never held whole */
+        r->lineno++;
         size_t len = strlen(line);
         int too_long = len == sizeof line - 1 && line[len - 1] != '\n';
         if (too_long) { /* swallow the rest of the line */
             int c;
-            while ((c = fgetc(f)) != EOF && c != '\n') {}
+            while ((c = fgetc(r->f)) != EOF && c != '\n') {}
         }
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
         if (len == 0) continue; /* a blank line holds no name: not a row */
         /* only the documented header is a header; a name starting with '#' is an image name */
-        if (lineno == 1 && (!strcmp(line, "image,x,y,w,h") || !strcmp(line, "image,x,y,w,h,face_id"))) continue;
-        char *fields[7];
-        int nf = 0;
-        char *p = line;
-        while (nf < 7) {
-            fields[nf++] = p;
-            char *c = strchr(p, ',');
-            if (!c) break;
-            *c = 0;
-            p = c + 1;
-        }
-        int vals[5] = {0, 0, 0, 0, 0};
-        int ok = !too_long && (nf == 5 || nf == 6);
-        for (int k = 1; ok && k < nf; k++) ok = parse_int_field(fields[k], &vals[k - 1]) == 0;
-        emoc__input_entry e;
-        memset(&e, 0, sizeof e);
-        char msg[256];
-        if (!ok) {
-            snprintf(msg, sizeof msg, "%s: line %ld: expected image,x,y,w,h[,face_id] with integer values", csv, lineno);
-            e.bad_msg = dup_str(msg);
-        } else if (fields[0][0] == '\0' || (nf == 6 && vals[4] < 0)) {
-            /* an empty name is not a file to open; a negative face id cannot be written to a
-             * feature file (post/FEATURES.md: face >= 0) */
-            ok = 0;
-            snprintf(msg, sizeof msg, "%s: line %ld: %s", csv, lineno,
-                     fields[0][0] ? "face_id must be >= 0" : "empty image name");
-            e.bad_msg = dup_str(msg);
-        }
-        const char *img = fields[0];
-        /* A relative image path that does not exist from here is looked up beside the CSV. */
-        struct stat sb;
-        if (dir && img[0] != '/' && stat(img, &sb) != 0) {
-            size_t n = strlen(dir) + strlen(img) + 1;
-            e.path = malloc(n);
-            if (e.path) snprintf(e.path, n, "%s%s", dir, img);
-        } else {
-            e.path = dup_str(img);
-        }
-        e.frame = e.path ? frame_from_path(e.path) : -1;
-        e.video = e.path ? (e.frame >= 0 ? parent_name(e.path) : dup_str("")) : NULL;
-        e.has_box = 1;
-        memcpy(e.box, vals, sizeof e.box);
-        e.face_id = nf == 6 && ok ? vals[4] : 0;
-        if (!e.path || !e.video || (!ok && !e.bad_msg)) {
-            free(e.path);
-            free(e.video);
-            free(e.bad_msg);
-            st = emoc__fail(err, EMOC_E_NOMEM, "inputs: out of memory");
-            break;
-        }
-        st = push(l, e, err);
-        if (st) {
-            free(e.path);
-            free(e.video);
-            free(e.bad_msg);
-        }
+        if (r->lineno == 1 && (!strcmp(line, "image,x,y,w,h") || !strcmp(line, "image,x,y,w,h,face_id"))) continue;
+        *st = boxes_entry(r, line, too_long, e, err);
+        return *st ? -1 : 1;
     }
-    if (st == EMOC_OK && ferror(f)) st = emoc__fail(err, EMOC_E_IO, "inputs: read error on %s: %s", csv, strerror(errno));
-    fclose(f);
-    free(dir);
+    if (ferror(r->f)) {
+        *st = emoc__fail(err, EMOC_E_IO, "inputs: read error on %s after line %ld: %s", r->csv, r->lineno,
+                         strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void emoc__boxes_close(emoc__boxes_reader *r)
+{
+    if (r->f) fclose(r->f);
+    free(r->dir);
+    memset(r, 0, sizeof *r);
+}
+
+emoc_status emoc__input_list_boxes(emoc__input_list *l, const char *csv, emoc_error *err)
+{
+    emoc__boxes_reader r;
+    emoc_status st = emoc__boxes_open(&r, csv, err);
+    emoc__input_entry e;
+    while (st == EMOC_OK && emoc__boxes_next(&r, &e, &st, err) > 0) {
+        st = push(l, e, err);
+        if (st) emoc__input_entry_free(&e);
+    }
+    emoc__boxes_close(&r);
     return st;
+}
+
+void emoc__input_entry_free(emoc__input_entry *e)
+{
+    free(e->path);
+    free(e->video);
+    free(e->bad_msg);
+    memset(e, 0, sizeof *e);
 }
 
 void emoc__input_list_free(emoc__input_list *l)

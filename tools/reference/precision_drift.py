@@ -9,7 +9,9 @@ with EMOC_GEMM_DTYPE=bf16 / int8. Prints per model and dtype: max |Δ| of scores
 embedding relative to max |fp32| (conformance inputs and all inputs), and the share of inputs
 whose argmax class agrees with fp32.
 
-usage: precision_drift.py EMOC_BIN DIR MODEL.emw:INPUT_PREFIX ... [--n N] [--threads T]
+usage: precision_drift.py EMOC_BIN DIR MODEL.emw:INPUT_PREFIX[:BF16.emw:INT8.emw] ... [--n N] [--threads T]
+With the two extra files (`emoc convert --dtype bf16|int8`, EMW 1.2) the bf16/int8 rows are those
+files' outputs instead of the EMOC_GEMM_DTYPE override's.
 """
 import json
 import os
@@ -47,7 +49,9 @@ def main():
     print("|---|---|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for spec in args[2:]:
-            model, prefix = spec.split(":")
+            parts = spec.split(":")
+            model, prefix = parts[0], parts[1]
+            files = dict(zip(("bf16", "int8"), parts[2:4]))
             base = [os.path.join(d, f"{prefix}.{k}.f32") for k in ("face", "gradient", "noise")]
             tensors = list(base)
             for b in base:
@@ -61,7 +65,10 @@ def main():
                     tensors.append(p)
             ref = run(emoc, os.path.join(d, model), tensors, "fp32", threads)
             for dtype in ("bf16", "int8"):
-                got = run(emoc, os.path.join(d, model), tensors, dtype, threads)
+                if dtype in files:
+                    got = run(emoc, os.path.join(d, files[dtype]), tensors, "fp32", threads)
+                else:
+                    got = run(emoc, os.path.join(d, model), tensors, dtype, threads)
                 def rel(key, rows_r, rows_g):
                     worst = 0.0
                     for r, g in zip(rows_r, rows_g):

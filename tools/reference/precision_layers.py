@@ -12,6 +12,8 @@ scale a typical channel would want).
 
 usage: precision_layers.py LIBEMOC.so MODEL.emw INPUT.f32 [--dtypes bf16,int8] [--all]
          [--env NAME=VALUE ...]   (extra environment for the reduced-precision loads)
+         [--files REDUCED.emw ...] (compare converted bf16/int8 files, `emoc convert --dtype`,
+                                    against MODEL.emw instead of the EMOC_GEMM_DTYPE override)
 Without --all only the ops whose drift grows by more than 1.5x (or the 12 worst) are printed.
 """
 import ctypes as C
@@ -90,6 +92,9 @@ def main():
         i = args.index("--dtypes"); dtypes = args[i + 1].split(","); del args[i:i + 2]
     if "--all" in args:
         args.remove("--all"); show_all = True
+    files = []
+    if "--files" in args:
+        i = args.index("--files"); files = args[i + 1:]; del args[i:]
     while "--env" in args:
         i = args.index("--env"); k, v = args[i + 1].split("=", 1); env[k] = v; del args[i:i + 2]
     lib = C.CDLL(args[0])
@@ -98,8 +103,9 @@ def main():
     x = np.fromfile(args[2], dtype="<f4")
     ref = run(lib, args[1], x, {"EMOC_GEMM_DTYPE": "fp32"})
     # fp32 outputs by node: the input drift of an op is the drift of the op that wrote its input
-    for d in dtypes:
-        got = run(lib, args[1], x, dict(env, EMOC_GEMM_DTYPE=d))
+    runs = [(f, f, {}) for f in files] or [(d, args[1], dict(env, EMOC_GEMM_DTYPE=d)) for d in dtypes]
+    for d, path, e in runs:
+        got = run(lib, path, x, e)
         assert len(got) == len(ref), (len(got), len(ref))
         rows, prev = [], 0.0
         last_by_data = {}
