@@ -189,8 +189,11 @@ static void decode(const rf_config *c, int h, int w, const float *pr, const floa
     }
 }
 
-/* py_cpu_nms over the m rows of dets (already in descending score order): returns kept rows. */
-static int py_cpu_nms(const float *dets, int m, float thr, rf_scratch *s)
+/* py_cpu_nms over the m rows of dets (already in descending score order): returns kept rows,
+ * at most `limit`. Each keep decision depends only on the boxes kept before it, so stopping at
+ * keep_top_k (upstream runs the whole NMS, then slices [:keep_top_k]) keeps the same rows while
+ * skipping the rest of an O(m·kept) loop (random-weight replicas send thousands of rows). */
+static int py_cpu_nms(const float *dets, int m, float thr, int limit, rf_scratch *s)
 {
     for (int i = 0; i < m; i++) {
         const float *d = dets + (size_t)i * 15;
@@ -201,7 +204,7 @@ static int py_cpu_nms(const float *dets, int m, float thr, rf_scratch *s)
     rf_argsort_numpy(s->scores, m, s->idx);
     for (int i = 0; i < m; i++) order[i] = s->idx[m - 1 - i];
     int len = m, n_keep = 0;
-    while (len > 0) {
+    while (len > 0 && n_keep < limit) {
         int i = order[0];
         s->keep[n_keep++] = i;
         const float *a = dets + (size_t)i * 15;
@@ -244,6 +247,5 @@ void rf_postprocess(const rf_config *c, int h, int w, const float *priors, const
         d[4] = s->scores[i];
         memcpy(d + 5, s->landms + 10 * (size_t)i, 10 * sizeof(float));
     }
-    int kept = py_cpu_nms(s->dets, k, c->nms_threshold, s);
-    *n = kept < c->keep_top_k ? kept : c->keep_top_k;
+    *n = py_cpu_nms(s->dets, k, c->nms_threshold, c->keep_top_k, s);
 }
