@@ -162,9 +162,14 @@ static emoc_status parse_sof(jpeg_decoder *d, int marker, const uint8_t *p, size
     if (d->width > lim->max_width || d->height > lim->max_height)
         return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "image %dx%d exceeds the limit %dx%d", d->width,
                           d->height, lim->max_width, lim->max_height);
-    if ((size_t)d->width * (size_t)d->height * (size_t)(d->ncomp == 1 ? 1 : 3) > lim->max_bytes)
+    int ch = d->ncomp == 1 ? 1 : 3, counted = ch < lim->min_channels ? lim->min_channels : ch;
+    size_t pixels = (size_t)d->width * (size_t)d->height;
+    if (pixels * (size_t)counted > lim->max_bytes && lim->min_channels == 3)
+        return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "image %dx%d = %zu pixels exceeds the limit of %zu pixels "
+                          "(3 bytes each as RGB, %zu bytes)", d->width, d->height, pixels, lim->max_bytes / 3, lim->max_bytes);
+    if (pixels * (size_t)counted > lim->max_bytes)
         return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "image %dx%dx%d exceeds the %zu-byte limit", d->width,
-                          d->height, d->ncomp == 1 ? 1 : 3, lim->max_bytes);
+                          d->height, ch, lim->max_bytes);
 
     d->hmax = d->vmax = 1;
     for (int i = 0; i < d->ncomp; i++) {
@@ -199,6 +204,15 @@ static emoc_status parse_sof(jpeg_decoder *d, int marker, const uint8_t *p, size
     d->mcux = (d->width + 8 * d->hmax - 1) / (8 * d->hmax);
     d->mcuy = (d->height + 8 * d->vmax - 1) / (8 * d->vmax);
     d->progressive = marker == 0xC2;
+    size_t coef_bytes = 0;
+    for (int i = 0; i < d->ncomp; i++)
+        coef_bytes += (size_t)d->mcux * d->comp[i].h * 64 * (size_t)d->mcuy * d->comp[i].v * sizeof(int16_t);
+    /* A progressive image keeps every DCT coefficient until its last scan: 2 bytes a sample of
+     * each component. They must fit the pixel limit too (docs/reliability.md, "Images"). */
+    if (d->progressive && coef_bytes > lim->max_bytes)
+        return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "progressive %dx%d image needs %zu bytes of DCT coefficients, "
+                          "above the %zu-byte limit (a baseline JPEG of this size needs none)", d->width, d->height,
+                          coef_bytes, lim->max_bytes);
     for (int i = 0; i < d->ncomp; i++) {
         jpeg_component *c = &d->comp[i];
         c->blocks_w = d->mcux * c->h;

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) return 0;
     memcpy(buf, data, size);
-    emoc__image_limits lim = {2048, 2048, (size_t)8 << 20};
+    emoc__image_limits lim = {2048, 2048, (size_t)8 << 20, 0};
     emoc__image im;
     emoc_error err;
     err.msg[0] = '\0';
