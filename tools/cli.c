@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -194,6 +195,23 @@ int cli_read_exact(const char *path, void *buf, size_t want, char *err, size_t e
     return -2;
 }
 
+static double clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+double cli_now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+double cli_cpu_ms(void)
+{
+    return clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+}
+
 /* Reads f to its end into a buffer that already holds n bytes (cap allocated), refusing more
  * than limit bytes; closes f. */
 static unsigned char *read_rest(FILE *f, const char *path, unsigned char *buf, size_t n, size_t cap,
@@ -235,7 +253,9 @@ static unsigned char *read_rest(FILE *f, const char *path, unsigned char *buf, s
     return buf;
 }
 
-unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)
+/* Opens path for a whole read with a first buffer of cap bytes; NULL + message on failure. */
+static FILE *open_whole(const char *path, int *regular, uint64_t *st_size, unsigned char **buf,
+                        size_t cap, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -243,12 +263,27 @@ unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t e
         return NULL;
     }
     struct stat sb;
-    int regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    *regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    *st_size = *regular ? (uint64_t)sb.st_size : 0;
+    if (!(*buf = malloc(cap))) {
+        fclose(f);
+        snprintf(err, errlen, "out of memory reading '%s'", path);
+        return NULL;
+    }
+    return f;
+}
+
+unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen)
+{
+    int regular;
+    uint64_t st_size;
+    size_t cap = 1 << 16;
+    unsigned char *buf;
+    FILE *f = open_whole(path, &regular, &st_size, &buf, cap, err, errlen);
+    if (!f) return NULL;
     /* 1 TiB for files, where size_t has room (64-bit); a 32-bit address space ends first */
     uint64_t file_limit = (uint64_t)1 << 40;
     size_t limit = regular ? (file_limit > SIZE_MAX ? SIZE_MAX : (size_t)file_limit) : (size_t)1 << 30;
-    size_t cap = 1 << 16;
-    unsigned char *buf = malloc(cap);
     return read_rest(f, path, buf, 0, cap, limit, regular, size, err, errlen);
 }
 
@@ -256,29 +291,21 @@ unsigned char *cli_read_file_sniffed(const char *path, cli_sniff_fn sniff, void 
                                      char *err, size_t errlen)
 {
     *refused = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat sb;
-    int regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    int regular;
+    uint64_t st_size;
     size_t cap = 1 << 16;
-    unsigned char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        snprintf(err, errlen, "out of memory reading '%s'", path);
-        return NULL;
-    }
+    unsigned char *buf;
+    FILE *f = open_whole(path, &regular, &st_size, &buf, cap, err, errlen);
+    if (!f) return NULL;
     size_t n = 0, got;
     while (n < CLI_SNIFF_BYTES && (got = fread(buf + n, 1, CLI_SNIFF_BYTES - n, f)) > 0) n += got;
     char why[400] = "";
     size_t limit = sniff(buf, n, user, why, sizeof why);
-    if (limit && regular && (uint64_t)sb.st_size > (uint64_t)limit) {
+    if (limit && regular && st_size > (uint64_t)limit) {
         char kind[64];
         snprintf(kind, sizeof kind, "%s", why);
         snprintf(why, sizeof why, "'%s' is %llu bytes, above the %zu-byte limit for %s", path,
-                 (unsigned long long)sb.st_size, limit, kind[0] ? kind : "this kind of file");
+                 (unsigned long long)st_size, limit, kind[0] ? kind : "this kind of file");
         limit = 0;
     }
     if (!limit) { /* refused from its first bytes or its size: the rest is never read */

@@ -48,6 +48,10 @@ void cli_digest_end(cli_digest *d);
  * up front that PATH can be created or overwritten, leaving no file behind if it did not exist.
  * 0, or -1 after printing "cannot write 'PATH': reason". */
 int cli_probe_output(const char *cmd, const char *path);
+/* Milliseconds of the monotonic clock (wall time between two calls), and of this process's CPU
+ * time (all threads). */
+double cli_now_ms(void);
+double cli_cpu_ms(void);
 /* Reads a whole file into a malloc'ed buffer; NULL + message in err on failure. A file that is
  * not a regular one (pipe, device) is read up to 1 GiB: /dev/zero must not eat the machine. */
 unsigned char *cli_read_file(const char *path, size_t *size, char *err, size_t errlen);

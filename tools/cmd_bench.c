@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 typedef struct per_op {
     int n_ops, runs, run;
@@ -31,20 +30,6 @@ typedef struct per_op {
     const char **op, **node, **kernel;
     uint64_t *flops;
 } per_op;
-
-static double clock_ms(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -81,10 +66,10 @@ static int time_loads(const char *cmd, const char *model, const emoc_options *op
     for (long i = 0; i < loads; i++) {
         emoc_model *m = NULL;
         emoc_error err = {{0}};
-        double c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID), t0 = now_ms();
+        double c0 = cli_cpu_ms(), t0 = cli_now_ms();
         emoc_status st = emoc_model_load_file(model, opt, &m, &err);
-        t[i] = now_ms() - t0;
-        c[i] = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
+        t[i] = cli_now_ms() - t0;
+        c[i] = cli_cpu_ms() - c0;
         emoc_model_free(m);
         if (st != EMOC_OK) {
             cli_error(cmd, "%s: reload %ld failed: %s", model, i + 1, err.msg);
@@ -208,9 +193,9 @@ static int time_runs(const bench_args *b, const char *cmd, emoc_session *s, cons
         rc = EXIT_RUNTIME;
     }
     for (long r = 0; !rc && r < b->warmup + b->runs; r++) {
-        double c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID), t0 = now_ms();
+        double c0 = cli_cpu_ms(), t0 = cli_now_ms();
         emoc_status st = emoc_session_run(s, x, n, &out);
-        double t1 = now_ms(), c1 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+        double t1 = cli_now_ms(), c1 = cli_cpu_ms();
         if (st != EMOC_OK) {
             cli_error(cmd, "run failed: %s", emoc_session_last_error(s));
             rc = cli_exit_for_status(st);
@@ -350,9 +335,9 @@ static int bench_measure(const bench_args *b, const char *cmd, const emoc_model 
     }
     fill_input(x, n);
     emoc_output out;
-    double t_first = now_ms();
+    double t_first = cli_now_ms();
     emoc_status st = emoc_session_run(s, x, n, &out);
-    res->first_run = now_ms() - t_first;
+    res->first_run = cli_now_ms() - t_first;
     int rc = EXIT_OK;
     if (st != EMOC_OK) {
         cli_error(cmd, "run failed: %s", emoc_session_last_error(s));
@@ -380,9 +365,9 @@ int cmd_bench(int argc, char **argv)
     emoc_model_info info;
     bench_result res;
     memset(&res, 0, sizeof res);
-    double t_load = now_ms();
+    double t_load = cli_now_ms();
     emoc_status st = emoc_model_load_file(b.model, &b.opt, &m, &err);
-    res.first_load = now_ms() - t_load;
+    res.first_load = cli_now_ms() - t_load;
     if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
     if (st == EMOC_OK) st = emoc_session_create(m, (int)b.threads, NULL, 0, &s, &err);
     if (st != EMOC_OK) {

@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct predict_opts {
     const char *model, *out, *format, *resize;
@@ -616,13 +615,6 @@ typedef struct predict_run {
     double t[5]; /* -v timing (ms): start, loaded, opened, frames done, digest printed */
 } predict_run;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
 /* -v: where a run's wall time went (docs/startup.md reads start-up from it). */
 static void say_timing(const char *cmd, const predict_run *r)
 {
@@ -755,9 +747,9 @@ static int predict_frames(predict_run *r, predict_opts *o, const char *cmd)
         rc = 141;
     else if (c.out_errno)
         cli_error(cmd, "error writing '%s': %s: output rows were lost", o->out ? o->out : "stdout", strerror(c.out_errno));
-    r->t[3] = now_ms();
+    r->t[3] = cli_now_ms();
     cli_digest_note(&r->dg, cmd, o->model);
-    r->t[4] = now_ms();
+    r->t[4] = cli_now_ms();
     if (o->verbose) say_timing(cmd, r);
     progress_finish(&pg);
     if (c.out_errno) return rc != 141 ? EXIT_RUNTIME : rc;
@@ -800,9 +792,9 @@ int cmd_predict(int argc, char **argv)
     memset(&r, 0, sizeof r);
     inputs_spec_init(&o.images);
     int rc = parse_args(argc, argv, &o);
-    r.t[0] = now_ms();
+    r.t[0] = cli_now_ms();
     if (rc) rc = rc < 0 ? EXIT_OK : rc;
-    else if (!(rc = predict_load(&r, &o, cmd)) && (r.t[1] = now_ms(), !(rc = predict_open(&r, &o, cmd))))
-        r.t[2] = now_ms(), rc = predict_frames(&r, &o, cmd);
+    else if (!(rc = predict_load(&r, &o, cmd)) && (r.t[1] = cli_now_ms(), !(rc = predict_open(&r, &o, cmd))))
+        r.t[2] = cli_now_ms(), rc = predict_frames(&r, &o, cmd);
     return predict_close(&r, &o, cmd, rc);
 }

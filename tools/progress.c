@@ -1,16 +1,9 @@
 /* progress.c — progress bar / key=value progress and the run summary (progress.h). */
 #include "tools/progress.h"
+#include "tools/cli.h"
 
 #include <signal.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void progress_init(progress *p, const char *cmd, progress_mode mode, long total, FILE *out)
 {
@@ -21,7 +14,7 @@ void progress_init(progress *p, const char *cmd, progress_mode mode, long total,
     p->show_summary = mode != PROGRESS_QUIET;
     if (mode == PROGRESS_AUTO) mode = isatty(fileno(p->out)) ? PROGRESS_BAR : PROGRESS_AUTO;
     p->mode = mode;
-    p->t_start = p->t_last = now_s();
+    p->t_start = p->t_last = cli_now_ms() * 1e-3;
 }
 
 static void kv_block(progress *p, double t, int end)
@@ -55,7 +48,7 @@ static void bar(progress *p, double t)
 static void tick(progress *p)
 {
     if (p->mode != PROGRESS_BAR && p->mode != PROGRESS_KV) return;
-    double t = now_s();
+    double t = cli_now_ms() * 1e-3;
     double every = p->mode == PROGRESS_BAR ? 0.1 : 1.0;
     if (t - p->t_last < every) return;
     p->t_last = t;
@@ -79,7 +72,7 @@ void progress_row_out(progress *p, emoc__input_status st)
 
 void progress_finish(progress *p)
 {
-    double t = now_s();
+    double t = cli_now_ms() * 1e-3;
     if (p->mode == PROGRESS_BAR) {
         bar(p, t);
         fputc('\n', p->out);

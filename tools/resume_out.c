@@ -7,15 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int fail(resume_out *r, const char *what)
 {
@@ -277,7 +269,7 @@ static int due(const resume_out *r, double t0)
 
 static int commit(resume_out *r, int force)
 {
-    double t0 = now_s();
+    double t0 = cli_now_ms() * 1e-3;
     if (!force && !due(r, t0)) return 0;
     if (fflush(r->pending)) return fail(r, "out of memory");
     int fd = openat(r->dirfd, r->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -306,7 +298,7 @@ static int commit(resume_out *r, int force)
     r->committed += (off_t)r->plen;
     fclose(r->pending);
     free(r->pbuf);
-    r->last_commit = now_s();
+    r->last_commit = cli_now_ms() * 1e-3;
     r->last_cost = r->last_commit - t0;
     return new_pending(r);
 }
@@ -335,7 +327,7 @@ int resume_row_done(resume_out *r, const char *unit) { return resume_unit_step(r
 
 int resume_replace(resume_out *r, int force, int (*write)(void *user, FILE *f), void *user)
 {
-    double t0 = now_s();
+    double t0 = cli_now_ms() * 1e-3;
     if (!force && !due(r, t0)) return 0;
     int fd = openat(r->dirfd, r->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
@@ -352,7 +344,7 @@ int resume_replace(resume_out *r, int force, int (*write)(void *user, FILE *f), 
         errno = e ? e : EIO;
         return fail(r, "replacing it");
     }
-    r->last_commit = now_s();
+    r->last_commit = cli_now_ms() * 1e-3;
     r->last_cost = r->last_commit - t0;
     return 0;
 }

@@ -32,6 +32,12 @@ emoc_status emoc__convert_onnx(const uint8_t *buf, size_t size, const emoc_conve
                               emw_writer *w, emoc_error *err);
 emoc_status emoc__convert_pth(const uint8_t *buf, size_t size, const emoc_convert_opts *opts,
                              emw_writer *w, emoc_error *err);
+/* Serialises the writer to memory and loads it in place as a model, with every check of a normal
+ * load (the layout and dtype passes ask the plan builder how tensors are read). Fails only when
+ * the writer cannot serialise (err); a file that does not load as a network gives *m = NULL and
+ * the load's status and reason in load_st and lerr. The caller frees *m, then *buf. (weights/convert_layout.c) */
+emoc_status emoc__convert_build(emw_writer *w, uint8_t **buf, emoc_model **m,
+                                emoc_status *load_st, emoc_error *lerr, emoc_error *err);
 /* After a conversion: stores the tensors the network reads only as GEMM or depthwise weights in
  * the layouts those kernels read (EMW 1.1, weights/FORMAT.md §4.1); *n_packed counts them. A
  * writer that does not build as a network is left as it is. (weights/convert_layout.c) */

@@ -15,19 +15,34 @@
 
 #include <stdlib.h>
 
+emoc_status emoc__convert_build(emw_writer *w, uint8_t **buf, emoc_model **m,
+                                emoc_status *load_st, emoc_error *lerr, emoc_error *err)
+{
+    *buf = NULL;
+    *m = NULL;
+    *load_st = EMOC_OK;
+    size_t size = 0;
+    emoc_status st = emw_writer_to_memory(w, buf, &size);
+    if (st != EMOC_OK) return emoc__fail(err, st, "%s", emw_writer_error(w));
+    emoc_options o;
+    emoc_options_default(&o);
+    if ((*load_st = emoc_model_load_memory_inplace(*buf, size, &o, m, lerr)) != EMOC_OK) {
+        free(*buf);
+        *buf = NULL;
+        *m = NULL;
+    }
+    return EMOC_OK;
+}
+
 emoc_status emoc__convert_kernel_layout(emw_writer *w, int *n_packed, emoc_error *err)
 {
     if (n_packed) *n_packed = 0;
     uint8_t *buf = NULL;
-    size_t size = 0;
-    emoc_status st = emw_writer_to_memory(w, &buf, &size);
-    if (st != EMOC_OK) return emoc__fail(err, st, "%s", emw_writer_error(w));
     emoc_model *m = NULL;
     emoc_error lerr = {{0}};
-    if (emoc_model_load_memory_inplace(buf, size, NULL, &m, &lerr) != EMOC_OK) {
-        free(buf);
-        return EMOC_OK; /* not a network this build runs: keep rows */
-    }
+    emoc_status load_st;
+    emoc_status st = emoc__convert_build(w, &buf, &m, &load_st, &lerr, err);
+    if (st != EMOC_OK || !m) return st; /* !m: not a network this build runs: keep rows */
     for (size_t i = 0; st == EMOC_OK && i < m->emw.n_tensors; i++) {
         int layout = emoc__model_kernel_layout(m, i);
         emw_dtype dt = m->emw.tensors[i].dtype;

@@ -125,18 +125,14 @@ emoc_status emoc__convert_reduced(emw_writer *w, emw_dtype dtype, const float *c
     if (dtype == EMW_I8 && n_calib == 0)
         return emoc__fail(err, EMOC_E_ARG, "int8 needs calibration inputs");
     uint8_t *buf = NULL;
-    size_t size = 0;
-    emoc_status st = emw_writer_to_memory(w, &buf, &size);
-    if (st != EMOC_OK) return emoc__fail(err, st, "%s", emw_writer_error(w));
     emoc_model *m = NULL;
     emoc_error lerr = {{0}};
-    emoc_options o;
-    emoc_options_default(&o);
-    if ((st = emoc_model_load_memory_inplace(buf, size, &o, &m, &lerr)) != EMOC_OK) {
-        free(buf);
-        return emoc__fail(err, st, "--dtype %s needs a network emoc runs: %s",
+    emoc_status load_st;
+    emoc_status st = emoc__convert_build(w, &buf, &m, &load_st, &lerr, err);
+    if (st != EMOC_OK) return st;
+    if (!m)
+        return emoc__fail(err, load_st, "--dtype %s needs a network emoc runs: %s",
                           emw_dtype_name(dtype), lerr.msg);
-    }
     size_t nt = m->emw.n_tensors, n_values = 3 * (size_t)m->info.input_size *
                                              (size_t)m->info.input_size;
     float *amax = calloc(nt, sizeof *amax);

@@ -8,6 +8,7 @@
  * on the thread count.
  */
 #include "engine/ops/coordatt.h"
+#include "engine/core/ops.h"
 
 #include <string.h>
 
@@ -15,12 +16,6 @@
  * at DDAMFN's sizes, for emoc__tasks_for. */
 #define RATE_POOL 15.0
 #define RATE_APPLY 20.0
-
-static void split(int n, int parts, int i, int *lo, int *hi)
-{
-    *lo = (int)((long long)n * i / parts);
-    *hi = (int)((long long)n * (i + 1) / parts);
-}
 
 /* ---- pool op --------------------------------------------------------------------------- */
 
@@ -41,7 +36,7 @@ static void pool_task(void *arg, int t)
 {
     pool_job *j = arg;
     int lo, hi; /* whole 16-channel blocks per task: no two threads write one cache line */
-    split((j->p->C + 15) / 16, j->n_tasks, t, &lo, &hi);
+    emoc__split((j->p->C + 15) / 16, j->n_tasks, t, &lo, &hi);
     lo *= 16;
     hi = hi * 16 < j->p->C ? hi * 16 : j->p->C;
     if (hi > lo) j->p->fn(j->x, j->p->H, j->p->W, j->p->C, j->p->kh, j->p->bh, j->p->kw, j->p->bw,
@@ -136,7 +131,7 @@ static void gates_task(void *arg, int t)
     int half = j->n_tasks / 2, which = t >= half, k = which ? t - half : t;
     const emoc_gemm_args *a = &j->a[which];
     int panels = (a->N + j->p->nr - 1) / j->p->nr, lo, hi;
-    split(panels, half, k, &lo, &hi);
+    emoc__split(panels, half, k, &lo, &hi);
     int n0 = lo * j->p->nr, n1 = hi * j->p->nr < a->N ? hi * j->p->nr : a->N;
     if (n1 > n0) j->p->fn(a, 0, (size_t)(which ? j->p->W : j->p->H), n0, n1);
 }
@@ -229,7 +224,7 @@ static void apply_task(void *arg, int t)
 {
     apply_job *j = arg;
     int lo, hi;
-    split(j->p->H, j->n_tasks, t, &lo, &hi);
+    emoc__split(j->p->H, j->n_tasks, t, &lo, &hi);
     if (hi <= lo) return;
     if (j->p->n_gates == 1)
         j->p->apply(j->x, j->g0, j->p->H, j->p->W, j->p->C, j->y, lo, hi);
