@@ -77,7 +77,11 @@ typedef struct emoc__row_sink {
 /* PNG rows streamed from the inflater (non-interlaced; an Adam7 image is decoded whole first). */
 emoc_status emoc__decode_png_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                                   const emoc__row_sink *sink, emoc_error *err);
-/* Any format: streamed where the decoder can (PNG), else decoded whole (with EXIF orientation
+/* JPEG rows upsampled and colour-converted one at a time from the decoded component planes (no
+ * whole RGB image; with an EXIF orientation other than 1 the image is turned whole first). */
+emoc_status emoc__decode_jpeg_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                                   const emoc__row_sink *sink, emoc_error *err);
+/* Any format: streamed where the decoder can (PNG, JPEG), else decoded whole (with EXIF orientation
  * applied) and then handed out row by row. */
 emoc_status emoc__image_decode_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                                     const emoc__row_sink *sink, emoc_error *err);

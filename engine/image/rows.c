@@ -13,7 +13,9 @@
 emoc_status emoc__image_decode_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                                     const emoc__row_sink *sink, emoc_error *err)
 {
-    if (emoc_image_sniff(data, size) == EMOC_IMAGE_PNG) return emoc__decode_png_rows(data, size, lim, sink, err);
+    emoc_image_format fmt = emoc_image_sniff(data, size);
+    if (fmt == EMOC_IMAGE_PNG) return emoc__decode_png_rows(data, size, lim, sink, err);
+    if (fmt == EMOC_IMAGE_JPEG) return emoc__decode_jpeg_rows(data, size, lim, sink, err);
     emoc_image img;
     emoc_status st = emoc__image_decode_lim(data, size, lim, &img, err);
     if (st == EMOC_OK) st = sink->begin(sink->user, img.width, img.height, img.channels, err);
