@@ -15,14 +15,11 @@
 #include <math.h>
 #include <string.h>
 
-#define TASKS_PER_THREAD 4
-
-static int n_tasks_for(const emoc_exec_ctx *ctx, int units)
+/* Tasks for a pass of `flops` elementwise-rate work over `units` independent parts: the shared
+ * rule of engine/core/plan.h (emoc__tasks_for), so small passes stay on the calling thread. */
+static int n_tasks_for(const emoc_exec_ctx *ctx, int units, double flops)
 {
-    int t = emoc__pool_threads(ctx->pool);
-    if (t <= 1 || units <= 1) return 1;
-    int n = t * TASKS_PER_THREAD;
-    return n < units ? n : units;
+    return emoc__tasks_for(ctx, units, flops / EMOC_RATE_ELEMENTWISE);
 }
 
 /* ---- GroupNorm (one group) --------------------------------------------------------------- */
@@ -75,7 +72,7 @@ static void exec_groupnorm(const emoc_op *op, const emoc_exec_ctx *ctx)
     double *part = (double *)ctx->scratch;
     float *a = (float *)(part + p->chunks);
     gn_job j = {&ctx->kt->groupnorm, p, emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->out),
-                0.0f, a, part, 0, n_tasks_for(ctx, (int)p->chunks)};
+                0.0f, a, part, 0, n_tasks_for(ctx, (int)p->chunks, (double)p->n)};
     emoc__parallel_for(ctx->pool, j.n_tasks, gn_task, &j);
     double mean = gn_total(part, p->chunks) / (double)p->n;
     j.mean = (float)mean;
@@ -85,7 +82,7 @@ static void exec_groupnorm(const emoc_op *op, const emoc_exec_ctx *ctx)
     double rstd = 1.0 / sqrt(var + (double)p->eps);
     for (size_t c = 0; c < p->C; c++) a[c] = (float)((double)p->gamma[c] * rstd);
     j.pass = 2;
-    j.n_tasks = n_tasks_for(ctx, (int)(p->n / p->C / 16));
+    j.n_tasks = n_tasks_for(ctx, (int)(p->n / p->C / 16), 2.0 * (double)p->n);
     emoc__parallel_for(ctx->pool, j.n_tasks, gn_task, &j);
 }
 
@@ -156,10 +153,10 @@ static void exec_linattn(const emoc_op *op, const emoc_exec_ctx *ctx)
     const float *qkv = emoc__buf_ptr(ctx, op->in[0]);
     emoc__linattn_scores(qkv, p->H, p->W, p->d, s);
     la_job j = {&ctx->kt->linattn, p, qkv, s, cv, emoc__buf_ptr(ctx, op->out), 0,
-                n_tasks_for(ctx, (p->d + LA_CBLOCK - 1) / LA_CBLOCK)};
+                n_tasks_for(ctx, (p->d + LA_CBLOCK - 1) / LA_CBLOCK, (double)op->flops / 2)};
     emoc__parallel_for(ctx->pool, j.n_tasks, la_task, &j);
     j.phase = 1;
-    j.n_tasks = n_tasks_for(ctx, p->H);
+    j.n_tasks = n_tasks_for(ctx, p->H, (double)op->flops / 2);
     emoc__parallel_for(ctx->pool, j.n_tasks, la_task, &j);
 }
 
@@ -213,7 +210,7 @@ static void exec_resize(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const rs_params *p = (const rs_params *)op->params;
     rs_job j = {ctx->kt->resize.bilinear_ac, p, emoc__buf_ptr(ctx, op->in[0]),
-                emoc__buf_ptr(ctx, op->out), n_tasks_for(ctx, p->oh)};
+                emoc__buf_ptr(ctx, op->out), n_tasks_for(ctx, p->oh, (double)op->flops)};
     emoc__parallel_for(ctx->pool, j.n_tasks, rs_task, &j);
 }
 

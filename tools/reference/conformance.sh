@@ -8,6 +8,9 @@
 #    `EMOC_ISA=$isa $EMOC_BIN predict -m X.emw --tensor IN.f32 --format jsonl --embedding`
 #    for every input, and compares "scores" and "embedding" with compare.py:
 #    max |emoc − torch| ≤ 1e-4·max(1, max|torch|). ISAs the CPU lacks are printed as SKIPPED.
+#    Then, at the last ISA checked, the first input again with --threads 1 and --threads 3: the
+#    two outputs must be the same bytes (results never depend on the thread count, docs/performance.md);
+#    natively only, unless EMOC_CONF_THREADS=1 (under qemu-user it would double the run time).
 # 3. With mobilevit_va_mtl listed: mvit_refusals.py converts mutated copies of its graph, each of
 #    which must be refused naming its node (or, for a harmless rewrite, still convert).
 # Exit status: 0 if every check that ran passed, 1 otherwise.
@@ -66,6 +69,7 @@ run_predict() {
 # check_model NAME → 0 pass, 1 fail. Needs $OUT/manifest.tsv, $EMOC_BIN, $ISAS, $WORK.
 check_model() {
     local name=$1 line net file size inputs checks emw isa inp got pairs why rc=0 ran=0 isa_inputs var
+    local last_isa last_input
     line=$(awk -F'\t' -v n="$name" '$1 == n' "$OUT/manifest.tsv")
     if [ -z "$line" ]; then
         echo "$name: FAIL: not in $OUT/manifest.tsv (known: $(awk -F'\t' '!/^#/{printf "%s ", $1}' "$OUT/manifest.tsv"))"
@@ -110,6 +114,7 @@ check_model() {
         var="EMOC_CONF_INPUTS_$isa"
         isa_inputs=${!var:-$inputs}
         ran=$((ran + 1))
+        last_isa=$isa last_input=${isa_inputs%%,*}
         for inp in ${isa_inputs//,/ }; do
             got="$WORK/$name.$isa.$inp"
             if [ -e "$got.failed" ]; then
@@ -129,7 +134,29 @@ check_model() {
         echo "$name: FAIL: no ISA of '$(echo $ISAS)' applies to $ARCH" | tee -a "$WORK/table.txt"
         return 1
     fi
+    # natively only: under qemu-user (conformance-aarch64/-armhf) it would double the run time
+    if [ "$ARCH" = "$(uname -m)" ] || [ -n "${EMOC_CONF_THREADS:-}" ]; then
+        check_threads "$name" "$emw" "$net" "$last_isa" "$last_input" || rc=1
+    fi
     return $rc
+}
+
+# check_threads NAME EMW NET ISA INPUT → 0 if 1 and 3 threads print the same bytes.
+check_threads() {
+    local base="$WORK/$1.$4.$5.threads" t
+    for t in 1 3; do
+        EMOC_ISA=$4 "$EMOC_BIN" predict -m "$2" --tensor "$OUT/$3.$5.f32" --format jsonl --embedding \
+            --threads $t >"$base$t.jsonl" 2>"$base$t.err" || {
+            echo "$1 $4 $5: FAIL: predict --threads $t exited non-zero:"; sed 's/^/    /' "$base$t.err" | head -5
+            FAILED=$((FAILED + 1)); return 1; }
+    done
+    if cmp -s "$base"1.jsonl "$base"3.jsonl; then
+        echo "$1 $4 $5: threads 1 and 3 give the same bytes"
+        PASSED=$((PASSED + 1))
+    else
+        echo "$1 $4 $5: FAIL: threads 1 and 3 differ" | tee -a "$WORK/table.txt"
+        FAILED=$((FAILED + 1)); return 1
+    fi
 }
 
 run_checks() {  # models... → prints the table and the summary; returns 0 iff no failure
@@ -170,7 +197,8 @@ case "$1" in
   convert) [ -n "${FAKE_CONVERT_FAIL:-}" ] && { echo "convert: unsupported" >&2; exit 3; }
            cp "$2" "$4" ;;
   predict) [ -n "${FAKE_PREDICT_FAIL:-}" ] && { echo "predict: model rejected" >&2; exit 3; }
-           shift; while [ $# -gt 0 ]; do [ "$1" = --tensor ] && t=$2; shift; done
+           shift; n=1; while [ $# -gt 0 ]; do [ "$1" = --tensor ] && t=$2; [ "$1" = --threads ] && n=$2; shift; done
+           [ -n "${FAKE_THREADS_DIFFER:-}" ] && [ "$n" = 3 ] && export FAKE_DELTA=1e-7
            "$PYTHON" - "${t%.f32}.ref.json" <<'PY'
 import json, os, sys
 r = json.load(open(sys.argv[1]))
@@ -212,6 +240,7 @@ EOF
     expect "parallel runs still fail" 1 EMOC_CONF_JOBS=2 FAKE_DELTA=2.1e-4
     expect "a failed predict fails" 1 FAKE_PREDICT_FAIL=1
     expect "a failed parallel predict fails" 1 FAKE_PREDICT_FAIL=1 EMOC_CONF_JOBS=2
+    expect "outputs that change with the thread count fail" 1 FAKE_THREADS_DIFFER=1
     [ $rc -eq 0 ] && echo "conformance self-test: all passed" || echo "conformance self-test: FAILED"
     return $rc
 }
