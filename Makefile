@@ -157,7 +157,8 @@ check-citations:
 conformance: all
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/conformance.sh; a=$$?; \
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/mtcnn/conformance.sh; \
-	b=$$?; exit $$((a | b))
+	b=$$?; EMOC_BIN=$(CURDIR)/$(BUILD)/emoc PYTHON=$(PYTHON) bash tools/reference/retinaface/conformance.sh; \
+	c=$$?; exit $$((a | b | c))
 	EMOC_BIN=$(CURDIR)/$(BUILD)/emoc EMOC_LIB=$(CURDIR)/$(BUILD)/libemoc.a PYTHON=$(PYTHON) \
 	  bash tools/reference/blazeface/conformance.sh
 

@@ -31,6 +31,8 @@ struct blaze_state {
     blaze_det *dets, *kept;
     int *order, *remain;
     blaze_timing t;
+    emoc_trace_fn trace;
+    void *trace_user;
 };
 
 static uint64_t now_ns(void)
@@ -126,9 +128,19 @@ int blaze_input_size(const blaze_state *s) { return s->S; }
 const uint8_t *blaze_last_warp(const blaze_state *s) { return s->u8; }
 const blaze_timing *blaze_last_timing(const blaze_state *s) { return &s->t; }
 
+void blaze_set_trace(blaze_state *s, emoc_trace_fn fn, void *user)
+{
+    s->trace = fn;
+    s->trace_user = user;
+}
+
+int blaze_op_count(const blaze_state *s) { return emoc__subnet_op_count(s->net); }
+emoc_isa blaze_isa(const blaze_state *s) { return emoc__subnet_isa(s->net); }
+
 static const float *run_net(blaze_state *s)
 {
-    emoc__subnet_run(s->net, s->arena, s->pool);
+    if (s->trace) emoc__subnet_run_traced(s->net, s->arena, s->pool, s->trace, s->trace_user);
+    else emoc__subnet_run(s->net, s->arena, s->pool);
     return emoc__subnet_output(s->net, s->arena, 0, NULL, NULL, NULL);
 }
 

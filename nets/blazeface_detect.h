@@ -40,5 +40,11 @@ emoc_status blaze_run_raw(blaze_state *s, const float *nhwc, const float **raw, 
 int blaze_decode_raw(blaze_state *s, const float *raw, int width, int height, float threshold,
                      blaze_face *faces, int cap);
 const blaze_timing *blaze_last_timing(const blaze_state *s);
+/* Per-op trace of the network in later frames (fn NULL: off): one event per op with its wall
+ * time, for `emoc bench --per-op` on a detector. */
+void blaze_set_trace(blaze_state *s, emoc_trace_fn fn, void *user);
+/* Ops in the network's plan (the trace's op_index range). */
+int blaze_op_count(const blaze_state *s);
+emoc_isa blaze_isa(const blaze_state *s);       /* the kernel set the network runs */
 
 #endif

@@ -18,40 +18,19 @@
  * loads so it is that of one model and one session. load_cpu_ms is the median process CPU time
  * of a load: on a shared machine it shows the work when the wall clock waits for a core.
  */
+#include "tools/bench_detect.h"
+#include "tools/bench_ops.h"
 #include "tools/cli.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
-typedef struct per_op {
-    int n_ops, runs, run;
-    uint64_t *ns;               /* [op][run] */
-    const char **op, **node, **kernel;
-    uint64_t *flops;
-} per_op;
 
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static void on_trace(void *user, const emoc_trace_event *ev)
-{
-    per_op *p = user;
-    if (ev->op_index < 0 || ev->op_index >= p->n_ops) return;
-    p->ns[(size_t)ev->op_index * (size_t)p->runs + (size_t)p->run] = ev->ns;
-    p->op[ev->op_index] = ev->op;
-    p->node[ev->op_index] = ev->node;
-    p->kernel[ev->op_index] = ev->kernel;
-    p->flops[ev->op_index] = ev->flops;
 }
 
 /* Median and minimum wall time of `loads` load+free cycles of the model file. */
@@ -88,16 +67,20 @@ static int time_loads(const char *cmd, const char *model, const emoc_options *op
 
 static const char *usage =
     "usage: emoc bench -m MODEL.emw [--threads N] [--runs R] [--warmup W] [--isa ISA]\n"
-    "                  [--loads L] [--json] [--per-op] [--roofline-ms F]\n"
+    "                  [--loads L] [--json] [--per-op] [--roofline-ms F] [--image FILE]\n"
     "  Times R forward passes (default 50) after W warm-up runs (default 5) of one\n"
     "  seeded input; prints median_ms, min_ms, runs, threads and the kernel ISA.\n"
     "  Start-up: first_load_ms, first_run_ms, load_ms (median of L more model loads,\n"
     "  default 10; 0 skips them) and peak_rss_kb.\n"
     "  --per-op adds each op's median time, GFLOP/s and share from the trace hook.\n"
-    "  --roofline-ms F prints the net's fp32 floor F (docs/performance.md) and median / F.\n";
+    "  --roofline-ms F prints the net's fp32 floor F (docs/performance.md) and median / F.\n"
+    "  A BlazeFace detector (.emw from `emoc convert *.tflite`) is timed on whole frames:\n"
+    "  each stage's median (warp, net, decode, nms, project) and share; --image FILE\n"
+    "  gives the frame (default: 640x480 seeded noise); --per-op times its network's ops.\n";
 
 typedef struct bench_args {
     const char *model;
+    const char *image;  /* --image (detectors only) */
     long threads, runs, warmup, loads;
     int json, per;
     emoc_options opt;
@@ -125,6 +108,7 @@ static int bench_option(bench_args *b, const char *cmd, const char *a, const cha
     else if (!strcmp(a, "--per-op")) b->per = 1;
     else if (!v) return unknown_argument(cmd, a);
     else if (!strcmp(a, "-m")) b->model = v;
+    else if (!strcmp(a, "--image")) b->image = v;
     else if (!strcmp(a, "--roofline-ms")) {
         char *end;
         b->roofline = strtod(v, &end);
@@ -157,7 +141,7 @@ static int bench_parse(int argc, char **argv, bench_args *b)
 {
     const char *cmd = argv[0];
     static const char *const flags[] = {"--json", "--per-op", NULL};
-    *b = (bench_args){NULL, 1, 50, 5, 10, 0, 0, {0}, 0};
+    *b = (bench_args){NULL, NULL, 1, 50, 5, 10, 0, 0, {0}, 0};
     cli_model_options(&b->opt);
     cli_opts scan;
     cli_opts_init(&scan, argc, argv, usage, flags);
@@ -218,30 +202,15 @@ static int time_runs(const bench_args *b, const char *cmd, emoc_session *s, cons
 static int trace_ops(const bench_args *b, const char *cmd, const emoc_model *m, emoc_session *s,
                      const float *x, size_t n, per_op *p)
 {
-    p->n_ops = emoc_model_op_count(m);
-    p->runs = (int)b->runs;
-    p->ns = calloc((size_t)p->n_ops * (size_t)b->runs, sizeof(uint64_t));
-    p->op = calloc((size_t)p->n_ops, sizeof(char *));
-    p->node = calloc((size_t)p->n_ops, sizeof(char *));
-    p->kernel = calloc((size_t)p->n_ops, sizeof(char *));
-    p->flops = calloc((size_t)p->n_ops, sizeof(uint64_t));
-    if (!p->ns || !p->op || !p->node || !p->kernel || !p->flops) {
+    if (per_op_init(p, emoc_model_op_count(m), (int)b->runs)) {
         cli_error(cmd, "out of memory");
         return EXIT_RUNTIME;
     }
     emoc_output out;
-    emoc_session_set_trace(s, on_trace, p);
+    emoc_session_set_trace(s, per_op_on_trace, p);
     for (p->run = 0; p->run < (int)b->runs; p->run++) emoc_session_run(s, x, n, &out);
     emoc_session_set_trace(s, NULL, NULL);
     return EXIT_OK;
-}
-
-/* The median of op i's traced times (sorts its row). */
-static uint64_t op_median(const per_op *p, int i)
-{
-    uint64_t *v = p->ns + (size_t)i * (size_t)p->runs;
-    qsort(v, (size_t)p->runs, sizeof(uint64_t), cmp_u64);
-    return v[p->runs / 2];
 }
 
 static void print_json(const bench_args *b, const char *isa, const bench_result *r)
@@ -256,44 +225,8 @@ static void print_json(const bench_args *b, const char *isa, const bench_result 
                r->load_med, r->load_min, r->load_cpu);
     if (b->roofline > 0)
         printf(",\"roofline_ms\":%.4f,\"vs_roofline\":%.3f", b->roofline, r->median / b->roofline);
-    if (b->per) {
-        const per_op *p = &r->p;
-        double total = 0;
-        for (int i = 0; i < p->n_ops; i++) total += (double)op_median(p, i);
-        printf(",\"ops\":[");
-        for (int i = 0; i < p->n_ops; i++) {
-            uint64_t med = op_median(p, i), min = p->ns[(size_t)i * (size_t)p->runs];
-            printf("%s{\"op\":%d,\"type\":\"%s\",\"node\":\"%s\",\"kernel\":\"%s\","
-                   "\"median_ns\":%llu,\"min_ns\":%llu,\"flops\":%llu,\"gflops\":%.3f,"
-                   "\"share\":%.5f}",
-                   i ? "," : "", i, p->op[i] ? p->op[i] : "", p->node[i] ? p->node[i] : "",
-                   p->kernel[i] ? p->kernel[i] : "", (unsigned long long)med,
-                   (unsigned long long)min, (unsigned long long)p->flops[i],
-                   med ? (double)p->flops[i] / (double)med : 0.0,
-                   total > 0 ? (double)med / total : 0.0);
-        }
-        printf("]");
-    }
+    if (b->per) per_op_print_json(&r->p);
     printf("}\n");
-}
-
-static void print_ops_table(const per_op *p)
-{
-    printf("\n%4s  %-8s %-22s %-36s %10s %8s %6s\n", "op", "type", "node", "kernel",
-           "median_us", "GFLOP/s", "share");
-    double total = 0;
-    uint64_t *meds = calloc((size_t)p->n_ops, sizeof(uint64_t));
-    for (int i = 0; meds && i < p->n_ops; i++) {
-        meds[i] = op_median(p, i);
-        total += (double)meds[i];
-    }
-    for (int i = 0; meds && i < p->n_ops; i++)
-        printf("%4d  %-8s %-22s %-36s %10.1f %8.2f %5.1f%%\n", i, p->op[i] ? p->op[i] : "",
-               p->node[i] ? p->node[i] : "", p->kernel[i] ? p->kernel[i] : "",
-               (double)meds[i] / 1e3,
-               meds[i] ? (double)p->flops[i] / (double)meds[i] : 0.0,
-               total > 0 ? 100.0 * (double)meds[i] / total : 0.0);
-    free(meds);
 }
 
 static void print_text(const bench_args *b, const char *isa, const bench_result *r)
@@ -310,7 +243,7 @@ static void print_text(const bench_args *b, const char *isa, const bench_result 
                b->loads, r->load_min, r->load_cpu);
     if (b->roofline > 0)
         printf("roofline_ms %.3f (median is %.2fx the fp32 floor)\n", b->roofline, r->median / b->roofline);
-    if (b->per) print_ops_table(&r->p);
+    if (b->per) per_op_print_table(&r->p);
 }
 
 /* The fixed input: uniform noise in [-2, 2) from a seeded LCG. */
@@ -353,6 +286,24 @@ static int bench_measure(const bench_args *b, const char *cmd, const emoc_model 
     return rc;
 }
 
+/* A face-detector file goes to bench_detect.c; -1 when `path` is not one (or unreadable). */
+static int bench_if_detector(const char *cmd, const bench_args *b)
+{
+    char why[256];
+    size_t size;
+    unsigned char *buf = cli_read_file(b->model, &size, why, sizeof why);
+    if (!buf) return -1;
+    int rc = -1;
+    if (emoc_emw_is_detector(buf, size)) {
+        bench_detect_args a = {.model = b->model, .image = b->image, .threads = b->threads,
+                               .runs = b->runs, .warmup = b->warmup, .json = b->json,
+                               .per = b->per, .opt = &b->opt};
+        rc = bench_detector(cmd, &a, buf, size);
+    }
+    free(buf);
+    return rc;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -370,19 +321,21 @@ int cmd_bench(int argc, char **argv)
     res.first_load = cli_now_ms() - t_load;
     if (st == EMOC_OK) st = emoc_model_get_info(m, &info);
     if (st == EMOC_OK) st = emoc_session_create(m, (int)b.threads, NULL, 0, &s, &err);
+    if (st == EMOC_E_UNSUPPORTED && (rc = bench_if_detector(cmd, &b)) >= 0) return rc;
+    if (st == EMOC_OK && b.image) {
+        cli_error(cmd, "--image is for face detectors; %s is an emotion model", b.model);
+        st = EMOC_E_ARG;
+    }
     if (st != EMOC_OK) {
-        cli_error(cmd, "%s: %s", b.model, err.msg[0] ? err.msg : emoc_strerror(st));
+        if (st != EMOC_E_ARG) cli_error(cmd, "%s: %s", b.model, err.msg[0] ? err.msg : emoc_strerror(st));
+        emoc_session_free(s);
         emoc_model_free(m);
         return cli_exit_for_status(st);
     }
     rc = bench_measure(&b, cmd, m, s, &info, &res);
     if (!rc && b.json) print_json(&b, emoc_isa_name(info.isa), &res);
     else if (!rc) print_text(&b, emoc_isa_name(info.isa), &res);
-    free(res.p.ns);
-    free(res.p.op);
-    free(res.p.node);
-    free(res.p.kernel);
-    free(res.p.flops);
+    per_op_free(&res.p);
     emoc_session_free(s);
     emoc_model_free(m);
     return rc;

@@ -13,8 +13,10 @@
 #include "nets/detector.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *usage =
     "usage: emoc detect -m DETECTOR.emw [options] [IMAGE|DIR|-]...\n"
@@ -34,6 +36,7 @@ static const char *usage =
 
 typedef struct detect_opts {
     const char *model, *out, *format, *dump_raw;
+    int dump_dirfd; /* --dump-raw's directory, opened before the sandbox (its one write directory) */
     emoc_detect_options det;
     progress_mode progress;
     inputs_spec images;
@@ -141,8 +144,9 @@ void detect_limit_inputs(inputs_spec *in)
     in->opt.limits.max_bytes = (size_t)EMOC_DETECT_MAX_SIDE * EMOC_DETECT_MAX_SIDE * 3;
 }
 
-/* --dump-raw: DIR/<basename of input>.<output name>.f32, little-endian float32. */
-static int dump_raw(const char *cmd, const char *dir, const emoc_detector *det, const char *input)
+/* --dump-raw: DIR/<basename of input>.<output name>.f32, little-endian float32, created
+ * through the directory's descriptor (the sandbox lets emoc create files only there). */
+static int dump_raw(const char *cmd, const char *dir, int dirfd, const emoc_detector *det, const char *input)
 {
     const char *base = strrchr(input, '/');
     base = base ? base + 1 : input;
@@ -151,12 +155,14 @@ static int dump_raw(const char *cmd, const char *dir, const emoc_detector *det, 
     size_t rows;
     int cols;
     for (int k = 0; emoc__detector_raw(det, k, &name, &data, &rows, &cols); k++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.%s.f32", dir, base, name);
-        FILE *f = fopen(path, "wb");
+        char file[4096];
+        snprintf(file, sizeof file, "%s.%s.f32", base, name);
+        int fd = openat(dirfd, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (!f && fd >= 0) close(fd);
         size_t n = rows * (size_t)cols;
         if (!f || fwrite(data, sizeof(float), n, f) != n || fclose(f) != 0) {
-            cli_error(cmd, "--dump-raw: cannot write '%s'", path);
+            cli_error(cmd, "--dump-raw: cannot write '%s/%s': %s", dir, file, strerror(errno));
             return -1;
         }
     }
@@ -220,7 +226,7 @@ static int detect_frames(const char *cmd, const detect_opts *o, emoc_detector *d
             ist = EMOC_INPUT_RUN_ERROR;
             msg = emoc_detector_last_error(det);
         }
-        if (ist == EMOC_INPUT_OK && o->dump_raw && dump_raw(cmd, o->dump_raw, det, item.input)) {
+        if (ist == EMOC_INPUT_OK && o->dump_raw && dump_raw(cmd, o->dump_raw, o->dump_dirfd, det, item.input)) {
             ist = EMOC_INPUT_RUN_ERROR;
             msg = "could not write the raw outputs";
         }
@@ -252,9 +258,14 @@ static int detect_open(const char *cmd, detect_opts *o, emoc_detector **det, emo
         cli_error(cmd, "cannot write '%s'", o->out);
         return EXIT_RUNTIME;
     }
+    if (o->dump_raw && (o->dump_dirfd = open(o->dump_raw, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        cli_error(cmd, "--dump-raw: cannot open the directory '%s': %s", o->dump_raw, strerror(errno));
+        return EXIT_RUNTIME;
+    }
     inputs_note_skipped(*it, cmd, o->progress == PROGRESS_QUIET);
-    /* the detector is loaded, the inputs and the output are open: from here on only reading */
-    return cli_sandbox_enter(cmd, NULL, 0);
+    /* the detector is loaded, the inputs and the output are open: from here on only reading
+     * (and creating the raw dumps in their directory) */
+    return cli_sandbox_enter(cmd, &o->dump_dirfd, o->dump_dirfd >= 0);
 }
 
 int cmd_detect(int argc, char **argv)
@@ -262,6 +273,7 @@ int cmd_detect(int argc, char **argv)
     const char *cmd = argv[0];
     detect_opts o;
     memset(&o, 0, sizeof o);
+    o.dump_dirfd = -1;
     inputs_spec_init(&o.images);
     int rc = parse_args(argc, argv, &o);
     emoc_detector *det = NULL;
@@ -289,5 +301,6 @@ int cmd_detect(int argc, char **argv)
     emoc__input_close(it);
     emoc_detector_free(det);
     inputs_spec_free(&o.images);
+    if (o.dump_dirfd >= 0) close(o.dump_dirfd);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include "engine/core/subnet.h"
 
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct emoc_subnet {
@@ -96,6 +97,35 @@ void emoc__subnet_run(const emoc_subnet *s, void *arena, emoc_pool *pool)
     for (int i = 0; i < p->n_ops; i++) p->ops[i].exec(&p->ops[i], &ctx);
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void emoc__subnet_run_traced(const emoc_subnet *s, void *arena, emoc_pool *pool, emoc_trace_fn fn,
+                            void *user)
+{
+    if (!fn) {
+        emoc__subnet_run(s, arena, pool);
+        return;
+    }
+    const emoc_plan *p = &s->m.plan;
+    emoc_exec_ctx ctx = {.plan = p, .arena = arena, .pool = pool,
+                         .scratch = (float *)((uint8_t *)arena + p->arena_bytes),
+                         .scratch_per_thread = scratch_stride(p) / sizeof(float),
+                         .kt = &s->m.kt};
+    for (int i = 0; i < p->n_ops; i++) {
+        uint64_t t0 = now_ns();
+        p->ops[i].exec(&p->ops[i], &ctx);
+        emoc_trace_event ev;
+        emoc__fill_event(&s->m, i, &ev);
+        ev.ns = now_ns() - t0;
+        fn(user, &ev);
+    }
+}
+
 const float *emoc__subnet_output(const emoc_subnet *s, const void *arena, int k, int *h, int *w,
                                 int *c)
 {
@@ -109,6 +139,8 @@ const float *emoc__subnet_output(const emoc_subnet *s, const void *arena, int k,
     if (c) *c = b->c;
     return arena ? (const float *)((const uint8_t *)arena + b->offset) : NULL;
 }
+
+int emoc__subnet_op_count(const emoc_subnet *s) { return s ? s->m.plan.n_ops : 0; }
 
 emoc_isa emoc__subnet_isa(const emoc_subnet *s) { return s ? s->m.kt.isa : EMOC_ISA_REF; }
 

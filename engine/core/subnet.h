@@ -30,10 +30,16 @@ size_t emoc__subnet_arena_size(const emoc_subnet *s, int threads);
 float *emoc__subnet_input(const emoc_subnet *s, void *arena, int *h, int *w, int *c);
 /* Runs every op. The arena must be 64-byte aligned and at least emoc__subnet_arena_size(). */
 void emoc__subnet_run(const emoc_subnet *s, void *arena, emoc_pool *pool);
+/* The same, timing each op and calling fn once per op (the trace of emoc_session_set_trace:
+ * kernel, shapes, FLOPs, wall ns) for per-op benchmarks of a detector's networks. */
+void emoc__subnet_run_traced(const emoc_subnet *s, void *arena, emoc_pool *pool, emoc_trace_fn fn,
+                            void *user);
 /* Output k (see above) inside `arena` (NULL arena: only the shape), or NULL if k does not
  * exist; *h,*w,*c its shape. */
 const float *emoc__subnet_output(const emoc_subnet *s, const void *arena, int k, int *h, int *w,
                                 int *c);
+/* Ops in the plan. */
+int emoc__subnet_op_count(const emoc_subnet *s);
 /* The kernel set the plan bound (emoc_isa). */
 emoc_isa emoc__subnet_isa(const emoc_subnet *s);
 

@@ -35,6 +35,7 @@ void emoc__kernel_table_init(emoc_kernel_table *t, emoc_isa isa)
     t->groupnorm = emoc_f32_groupnorm_ref;
     t->linattn = emoc_f32_linattn_ref;
     t->resize = emoc_f32_resize_ref;
+    t->eltwise = emoc_f32_eltwise_ref;
 #if !defined(EMOC_ISA_REF_ONLY) && defined(__x86_64__)
     if (isa == EMOC_ISA_AVX2 || isa == EMOC_ISA_AVX512) {
         emoc__kernel_table_avx2(t);

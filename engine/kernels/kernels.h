@@ -195,6 +195,19 @@ typedef struct emoc_act_kernel {
 } emoc_act_kernel;
 
 /* ---------------------------------------------------------------------------------------------
+ * Elementwise (BlazeFace's residual adds and pools, engine/ops/blazeops.c):
+ *   add_act: y[i] = act(a[i] + b[i]) for i < n (PReLU acts with slope 0); y may be a or b.
+ *   max2x2:  2×2 window, stride 2, no padding, NHWC input H×W×C (H ≥ 2·oy1), output rows
+ *            [oy0, oy1) of (W/2)×C: m = x00; if (x01 > m) m = x01; if (x10 > m) m = x10;
+ *            if (x11 > m) m = x11 (that comparison order: NaNs and signed zeros as written).
+ * ------------------------------------------------------------------------------------------- */
+typedef struct emoc_eltwise_kernel {
+    const char *name;
+    void (*add_act)(const float *a, const float *b, float *y, size_t n, emoc_act act);
+    void (*max2x2)(const float *x, int W, int C, float *y, int oy0, int oy1);
+} emoc_eltwise_kernel;
+
+/* ---------------------------------------------------------------------------------------------
  * Global average pool, NHWC: y[c] = (Σ_p x[p][c]) · (1/P) over P pixels of C channels (pixel
  * stride C), the sum in increasing pixel order, for channels [c0, c1).
  * ------------------------------------------------------------------------------------------- */
@@ -305,6 +318,7 @@ typedef struct emoc_kernel_table {
     emoc_groupnorm_kernel groupnorm;
     emoc_linattn_kernel linattn;
     emoc_resize_kernel resize;
+    emoc_eltwise_kernel eltwise;
 } emoc_kernel_table;
 
 /* Fills `t` with reference kernels, then overrides with every ISA up to `isa` (which must be
@@ -323,6 +337,7 @@ extern const emoc_coordatt_kernel emoc_f32_coordatt_ref;
 extern const emoc_groupnorm_kernel emoc_f32_groupnorm_ref;
 extern const emoc_linattn_kernel emoc_f32_linattn_ref;
 extern const emoc_resize_kernel emoc_f32_resize_ref;
+extern const emoc_eltwise_kernel emoc_f32_eltwise_ref;
 
 /* The GEMM weight layout every GEMM kernel reads (engine/kernels/gemm/gemm_pack.c); each
  * kernel's packed_size/pack slots point to these. */

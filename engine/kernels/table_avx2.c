@@ -10,6 +10,7 @@ extern const emoc_coordatt_kernel emoc_f32_coordatt_c8__avx2;
 extern const emoc_groupnorm_kernel emoc_f32_groupnorm_c8__avx2;
 extern const emoc_linattn_kernel emoc_f32_linattn_c8__avx2;
 extern const emoc_resize_kernel emoc_f32_resize_c8__avx2;
+extern const emoc_eltwise_kernel emoc_f32_eltwise_c8__avx2;
 
 void emoc__kernel_table_avx2(emoc_kernel_table *t)
 {
@@ -21,4 +22,5 @@ void emoc__kernel_table_avx2(emoc_kernel_table *t)
     t->groupnorm = emoc_f32_groupnorm_c8__avx2;
     t->linattn = emoc_f32_linattn_c8__avx2;
     t->resize = emoc_f32_resize_c8__avx2;
+    t->eltwise = emoc_f32_eltwise_c8__avx2;
 }

@@ -15,6 +15,7 @@ extern const emoc_gap_kernel emoc_f32_gap_c16__avx512;
 extern const emoc_groupnorm_kernel emoc_f32_groupnorm_c16__avx512;
 extern const emoc_linattn_kernel emoc_f32_linattn_c16__avx512;
 extern const emoc_resize_kernel emoc_f32_resize_c16__avx512;
+extern const emoc_eltwise_kernel emoc_f32_eltwise_c16__avx512;
 extern const emoc_coordatt_kernel emoc_f32_coordatt_c16__avx512;
 
 /* AVX512_BF16 (cpuid 7.1 EAX bit 5) and AVX512_VNNI (cpuid 7.0 ECX bit 11): extensions of the
@@ -51,5 +52,6 @@ void emoc__kernel_table_avx512(emoc_kernel_table *t)
     t->groupnorm = emoc_f32_groupnorm_c16__avx512;
     t->linattn = emoc_f32_linattn_c16__avx512;
     t->resize = emoc_f32_resize_c16__avx512;
+    t->eltwise = emoc_f32_eltwise_c16__avx512;
     t->coordatt = emoc_f32_coordatt_c16__avx512;
 }

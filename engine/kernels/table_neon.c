@@ -19,6 +19,7 @@ extern const emoc_act_kernel emoc_f32_act_c4__neon;
 extern const emoc_groupnorm_kernel emoc_f32_groupnorm_c4__neon;
 extern const emoc_linattn_kernel emoc_f32_linattn_c4__neon;
 extern const emoc_resize_kernel emoc_f32_resize_c4__neon;
+extern const emoc_eltwise_kernel emoc_f32_eltwise_c4__neon;
 
 void emoc__kernel_table_neon(emoc_kernel_table *t)
 {
@@ -34,4 +35,5 @@ void emoc__kernel_table_neon(emoc_kernel_table *t)
     t->groupnorm = emoc_f32_groupnorm_c4__neon;
     t->linattn = emoc_f32_linattn_c4__neon;
     t->resize = emoc_f32_resize_c4__neon;
+    t->eltwise = emoc_f32_eltwise_c4__neon;
 }

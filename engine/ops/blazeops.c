@@ -33,25 +33,6 @@ void emoc__blaze_pad(const float *x, int H, int W, int C, int t, int l, int c_fr
     }
 }
 
-void emoc__blaze_maxpool2(const float *x, int H, int W, int C, float *y, int y0, int y1)
-{
-    (void)H;
-    int OW = W / 2;
-    for (int oy = y0; oy < y1; oy++)
-        for (int ox = 0; ox < OW; ox++) {
-            const float *p = x + ((size_t)(2 * oy) * (size_t)W + (size_t)(2 * ox)) * (size_t)C;
-            const float *q = p + (size_t)W * (size_t)C;
-            float *o = y + ((size_t)oy * (size_t)OW + (size_t)ox) * (size_t)C;
-            for (int c = 0; c < C; c++) {
-                float m = p[c];
-                if (p[C + c] > m) m = p[C + c];
-                if (q[c] > m) m = q[c];
-                if (q[C + c] > m) m = q[C + c];
-                o[c] = m;
-            }
-        }
-}
-
 static void interp(int out, int in, int half_pixel, int i, int *lo, int *hi, float *frac)
 {
     float scale = (float)in / (float)out;
@@ -137,15 +118,14 @@ static void run_rows(const emoc_op *op, const emoc_exec_ctx *ctx, emoc_task_fn f
 
 ROW_TASK(pad_task, emoc__blaze_pad(x, ib->h, ib->w, ib->c, p->t, p->l, p->c_front, y, ob->h,
                                    ob->w, ob->c, y0, y1);)
-ROW_TASK(maxpool_task, emoc__blaze_maxpool2(x, ib->h, ib->w, ib->c, y, y0, y1);)
+ROW_TASK(maxpool_task, ctx->kt->eltwise.max2x2(x, ib->w, ib->c, y, y0, y1);)
 ROW_TASK(resize_task, emoc__blaze_resize(x, ib->h, ib->w, ib->c, y, ob->h, ob->w,
                                          p->half_pixel, y0, y1);)
 ROW_TASK(d2s_task, emoc__blaze_depth2space(x, ib->h, ib->w, ib->c, p->block, y, y0, y1);)
 ROW_TASK(add_task, {
     const float *b2 = emoc__buf_ptr(ctx, op->in[1]);
     size_t n = (size_t)ob->w * (size_t)ob->c, lo = (size_t)y0 * n, hi = (size_t)y1 * n;
-    for (size_t i = lo; i < hi; i++) y[i] = x[i] + b2[i];
-    ctx->kt->act.fn(y + lo, hi - lo, ob->c, NULL, p->act);
+    ctx->kt->eltwise.add_act(x + lo, b2 + lo, y + lo, hi - lo, p->act);
 })
 ROW_TASK(act_task, {
     size_t n = (size_t)ob->w * (size_t)ob->c, lo = (size_t)y0 * n, hi = (size_t)y1 * n;
@@ -215,7 +195,7 @@ int emoc__op_maxpool2(emoc_pb *b, const char *node, int in)
         return -1;
     }
     emoc_op *op = append1(b, "maxpool", node, maxpool_task_exec, in, H / 2, W / 2, C,
-                          "emoc_f32_maxpool_k2s2__ref");
+                          emoc__pb_kernels(b)->eltwise.name);
     if (op) op->flops = 3ull * (uint64_t)(H / 2) * (uint64_t)(W / 2) * (uint64_t)C;
     return op ? op->out : -1;
 }
@@ -261,7 +241,7 @@ int emoc__op_add_act(emoc_pb *b, const char *node, int a, int bb, emoc_act act)
     }
     int ins[2] = {a, bb};
     emoc_op *op = emoc__pb_append(b, "add", node, add_task_exec, ins, 2, H, W, C,
-                                 emoc__pb_kernels(b)->act.name);
+                                 emoc__pb_kernels(b)->eltwise.name);
     if (!op) return -1;
     memset(op->params, 0, sizeof(blaze_params));
     ((blaze_params *)op->params)->act = act;

@@ -162,3 +162,19 @@ Test(detect_cli, features_with_detect_feed_ce)
                          sizeof out, err, sizeof err), 2);
     cli_scratch_free(&s);
 }
+
+Test(detect_cli, bench_times_blazeface_only_and_image_is_for_detectors)
+{
+    cli_scratch s;
+    setup(&s);
+    static char out[4096], err[4096];
+    /* a detector file reaches the detector bench, which times BlazeFace stage by stage only */
+    int rc = cli_run(&s, "bench -m mtcnn.emw --runs 1", out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 2, "rc %d: %s", rc, err);
+    cr_assert(strstr(err, "a mtcnn detector") && strstr(err, "BlazeFace"), "%s", err);
+    rc = cli_run(&s, "bench -m tiny.emw --runs 1 --loads 0 --image frame.ppm", out, sizeof out, err,
+                 sizeof err);
+    cr_assert_eq(rc, 2, "rc %d: %s", rc, err);
+    cr_assert(strstr(err, "--image is for face detectors"), "%s", err);
+    cli_scratch_free(&s);
+}

@@ -11,7 +11,10 @@ blaze_run (tools/reference/blazeface/blaze_run.c). Checks, per model and test im
   decode   emoc's decoding of TFLite's raw outputs vs this script's: <= 0.01 px, score 1e-5
   e2e      emoc from the image file (blaze_run and `emoc detect`) vs the reference pipeline:
            same faces, <= 0.5 px, 1e-3 in score
-Also counts the uint8 tensor values where emoc's warp differs from OpenCV's.
+Also counts the uint8 tensor values where emoc's warp differs from OpenCV's, prints how many
+faces each model finds on the small-faces composite (short range vs full range), and checks
+that `emoc convert` refuses a copy of each file whose MAX_POOL_2D or DEPTH_TO_SPACE op code is
+changed to a real TFLite builtin the converter does not support, naming the op.
 Usage: conformance.py EMOC_BIN BLAZE_RUN WORKDIR [ISA ...]
 """
 import json
@@ -30,6 +33,11 @@ if not os.path.exists(os.path.join(DATA, 'astronaut.png')):
 MODELS = [('short', 'face_detection_short_range.tflite', 128, 0.5),
           ('full_sparse', 'face_detection_full_range_sparse.tflite', 192, 0.6),
           ('full', 'face_detection_full_range.tflite', 192, 0.6)]
+# The small-faces composite: 8 head-and-shoulders crops 76..174 px wide (faces ~45..110 px) in
+# one 640x480 frame; the short-range model (made for faces near the camera) finds only the
+# largest, the full-range ones nearly all.
+SMALL_FACES = [(20, 20, 76), (130, 20, 90), (260, 20, 104), (400, 20, 118),
+               (10, 250, 132), (150, 250, 146), (305, 250, 160), (465, 250, 174)]
 
 
 # ---- test images ---------------------------------------------------------------------------
@@ -72,9 +80,8 @@ def composites(work):
     put(c, face, 40, 300, 180)
     out['tall'] = c
     c = np.full((480, 640, 3), 128, np.uint8)           # small faces: full range finds more
-    for i, (x, y) in enumerate([(30, 40), (160, 60), (300, 30), (450, 80), (80, 300),
-                                (260, 280), (420, 320), (560, 200)]):
-        put(c, face, x, y, 34 + 4 * i)
+    for x, y, w in SMALL_FACES:
+        put(c, face, x, y, w)
     out['small'] = c
     grey = cv2.cvtColor(astro, cv2.COLOR_RGB2GRAY)       # grey (1-channel PNG)
     paths = {}
@@ -88,6 +95,74 @@ def composites(work):
     for name in ('astronaut.png', 'face.png', 'face_q90.jpg', 'face_gray.png', 'rocket.jpg'):
         paths[name.split('.')[0]] = os.path.join(DATA, name)
     return paths
+
+
+# ---- an unsupported op: one operator code of a real file changed ---------------------------
+
+def _u32(b, p):
+    return int.from_bytes(b[p:p + 4], 'little')
+
+
+def _field(b, table, i):
+    """Byte position of field i of the flatbuffer table at `table`, or None when absent."""
+    vt = table - int.from_bytes(b[table:table + 4], 'little', signed=True)
+    vsize = int.from_bytes(b[vt:vt + 2], 'little')
+    if 4 + 2 * i + 2 > vsize:
+        return None
+    off = int.from_bytes(b[vt + 4 + 2 * i:vt + 6 + 2 * i], 'little')
+    return table + off if off else None
+
+
+def swap_op_code(data, old, new):
+    """Copy of a .tflite whose OperatorCode `old` becomes `new` (schema: Model.operator_codes is
+    field 1; OperatorCode.deprecated_builtin_code field 0 (int8), builtin_code field 3 (int32))."""
+    b = bytearray(data)
+    model = _u32(b, 0)
+    vec_ref = _field(b, model, 1)
+    vec = vec_ref + _u32(b, vec_ref)
+    for k in range(_u32(b, vec)):
+        slot = vec + 4 + 4 * k
+        oc = slot + _u32(b, slot)
+        dep, code = _field(b, oc, 0), _field(b, oc, 3)
+        cur = max(b[dep] if dep else 0, _u32(b, code) if code else 0)
+        if cur == old:
+            if dep:
+                b[dep] = new if new < 127 else 127
+            if code:
+                b[code:code + 4] = new.to_bytes(4, 'little')
+            return bytes(b)
+    raise SystemExit('op code %d not in the file' % old)
+
+
+def check_bench(emoc, emw, image, faces):
+    """`emoc bench` on a detector: every stage timed, one traced entry per op of the network with
+    its FLOPs, the same face count as detection."""
+    j = json.loads(run([emoc, 'bench', '-m', emw, '--image', image, '--runs', '3', '--warmup', '1',
+                        '--per-op', '--json']))
+    stages = all(j.get(k + '_ms', -1) >= 0 for k in ('warp', 'net', 'decode', 'nms', 'project', 'total'))
+    ops = j.get('ops', [])
+    convs = [o for o in ops if o['type'] in ('conv2d', 'dwconv', 'pwconv')]
+    ok = (stages and j['faces'] == faces and j['net_ms'] > 0 and len(ops) > 0 and
+          all(o['median_ns'] > 0 for o in ops) and len(convs) > 0 and all(o['flops'] > 0 for o in convs))
+    print('emoc bench --per-op %s: %d ops, %d faces, net %.3f ms [%s]' % (
+        os.path.basename(emw), len(ops), j.get('faces', -1), j.get('net_ms', -1), 'ok' if ok else 'FAIL'))
+    return ok
+
+
+def check_unsupported_op(emoc, model, work, old, new, new_name):
+    """emoc convert must refuse the patched file with a message naming the op."""
+    with open(model, 'rb') as f:
+        patched = swap_op_code(f.read(), old, new)
+    bad = os.path.join(work, 'unsupported_%d_%s' % (new, os.path.basename(model)))
+    with open(bad, 'wb') as f:
+        f.write(patched)
+    p = subprocess.run([emoc, 'convert', bad, '-o', bad + '.emw'], capture_output=True, text=True)
+    want = 'op code %d (%s) is not supported by the BlazeFace converter' % (new, new_name)
+    ok = p.returncode != 0 and want in p.stderr and not os.path.exists(bad + '.emw')
+    print('unsupported op %-40s exit %d  %s [%s]' % (os.path.basename(model) + ' ' + new_name,
+          p.returncode, p.stderr.strip().splitlines()[-1] if p.stderr.strip() else '(no message)',
+          'ok' if ok else 'FAIL'))
+    return ok
 
 
 # ---- MediaPipe's CPU graph, from the calculators ------------------------------------------
@@ -224,6 +299,7 @@ def main():
     images = composites(work)
     fails = 0
     warp_stats = {}
+    small = {}
     for name, fname, S, min_score in MODELS:
         model = os.path.join(MP, fname)
         emw = os.path.join(work, 'blazeface_%s.emw' % name)
@@ -271,6 +347,10 @@ def main():
             ok_dec = dec is not None and dec[0] <= 0.01 and dec[1] <= 1e-5
             ok_e2e = e2e is not None and e2e[0] <= 0.5 and e2e[1] <= 1e-3
             fails += (not ok_raw) + (not ok_dec) + (not ok_e2e)
+            if img_name == 'sizes':
+                fails += not check_bench(emoc, emw, path, ref.shape[0])
+            if img_name == 'small':
+                small[name] = (ref.shape[0], cli.shape[0], ref[:, 3] - ref[:, 1] if ref.size else [])
             print('%-12s %-11s faces %d  raw err/tol %.3f [%s]  decode %s [%s]  e2e %s [%s]' % (
                 name, img_name, ref.shape[0], worst, 'ok' if ok_raw else 'FAIL',
                 'count differs' if dec is None else '%.2g px %.2g' % dec, 'ok' if ok_dec else 'FAIL',
@@ -280,6 +360,19 @@ def main():
     print('warp: uint8 tensor values differing from OpenCV warpPerspective (count / max level / total)')
     for (S, img_name), (n, mx, tot) in sorted(warp_stats.items()):
         print('  %d %-11s %6d / %d / %d' % (S, img_name, n, mx, tot))
+    print('small-faces composite (%d faces, crops %d..%d px wide, 640x480): faces found '
+          '(TFLite reference / emoc detect), face box widths' % (
+              len(SMALL_FACES), SMALL_FACES[0][2], SMALL_FACES[-1][2]))
+    for name, (nref, nemoc, widths) in small.items():
+        print('  %-12s %d / %d  widths %s' % (name, nref, nemoc, ' '.join('%.0f' % w for w in sorted(widths))))
+    if not (small['short'][0] < small['full_sparse'][0]):
+        print('small-faces composite: the full-range model should find more faces than the short-range one [FAIL]')
+        fails += 1
+    # AVERAGE_POOL_2D (1) for MAX_POOL_2D (17) in the short-range file; SPACE_TO_DEPTH (26) for
+    # DEPTH_TO_SPACE (5) in the sparse full-range one: real builtins, same option tables.
+    for fname, old, new, new_name in (('face_detection_short_range.tflite', 17, 1, 'AVERAGE_POOL_2D'),
+                                      ('face_detection_full_range_sparse.tflite', 5, 26, 'SPACE_TO_DEPTH')):
+        fails += not check_unsupported_op(emoc, os.path.join(MP, fname), work, old, new, new_name)
     print('blazeface conformance: %s (%d checks failed; ISAs %s)' % ('PASS' if not fails else 'FAIL', fails, ' '.join(isas)))
     return 1 if fails else 0
 

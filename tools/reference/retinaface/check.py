@@ -2,7 +2,8 @@
 """emoc's RetinaFace against the upstream detect.py replica (generate.py's OUT): for each test
 image and each ISA given, `emoc detect --format jsonl --dump-raw DIR` must give raw outputs
 (loc, conf, landms) within 1e-4·max(1, max|ref|) and the same faces, in the same order, with boxes
-and landmarks within 1e-3 px and scores within 1e-5.
+and landmarks within 1e-3 px and scores within 1e-5. A reference with fewer than MIN_FACES faces
+on an image fails too (a check where nothing survives proves nothing).
 Usage: check.py EMOC_BIN EMW REF_DIR WORK_DIR ISA... ; exit 0 when every check passed."""
 import json
 import os
@@ -11,11 +12,21 @@ import sys
 
 import numpy as np
 
+MIN_FACES = 10
+
 
 def main():
     emoc, emw, ref, work, isas = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
     names = [l.split("\t")[0] for l in open(os.path.join(ref, "manifest.tsv")) if not l.startswith("#")]
     bad = 0
+    if not isas:
+        print("retinaface: FAIL: no ISA to check")
+        return 1
+    for name in names:
+        n = len(json.load(open(os.path.join(ref, name + ".dets.json"))))
+        if n < MIN_FACES:
+            print("retinaface %s: FAIL: the reference keeps %d faces (< %d)" % (name, n, MIN_FACES))
+            bad += 1
     for isa in isas:
         for name in names:
             d = os.path.join(work, isa, name)
