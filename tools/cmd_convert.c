@@ -4,7 +4,8 @@
  * into EMW. By default GEMM and depthwise weights are stored as the kernels read them (EMW 1.1),
  * so that loading re-lays nothing out (docs/startup.md); --layout rows writes row-major EMW 1.0.
  * --dtype bf16|int8 stores the pointwise-conv and linear weights in reduced precision (EMW 1.2,
- * weights/convert_lp.c); int8 calibrates its activation scales on --calib inputs.
+ * weights/convert_lp.c); int8 takes one activation scale per pixel row at run time (row-max,
+ * EMW 1.3) or, with --calib, calibrates one per layer on those inputs.
  */
 #include "tools/cli.h"
 #include "tools/convert_calib.h"
@@ -17,15 +18,18 @@
 
 static const char *usage =
     "usage: emoc convert IN.onnx|IN.pt|IN.tflite -o OUT.emw [--dtype f32|f16|bf16|int8]\n"
-    "       [--calib IMAGES_OR_DIR] [--arch A] [--layout kernel|rows]\n"
+    "       [--int8-act row-max|calibrated] [--calib IMAGES_OR_DIR] [--arch A]\n"
+    "       [--layout kernel|rows]\n"
     "       emoc convert pnet.pt rnet.pt onet.pt -o mtcnn.emw   (MTCNN face detector)\n"
     "  Recognises the architecture from the graph (EfficientNet-B0/B2 of EmotiEffLib)\n"
     "  and writes weights + metadata (input size, normalisation, labels, source\n"
     "  SHA-256) as EMW. --dtype f16 stores weights in half precision (computed in f32).\n"
     "  --dtype bf16 / int8 store the pointwise-conv and linear weights in bf16 / int8\n"
-    "  and run those layers so (EMW 1.2, docs/precision.md); int8 needs --calib: one\n"
-    "  image or a folder of face crops (or .f32 preprocessed inputs) run through the\n"
-    "  fp32 network to fix each layer's activation scale.\n"
+    "  and run those layers so (EMW 1.2/1.3, docs/precision.md). int8 activations:\n"
+    "  --int8-act row-max (default without --calib) takes one scale per pixel row at\n"
+    "  run time, max|x|/127 of the row: no calibration (EMW 1.3); --int8-act calibrated\n"
+    "  (default with --calib) fixes one scale per layer by running --calib (one image\n"
+    "  or a folder of face crops, or .f32 preprocessed inputs) through the fp32 network.\n"
     "  --layout kernel (default) stores GEMM and depthwise weights as the kernels read\n"
     "  them (EMW 1.1, nothing to re-lay out at load); rows keeps PyTorch's row-major\n"
     "  order (EMW 1.0).\n"
@@ -126,6 +130,7 @@ typedef struct convert_args {
     int kernel_layout;          /* 1: EMW 1.1 kernel layouts (default), 0: rows (1.0) */
     emw_dtype lp;               /* EMW_BF16 / EMW_I8: reduced-precision GEMMs; else EMW_F32 */
     const char *calib;          /* --calib IMAGES_OR_DIR */
+    int int8_act;               /* --int8-act: 0 not given, 1 row-max, 2 calibrated */
     emoc_convert_opts opts;
 } convert_args;
 
@@ -133,7 +138,7 @@ typedef struct convert_args {
 static int convert_parse(int argc, char **argv, convert_args *c)
 {
     const char *cmd = argv[0];
-    *c = (convert_args){{NULL, NULL, NULL}, NULL, NULL, 0, 1, EMW_F32, NULL, {EMW_F32, NULL}};
+    *c = (convert_args){{NULL, NULL, NULL}, NULL, NULL, 0, 1, EMW_F32, NULL, 0, {EMW_F32, NULL}};
     cli_opts scan;
     cli_opts_init(&scan, argc, argv, usage, NULL);
     scan.positional = scan.value_optional = 1;
@@ -164,6 +169,12 @@ static int convert_parse(int argc, char **argv, convert_args *c)
             }
         } else if (v && !strcmp(a, "--calib")) {
             c->calib = v;
+        } else if (v && !strcmp(a, "--int8-act")) {
+            c->int8_act = !strcmp(v, "row-max") ? 1 : !strcmp(v, "calibrated") ? 2 : -1;
+            if (c->int8_act < 0) {
+                cli_error(cmd, "--int8-act expects row-max or calibrated, got '%s'", v);
+                return EXIT_USAGE;
+            }
         } else if (v && !strcmp(a, "--layout")) {
             if (!strcmp(v, "kernel")) c->kernel_layout = 1;
             else if (!strcmp(v, "rows")) c->kernel_layout = 0;
@@ -183,10 +194,20 @@ static int convert_parse(int argc, char **argv, convert_args *c)
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    if (c->lp == EMW_I8 && !c->calib) {
-        cli_error(cmd, "--dtype int8 needs --calib IMAGES_OR_DIR: int8 layers run with one fixed "
-                  "activation scale each, measured by running calibration face images through "
-                  "the fp32 network; without them there is nothing to measure the scales on");
+    if (c->int8_act && c->lp != EMW_I8) {
+        cli_error(cmd, "--int8-act is for --dtype int8");
+        return EXIT_USAGE;
+    }
+    if (c->lp == EMW_I8 && c->int8_act == 2 && !c->calib) {
+        cli_error(cmd, "--int8-act calibrated needs --calib IMAGES_OR_DIR: calibrated int8 layers "
+                  "run with one fixed activation scale each, measured by running calibration "
+                  "face images through the fp32 network; without them there is nothing to "
+                  "measure the scales on (--int8-act row-max needs no calibration)");
+        return EXIT_USAGE;
+    }
+    if (c->lp == EMW_I8 && c->int8_act == 1 && c->calib) {
+        cli_error(cmd, "--calib is for --int8-act calibrated: row-max measures each pixel row's "
+                  "scale at run time and stores none");
         return EXIT_USAGE;
     }
     if (c->calib && c->lp != EMW_I8) {
@@ -212,7 +233,7 @@ static emoc_status convert_reduced(const convert_args *c, emw_writer *w, emoc_er
 {
     float *calib = NULL;
     size_t n_calib = 0;
-    if (c->lp == EMW_I8) {
+    if (c->lp == EMW_I8 && c->calib) { /* calibrated; without --calib: row-max */
         uint8_t *buf = NULL;
         size_t size = 0;
         emoc_model *m = NULL;

@@ -67,18 +67,20 @@ static int has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Reduced precision (EMW 1.2, docs/precision.md): dtype counts, the calibration set and the
- * range of the int8 scales. Nothing when every tensor is f32/f16. */
+/* Reduced precision (EMW 1.2/1.3, docs/precision.md): dtype counts, the int8 activation rule
+ * (row-max, or the calibration set) and the range of the int8 scales. Nothing when every
+ * tensor is f32/f16. */
 static void print_precision(const emw_file *f)
 {
-    size_t n_bf16 = 0, n_i8 = 0;
+    size_t n_bf16 = 0, n_i8 = 0, n_row = 0;
     double wlo = INFINITY, whi = 0, alo = INFINITY, ahi = 0;
     for (size_t i = 0; i < f->n_tensors; i++) {
         const emw_tensor *t = &f->tensors[i];
         n_bf16 += t->dtype == EMW_BF16;
         if (t->dtype != EMW_I8) continue;
         n_i8++;
-        alo = t->act_scale < alo ? t->act_scale : alo;
+        if (t->act_scale == 0.0f) n_row++; /* one scale per pixel row at run time */
+        else alo = t->act_scale < alo ? t->act_scale : alo;
         ahi = t->act_scale > ahi ? t->act_scale : ahi;
         for (int64_t n = 0; n < t->dims[0]; n++) {
             double s = emw_tensor_i8_scale(t, n);
@@ -91,10 +93,20 @@ static void print_precision(const emw_file *f)
     printf("\nreduced precision: dtype %s; %zu bf16 and %zu int8 GEMM weights, the other layers "
            "fp32\n", dt && dt->type == EMW_T_STR ? dt->str : "?", n_bf16, n_i8);
     if (!n_i8) return;
+    const emw_meta *act = emw_find_meta(f, "quant.int8.act");
+    if (n_row)
+        printf("  int8 activations: rule %s: %zu of %zu int8 layers take one scale per pixel row "
+               "at run time, max|x*s|/127 of the row (no calibration)\n",
+               act && act->type == EMW_T_STR ? act->str : "row-max", n_row, n_i8);
+    if (n_row == n_i8) {
+        printf("  int8 weight scales %.3g .. %.3g (per output channel)\n", wlo, whi);
+        return;
+    }
     const emw_meta *sha = emw_find_meta(f, "quant.calib.sha256");
     const emw_meta *cnt = emw_find_meta(f, "quant.calib.count");
     const emw_meta *rule = emw_find_meta(f, "quant.calib.rule");
-    printf("  calibration: %lld inputs, SHA-256 of the preprocessed set %s, rule %s\n",
+    printf("  int8 activations: rule %s; calibration: %lld inputs, SHA-256 of the preprocessed "
+           "set %s, rule %s\n", act && act->type == EMW_T_STR ? act->str : "calibrated",
            cnt && cnt->type == EMW_T_I64 ? (long long)cnt->i64 : -1LL,
            sha && sha->type == EMW_T_STR ? sha->str : "?",
            rule && rule->type == EMW_T_STR ? rule->str : "?");

@@ -44,9 +44,10 @@ emoc_status emoc__convert_build(emw_writer *w, uint8_t **buf, emoc_model **m,
 emoc_status emoc__convert_kernel_layout(emw_writer *w, int *n_packed, emoc_error *err);
 /* After a conversion (before the layout pass): stores the weights of every pointwise conv and
  * linear layer as `dtype` (EMW_BF16 or EMW_I8; EMW 1.2, weights/FORMAT.md §4.2) and writes the
- * quant.* metadata. int8 needs n_calib ≥ 1 preprocessed inputs (NCHW, 3·S·S floats each, S the
- * network's input size), run through emoc's fp32 plan to set each layer's activation scale
- * (weights/convert_lp.c). */
+ * quant.* metadata. int8 with n_calib = 0: one activation scale per pixel row at run time
+ * ("row-max", EMW 1.3); with n_calib ≥ 1 preprocessed inputs (NCHW, 3·S·S floats each, S the
+ * network's input size), run through emoc's fp32 plan, one calibrated activation scale per
+ * layer ("calibrated", EMW 1.2) (weights/convert_lp.c). */
 emoc_status emoc__convert_reduced(emw_writer *w, emw_dtype dtype, const float *calib,
                                   size_t n_calib, emoc_error *err);
 /* MediaPipe BlazeFace .tflite files (weights/convert_tflite.c, weights/TFLITE.md). */

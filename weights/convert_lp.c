@@ -8,13 +8,20 @@
  * helpers of the kernels (engine/kernels/gemm_lp/lp_scalar.h), so a file's int8 values equal
  * what the EMOC_GEMM_DTYPE override computes from the same weights.
  *
- * int8 activation scales are calibrated: each calibration input runs through emoc's own fp32
- * plan, and after every GEMM op the trace hook reads that op's input (times its SE gate) from
- * the arena. Rule: sx = max over the whole set of |x·s|, divided by 127. Why max and not a
- * percentile: the per-layer trace (docs/precision.md §3.1) finds max/p99.9 of |x| at 1.1–2.9 on
- * every GEMM input, so clipping would gain little resolution and would saturate exactly the
- * largest activations, which the cancelling layers downstream amplify; a maximum is also
- * independent of the order the inputs are seen in.
+ * int8 activation scales, two rules (docs/precision.md §2):
+ * - row-max (no calibration inputs; the default of `emoc convert --dtype int8`): the stored
+ *   activation scale is 0 (EMW 1.3) and the kernel takes one scale per pixel row at run time,
+ *   max_k|x·s|/127 of that row. Why: the drift of one scale per tensor comes from the spread
+ *   between pixels and channels (§3.1), not from outliers, and a static scale saturates on
+ *   inputs outside its calibration set (§5); a per-row scale has neither problem and needs no
+ *   calibration set.
+ * - calibrated (calibration inputs given): each input runs through emoc's own fp32 plan, and
+ *   after every GEMM op the trace hook reads that op's input (times its SE gate) from the
+ *   arena. Rule: sx = max over the whole set of |x·s|, divided by 127. Why max and not a
+ *   percentile: the per-layer trace (§3.1) finds max/p99.9 of |x| at 1.1–2.9 on every GEMM
+ *   input, so clipping would gain little resolution and would saturate exactly the largest
+ *   activations, which the cancelling layers downstream amplify; a maximum is also
+ *   independent of the order the inputs are seen in.
  */
 #include "engine/base/error.h"
 #include "engine/base/sha256.h"
@@ -122,8 +129,6 @@ emoc_status emoc__convert_reduced(emw_writer *w, emw_dtype dtype, const float *c
 {
     if (dtype != EMW_BF16 && dtype != EMW_I8)
         return emoc__fail(err, EMOC_E_ARG, "reduced precision: dtype %s", emw_dtype_name(dtype));
-    if (dtype == EMW_I8 && n_calib == 0)
-        return emoc__fail(err, EMOC_E_ARG, "int8 needs calibration inputs");
     uint8_t *buf = NULL;
     emoc_model *m = NULL;
     emoc_error lerr = {{0}};
@@ -145,7 +150,7 @@ emoc_status emoc__convert_reduced(emw_writer *w, emw_dtype dtype, const float *c
             st = emoc__fail(err, EMOC_E_ARG, "--dtype %s: the fp32 plan is needed (unset "
                             "EMOC_GEMM_DTYPE, or convert from an f32 source)", emw_dtype_name(dtype));
     }
-    if (!st && dtype == EMW_I8) st = calibrate(m, calib, n_calib, n_values, amax, err);
+    if (!st && dtype == EMW_I8 && n_calib) st = calibrate(m, calib, n_calib, n_values, amax, err);
     int n_reduced = 0;
     for (size_t i = 0; !st && i < nt; i++) {
         /* only tensors the plan reads as GEMM weights and nothing else */
@@ -160,14 +165,19 @@ emoc_status emoc__convert_reduced(emw_writer *w, emw_dtype dtype, const float *c
         if (dtype == EMW_BF16) {
             st = store_bf16(w, t->name, v, (size_t)t->count, err);
         } else {
-            st = store_i8(w, t, v, amax[i] > 0.0f ? amax[i] / 127.0f : 1.0f, err);
+            /* 0: one scale per pixel row at run time (row-max, EMW 1.3) */
+            float sx = n_calib == 0 ? 0.0f : amax[i] > 0.0f ? amax[i] / 127.0f : 1.0f;
+            st = store_i8(w, t, v, sx, err);
         }
         free(v);
         n_reduced++;
     }
     if (!st && (st = emw_writer_meta_str(w, "quant.dtype", emw_dtype_name(dtype))))
         emoc__fail(err, st, "%s", emw_writer_error(w));
-    if (!st && dtype == EMW_I8) {
+    if (!st && dtype == EMW_I8 &&
+        (st = emw_writer_meta_str(w, "quant.int8.act", n_calib ? "calibrated" : "row-max")))
+        emoc__fail(err, st, "%s", emw_writer_error(w));
+    if (!st && dtype == EMW_I8 && n_calib) {
         /* the calibration set as emoc saw it: its preprocessed inputs, f32, in order */
         char hex[65];
         emoc__sha256_hex(calib, n_calib * n_values * sizeof(float), hex);

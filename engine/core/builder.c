@@ -578,7 +578,7 @@ static int gemm_lp_op(emoc_pb *b, const char *type, const char *node, int lp, co
     pr->quant = k->quant;
     pr->sw = sw;
     pr->sx = qt ? qt->act_scale : 0.0f;
-    pr->dq_floats = ((size_t)N + 15) & ~(size_t)15;
+    pr->dq_floats = (((size_t)N + 15) & ~(size_t)15) + ((P + 15) & ~(size_t)15);
     pr->nr = k->nr;
     pr->scale_buf = scale_buf;
     pr->residual_buf = residual_buf;

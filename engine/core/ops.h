@@ -28,8 +28,9 @@ typedef struct emoc__gemm_lp_params {
     emoc_gemm_lp_fn fn;
     emoc_lp_quant_fn quant;
     const float *sw;         /* int8: per-output-channel weight scales; bf16: NULL */
-    float sx;                /* int8: the file's calibrated activation scale; 0: dynamic */
-    size_t dq_floats;        /* scratch floats before the quantized rows (N, 64-byte rounded) */
+    float sx;                /* int8: the file's calibrated activation scale; 0: one per row */
+    size_t dq_floats;        /* scratch floats before the quantized rows: dq (N) then row_sx
+                                (P), each rounded to 16 floats (64 bytes) */
     int nr;
     int scale_buf, residual_buf;
 } emoc__gemm_lp_params;

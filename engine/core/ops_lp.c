@@ -2,13 +2,14 @@
  * ops_lp.c — exec of the reduced-precision GEMM op (docs/precision.md): the op's fp32 input
  * rows (times the SE gate) are converted once into the kernel's activation format in scratch,
  * then the output is computed by pixel ranges or channel panels as emoc__exec_gemm does.
- * int8 uses the activation scale calibrated at conversion and stored in the file (EMW 1.2);
- * under the EMOC_GEMM_DTYPE override it is dynamic: max|x·s|/127 of this very input (a maximum
- * does not depend on the order it is taken in, so outputs stay the same for any thread count).
+ * int8 uses either one activation scale calibrated at conversion and stored in the file (EMW
+ * 1.2, "calibrated") or one scale per pixel row, max_k|x·s|/127 of that very row, taken by the
+ * kernel's quant() ("row-max": EMW 1.3 files, act_scale 0, and the EMOC_GEMM_DTYPE override; a
+ * maximum does not depend on the order it is taken in, so outputs stay the same for any thread
+ * count).
  */
 #include "engine/core/ops.h"
 
-#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -16,7 +17,7 @@ typedef struct {
     emoc_gemm_lp_args a;
     const float *x, *scale;
     unsigned char *xq;
-    float inv_sx;
+    float inv_sx, *row_sx;
     size_t P;
     int by_pixels, n_tasks;
 } lp_job;
@@ -27,8 +28,8 @@ static void quant_task(void *arg, int t)
     int lo, hi;
     emoc__split((int)j->P, j->n_tasks, t, &lo, &hi);
     if (hi > lo)
-        j->p->quant(j->x, (size_t)j->a.K, j->scale, j->inv_sx, j->a.K, j->xq, j->a.xq_stride,
-                    (size_t)lo, (size_t)hi);
+        j->p->quant(j->x, (size_t)j->a.K, j->scale, j->inv_sx, j->row_sx, j->a.K, j->xq,
+                    j->a.xq_stride, (size_t)lo, (size_t)hi);
 }
 
 static void gemm_task(void *arg, int t)
@@ -44,29 +45,25 @@ void emoc__exec_gemm_lp(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const emoc__gemm_lp_params *p = (const emoc__gemm_lp_params *)op->params;
     const emoc_buffer *ob = &ctx->plan->bufs[op->out];
-    lp_job j = {p, p->a, NULL, NULL, NULL, 1.0f, (size_t)ob->h * (size_t)ob->w, 1, 1};
+    lp_job j = {p, p->a, NULL, NULL, NULL, 0.0f, NULL, (size_t)ob->h * (size_t)ob->w, 1, 1};
     j.x = emoc__buf_ptr(ctx, op->in[0]);
     j.a.y = emoc__buf_ptr(ctx, op->out);
     int k = 1;
     j.scale = p->scale_buf >= 0 ? emoc__buf_ptr(ctx, op->in[k++]) : NULL;
     j.a.residual = p->residual_buf >= 0 ? emoc__buf_ptr(ctx, op->in[k++]) : NULL;
-    /* scratch of thread slot 0: [dq: N floats, 64-aligned][xq rows] (ops run one at a time) */
+    /* scratch of thread slot 0: [dq: N floats][row_sx: P floats][xq rows], each 64-byte
+     * rounded (ops run one at a time) */
     float *dq = ctx->scratch;
+    j.row_sx = ctx->scratch + (((size_t)j.a.N + 15) & ~(size_t)15);
     j.xq = (unsigned char *)(ctx->scratch + p->dq_floats);
     j.a.xq = j.xq;
     if (p->sw) {
-        const int K = j.a.K;
-        float amax = 0.0f;
-        for (size_t r = 0; p->sx == 0.0f && r < j.P; r++)
-            for (int c = 0; c < K; c++) {
-                float v = fabsf(j.scale ? j.x[r * (size_t)K + (size_t)c] * j.scale[c]
-                                        : j.x[r * (size_t)K + (size_t)c]);
-                amax = v > amax ? v : amax;
-            }
-        float sx = p->sx > 0.0f ? p->sx : amax > 0.0f ? amax / 127.0f : 1.0f;
-        j.inv_sx = 1.0f / sx;
-        for (int n = 0; n < j.a.N; n++) dq[n] = sx * p->sw[n];
+        /* calibrated: dq = sx·sw, rows times 1 (exactly the EMW 1.2 arithmetic); row-max:
+         * dq = sw, rows times their own scale */
+        j.inv_sx = p->sx > 0.0f ? 1.0f / p->sx : 0.0f;
+        for (int n = 0; n < j.a.N; n++) dq[n] = p->sx > 0.0f ? p->sx * p->sw[n] : p->sw[n];
         j.a.dq = dq;
+        j.a.row_sx = j.row_sx;
     }
     int threads = emoc__pool_threads(ctx->pool);
     if (threads > 1) j.n_tasks = threads * 4 < (int)j.P ? threads * 4 : (int)j.P;

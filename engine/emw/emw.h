@@ -51,9 +51,10 @@ typedef enum emw_type {
 /* Layout constants (weights/FORMAT.md §2). */
 #define EMW_MAGIC "EMW\x1a"          /* bytes 45 4d 57 1a */
 #define EMW_VERSION_MAJOR 1          /* a reader rejects any other major version */
-#define EMW_VERSION_MINOR 2          /* minor versions only add things old readers reject */
+#define EMW_VERSION_MINOR 3          /* minor versions only add things old readers reject */
 /* 1.1 added tensor layouts (weights/FORMAT.md §4.1): GEMM weights stored as the kernels read
- * them. 1.2 added the reduced-precision dtypes bf16 and int8 (§4.2). The writer writes the
+ * them. 1.2 added the reduced-precision dtypes bf16 and int8 (§4.2); 1.3 the int8 activation
+ * scale 0, "one scale per pixel row at run time" (§4.2, row-max). The writer writes the
  * lowest minor version the file's contents need. */
 #define EMW_BYTE_ORDER_MARK 0x0a0b0c0du /* stored little-endian: 0d 0c 0b 0a */
 #define EMW_PREAMBLE_BYTES 48        /* fixed part of the header */
@@ -99,8 +100,9 @@ emoc_status emw_writer_add_tensor(emw_writer *w, const char *name, emw_dtype dty
 
 /* Replaces the data of tensor `name` (already added, f32, rows) by its bf16 bits (count of
  * them, finite), or by int8 values q (−127..127) of a GEMM weight [N][K](1,1) with N weight
- * scales and the activation scale of its input (finite, > 0). The rounding rules are the
- * caller's (weights/convert_lp.c). The file becomes version 1.2. */
+ * scales and the activation scale of its input (finite, > 0; or +0: one scale per pixel row
+ * taken at run time, "row-max"). The rounding rules are the caller's (weights/convert_lp.c).
+ * The file becomes version 1.2 (1.3 with an activation scale 0). */
 emoc_status emw_writer_set_bf16(emw_writer *w, const char *name, const uint16_t *bits);
 emoc_status emw_writer_set_i8(emw_writer *w, const char *name, const int8_t *q,
                               const float *scales, float act_scale);
@@ -141,7 +143,8 @@ typedef struct emw_tensor {
     uint64_t count;           /* prod(dims) */
     emw_layout layout;        /* how the nbytes of data are ordered (FORMAT.md §4.1) */
     uint64_t stored;          /* elements stored: count, plus zero padding of a panel layout */
-    float act_scale;          /* int8: calibrated scale of the input activations (else 0) */
+    float act_scale;          /* int8: calibrated scale of the input activations; 0: one per
+                                 pixel row at run time (row-max, format 1.3); else 0 */
     const uint8_t *scales;    /* int8: dims[0] little-endian f32 weight scales, in the header */
 } emw_tensor;
 

@@ -318,7 +318,8 @@ static float emw__f32_at(const uint8_t *p)
 
 /* An int8 record (FORMAT.md §4.2): a GEMM weight [N][K] or [N][K][1][1], its extra bytes
  * u8 axis 0, u8 scale dtype 0 (f32), u16 reserved 0, f32 activation scale, N f32 weight
- * scales; every scale finite and > 0. */
+ * scales; every scale finite and > 0, except an activation scale +0 (format 1.3: one scale per
+ * pixel row, taken at run time). */
 static emoc_status emw__i8_params(emw__rd *r, emw_tensor *t, unsigned extra)
 {
     if (!(t->rank == 2 || (t->rank == 4 && t->dims[2] == 1 && t->dims[3] == 1)))
@@ -342,8 +343,14 @@ static emoc_status emw__i8_params(emw__rd *r, emw_tensor *t, unsigned extra)
                          "tensor '%s': int8 axis/scale dtype/reserved at offset %llu are %u %u "
                          "%u %u, expected 0 0 0 0 (axis 0, f32 scales)",
                          t->name, (unsigned long long)at, p[0], p[1], p[2], p[3]);
+    if (emw__ld32(p + 4) == 0 && r->minor < 3) /* +0: one scale per row (row-max), 1.3 */
+        return emw__fail(r, EMOC_E_UNSUPPORTED,
+                         "tensor '%s': int8 activation scale 0 (one scale per pixel row, "
+                         "row-max) at offset %llu needs format 1.3, the file says 1.%u",
+                         t->name, (unsigned long long)(at + 4), r->minor);
     for (uint64_t n = 0; n <= (uint64_t)t->dims[0]; n++) {
         float v = emw__f32_at(p + 4 + 4 * n);
+        if (!n && emw__ld32(p + 4) == 0) continue;
         if (!(v > 0.0f) || !isfinite(v)) {
             char which[48] = "activation scale";
             if (n) snprintf(which, sizeof which, "weight scale of channel %llu",

@@ -385,9 +385,10 @@ emoc_status emw_writer_set_i8(emw_writer *w, const char *name, const int8_t *q,
                           "at most 16381 scales", name, N);
     for (size_t n = 0; n <= N; n++) {
         float v = n ? scales[n - 1] : act_scale;
+        if (!n && v == 0.0f && !signbit(v)) continue; /* +0: one scale per row (format 1.3) */
         if (!(v > 0.0f) || !isfinite(v))
             return emw__wfail(w, EMOC_E_ARG, "tensor '%s': int8 %s %zu is %g, must be finite and > 0",
-                              name, n ? "weight scale" : "activation scale", n ? n - 1 : 0,
+                              name, n ? "weight scale" : "activation scale (or 0)", n ? n - 1 : 0,
                               (double)v);
     }
     for (uint64_t i = 0; i < t->count; i++)
@@ -520,7 +521,8 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
     /* Sizes: all entries passed the caps, so these sums stay far below 2^63. */
     uint64_t hb = EMW_PREAMBLE_BYTES + 4;
     for (size_t i = 0; i < w->n_meta; i++) hb += emw__meta_bytes(&w->meta[i]);
-    int minor = 0; /* 1.0 unless a tensor needs 1.1 (a layout) or 1.2 (bf16, int8) */
+    int minor = 0; /* 1.0 unless a tensor needs 1.1 (a layout), 1.2 (bf16, int8) or 1.3 (int8
+                    * with one activation scale per row: act_scale 0) */
     for (size_t i = 0; i < w->n_tensors; i++) {
         const emw__wtensor *t = &w->tensors[i];
         hb += 2 + strlen(t->name) + 4 + 8 * (uint64_t)t->rank + 20 + t->extra_len;
@@ -528,7 +530,8 @@ emoc_status emw_writer_to_memory(emw_writer *w, uint8_t **out, size_t *out_size)
             hb += EMW_LAYOUT_EXTRA_BYTES;
             minor = minor > 1 ? minor : 1;
         }
-        if (t->dtype == EMW_BF16 || t->dtype == EMW_I8) minor = 2;
+        if (t->dtype == EMW_BF16 || t->dtype == EMW_I8) minor = minor > 2 ? minor : 2;
+        if (t->dtype == EMW_I8 && emw__ld32(t->extra + 4) == 0) minor = 3;
     }
     if (hb > EMW_MAX_HEADER_BYTES)
         return emw__wfail(w, EMOC_E_LIMIT, "header would be %llu bytes, cap is %llu",

@@ -82,11 +82,16 @@ typedef struct emoc_gemm_kernel {
  * as int8 with a per-output-channel scale; activations converted once per op by quant():
  *   bf16: xq[p][k] = bf16_rne(x[p][k]·scale[k])   (round to nearest even, denormals → ±0)
  *         y = act(Σ_k xq·wq accumulated in fp32 + bias[n]) + residual
- *   int8: xq[p][k] = clamp(rne(x[p][k]·scale[k]·inv_sx), −127, 127)     (symmetric, s8)
- *         acc = Σ_k xq·wq (int32, exact);   y = act((float)acc·dq[n] + bias[n]) + residual
- *         with dq[n] = sx·sw[n] (activation scale × weight scale).
+ *   int8: xq[p][k] = clamp(rne(x[p][k]·scale[k]·inv[p]), −127, 127)     (symmetric, s8)
+ *         acc = Σ_k xq·wq (int32, exact);
+ *         y = act(((float)acc·row_sx[p])·dq[n] + bias[n]) + residual   (two roundings, this order)
+ *         One activation scale per tensor (static, calibrated: quant's inv_sx > 0): inv[p] =
+ *         inv_sx, row_sx[p] = 1 (exact) and dq[n] = sx·sw[n]. One per row (inv_sx == 0, "row-max"):
+ *         row_sx[p] = max_k|x[p][k]·scale[k]|/127 (1 when that max is 0; NaN ignored),
+ *         inv[p] = 1/row_sx[p], and dq[n] = sw[n] (emoc__i8_row_sx in gemm_lp/lp_scalar.h).
  * quant() writes rows [p0,p1) of xq (row stride xq_stride bytes ≥ row_bytes(K)) in the kernel's
- * own activation format, padding zeroed; fn() reads only that form and the packed weights.
+ * own activation format, padding zeroed, and (int8) row_sx[p0..p1) indexed by absolute p;
+ * fn() reads only that form, row_sx and the packed weights.
  * pack() takes row-major [N][K] bf16 bits (uint16_t) or int8; packed_size() is in bytes.
  * The int8 sum is exact, so every ISA's int8 kernel equals the reference bit for bit (up to
  * the SIMD activation polynomials); bf16 kernels may add the pair products in another order.
@@ -96,6 +101,7 @@ typedef struct emoc_gemm_lp_args {
     size_t xq_stride;            /* bytes */
     const void *w_packed;
     const float *dq;             /* int8: per output channel; bf16: unused */
+    const float *row_sx;         /* int8: per pixel row, written by quant(); bf16: unused */
     const float *bias;
     const float *slope;
     const float *residual;
@@ -108,8 +114,8 @@ typedef struct emoc_gemm_lp_args {
 
 typedef void (*emoc_gemm_lp_fn)(const emoc_gemm_lp_args *a, size_t p0, size_t p1, int n0, int n1);
 typedef void (*emoc_lp_quant_fn)(const float *x, size_t x_stride, const float *scale,
-                                 float inv_sx, int K, void *xq, size_t xq_stride, size_t p0,
-                                 size_t p1);
+                                 float inv_sx, float *row_sx, int K, void *xq, size_t xq_stride,
+                                 size_t p0, size_t p1);
 typedef size_t (*emoc_lp_bytes_fn)(int K, int N);
 typedef void (*emoc_lp_pack_fn)(const void *w, int K, int N, void *packed);
 

@@ -194,18 +194,36 @@ Test(cli_enet, bench_shares_and_roofline)
     cr_assert(fabs(sum - 1.0) < 1e-3 * n, "shares add up to %g over %d ops", sum, n);
 }
 
-/* `emoc convert --dtype bf16|int8 [--calib]` (docs/precision.md): int8 without calibration and
- * calibration without int8 are usage errors that say why; a calibration file that cannot be used
- * is named; the files load and `emoc info` shows dtype, calibration set and scale ranges. */
+/* `emoc convert --dtype bf16|int8 [--int8-act R] [--calib]` (docs/precision.md): calibrated int8
+ * without calibration, calibration with row-max or without int8 are usage errors that say why;
+ * int8 without --calib is row-max (EMW 1.3); a calibration file that cannot be used is named;
+ * the files load and `emoc info` shows dtype, the activation rule, calibration set and scale
+ * ranges. */
 Test(cli_enet, convert_reduced_precision)
 {
     static char out[1 << 18]; /* the tensor table of `emoc info` comes first */
     char cmd[2048];
     const char *b = bin();
-    snprintf(cmd, sizeof cmd, "%s convert --dtype int8 %s/enet_b0_8_best_afew.onnx -o %s/i8.emw 2>&1",
-             b, dir, dir);
+    snprintf(cmd, sizeof cmd, "%s convert --dtype int8 --int8-act calibrated %s/enet_b0_8_best_afew.onnx "
+             "-o %s/i8.emw 2>&1", b, dir, dir);
     cr_assert_eq(run(cmd, out, sizeof out), 2, "%s", out);
     cr_assert(strstr(out, "needs --calib IMAGES_OR_DIR") && strstr(out, "activation scale"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s convert --dtype int8 --int8-act row-max --calib %s/face.ppm "
+             "%s/enet_b0_8_best_afew.onnx -o %s/i8.emw 2>&1", b, dir, dir, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "--calib is for --int8-act calibrated"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s convert --dtype int8 --int8-act median %s/enet_b0_8_best_afew.onnx "
+             "-o %s/i8.emw 2>&1", b, dir, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "--int8-act expects row-max or calibrated, got 'median'"), "%s", out);
+    /* int8 without --calib: row-max, EMW 1.3, runs */
+    snprintf(cmd, sizeof cmd, "%s convert --dtype int8 %s/enet_b0_8_best_afew.onnx -o %s/i8r.emw 2>&1 && "
+             "%s info --no-plan %s/i8r.emw && %s predict -m %s/i8r.emw %s/face.ppm --format jsonl 2>/dev/null",
+             b, dir, dir, b, dir, b, dir, dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "format EMW 1.3"), "%s", out);
+    cr_assert(strstr(out, "int8 activations: rule row-max: "), "%s", out);
+    cr_assert(strstr(out, "\"status\":\"ok\""), "%s", out);
     snprintf(cmd, sizeof cmd, "%s convert --dtype bf16 --calib %s/face.ppm %s/enet_b0_8_best_afew.onnx "
              "-o %s/b.emw 2>&1", b, dir, dir, dir);
     cr_assert_eq(run(cmd, out, sizeof out), 2, "%s", out);
@@ -219,7 +237,7 @@ Test(cli_enet, convert_reduced_precision)
     cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "format EMW 1.2"), "%s", out);
     cr_assert(strstr(out, "reduced precision: dtype int8; 0 bf16 and "), "%s", out);
-    cr_assert(strstr(out, "calibration: 1 inputs, SHA-256 of the preprocessed set "), "%s", out);
+    cr_assert(strstr(out, "rule calibrated; calibration: 1 inputs, SHA-256 of the preprocessed set "), "%s", out);
     cr_assert(strstr(out, "int8 activation scales "), "%s", out);
     snprintf(cmd, sizeof cmd, "%s convert --dtype bf16 %s/enet_b0_8_best_afew.onnx -o %s/b.emw 2>&1 && "
              "%s info --no-plan %s/b.emw && %s predict -m %s/b.emw %s/face.ppm --format jsonl 2>/dev/null",

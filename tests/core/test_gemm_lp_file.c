@@ -204,9 +204,21 @@ Test(gemm_lp_file, malformed_and_too_new_records_are_refused_by_name)
     b[6] = 1;
     refix_header_crc(b);
     expect_refused(b, n, 1, EMOC_E_UNSUPPORTED, "needs format 1.2, the file says 1.1");
-    /* an activation scale of 0 */
+    /* an activation scale of 0 (row-max) in a 1.2 file: needs 1.3 (a 1.2 reader refuses it
+     * as "must be finite and > 0") */
     memcpy(b, good, n);
     memset(b + extra + 4, 0, 4);
+    refix_header_crc(b);
+    expect_refused(b, n, 1, EMOC_E_UNSUPPORTED, "needs format 1.3, the file says 1.2");
+    /* a negative activation scale, and -0 */
+    memcpy(b, good, n);
+    b[extra + 7] |= 0x80;
+    refix_header_crc(b);
+    expect_refused(b, n, 1, EMOC_E_FORMAT, "int8 activation scale");
+    memcpy(b, good, n);
+    memset(b + extra + 4, 0, 3);
+    b[extra + 7] = 0x80;
+    b[6] = 3;
     refix_header_crc(b);
     expect_refused(b, n, 1, EMOC_E_FORMAT, "int8 activation scale");
     /* a weight scale that is NaN */
@@ -237,12 +249,40 @@ Test(gemm_lp_file, malformed_and_too_new_records_are_refused_by_name)
     free(b);
 }
 
-/* int8 cannot be converted without calibration inputs. */
-Test(gemm_lp_file, int8_without_calibration_is_refused)
+/* int8 without calibration inputs is the row-max rule (docs/precision.md §2): an EMW 1.3 file
+ * whose int8 records carry activation scale 0 and quant.int8.act "row-max", deterministic, and
+ * run bit for bit as the EMOC_GEMM_DTYPE=int8 override (same weight rounding, one activation
+ * scale per pixel row) at 1 and 3 threads. */
+Test(gemm_lp_file, int8_without_calibration_is_row_max_as_the_override)
 {
-    tiny_opts o;
-    tiny_default(&o);
-    o.reduced = EMW_I8;
-    size_t n = 0;
-    cr_assert_null(tiny_build(&o, &n));
+    size_t nf = 0, n1 = 0, n2 = 0;
+    uint8_t *f32 = build(0, NULL, 0, &nf), *i8 = build(EMW_I8, NULL, 0, &n1),
+            *again = build(EMW_I8, NULL, 0, &n2);
+    cr_assert(n1 == n2 && memcmp(i8, again, n1) == 0, "row-max conversion is not deterministic");
+    emw_file f;
+    emoc_error err;
+    cr_assert_eq(emw_parse(i8, n1, 1, &f, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(f.version_minor, 3);
+    int n_i8 = 0;
+    for (size_t i = 0; i < f.n_tensors; i++)
+        if (f.tensors[i].dtype == EMW_I8) {
+            n_i8++;
+            cr_assert_eq(f.tensors[i].act_scale, 0.0f, "'%s'", f.tensors[i].name);
+        }
+    cr_assert(n_i8 >= 3, "only %d int8 tensors", n_i8);
+    const emw_meta *act = emw_find_meta(&f, "quant.int8.act");
+    cr_assert(act && act->type == EMW_T_STR && !strcmp(act->str, "row-max"));
+    cr_assert_null(emw_find_meta(&f, "quant.calib.sha256"), "row-max stores no calibration set");
+    emw_file_release(&f);
+    for (unsigned seed = 1; seed <= 4; seed++) {
+        float a[10], b[10], c[10];
+        scores(f32, nf, "int8", 1, seed, a);
+        scores(i8, n1, NULL, 1, seed, b);
+        scores(i8, n1, NULL, 3, seed, c);
+        cr_assert(memcmp(a, b, sizeof a) == 0, "seed %u: row-max file != EMOC_GEMM_DTYPE=int8", seed);
+        cr_assert(memcmp(b, c, sizeof b) == 0, "seed %u: 1 and 3 threads differ", seed);
+    }
+    free(f32);
+    free(i8);
+    free(again);
 }

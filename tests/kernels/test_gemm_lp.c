@@ -17,12 +17,13 @@ typedef struct lp_case {
     int P, K, N;
     emoc_act act;
     int scale, bias, slope, residual;
+    int row_max;    /* int8: one activation scale per pixel row (else one per tensor) */
 } lp_case;
 
 typedef struct lp_data {
     float *x, *w, *scale, *bias, *slope, *res, *dq, *yf32;
     void *wq;
-    float inv_sx;
+    float inv_sx;   /* int8 per tensor: 1/sx; per row: 0 (quant takes each row's max) */
     double *terms;  /* Σ|xq·wq| + |bias| + |res| per output, dequantized */
     size_t xs, ys, rs;
 } lp_data;
@@ -35,6 +36,11 @@ static void make_data(lp_data *d, const lp_case *c, int is_i8, uint64_t seed)
     d->ys = (size_t)N + 5;
     d->rs = (size_t)N + 2;
     d->x = ktest_alloc((size_t)P * d->xs, &rng, -1.0f, 1.0f);
+    /* rows of different magnitude (what the per-row scale is for), and an all-zero row */
+    for (int p = 0; p < P; p++)
+        for (int k = 0; k < K; k++) d->x[(size_t)p * d->xs + (size_t)k] *= (float)(1 + 3 * (p % 4));
+    if (c->row_max && P >= 3)
+        for (int k = 0; k < K; k++) d->x[d->xs + (size_t)k] = 0.0f;
     d->w = ktest_alloc((size_t)N * (size_t)K, &rng, -1.0f, 1.0f);
     d->scale = c->scale ? ktest_alloc((size_t)K, &rng, 0.0f, 1.0f) : NULL;
     d->bias = c->bias ? ktest_alloc((size_t)N, &rng, -1.0f, 1.0f) : NULL;
@@ -51,12 +57,12 @@ static void make_data(lp_data *d, const lp_case *c, int is_i8, uint64_t seed)
             amax = v > amax ? v : amax;
         }
     float sx = amax > 0 ? amax / 127.0f : 1.0f;
-    d->inv_sx = 1.0f / sx;
+    d->inv_sx = c->row_max ? 0.0f : 1.0f / sx;
     for (int n = 0; n < N; n++) {
         float wmax = 0.0f;
         for (int k = 0; k < K; k++) wmax = fmaxf(wmax, fabsf(d->w[(size_t)n * (size_t)K + (size_t)k]));
         float sw = wmax > 0 ? wmax / 127.0f : 1.0f;
-        d->dq[n] = sx * sw;
+        d->dq[n] = c->row_max ? sw : sx * sw;
         for (int k = 0; k < K; k++) {
             size_t i = (size_t)n * (size_t)K + (size_t)k;
             if (is_i8) ((int8_t *)d->wq)[i] = emoc__i8_quant(d->w[i] / sw);
@@ -90,20 +96,32 @@ static void free_data(lp_data *d)
     free(d->dq); free(d->wq); free(d->terms); free(d->yf32);
 }
 
-/* Quantizes, packs and runs kernel k over the whole output (or split when split = 1). */
+/* Quantizes (in two pixel ranges), packs and runs kernel k over the whole output (or split
+ * when split = 1). int8: the row scales quant() wrote must be the rule's (emoc__i8_row_sx per
+ * row, else 1). */
 static float *run_kernel(const emoc_gemm_lp_kernel *k, const lp_data *d, const lp_case *c, int split)
 {
     const int P = c->P, K = c->K, N = c->N;
     size_t xqs = k->row_bytes(K) + 8;
     unsigned char *xq = malloc((size_t)P * xqs);
     void *packed = malloc(k->packed_size(K, N));
+    float *row_sx = malloc(sizeof(float) * (size_t)P);
     float *y = ktest_alloc((size_t)P * d->ys, NULL, 0, 0);
-    cr_assert(xq && packed);
+    cr_assert(xq && packed && row_sx);
     memset(xq, 0xA5, (size_t)P * xqs);
-    k->quant(d->x, d->xs, d->scale, d->inv_sx, K, xq, xqs, 0, (size_t)P);
+    for (int p = 0; p < P; p++) row_sx[p] = NAN;
+    size_t mid = (size_t)P / 2;
+    k->quant(d->x, d->xs, d->scale, d->inv_sx, row_sx, K, xq, xqs, 0, mid);
+    k->quant(d->x, d->xs, d->scale, d->inv_sx, row_sx, K, xq, xqs, mid, (size_t)P);
+    for (int p = 0; p < P && strstr(k->name, "_i8_"); p++) {
+        float want = c->row_max ? emoc__i8_row_sx(d->x + (size_t)p * d->xs, d->scale, K) : 1.0f;
+        cr_assert(memcmp(&row_sx[p], &want, 4) == 0, "%s: row scale of row %d is %.9g, rule %.9g (K=%d)",
+                  k->name, p, row_sx[p], want, K);
+        if (c->row_max && P >= 3 && p == 1) cr_assert_eq(row_sx[p], 1.0f, "all-zero row: scale 1");
+    }
     k->pack(d->wq, K, N, packed);
-    emoc_gemm_lp_args a = {xq, xqs, packed, d->dq, d->bias, d->slope, d->res, d->rs, y, d->ys,
-                           K, N, c->act};
+    emoc_gemm_lp_args a = {xq, xqs, packed, d->dq, row_sx, d->bias, d->slope, d->res, d->rs, y,
+                           d->ys, K, N, c->act};
     if (!split) {
         k->fn(&a, 0, (size_t)P, 0, N);
     } else {
@@ -118,6 +136,7 @@ static float *run_kernel(const emoc_gemm_lp_kernel *k, const lp_data *d, const l
     }
     free(xq);
     free(packed);
+    free(row_sx);
     return y;
 }
 
@@ -146,8 +165,8 @@ static void check_case(const emoc_gemm_lp_kernel *ref, const emoc_gemm_lp_kernel
             double t = d.terms[(size_t)p * (size_t)c->N + n];
             if (exact && exact_act(c->act))
                 cr_assert(memcmp(&y[i], &yref[i], 4) == 0,
-                          "%s P=%d K=%d N=%d act=%d scale=%d: y[%d][%zu]=%.9g, reference %.9g (must be bitwise)",
-                          k->name, c->P, c->K, c->N, c->act, c->scale, p, n, y[i], yref[i]);
+                          "%s P=%d K=%d N=%d act=%d scale=%d row_max=%d: y[%d][%zu]=%.9g, reference %.9g (must be bitwise)",
+                          k->name, c->P, c->K, c->N, c->act, c->scale, c->row_max, p, n, y[i], yref[i]);
             else
                 cr_assert(ktest_close(y[i], yref[i], t),
                           "%s P=%d K=%d N=%d act=%d: y[%d][%zu]=%.9g ref=%.9g", k->name, c->P,
@@ -169,23 +188,25 @@ static void sweep(const emoc_gemm_lp_kernel *ref, const emoc_gemm_lp_kernel *k, 
         for (int j = 0; j < ns; j++) {
             int idx = i * ns + j;
             lp_case c = {pixels[idx % 9], sizes[j], sizes[i], (emoc_act)(idx % EMOC_ACT_COUNT),
-                         (idx >> 1) & 1, (idx >> 2) & 1, 1, (idx >> 3) & 1};
+                         (idx >> 1) & 1, (idx >> 2) & 1, 1, (idx >> 3) & 1, (idx >> 4) & 1};
             check_case(ref, k, is_i8, exact, &c, seed++);
         }
     for (int act = 0; act < EMOC_ACT_COUNT; act++)
-        for (int f = 0; f < 16; f++) {
-            lp_case c = {13, 33, 49, (emoc_act)act, f & 1, (f >> 1) & 1, (f >> 2) & 1, (f >> 3) & 1};
+        for (int f = 0; f < 32; f++) {
+            lp_case c = {13, 33, 49, (emoc_act)act, f & 1, (f >> 1) & 1, (f >> 2) & 1, (f >> 3) & 1, f >> 4};
             check_case(ref, k, is_i8, exact, &c, seed++);
-            lp_case e = {17, 7, 100, (emoc_act)act, f & 1, (f >> 1) & 1, (f >> 2) & 1, (f >> 3) & 1};
+            lp_case e = {17, 7, 100, (emoc_act)act, f & 1, (f >> 1) & 1, (f >> 2) & 1, (f >> 3) & 1, f >> 4};
             check_case(ref, k, is_i8, exact, &e, seed++);
         }
     /* EfficientNet-B0 shapes, and a K that splits the AVX-512 pixel chunks */
-    lp_case big = {49, 192, 1152, EMOC_ACT_SILU, 0, 1, 0, 0};
-    check_case(ref, k, is_i8, exact, &big, seed++);
-    lp_case proj = {49, 1152, 320, EMOC_ACT_NONE, 1, 1, 0, 1};
-    check_case(ref, k, is_i8, exact, &proj, seed++);
-    lp_case chunks = {301, 2100, 40, EMOC_ACT_PRELU, 1, 1, 1, 1};
-    check_case(ref, k, is_i8, exact, &chunks, seed++);
+    for (int rm = 0; rm < 2; rm++) {
+        lp_case big = {49, 192, 1152, EMOC_ACT_SILU, 0, 1, 0, 0, rm};
+        check_case(ref, k, is_i8, exact, &big, seed++);
+        lp_case proj = {49, 1152, 320, EMOC_ACT_NONE, 1, 1, 0, 1, rm};
+        check_case(ref, k, is_i8, exact, &proj, seed++);
+        lp_case chunks = {301, 2100, 40, EMOC_ACT_PRELU, 1, 1, 1, 1, rm};
+        check_case(ref, k, is_i8, exact, &chunks, seed++);
+    }
 }
 
 static void sweep_isa(emoc_isa isa)
@@ -234,8 +255,8 @@ static void check_vs_f32(int is_i8)
     const emoc_gemm_lp_kernel *ref = is_i8 ? &emoc_i8_gemm_ref : &emoc_bf16_gemm_ref;
     uint64_t seed = 101;
     for (int act = 0; act < EMOC_ACT_COUNT; act++)
-        for (int f = 0; f < 16; f++) {
-            lp_case c = {9, 1 + 37 * (f % 4), 3 + 13 * (f / 4), (emoc_act)act, f & 1, (f >> 1) & 1, (f >> 2) & 1, (f >> 3) & 1};
+        for (int f = 0; f < 32; f++) {
+            lp_case c = {9, 1 + 37 * (f % 4), 3 + 13 * ((f / 4) % 4), (emoc_act)act, f & 1, (f >> 1) & 1, (f >> 2) & 1, (f >> 3) & 1, f >> 4};
             lp_data d;
             make_data(&d, &c, is_i8, seed++);
             float *y = run_kernel(ref, &d, &c, 0);
@@ -244,8 +265,9 @@ static void check_vs_f32(int is_i8)
                     size_t i = (size_t)p * d.ys + (size_t)n;
                     double bound = 1e-6 + 1.5 * (2.0 * 0.00390625 + 1e-6) * d.terms[(size_t)p * (size_t)c.N + (size_t)n];
                     if (is_i8) {
-                        double sx = 1.0 / d.inv_sx, e = 0;
-                        float sw = d.dq[n] / (float)sx;
+                        double sx = c.row_max ? emoc__i8_row_sx(d.x + (size_t)p * d.xs, d.scale, c.K)
+                                              : 1.0 / d.inv_sx, e = 0;
+                        float sw = c.row_max ? d.dq[n] : d.dq[n] / (float)(1.0 / d.inv_sx);
                         for (int k = 0; k < c.K; k++) {
                             float xv = d.x[(size_t)p * d.xs + (size_t)k] * (d.scale ? d.scale[k] : 1.0f);
                             e += fabs(xv) * sw / 2 + fabs(d.w[(size_t)n * (size_t)c.K + (size_t)k]) * sx / 2 + sx * sw / 4;
@@ -279,4 +301,15 @@ Test(gemm_lp_kernel, bf16_rounding_rule)
     cr_assert_eq(emoc__i8_quant(1.5f), 2);
     cr_assert_eq(emoc__i8_quant(-300.0f), -127);
     cr_assert_eq(emoc__i8_quant(NAN), -127);
+    /* the per-row activation scale: max|x·s|/127, 1 for an all-zero row, NaN terms skipped */
+    const float row[4] = {0.5f, -2.54f, NAN, 1.0f}, sc[4] = {1.0f, 0.5f, 1.0f, -1.0f};
+    cr_assert_eq(emoc__i8_row_sx(row, NULL, 4), 2.54f / 127.0f);
+    cr_assert_eq(emoc__i8_row_sx(row, sc, 4), 1.27f / 127.0f);
+    const float zeros[3] = {0.0f, -0.0f, 0.0f};
+    cr_assert_eq(emoc__i8_row_sx(zeros, NULL, 3), 1.0f);
+    int8_t q[4];
+    cr_assert_eq(emoc__i8_quant_row(row, NULL, 0.0f, 4, q), 2.54f / 127.0f);
+    cr_assert(q[1] == -127 && q[0] == 25 && q[3] == 50, "row quantized: %d %d %d", q[0], q[1], q[3]);
+    cr_assert_eq(emoc__i8_quant_row(row, NULL, 10.0f, 4, q), 1.0f);
+    cr_assert(q[0] == 5 && q[1] == -25 && q[3] == 10);
 }

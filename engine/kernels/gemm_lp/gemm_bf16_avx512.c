@@ -28,9 +28,10 @@ static void pack_avx512(const void *w, int K, int N, void *packed)
 }
 
 /* x·scale → bf16 with the rounding of emoc__bf16_from_f32, 16 at a time in integer lanes. */
-static void quant_avx512(const float *x, size_t x_stride, const float *scale, float inv_sx, int K,
-                         void *xq, size_t xq_stride, size_t p0, size_t p1)
+static void quant_avx512(const float *x, size_t x_stride, const float *scale, float inv_sx,
+                         float *row_sx, int K, void *xq, size_t xq_stride, size_t p0, size_t p1)
 {
+    (void)row_sx;
     (void)inv_sx;
     const __m512i expo = _mm512_set1_epi32(0x7F800000), absm = _mm512_set1_epi32(0x7FFFFFFF);
     const __m512i sign = _mm512_set1_epi32((int)0x80000000u), one = _mm512_set1_epi32(1);
@@ -60,7 +61,7 @@ static void quant_avx512(const float *x, size_t x_stride, const float *scale, fl
 #define LP_WOFF 0
 #define LP_ACC_T __m512
 #define LP_ZERO _mm512_setzero_ps()
-#define LP_FINISH(acc, n, v) (acc)
+#define LP_FINISH(acc, p, n, v) (acc)
 
 /* vdpbf16ps */
 #define LP_ATTR __attribute__((target("avx512bf16")))

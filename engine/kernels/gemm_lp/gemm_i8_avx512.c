@@ -35,18 +35,35 @@ static void pack_avx512(const void *w, int K, int N, void *packed)
     emoc__lp_pack_panels(w, K, N, 32, 4, 1, out + comp_bytes(N));
 }
 
-/* (x·scale)·inv_sx, clamped as emoc__i8_quant (maxps/minps return the second operand on NaN),
+/* The row scale (kernels.h: inv_sx > 0 static, row scale 1; else max|x·scale|/127 of the row,
+ * emoc__i8_row_sx: maxps returns its second operand on NaN, so a NaN term is skipped as there),
+ * then (x·scale)·inv, clamped as emoc__i8_quant (maxps/minps return the second operand on NaN),
  * rounded to nearest even by vcvtps2dq, stored + 128. */
-static void quant_avx512(const float *x, size_t x_stride, const float *scale, float inv_sx, int K,
-                         void *xq, size_t xq_stride, size_t p0, size_t p1)
+static void quant_avx512(const float *x, size_t x_stride, const float *scale, float inv_sx,
+                         float *row_sx, int K, void *xq, size_t xq_stride, size_t p0, size_t p1)
 {
-    const __m512 inv = _mm512_set1_ps(inv_sx), lo = _mm512_set1_ps(-127.0f),
-                 hi = _mm512_set1_ps(127.0f);
+    const __m512 lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
     const __m512i off = _mm512_set1_epi32(128);
+    const __m512 absmask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
     int Kp = (K + 3) & ~3;
     for (size_t p = p0; p < p1; p++) {
         const float *xr = x + p * x_stride;
         uint8_t *q = (uint8_t *)xq + p * xq_stride;
+        float rs = 1.0f, inv_s = inv_sx;
+        if (!(inv_sx > 0.0f)) {
+            __m512 mx = _mm512_setzero_ps();
+            for (int k = 0; k < K; k += 16) {
+                __mmask16 m = emoc__m512_tail(K - k);
+                __m512 v = _mm512_maskz_loadu_ps(m, xr + k);
+                if (scale) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, scale + k));
+                mx = _mm512_max_ps(_mm512_and_ps(v, absmask), mx);
+            }
+            float amax = _mm512_reduce_max_ps(mx);
+            rs = amax > 0.0f ? amax / 127.0f : 1.0f;
+            inv_s = 1.0f / rs;
+        }
+        row_sx[p] = rs;
+        const __m512 inv = _mm512_set1_ps(inv_s);
         for (int k = 0; k < K; k += 16) {
             __mmask16 m = emoc__m512_tail(K - k);
             __m512 v = _mm512_maskz_loadu_ps(m, xr + k);
@@ -60,10 +77,12 @@ static void quant_avx512(const float *x, size_t x_stride, const float *scale, fl
     }
 }
 
-static inline __m512 finish(const emoc_gemm_lp_args *a, __m512i acc, int n, __mmask16 m)
+/* ((float)acc·row_sx[p])·dq[n], the reference's two roundings in its order */
+static inline __m512 finish(const emoc_gemm_lp_args *a, __m512i acc, size_t p, int n, __mmask16 m)
 {
     __m512i comp = _mm512_maskz_loadu_epi32(m, (const int32_t *)a->w_packed + n);
     __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, comp));
+    v = _mm512_mul_ps(v, _mm512_set1_ps(a->row_sx[p]));
     return _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, a->dq + n));
 }
 
@@ -72,7 +91,7 @@ static inline __m512 finish(const emoc_gemm_lp_args *a, __m512i acc, int n, __mm
 #define LP_WOFF comp_bytes(a->N)
 #define LP_ACC_T __m512i
 #define LP_ZERO _mm512_setzero_si512()
-#define LP_FINISH(acc, n, v) finish(a, (acc), (n) + 16 * (v), m[v])
+#define LP_FINISH(acc, p, n, v) finish(a, (acc), (p), (n) + 16 * (v), m[v])
 #define LP_ATTR __attribute__((target("avx512vnni")))
 #define LP_PREFIX vnni_
 #define LP_STEP(acc, xb, w) ((acc) = _mm512_dpbusd_epi32((acc), (xb), (w)))

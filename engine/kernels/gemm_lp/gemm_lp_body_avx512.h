@@ -9,7 +9,8 @@
  *   LP_STEP(acc, x32, w) acc (__m512 or __m512i) += the group products of x32 (one 32-bit
  *                        group of the activation row, broadcast) and w (16 channels' groups)
  *   LP_ACC_T, LP_ZERO    accumulator type and zero
- *   LP_FINISH(acc, n, v) __m512 value of accumulator `acc` for channels n + 16·v (before bias)
+ *   LP_FINISH(acc, p, n, v) __m512 value of accumulator `acc` of pixel row p for channels
+ *                        n + 16·v (before bias)
  * Loop order as gemm/gemm_avx512.c: pixel chunks of ~256 KiB of activations, panel by panel,
  * 8-row tiles; a pixel tail re-reads the last valid row (computed, never stored); one row uses a
  * 1-row variant. Each output is the same chain over the k groups whatever the split.
@@ -62,7 +63,7 @@ LP_CAT(LP_PREFIX, tile)(const emoc_gemm_lp_args *a, size_t p, int mr, size_t p_l
         float *yr = a->y + (p + (size_t)i) * a->y_stride + n;
 #pragma GCC unroll 2
         for (int v = 0; v < nv; v++) {
-            __m512 r = LP_FINISH(acc[i][v], n, v);
+            __m512 r = LP_FINISH(acc[i][v], p + (size_t)i, n, v);
             if (a->bias) r = _mm512_add_ps(r, bias[v]);
             r = emoc__act512(r, a->act, slope[v]);
             if (a->residual)

@@ -2,8 +2,8 @@
  * gemm_lp_body_neon.h — the NEON reduced-precision GEMM driver and 8×8 micro-kernel, included
  * by gemm_lp_neon.c for bf16 (widening FMA) and int8 (SDOT). The includer defines LP_ATTR,
  * LP_PREFIX, LP_ACC_T, LP_ZERO, LP_STEP(acc, g, w) (acc += the products of the 32-bit
- * activation group g and w, 4 channels' groups as 16 bytes) and LP_FINISH(acc) (float32x4_t
- * before bias). Packed panels: [Kg][8][4 bytes] (a last panel of ≤ 4 channels is 4 wide).
+ * activation group g and w, 4 channels' groups as 16 bytes) and LP_FINISH(acc, p, n, m) (float32x4_t
+ * before bias, of pixel row p, channels n.., m valid). Packed panels: [Kg][8][4 bytes] (a last panel of ≤ 4 channels is 4 wide).
  * Pixel tails re-read the last valid row (computed, never stored).
  */
 #define LP_CAT2(a, b) a##b
@@ -51,7 +51,7 @@ LP_CAT(LP_PREFIX, tile)(const emoc_gemm_lp_args *a, size_t p, int mr, size_t p_l
         float *yr = a->y + (p + (size_t)i) * a->y_stride + n;
 #pragma GCC unroll 2
         for (int v = 0; v < nv; v++) {
-            float32x4_t r = LP_FINISH(acc[i][v], n + 4 * v, m[v]);
+            float32x4_t r = LP_FINISH(acc[i][v], p + (size_t)i, n + 4 * v, m[v]);
             if (a->bias) r = vaddq_f32(r, bias[v]);
             r = emoc__act_neon(r, a->act, slope[v]);
             if (a->residual)

@@ -8,7 +8,7 @@
  *                             ASIMDDP): s8 × s8 quads into int32, exact as the reference.
  * Packed (gemm_lp/lp_scalar.h): panels of 8 channels × 4-byte groups (bf16 pairs / int8
  * quads). Activations are quantized by the scalar code of lp_scalar.h (the same arithmetic as
- * the reference by construction), rows padded to a whole group with zeros.
+ * the reference by construction, the int8 row scale included), rows padded to a whole group with zeros.
  */
 #include "engine/kernels/gemm_lp/lp_scalar.h"
 #include "engine/kernels/simd_neon.h"
@@ -20,10 +20,11 @@ static void bf16_pack(const void *w, int K, int N, void *packed)
     emoc__lp_pack_panels(w, K, N, 8, 2, 2, packed);
 }
 
-static void bf16_quant(const float *x, size_t x_stride, const float *scale, float inv_sx, int K,
-                       void *xq, size_t xq_stride, size_t p0, size_t p1)
+static void bf16_quant(const float *x, size_t x_stride, const float *scale, float inv_sx,
+                       float *row_sx, int K, void *xq, size_t xq_stride, size_t p0, size_t p1)
 {
     (void)inv_sx;
+    (void)row_sx;
     for (size_t p = p0; p < p1; p++) {
         const float *xr = x + p * x_stride;
         uint16_t *q = (uint16_t *)((unsigned char *)xq + p * xq_stride);
@@ -38,7 +39,7 @@ static void bf16_quant(const float *x, size_t x_stride, const float *scale, floa
 #define LP_PREFIX bf16_
 #define LP_ACC_T float32x4_t
 #define LP_ZERO vdupq_n_f32(0.0f)
-#define LP_FINISH(acc, n, m) (acc)
+#define LP_FINISH(acc, p, n, m) (acc)
 #define LP_STEP(acc, g, w)                                                                   \
     do {                                                                                     \
         uint32x4_t w_ = vreinterpretq_u32_u8(w);                                             \
@@ -72,21 +73,23 @@ static void i8_pack(const void *w, int K, int N, void *packed)
     emoc__lp_pack_panels(w, K, N, 8, 4, 1, packed);
 }
 
-static void i8_quant(const float *x, size_t x_stride, const float *scale, float inv_sx, int K,
-                     void *xq, size_t xq_stride, size_t p0, size_t p1)
+static void i8_quant(const float *x, size_t x_stride, const float *scale, float inv_sx,
+                     float *row_sx, int K, void *xq, size_t xq_stride, size_t p0, size_t p1)
 {
     int Kp = (K + 3) & ~3;
     for (size_t p = p0; p < p1; p++) {
-        const float *xr = x + p * x_stride;
         int8_t *q = (int8_t *)((unsigned char *)xq + p * xq_stride);
-        for (int k = 0; k < K; k++) q[k] = emoc__i8_quant((scale ? xr[k] * scale[k] : xr[k]) * inv_sx);
+        row_sx[p] = emoc__i8_quant_row(x + p * x_stride, scale, inv_sx, K, q);
         for (int k = K; k < Kp; k++) q[k] = 0;
     }
 }
 
-static inline float32x4_t i8_finish(const emoc_gemm_lp_args *a, int32x4_t acc, int n, int m)
+/* ((float)acc·row_sx[p])·dq[n], the reference's two roundings in its order */
+static inline float32x4_t i8_finish(const emoc_gemm_lp_args *a, int32x4_t acc, size_t p, int n,
+                                    int m)
 {
-    return vmulq_f32(vcvtq_f32_s32(acc), emoc__ld_part(a->dq + n, m));
+    float32x4_t v = vmulq_f32(vcvtq_f32_s32(acc), vdupq_n_f32(a->row_sx[p]));
+    return vmulq_f32(v, emoc__ld_part(a->dq + n, m));
 }
 
 #define LP_KPG 4
@@ -94,7 +97,7 @@ static inline float32x4_t i8_finish(const emoc_gemm_lp_args *a, int32x4_t acc, i
 #define LP_PREFIX i8_
 #define LP_ACC_T int32x4_t
 #define LP_ZERO vdupq_n_s32(0)
-#define LP_FINISH(acc, n, m) i8_finish(a, (acc), (n), (m))
+#define LP_FINISH(acc, p, n, m) i8_finish(a, (acc), (p), (n), (m))
 #define LP_STEP(acc, g, w)                                                                   \
     ((acc) = vdotq_s32((acc), vreinterpretq_s8_u8(w), vreinterpretq_s8_u32(vdupq_n_u32(g))))
 #include "engine/kernels/gemm_lp/gemm_lp_body_neon.h"

@@ -2,7 +2,7 @@
  * "Reduced-precision GEMM"; docs/precision.md). Packed layout = unpacked row-major [N][K];
  * activation rows are K elements (bf16 bits or s8). bf16: the products of two bf16 values are
  * exact in fp32 and are added in increasing k. int8: an exact int32 sum, then
- * (float)acc·dq[n] + bias[n], activation, residual. */
+ * ((float)acc·row_sx[p])·dq[n] + bias[n], activation, residual. */
 #include "engine/kernels/gemm_lp/lp_scalar.h"
 #include "engine/kernels/kernels.h"
 
@@ -21,10 +21,11 @@ static void i8_pack(const void *w, int K, int N, void *packed)
     memcpy(packed, w, i8_packed_size(K, N));
 }
 
-static void bf16_quant(const float *x, size_t x_stride, const float *scale, float inv_sx, int K,
-                       void *xq, size_t xq_stride, size_t p0, size_t p1)
+static void bf16_quant(const float *x, size_t x_stride, const float *scale, float inv_sx,
+                       float *row_sx, int K, void *xq, size_t xq_stride, size_t p0, size_t p1)
 {
     (void)inv_sx;
+    (void)row_sx;
     for (size_t p = p0; p < p1; p++) {
         const float *xr = x + p * x_stride;
         uint16_t *q = (uint16_t *)((unsigned char *)xq + p * xq_stride);
@@ -32,14 +33,12 @@ static void bf16_quant(const float *x, size_t x_stride, const float *scale, floa
     }
 }
 
-static void i8_quant(const float *x, size_t x_stride, const float *scale, float inv_sx, int K,
-                     void *xq, size_t xq_stride, size_t p0, size_t p1)
+static void i8_quant(const float *x, size_t x_stride, const float *scale, float inv_sx,
+                     float *row_sx, int K, void *xq, size_t xq_stride, size_t p0, size_t p1)
 {
-    for (size_t p = p0; p < p1; p++) {
-        const float *xr = x + p * x_stride;
-        int8_t *q = (int8_t *)((unsigned char *)xq + p * xq_stride);
-        for (int k = 0; k < K; k++) q[k] = emoc__i8_quant((scale ? xr[k] * scale[k] : xr[k]) * inv_sx);
-    }
+    for (size_t p = p0; p < p1; p++)
+        row_sx[p] = emoc__i8_quant_row(x + p * x_stride, scale, inv_sx, K,
+                                       (int8_t *)((unsigned char *)xq + p * xq_stride));
 }
 
 static float epilogue(const emoc_gemm_lp_args *a, float acc, size_t p, int n)
@@ -75,7 +74,7 @@ static void i8_gemm(const emoc_gemm_lp_args *a, size_t p0, size_t p1, int n0, in
             const int8_t *wr = W + (size_t)n * (size_t)K;
             int32_t acc = 0;
             for (int k = 0; k < K; k++) acc += (int32_t)xr[k] * (int32_t)wr[k];
-            float v = (float)acc * a->dq[n];
+            float v = ((float)acc * a->row_sx[p]) * a->dq[n];
             a->y[p * a->y_stride + (size_t)n] = epilogue(a, v, p, n);
         }
     }

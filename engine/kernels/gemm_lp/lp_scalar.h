@@ -42,6 +42,34 @@ static inline int8_t emoc__i8_quant(float v)
     return (int8_t)nearbyintf(v);
 }
 
+/* The int8 activation scale of one row under the per-row rule (kernels.h, "Reduced-precision
+ * GEMM"; docs/precision.md §1): max_k|x[k]·scale[k]| / 127, 1 when that max is 0. A NaN term is
+ * skipped (the comparison is written as the SIMD max computes it); a maximum does not depend on
+ * the order it is taken in, so every ISA and split gets the same value. */
+static inline float emoc__i8_row_sx(const float *xr, const float *scale, int K)
+{
+    float m = 0.0f;
+    for (int k = 0; k < K; k++) {
+        float v = fabsf(scale ? xr[k] * scale[k] : xr[k]);
+        m = v > m ? v : m;
+    }
+    return m > 0.0f ? m / 127.0f : 1.0f;
+}
+
+/* One int8 activation row, s8 in q[0..K): static (inv_sx > 0: that scale, row scale 1) or per
+ * row (inv_sx == 0); returns the row scale the epilogue multiplies by. */
+static inline float emoc__i8_quant_row(const float *xr, const float *scale, float inv_sx, int K,
+                                       int8_t *q)
+{
+    float rs = 1.0f, inv = inv_sx;
+    if (!(inv_sx > 0.0f)) {
+        rs = emoc__i8_row_sx(xr, scale, K);
+        inv = 1.0f / rs;
+    }
+    for (int k = 0; k < K; k++) q[k] = emoc__i8_quant((scale ? xr[k] * scale[k] : xr[k]) * inv);
+    return rs;
+}
+
 /* Panel packing of a row-major [N][K] weight of `esize`-byte elements for SIMD kernels that
  * consume `g` consecutive k at a time per channel (bf16 pairs: g = 2; int8 quads: g = 4):
  * Kg = ceil(K/g) groups; panels of nr channels, panel of channel n0 at byte
