@@ -48,7 +48,7 @@ static const char *usage =
     "  --raw WxH       read rgb24 frames of W x H from the path ('-' = stdin)\n"
     "  --boxes F.csv   crop faces: rows image,x,y,w,h[,face_id]\n"
     "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3;\n"
-    "                  peak memory per image: docs/images.md)\n"
+    "                  peak memory per image: docs/reliability.md)\n"
     "  --no-sandbox    do not enter the seccomp sandbox after loading (docs/sandbox.md)\n"
     "  --ftz           flush denormals to zero (recorded in the summary; default IEEE)\n"
     "  --resize cv2|pil  override the model's resize rule (default: its metadata)\n"
@@ -430,6 +430,10 @@ static int open_images(const char *cmd, predict_opts *o, const emoc_model_info *
     if (emoc_resize_mode_parse(rs ? rs : "cv2_linear", mode) != EMOC_OK) {
         cli_error(cmd, "unknown resize rule '%s' (cv2 or pil)", rs);
         return EXIT_USAGE;
+    }
+    if (!o->detect) { /* frames only feed the model's resize: decode them straight into it */
+        o->images.opt.resize_to = info->input_size;
+        o->images.opt.resize_mode = *mode;
     }
     emoc_error err = {{0}};
     emoc_status st = inputs_open(&o->images, it, &err);

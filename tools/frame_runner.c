@@ -117,8 +117,8 @@ static void job_from_item(frame_job *job, const emoc__input_item *item, emoc_ima
             img->width = item->image.width;
             img->height = item->image.height;
             img->channels = item->image.channels;
-            job->width = img->width;
-            job->height = img->height;
+            job->width = item->src_width; /* the frame's size even when it comes resized */
+            job->height = item->src_height;
         }
     }
     if (!in || !vid || (item->status == EMOC_INPUT_OK && !img->pixels)) {

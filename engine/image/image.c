@@ -33,7 +33,12 @@ emoc_status emoc__image_check(long long w, long long h, int channels, const emoc
                           "%s: offset %zu: dimensions %lldx%lld exceed the limit %dx%d", fmt, offset,
                           w, h, lim->max_width, lim->max_height);
     /* w, h ≤ INT_MAX each and channels ≤ 4, so the product fits in 64 bits. */
-    unsigned long long bytes = (unsigned long long)w * (unsigned long long)h * (unsigned)channels;
+    int counted = channels < lim->min_channels ? lim->min_channels : channels;
+    unsigned long long bytes = (unsigned long long)w * (unsigned long long)h * (unsigned)counted;
+    if ((bytes > lim->max_bytes || bytes > (unsigned long long)SIZE_MAX) && lim->min_channels == 3)
+        return emoc__fail(err, EMOC_E_LIMIT, "%s: offset %zu: %lldx%lld = %llu pixels exceeds the limit of %zu pixels "
+                          "(3 bytes each as RGB, %zu bytes)", fmt, offset, w, h, (unsigned long long)w * (unsigned long long)h,
+                          lim->max_bytes / 3, lim->max_bytes);
     if (bytes > lim->max_bytes || bytes > (unsigned long long)SIZE_MAX)
         return emoc__fail(err, EMOC_E_LIMIT, "%s: offset %zu: %lldx%lldx%d = %llu bytes exceed the limit %zu",
                           fmt, offset, w, h, channels, bytes, lim->max_bytes);
@@ -118,26 +123,27 @@ emoc_status emoc_image_decode(const void *data, size_t size, const emoc_image_li
     if (!out) return emoc__fail(err, EMOC_E_ARG, "image: NULL output");
     memset(out, 0, sizeof *out);
     if (!data && size) return emoc__fail(err, EMOC_E_ARG, "image: NULL data");
-    emoc__image_limits l;
-    if (lim && (lim->max_width || lim->max_height || lim->max_bytes)) {
-        l.max_width = lim->max_width;
-        l.max_height = lim->max_height;
-        l.max_bytes = lim->max_bytes;
-    } else {
-        emoc_image_limits d;
+    emoc_image_limits d;
+    if (!lim || !(lim->max_width || lim->max_height || lim->max_bytes)) {
         emoc_image_limits_default(&d);
-        l.max_width = d.max_width;
-        l.max_height = d.max_height;
-        l.max_bytes = d.max_bytes;
+        lim = &d;
     }
+    emoc__image_limits l = {lim->max_width, lim->max_height, lim->max_bytes, 0};
+    return emoc__image_decode_lim(data, size, &l, out, err);
+}
+
+emoc_status emoc__image_decode_lim(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                                   emoc_image *out, emoc_error *err)
+{
+    memset(out, 0, sizeof *out);
     if (size == 0) return emoc__fail(err, EMOC_E_TRUNCATED, "image: empty file (0 bytes)");
     emoc__image img = {0, 0, 0, NULL, 1};
     emoc_status st;
     switch (emoc_image_sniff(data, size)) {
-    case EMOC_IMAGE_PPM: st = emoc__decode_ppm(data, size, &l, &img, err); break;
-    case EMOC_IMAGE_PNG: st = emoc__decode_png(data, size, &l, &img, err); break;
-    case EMOC_IMAGE_JPEG: st = emoc__decode_jpeg(data, size, &l, &img, err); break;
-    case EMOC_IMAGE_BMP: st = emoc__decode_bmp(data, size, &l, &img, err); break;
+    case EMOC_IMAGE_PPM: st = emoc__decode_ppm(data, size, lim, &img, err); break;
+    case EMOC_IMAGE_PNG: st = emoc__decode_png(data, size, lim, &img, err); break;
+    case EMOC_IMAGE_JPEG: st = emoc__decode_jpeg(data, size, lim, &img, err); break;
+    case EMOC_IMAGE_BMP: st = emoc__decode_bmp(data, size, lim, &img, err); break;
     default: {
         const uint8_t *p = data;
         return emoc__fail(err, EMOC_E_UNSUPPORTED,
@@ -160,12 +166,25 @@ emoc_status emoc_image_decode(const void *data, size_t size, const emoc_image_li
     return EMOC_OK;
 }
 
-emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim, emoc_image *out,
-                                 emoc_error *err)
+/* "PATH: " + as much of the decoder's message as fits. */
+void emoc__image_prefix_path(emoc_error *err, const char *path, const emoc_error *e2)
 {
-    if (!out) return emoc__fail(err, EMOC_E_ARG, "image: NULL output");
-    memset(out, 0, sizeof *out);
-    if (!path) return emoc__fail(err, EMOC_E_ARG, "image: NULL path");
+    if (!err) return;
+    size_t n = strlen(path);
+    if (n > sizeof err->msg / 2) n = sizeof err->msg / 2;
+    memcpy(err->msg, path, n);
+    memcpy(err->msg + n, ": ", 2);
+    size_t room = sizeof err->msg - n - 3, m = strlen(e2->msg);
+    if (m > room) m = room;
+    memcpy(err->msg + n + 2, e2->msg, m);
+    err->msg[n + 2 + m] = 0;
+}
+
+emoc_status emoc__image_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *size,
+                                  emoc_error *err)
+{
+    *data = NULL;
+    *size = 0;
     /* O_NONBLOCK: a FIFO named as an image must not hang the open waiting for a writer; reads
      * block again below (a pipe given on purpose still works). */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -183,10 +202,7 @@ emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim,
         return emoc__fail(err, EMOC_E_NOMEM, "%s: out of memory", path);
     }
     /* Sniff the format from the first bytes, then read at most the format's cap: a 3 GB
-     * non-image is refused after 16 bytes, not after reading it whole (docs/images.md). */
-    emoc_image_limits dl;
-    emoc_image_limits_default(&dl);
-    size_t max_bytes = lim && lim->max_bytes ? lim->max_bytes : dl.max_bytes;
+     * non-image is refused after 16 bytes, not after reading it whole (docs/reliability.md). */
     uint8_t head[16];
     size_t n = fread(head, 1, sizeof head, f);
     emoc_image_format fmt = emoc_image_sniff(head, n);
@@ -234,23 +250,43 @@ emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim,
     if (st == EMOC_OK && !buf) st = emoc__fail(err, EMOC_E_NOMEM, "%s: out of memory reading", path);
     if (st == EMOC_OK && ferror(f)) st = emoc__fail(err, EMOC_E_IO, "%s: read error: %s", path, strerror(errno));
     fclose(f);
-    if (st == EMOC_OK) {
-        emoc_error e2;
-        st = emoc_image_decode(buf, n, lim, out, &e2);
-        if (st != EMOC_OK && err) {
-            /* path, then as much of the decoder's message as fits */
-            size_t n = strlen(path);
-            if (n > sizeof err->msg / 2) n = sizeof err->msg / 2;
-            memcpy(err->msg, path, n);
-            memcpy(err->msg + n, ": ", 2);
-            size_t room = sizeof err->msg - n - 3, m = strlen(e2.msg);
-            if (m > room) m = room;
-            memcpy(err->msg + n + 2, e2.msg, m);
-            err->msg[n + 2 + m] = 0;
-        }
+    if (st != EMOC_OK) {
+        free(buf);
+        return st;
     }
+    *data = buf;
+    *size = n;
+    return EMOC_OK;
+}
+
+emoc_status emoc__image_load_file_lim(const char *path, const emoc__image_limits *lim, emoc_image *out,
+                                      emoc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t *buf;
+    size_t n;
+    emoc_status st = emoc__image_read_file(path, lim->max_bytes, &buf, &n, err);
+    if (st) return st;
+    emoc_error e2;
+    st = emoc__image_decode_lim(buf, n, lim, out, &e2);
+    if (st) emoc__image_prefix_path(err, path, &e2);
     free(buf);
     return st;
+}
+
+emoc_status emoc_image_load_file(const char *path, const emoc_image_limits *lim, emoc_image *out,
+                                 emoc_error *err)
+{
+    if (!out) return emoc__fail(err, EMOC_E_ARG, "image: NULL output");
+    memset(out, 0, sizeof *out);
+    if (!path) return emoc__fail(err, EMOC_E_ARG, "image: NULL path");
+    emoc_image_limits d;
+    if (!lim || !(lim->max_width || lim->max_height || lim->max_bytes)) {
+        emoc_image_limits_default(&d);
+        lim = &d;
+    }
+    emoc__image_limits l = {lim->max_width, lim->max_height, lim->max_bytes, 0};
+    return emoc__image_load_file_lim(path, &l, out, err);
 }
 
 size_t emoc__image_file_cap(emoc_image_format fmt, size_t max_bytes)

@@ -3,9 +3,11 @@
  * and dynamic-Huffman blocks, Adler-32 checked. Canonical Huffman decoding in the style of
  * zlib's puff.c; every input read is bounded by the source size and every write by the caller's
  * exact output size, so a stream that would expand past it is refused (no decompression bombs).
+ * Streamed form: the output passes through a 128 KiB window buffer and goes to a sink in pieces.
  */
 #include "engine/image/decoders.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MAXBITS 15
@@ -21,7 +23,56 @@ typedef struct {
     uint8_t *out;
     size_t out_size, out_pos;
     emoc_error *err;
+    /* Streamed (emoc__zlib_inflate_stream): out is a window buffer; bytes [handed, out_pos) are
+     * not yet given to the sink, `base` bytes were dropped from its front, `limit` caps the total. */
+    emoc__inflate_sink sink;
+    void *user;
+    size_t handed, base, limit;
+    uint32_t adler;
 } inflate_state;
+
+#define WINDOW 32768u /* DEFLATE distances reach at most this far back */
+
+static uint32_t adler32_update(uint32_t adler, const uint8_t *p, size_t n)
+{
+    uint32_t a = adler & 0xffffu, b = adler >> 16;
+    while (n) {
+        size_t k = n < 5552 ? n : 5552; /* largest run before b can overflow 32 bits */
+        n -= k;
+        while (k--) {
+            a += *p++;
+            b += a;
+        }
+        a %= 65521;
+        b %= 65521;
+    }
+    return b << 16 | a;
+}
+
+/* Streamed mode: hands the pending bytes to the sink and keeps the last WINDOW bytes. */
+static emoc_status flush(inflate_state *s)
+{
+    if (s->out_pos > s->handed) {
+        s->adler = adler32_update(s->adler, s->out + s->handed, s->out_pos - s->handed);
+        emoc_status st = s->sink(s->user, s->out + s->handed, s->out_pos - s->handed, s->err);
+        if (st) return st;
+    }
+    size_t keep = s->out_pos < WINDOW ? s->out_pos : WINDOW;
+    memmove(s->out, s->out + s->out_pos - keep, keep);
+    s->base += s->out_pos - keep;
+    s->out_pos = s->handed = keep;
+    return EMOC_OK;
+}
+
+/* Room for n more output bytes (n ≤ 258, or a stored piece that fits the buffer). */
+static emoc_status make_room(inflate_state *s, size_t n, size_t at)
+{
+    if (s->limit - (s->base + s->out_pos) < n)
+        return emoc__fail(s->err, EMOC_E_FORMAT, "zlib: offset %zu: decompressed data exceeds the expected %zu bytes",
+                          at, s->limit);
+    if (s->out_size - s->out_pos < n) return s->sink ? flush(s) : EMOC_E_INTERNAL;
+    return EMOC_OK;
+}
 
 #define FAST_BITS 9
 
@@ -63,12 +114,20 @@ static emoc_status stored(inflate_state *s)
         return emoc__fail(s->err, EMOC_E_FORMAT, "zlib: offset %zu: stored block length %u does not match its complement", at, len);
     s->in_pos += 4;
     if (s->in_size - s->in_pos < len) return TRUNC(s);
-    if (s->out_size - s->out_pos < len)
+    if (s->limit - (s->base + s->out_pos) < len)
         return emoc__fail(s->err, EMOC_E_FORMAT, "zlib: offset %zu: decompressed data exceeds the expected %zu bytes",
-                          s->in_pos, s->out_size);
-    memcpy(s->out + s->out_pos, s->in + s->in_pos, len);
-    s->in_pos += len;
-    s->out_pos += len;
+                          s->in_pos, s->limit);
+    while (len) {
+        if (s->out_pos == s->out_size) {
+            emoc_status st = flush(s); /* only when streamed: else out_size == limit */
+            if (st) return st;
+        }
+        size_t piece = s->out_size - s->out_pos < len ? s->out_size - s->out_pos : len;
+        memcpy(s->out + s->out_pos, s->in + s->in_pos, piece);
+        s->in_pos += piece;
+        s->out_pos += piece;
+        len -= (unsigned)piece;
+    }
     return EMOC_OK;
 }
 
@@ -151,9 +210,8 @@ static emoc_status codes(inflate_state *s, const huffman *lencode, const huffman
         if (sym == -1) return TRUNC(s);
         if (sym < 0) return emoc__fail(s->err, EMOC_E_FORMAT, "zlib: offset %zu: invalid literal/length code", at);
         if (sym < 256) {
-            if (s->out_pos >= s->out_size)
-                return emoc__fail(s->err, EMOC_E_FORMAT, "zlib: offset %zu: decompressed data exceeds the expected %zu bytes",
-                                  at, s->out_size);
+            emoc_status st = make_room(s, 1, at);
+            if (st) return st;
             s->out[s->out_pos++] = (uint8_t)sym;
         } else if (sym == 256) {
             return EMOC_OK;
@@ -169,12 +227,11 @@ static emoc_status codes(inflate_state *s, const huffman *lencode, const huffman
                 return emoc__fail(s->err, EMOC_E_FORMAT, "zlib: offset %zu: invalid distance code", s->in_pos);
             if (bits(s, DEXT[dsym], &e)) return TRUNC(s);
             size_t dist = (size_t)DBASE[dsym] + e;
-            if (dist > s->out_pos)
+            if (dist > s->base + s->out_pos)
                 return emoc__fail(s->err, EMOC_E_FORMAT, "zlib: offset %zu: distance %zu reaches before the start of the output (%zu bytes so far)",
-                                  s->in_pos, dist, s->out_pos);
-            if (s->out_size - s->out_pos < len)
-                return emoc__fail(s->err, EMOC_E_FORMAT, "zlib: offset %zu: decompressed data exceeds the expected %zu bytes",
-                                  s->in_pos, s->out_size);
+                                  s->in_pos, dist, s->base + s->out_pos);
+            emoc_status st = make_room(s, len, s->in_pos); /* a flush keeps WINDOW ≥ dist bytes */
+            if (st) return st;
             uint8_t *o = s->out + s->out_pos;
             for (size_t i = 0; i < len; i++) o[i] = o[(ptrdiff_t)i - (ptrdiff_t)dist]; /* overlap is intended */
             s->out_pos += len;
@@ -260,58 +317,74 @@ static emoc_status dynamic(inflate_state *s)
     return codes(s, &lencode, &distcode);
 }
 
-static uint32_t adler32(const uint8_t *p, size_t n)
+/* The zlib stream of s->in through s->out (the whole output, or a window when s->sink is set). */
+static emoc_status run(inflate_state *s, size_t *produced)
 {
-    uint32_t a = 1, b = 0;
-    while (n) {
-        size_t k = n < 5552 ? n : 5552; /* largest run before b can overflow 32 bits */
-        n -= k;
-        while (k--) {
-            a += *p++;
-            b += a;
-        }
-        a %= 65521;
-        b %= 65521;
-    }
-    return b << 16 | a;
-}
-
-emoc_status emoc__zlib_inflate(const uint8_t *src, size_t src_size, uint8_t *dst, size_t want,
-                               size_t *produced, emoc_error *err)
-{
-    *produced = 0;
-    if (src_size < 2) return emoc__fail(err, EMOC_E_TRUNCATED, "zlib: offset 0: stream shorter than its 2-byte header");
+    const uint8_t *src = s->in;
+    emoc_error *err = s->err;
+    if (s->in_size < 2) return emoc__fail(err, EMOC_E_TRUNCATED, "zlib: offset 0: stream shorter than its 2-byte header");
     unsigned cmf = src[0], flg = src[1];
     if ((cmf & 15) != 8 || (cmf >> 4) > 7)
         return emoc__fail(err, EMOC_E_FORMAT, "zlib: offset 0: compression method %u / window %u is not deflate", cmf & 15, cmf >> 4);
     if ((cmf * 256 + flg) % 31 != 0)
         return emoc__fail(err, EMOC_E_FORMAT, "zlib: offset 1: header check bits wrong (0x%02x%02x)", cmf, flg);
     if (flg & 0x20) return emoc__fail(err, EMOC_E_UNSUPPORTED, "zlib: offset 1: preset dictionary not supported");
-    inflate_state s = {src, src_size, 2, 0, 0, dst, want, 0, err};
+    s->in_pos = 2;
     int last;
     do {
         uint32_t v;
-        size_t at = s.in_pos;
-        if (bits(&s, 1, &v)) return TRUNC(&s);
+        size_t at = s->in_pos;
+        if (bits(s, 1, &v)) return TRUNC(s);
         last = (int)v;
-        if (bits(&s, 2, &v)) return TRUNC(&s);
+        if (bits(s, 2, &v)) return TRUNC(s);
         emoc_status st;
-        if (v == 0) st = stored(&s);
-        else if (v == 1) st = fixed(&s);
-        else if (v == 2) st = dynamic(&s);
+        if (v == 0) st = stored(s);
+        else if (v == 1) st = fixed(s);
+        else if (v == 2) st = dynamic(s);
         else st = emoc__fail(err, EMOC_E_FORMAT, "zlib: offset %zu: invalid block type 3", at);
         if (st) return st;
     } while (!last);
     /* Adler-32 follows, byte aligned, big endian (after the whole bytes decode() read ahead). */
-    s.in_pos -= (size_t)(s.bitcnt / 8);
-    if (s.in_size - s.in_pos < 4)
-        return emoc__fail(err, EMOC_E_TRUNCATED, "zlib: offset %zu: stream ends before its Adler-32", s.in_pos);
-    const uint8_t *a = src + s.in_pos;
+    s->in_pos -= (size_t)(s->bitcnt / 8);
+    if (s->in_size - s->in_pos < 4)
+        return emoc__fail(err, EMOC_E_TRUNCATED, "zlib: offset %zu: stream ends before its Adler-32", s->in_pos);
+    const uint8_t *a = src + s->in_pos;
     uint32_t stored_sum = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-    uint32_t sum = adler32(dst, s.out_pos);
-    if (stored_sum != sum)
+    if (s->sink) {
+        emoc_status st = flush(s);
+        if (st) return st;
+    } else {
+        s->adler = adler32_update(1, s->out, s->out_pos);
+    }
+    if (stored_sum != s->adler)
         return emoc__fail(err, EMOC_E_CHECKSUM, "zlib: offset %zu: Adler-32 mismatch (stored 0x%08x, computed 0x%08x)",
-                          s.in_pos, stored_sum, sum);
-    *produced = s.out_pos;
+                          s->in_pos, stored_sum, s->adler);
+    *produced = s->base + s->out_pos;
     return EMOC_OK;
+}
+
+emoc_status emoc__zlib_inflate(const uint8_t *src, size_t src_size, uint8_t *dst, size_t want,
+                               size_t *produced, emoc_error *err)
+{
+    *produced = 0;
+    inflate_state s;
+    memset(&s, 0, sizeof s);
+    s.in = src, s.in_size = src_size, s.out = dst, s.out_size = want, s.limit = want, s.err = err;
+    return run(&s, produced);
+}
+
+emoc_status emoc__zlib_inflate_stream(const uint8_t *src, size_t src_size, size_t want, emoc__inflate_sink sink,
+                                      void *user, size_t *produced, emoc_error *err)
+{
+    *produced = 0;
+    enum { BUF = 4 * WINDOW };
+    inflate_state s;
+    memset(&s, 0, sizeof s);
+    s.out = malloc(BUF);
+    if (!s.out) return emoc__fail(err, EMOC_E_NOMEM, "zlib: cannot allocate the %u-byte window", (unsigned)BUF);
+    s.in = src, s.in_size = src_size, s.out_size = BUF, s.limit = want, s.err = err;
+    s.sink = sink, s.user = user, s.adler = 1;
+    emoc_status st = run(&s, produced);
+    free(s.out);
+    return st;
 }

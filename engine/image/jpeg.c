@@ -162,9 +162,14 @@ static emoc_status parse_sof(jpeg_decoder *d, int marker, const uint8_t *p, size
     if (d->width > lim->max_width || d->height > lim->max_height)
         return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "image %dx%d exceeds the limit %dx%d", d->width,
                           d->height, lim->max_width, lim->max_height);
-    if ((size_t)d->width * (size_t)d->height * (size_t)(d->ncomp == 1 ? 1 : 3) > lim->max_bytes)
+    int ch = d->ncomp == 1 ? 1 : 3, counted = ch < lim->min_channels ? lim->min_channels : ch;
+    size_t pixels = (size_t)d->width * (size_t)d->height;
+    if (pixels * (size_t)counted > lim->max_bytes && lim->min_channels == 3)
+        return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "image %dx%d = %zu pixels exceeds the limit of %zu pixels "
+                          "(3 bytes each as RGB, %zu bytes)", d->width, d->height, pixels, lim->max_bytes / 3, lim->max_bytes);
+    if (pixels * (size_t)counted > lim->max_bytes)
         return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "image %dx%dx%d exceeds the %zu-byte limit", d->width,
-                          d->height, d->ncomp == 1 ? 1 : 3, lim->max_bytes);
+                          d->height, ch, lim->max_bytes);
 
     d->hmax = d->vmax = 1;
     for (int i = 0; i < d->ncomp; i++) {
@@ -199,6 +204,15 @@ static emoc_status parse_sof(jpeg_decoder *d, int marker, const uint8_t *p, size
     d->mcux = (d->width + 8 * d->hmax - 1) / (8 * d->hmax);
     d->mcuy = (d->height + 8 * d->vmax - 1) / (8 * d->vmax);
     d->progressive = marker == 0xC2;
+    size_t coef_bytes = 0;
+    for (int i = 0; i < d->ncomp; i++)
+        coef_bytes += (size_t)d->mcux * d->comp[i].h * 64 * (size_t)d->mcuy * d->comp[i].v * sizeof(int16_t);
+    /* A progressive image keeps every DCT coefficient until its last scan: 2 bytes a sample of
+     * each component. They must fit the pixel limit too (docs/reliability.md, "Images"). */
+    if (d->progressive && coef_bytes > lim->max_bytes)
+        return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "progressive %dx%d image needs %zu bytes of DCT coefficients, "
+                          "above the %zu-byte limit (a baseline JPEG of this size needs none)", d->width, d->height,
+                          coef_bytes, lim->max_bytes);
     for (int i = 0; i < d->ncomp; i++) {
         jpeg_component *c = &d->comp[i];
         c->blocks_w = d->mcux * c->h;
@@ -384,6 +398,76 @@ static emoc_status parse(jpeg_decoder *d, const emoc__image_limits *lim)
     }
 }
 
+static emoc_status copy_row(void *user, const uint8_t *px, emoc_error *err)
+{
+    emoc__image *img = user;
+    (void)err;
+    size_t stride = (size_t)img->width * (size_t)img->channels;
+    memcpy(img->pixels + (size_t)img->orientation++ * stride, px, stride); /* orientation: row counter */
+    return EMOC_OK;
+}
+
+/* Parses the stream and decodes every scan into the component planes (progressive: through
+ * the coefficients). *ycc: whether the 3 components are YCbCr. */
+static emoc_status decode_planes(jpeg_decoder *d, const emoc__image_limits *lim, int *ycc)
+{
+    emoc_status st = parse(d, lim);
+    if (!st && d->progressive) {
+        for (int i = 0; i < d->ncomp; i++) {
+            jpeg_component *c = &d->comp[i];
+            if (!c->quant_latched) { /* never in a scan: libjpeg decodes it as flat grey */
+                if (!d->qt_defined[c->tq]) return jpeg__fail(d, EMOC_E_FORMAT, d->size, "component %d was never scanned", c->id);
+                memcpy(c->quant, d->qt[c->tq], sizeof c->quant);
+            }
+            size_t stride = (size_t)c->blocks_w * 8;
+            for (int by = 0; by < c->blocks_h; by++)
+                for (int bx = 0; bx < c->blocks_w; bx++)
+                    jpeg__idct_islow(c->coefs + ((size_t)by * c->blocks_w + bx) * 64, c->quant,
+                                     c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
+            free(c->coefs); /* the planes hold everything from here on */
+            c->coefs = NULL;
+        }
+    }
+    *ycc = 1;
+    if (!st && d->ncomp != 1) {
+        if (d->saw_jfif) *ycc = 1;
+        else if (d->saw_adobe) *ycc = d->adobe_transform != 0;
+        else if (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B') *ycc = 0;
+    }
+    return st;
+}
+
+/* The decoded planes as one image (orientation recorded, not applied). */
+static emoc_status planes_to_image(jpeg_decoder *d, int ycc, emoc__image *out)
+{
+    int channels = d->ncomp == 1 ? 1 : 3;
+    size_t bytes = (size_t)d->width * (size_t)d->height * (size_t)channels;
+    emoc__image img = {d->width, d->height, channels, malloc(bytes), 0};
+    if (!img.pixels) return jpeg__fail(d, EMOC_E_NOMEM, 0, "cannot allocate %zu bytes of pixels", bytes);
+    emoc__row_sink copy = {NULL, copy_row, &img};
+    emoc_status st = jpeg__emit_rows(d, ycc, &copy);
+    if (st) {
+        free(img.pixels);
+        return st;
+    }
+    img.orientation = d->orientation ? d->orientation : 1;
+    *out = img;
+    return EMOC_OK;
+}
+
+static jpeg_decoder *new_decoder(const uint8_t *data, size_t size, emoc_error *err)
+{
+    jpeg_decoder *d = calloc(1, sizeof *d);
+    if (!d) {
+        if (err) snprintf(err->msg, sizeof err->msg, "jpeg: cannot allocate the decoder state");
+        return NULL;
+    }
+    d->data = data;
+    d->size = size;
+    d->err = err;
+    return d;
+}
+
 emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                               emoc__image *out, emoc_error *err)
 {
@@ -392,57 +476,37 @@ emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__imag
         return EMOC_E_ARG;
     }
     memset(out, 0, sizeof *out);
-    jpeg_decoder *d = calloc(1, sizeof *d);
-    if (!d) {
-        if (err) snprintf(err->msg, sizeof err->msg, "jpeg: cannot allocate the decoder state");
-        return EMOC_E_NOMEM;
-    }
-    d->data = data;
-    d->size = size;
-    d->err = err;
+    jpeg_decoder *d = new_decoder(data, size, err);
+    if (!d) return EMOC_E_NOMEM;
+    int ycc;
+    emoc_status st = decode_planes(d, lim, &ycc);
+    if (!st) st = planes_to_image(d, ycc, out);
+    release(d);
+    free(d);
+    return st;
+}
 
-    emoc_status st = parse(d, lim);
-    int channels = d->ncomp == 1 ? 1 : 3;
-    uint8_t *pixels = NULL;
-    if (!st && d->progressive) {
-        for (int i = 0; i < d->ncomp; i++) {
-            jpeg_component *c = &d->comp[i];
-            if (!c->quant_latched) { /* never in a scan: libjpeg decodes it as flat grey */
-                if (!d->qt_defined[c->tq]) {
-                    st = jpeg__fail(d, EMOC_E_FORMAT, size, "component %d was never scanned", c->id);
-                    break;
-                }
-                memcpy(c->quant, d->qt[c->tq], sizeof c->quant);
-            }
-            size_t stride = (size_t)c->blocks_w * 8;
-            for (int by = 0; by < c->blocks_h; by++)
-                for (int bx = 0; bx < c->blocks_w; bx++)
-                    jpeg__idct_islow(c->coefs + ((size_t)by * c->blocks_w + bx) * 64, c->quant,
-                                     c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
-        }
-    }
-    if (!st) {
-        size_t bytes = (size_t)d->width * (size_t)d->height * (size_t)channels;
-        pixels = malloc(bytes);
-        if (!pixels) st = jpeg__fail(d, EMOC_E_NOMEM, 0, "cannot allocate %zu bytes of pixels", bytes);
-    }
-    if (!st) {
-        int ycc = 1;
-        if (channels == 3) {
-            if (d->saw_jfif) ycc = 1;
-            else if (d->saw_adobe) ycc = d->adobe_transform != 0;
-            else if (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B') ycc = 0;
-        }
-        st = jpeg__emit_pixels(d, ycc, pixels);
-    }
-    if (!st) {
-        out->width = d->width;
-        out->height = d->height;
-        out->channels = channels;
-        out->pixels = pixels;
-        out->orientation = d->orientation ? d->orientation : 1;
-    } else {
-        free(pixels);
+emoc_status emoc__decode_jpeg_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                                   const emoc__row_sink *sink, emoc_error *err)
+{
+    jpeg_decoder *d = new_decoder(data, size, err);
+    if (!d) return EMOC_E_NOMEM;
+    int ycc;
+    emoc_status st = decode_planes(d, lim, &ycc);
+    if (!st && d->orientation > 1) {
+        /* EXIF rotation: rows of the turned image need the whole image first */
+        emoc__image img = {0, 0, 0, NULL, 1};
+        st = planes_to_image(d, ycc, &img);
+        release(d);
+        memset(d->comp, 0, sizeof d->comp);
+        if (!st) st = emoc__image_apply_orientation(&img, err);
+        if (!st) st = sink->begin(sink->user, img.width, img.height, img.channels, err);
+        size_t stride = (size_t)img.width * (size_t)img.channels;
+        for (int y = 0; !st && y < img.height; y++) st = sink->row(sink->user, img.pixels + y * stride, err);
+        free(img.pixels);
+    } else if (!st) {
+        st = sink->begin(sink->user, d->width, d->height, d->ncomp == 1 ? 1 : 3, err);
+        if (!st) st = jpeg__emit_rows(d, ycc, sink);
     }
     release(d);
     free(d);

@@ -4,7 +4,8 @@
  * OpenCV: triangle-filter ("fancy") upsampling for 2:1 horizontal (h2v1), 2:1 vertical (h1v2)
  * and both (h2v2), plain replication for other integer ratios and for chroma rows of at most two
  * samples (libjpeg's rule), edge rows replicated at the top and bottom of the downsampled
- * component, then YCbCr→RGB with libjpeg's 16-bit fixed-point tables (jdcolor.c).
+ * component, then YCbCr→RGB with libjpeg's 16-bit fixed-point tables (jdcolor.c). Rows go to a
+ * row sink one at a time (decoders.h), so no whole RGB image is needed.
  */
 #include "engine/image/jpeg_internal.h"
 
@@ -75,13 +76,15 @@ static void upsample_row(const jpeg_decoder *d, const jpeg_component *c, int y, 
     for (int x = 0; x < d->width; x++) out[x] = in[x / hr];
 }
 
-emoc_status jpeg__emit_pixels(jpeg_decoder *d, int rgb_transform, uint8_t *pixels)
+emoc_status jpeg__emit_rows(jpeg_decoder *d, int rgb_transform, const emoc__row_sink *sink)
 {
     const size_t w = (size_t)d->width;
     if (d->ncomp == 1) {
         const jpeg_component *c = &d->comp[0];
-        for (int y = 0; y < d->height; y++)
-            memcpy(pixels + (size_t)y * w, c->plane + (size_t)y * c->blocks_w * 8, w);
+        for (int y = 0; y < d->height; y++) {
+            emoc_status st = sink->row(sink->user, c->plane + (size_t)y * c->blocks_w * 8, d->err);
+            if (st) return st;
+        }
         return EMOC_OK;
     }
 
@@ -91,8 +94,8 @@ emoc_status jpeg__emit_pixels(jpeg_decoder *d, int rgb_transform, uint8_t *pixel
         if (need < w) need = w;
         if (need > rowlen) rowlen = need;
     }
-    uint8_t *rows = malloc(rowlen * 3);
-    if (!rows) return jpeg__fail(d, EMOC_E_NOMEM, 0, "cannot allocate %zu bytes of row buffers", rowlen * 3);
+    uint8_t *rows = malloc(rowlen * 3 + w * 3);
+    if (!rows) return jpeg__fail(d, EMOC_E_NOMEM, 0, "cannot allocate %zu bytes of row buffers", rowlen * 3 + w * 3);
 
     int cr_r[256], cb_b[256];
     int32_t cr_g[256], cb_g[256];
@@ -104,12 +107,12 @@ emoc_status jpeg__emit_pixels(jpeg_decoder *d, int rgb_transform, uint8_t *pixel
         cb_g[i] = -FIX(0.34414) * x + ONE_HALF;
     }
 
-    uint8_t *r0 = rows, *r1 = rows + rowlen, *r2 = rows + 2 * rowlen;
-    for (int y = 0; y < d->height; y++) {
+    uint8_t *r0 = rows, *r1 = rows + rowlen, *r2 = rows + 2 * rowlen, *o = rows + 3 * rowlen;
+    emoc_status st = EMOC_OK;
+    for (int y = 0; st == EMOC_OK && y < d->height; y++) {
         upsample_row(d, &d->comp[0], y, r0);
         upsample_row(d, &d->comp[1], y, r1);
         upsample_row(d, &d->comp[2], y, r2);
-        uint8_t *o = pixels + (size_t)y * w * 3;
         if (rgb_transform) {
             for (size_t x = 0; x < w; x++) {
                 int yy = r0[x], cb = r1[x], cr = r2[x];
@@ -124,7 +127,8 @@ emoc_status jpeg__emit_pixels(jpeg_decoder *d, int rgb_transform, uint8_t *pixel
                 o[3 * x + 2] = r2[x];
             }
         }
+        st = sink->row(sink->user, o, d->err);
     }
     free(rows);
-    return EMOC_OK;
+    return st;
 }

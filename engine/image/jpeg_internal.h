@@ -97,7 +97,8 @@ emoc_status jpeg__decode_scan(jpeg_decoder *d, size_t start, size_t *end);
 void jpeg__idct_islow(const int16_t coef[64], const uint16_t quant[64], uint8_t *out,
                       size_t stride);
 
-/* jpeg_color.c: upsamples and converts the component planes into out->pixels. */
-emoc_status jpeg__emit_pixels(jpeg_decoder *d, int rgb_transform, uint8_t *pixels);
+/* jpeg_color.c: upsamples and converts the component planes, handing each output row (width ×
+ * 1 or 3 bytes) to sink->row in turn. */
+emoc_status jpeg__emit_rows(jpeg_decoder *d, int rgb_transform, const emoc__row_sink *sink);
 
 #endif

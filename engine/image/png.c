@@ -173,34 +173,45 @@ static emoc_status walk_chunks(const uint8_t *data, size_t size, png_header *h, 
     return EMOC_OK;
 }
 
-emoc_status emoc__decode_png(const uint8_t *data, size_t size, const emoc__image_limits *lim,
-                             emoc__image *out, emoc_error *err)
+/* Signature, chunks, limits: fills h, *idat_size, *out_ch and *want (scanline bytes). */
+static emoc_status png_header_checks(const uint8_t *data, size_t size, const emoc__image_limits *lim, png_header *h,
+                                     size_t *idat_size, int *out_ch, size_t *want, emoc_error *err)
 {
     if (size < 8 || memcmp(data, "\x89PNG\r\n\x1a\n", 8))
         return emoc__fail(err, EMOC_E_FORMAT, "png: offset 0: bad signature");
-    png_header h;
-    memset(&h, 0, sizeof h);
-    h.palette_n = -1;
-    size_t idat_size = 0;
-    emoc_status st = walk_chunks(data, size, &h, NULL, &idat_size, err);
+    memset(h, 0, sizeof *h);
+    h->palette_n = -1;
+    *idat_size = 0;
+    emoc_status st = walk_chunks(data, size, h, NULL, idat_size, err);
     if (st) return st;
-    int out_ch = (h.color == 2 || h.color == 3 || h.color == 6) ? 3 : 1;
-    if (h.w > 0x7FFFFFFFu || h.h > 0x7FFFFFFFu)
-        return emoc__fail(err, EMOC_E_FORMAT, "png: offset 16: dimensions %ux%u exceed 2^31-1", h.w, h.h);
+    *out_ch = (h->color == 2 || h->color == 3 || h->color == 6) ? 3 : 1;
+    if (h->w > 0x7FFFFFFFu || h->h > 0x7FFFFFFFu)
+        return emoc__fail(err, EMOC_E_FORMAT, "png: offset 16: dimensions %ux%u exceed 2^31-1", h->w, h->h);
     /* Size limits checked here, before anything is allocated. */
-    st = emoc__image_check(h.w, h.h, out_ch, lim, "png", 16, err);
+    st = emoc__image_check(h->w, h->h, *out_ch, lim, "png", 16, err);
     if (st) return st;
-    size_t want = 0;
-    for (int p = 0; p < (h.interlace ? 7 : 1); p++) {
-        size_t x0 = h.interlace ? ADAM7[p][0] : 0, y0 = h.interlace ? ADAM7[p][1] : 0;
-        size_t dx = h.interlace ? ADAM7[p][2] : 1, dy = h.interlace ? ADAM7[p][3] : 1;
-        size_t pw = h.w > x0 ? (h.w - x0 + dx - 1) / dx : 0, ph = h.h > y0 ? (h.h - y0 + dy - 1) / dy : 0;
-        if (pw && ph) want += ph * (1 + row_bytes(&h, pw));
+    *want = 0;
+    for (int p = 0; p < (h->interlace ? 7 : 1); p++) {
+        size_t x0 = h->interlace ? ADAM7[p][0] : 0, y0 = h->interlace ? ADAM7[p][1] : 0;
+        size_t dx = h->interlace ? ADAM7[p][2] : 1, dy = h->interlace ? ADAM7[p][3] : 1;
+        size_t pw = h->w > x0 ? (h->w - x0 + dx - 1) / dx : 0, ph = h->h > y0 ? (h->h - y0 + dy - 1) / dy : 0;
+        if (pw && ph) *want += ph * (1 + row_bytes(h, pw));
     }
     /* DEFLATE expands at most ~1032:1; refuse before allocating if the IDAT data cannot fill it. */
-    if (want / 1032 > idat_size + 64)
+    if (*want / 1032 > *idat_size + 64)
         return emoc__fail(err, EMOC_E_TRUNCATED, "png: %zu bytes of IDAT cannot hold %ux%u pixels (%zu bytes)",
-                          idat_size, h.w, h.h, want);
+                          *idat_size, h->w, h->h, *want);
+    return EMOC_OK;
+}
+
+emoc_status emoc__decode_png(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                             emoc__image *out, emoc_error *err)
+{
+    png_header h;
+    size_t idat_size, want;
+    int out_ch;
+    emoc_status st = png_header_checks(data, size, lim, &h, &idat_size, &out_ch, &want, err);
+    if (st) return st;
     st = emoc__image_alloc(out, h.w, h.h, out_ch, lim, "png", 16, err);
     if (st) return st;
     uint8_t *idat = malloc(idat_size ? idat_size : 1);
@@ -251,5 +262,89 @@ done:
         free(out->pixels);
         out->pixels = NULL;
     }
+    return st;
+}
+
+/* Streamed decoding: the inflater hands scanline bytes in pieces; each whole scanline is
+ * unfiltered against the previous one, converted and given to the row sink. */
+typedef struct {
+    const png_header *h;
+    const emoc__row_sink *sink;
+    uint8_t *line, *prev, *pix; /* 1 + rb bytes (filter type first), rb, width·channels */
+    size_t rb, bpp, fill, at;
+    int out_ch;
+    emoc_error *err;            /* the caller's: a row's error is not the inflater's */
+    int failed;
+} png_rows;
+
+static emoc_status take_bytes(void *user, const uint8_t *bytes, size_t n, emoc_error *zerr)
+{
+    png_rows *r = user;
+    emoc_error *err = r->err;
+    (void)zerr;
+    while (n) {
+        size_t k = 1 + r->rb - r->fill < n ? 1 + r->rb - r->fill : n;
+        memcpy(r->line + r->fill, bytes, k);
+        r->fill += k, bytes += k, n -= k;
+        if (r->fill < 1 + r->rb) break;
+        emoc_status st = unfilter(r->line + 1, r->prev, r->rb, r->bpp, r->line[0], r->at, err);
+        for (size_t i = 0; st == EMOC_OK && i < r->h->w; i++) pixel(r->h, r->line + 1, i, r->pix + i * (size_t)r->out_ch);
+        if (st == EMOC_OK) st = r->sink->row(r->sink->user, r->pix, err);
+        if (st) {
+            r->failed = 1;
+            return st;
+        }
+        memcpy(r->prev, r->line + 1, r->rb);
+        r->at += 1 + r->rb;
+        r->fill = 0;
+    }
+    return EMOC_OK;
+}
+
+static emoc_status whole_then_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                                   const emoc__row_sink *sink, emoc_error *err)
+{
+    emoc__image img = {0, 0, 0, NULL, 1};
+    emoc_status st = emoc__decode_png(data, size, lim, &img, err);
+    if (st == EMOC_OK) st = sink->begin(sink->user, img.width, img.height, img.channels, err);
+    size_t stride = (size_t)img.width * (size_t)img.channels;
+    for (int y = 0; st == EMOC_OK && y < img.height; y++) st = sink->row(sink->user, img.pixels + y * stride, err);
+    free(img.pixels);
+    return st;
+}
+
+emoc_status emoc__decode_png_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                                  const emoc__row_sink *sink, emoc_error *err)
+{
+    png_header h;
+    size_t idat_size, want;
+    int out_ch;
+    emoc_status st = png_header_checks(data, size, lim, &h, &idat_size, &out_ch, &want, err);
+    if (st) return st;
+    if (h.interlace) return whole_then_rows(data, size, lim, sink, err); /* Adam7 fills rows 7 times */
+    if ((st = sink->begin(sink->user, (int)h.w, (int)h.h, out_ch, err)) != EMOC_OK) return st;
+    png_rows r = {&h, sink, NULL, NULL, NULL, row_bytes(&h, h.w), ((size_t)h.samples * h.depth + 7) / 8, 0, 0, out_ch, err, 0};
+    uint8_t *idat = malloc(idat_size ? idat_size : 1);
+    r.line = malloc(r.rb + 1);
+    r.prev = calloc(r.rb + 1, 1);
+    r.pix = malloc((size_t)h.w * out_ch);
+    if (!idat || !r.line || !r.prev || !r.pix) {
+        st = emoc__fail(err, EMOC_E_NOMEM, "png: cannot allocate %zu + 3 rows of %zu bytes", idat_size, r.rb);
+    } else {
+        walk_chunks(data, size, &h, idat, &idat_size, err);
+        size_t produced = 0;
+        emoc_error zerr;
+        st = emoc__zlib_inflate_stream(idat, idat_size, want, take_bytes, &r, &produced, &zerr);
+        if (st) {
+            if (!r.failed) emoc__fail(err, st, "png: IDAT stream %s", zerr.msg);
+        } else if (produced != want) {
+            st = emoc__fail(err, EMOC_E_TRUNCATED, "png: IDAT holds %zu bytes of scanlines, %zu expected for %ux%u",
+                            produced, want, h.w, h.h);
+        }
+    }
+    free(idat);
+    free(r.line);
+    free(r.prev);
+    free(r.pix);
     return st;
 }

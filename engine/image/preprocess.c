@@ -21,6 +21,29 @@ emoc_status emoc_resize_mode_parse(const char *name, emoc_resize_mode *out)
     return EMOC_E_ARG;
 }
 
+emoc_status emoc__resizer_init(emoc__resizer *r, emoc_resize_mode mode, int sw, int sh, int cn,
+                               uint8_t *dst, int dw, int dh, emoc_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->mode = mode;
+    return mode == EMOC_RESIZE_CV2 ? emoc__cv2_resizer_create(sw, sh, cn, dst, dw, dh, &r->cv2, err)
+                                   : emoc__pil_resizer_create(sw, sh, cn, dst, dw, dh, &r->pil, err);
+}
+
+void emoc__resizer_push(emoc__resizer *r, const uint8_t *row)
+{
+    if (r->cv2) emoc__cv2_resizer_push(r->cv2, row);
+    else emoc__pil_resizer_push(r->pil, row);
+}
+
+void emoc__resizer_release(emoc__resizer *r)
+{
+    emoc__cv2_resizer_free(r->cv2);
+    emoc__pil_resizer_free(r->pil);
+    r->cv2 = NULL;
+    r->pil = NULL;
+}
+
 emoc_status emoc_image_resize(const emoc_image *src, int dst_w, int dst_h, emoc_resize_mode mode,
                               emoc_image *out, emoc_error *err)
 {

@@ -3,7 +3,8 @@
  * the torchvision Resize of the ABAW notebooks: a triangle filter stretched by the scale when
  * downscaling (antialiased), coefficients normalised in double then converted to 22-bit fixed
  * point, a horizontal pass then a vertical pass, each rounding back to uint8. Passes whose size
- * does not change are skipped, as Pillow does.
+ * does not change are skipped, as Pillow does. Streamed (resize.h): each source row goes through the
+ * horizontal pass as it arrives; the vertical pass runs when the last one has.
  */
 #include "engine/image/resize.h"
 
@@ -103,37 +104,61 @@ static void vertical(const uint8_t *src, int w, int cn, uint8_t *dst, int dh, co
     }
 }
 
+struct emoc__pil_resizer {
+    int sw, sh, cn, dw, dh, need_h, need_v, y;
+    uint8_t *dst, *tmp;    /* tmp: dw × sh × cn, the rows the vertical pass reads */
+    coeffs cx, cy;
+};
+
+void emoc__pil_resizer_free(emoc__pil_resizer *r)
+{
+    if (!r) return;
+    free(r->tmp);
+    free(r->cx.bounds);
+    free(r->cx.kk);
+    free(r->cy.bounds);
+    free(r->cy.kk);
+    free(r);
+}
+
+emoc_status emoc__pil_resizer_create(int sw, int sh, int cn, uint8_t *dst, int dw, int dh,
+                                     emoc__pil_resizer **out, emoc_error *err)
+{
+    *out = NULL;
+    emoc__pil_resizer *r = calloc(1, sizeof *r);
+    if (!r) return emoc__fail(err, EMOC_E_NOMEM, "resize: cannot allocate the resizer");
+    r->sw = sw, r->sh = sh, r->cn = cn, r->dw = dw, r->dh = dh, r->dst = dst;
+    r->need_h = dw != sw;
+    r->need_v = dh != sh;
+    if ((r->need_h && precompute(sw, dw, &r->cx)) || (r->need_v && precompute(sh, dh, &r->cy))) {
+        emoc__pil_resizer_free(r);
+        return emoc__fail(err, EMOC_E_NOMEM, "resize: cannot allocate coefficients");
+    }
+    if (r->need_v && !(r->tmp = malloc((size_t)dw * sh * cn))) {
+        emoc__pil_resizer_free(r);
+        return emoc__fail(err, EMOC_E_NOMEM, "resize: cannot allocate %dx%d buffer", dw, sh);
+    }
+    *out = r;
+    return EMOC_OK;
+}
+
+void emoc__pil_resizer_push(emoc__pil_resizer *r, const uint8_t *row)
+{
+    if (r->y >= r->sh) return;
+    size_t stride = (size_t)r->dw * r->cn;
+    uint8_t *d = (r->need_v ? r->tmp : r->dst) + (size_t)r->y * stride;
+    if (r->need_h) horizontal(row, r->sw, 1, r->cn, d, r->dw, &r->cx);
+    else memcpy(d, row, stride);
+    if (++r->y == r->sh && r->need_v) vertical(r->tmp, r->dw, r->cn, r->dst, r->dh, &r->cy);
+}
+
 emoc_status emoc__resize_pil(const uint8_t *src, int sw, int sh, int cn, uint8_t *dst, int dw, int dh,
                              emoc_error *err)
 {
-    coeffs cx = {0, NULL, NULL}, cy = {0, NULL, NULL};
-    uint8_t *tmp = NULL;
-    emoc_status st = EMOC_OK;
-    int need_h = dw != sw, need_v = dh != sh;
-    if ((need_h && precompute(sw, dw, &cx)) || (need_v && precompute(sh, dh, &cy))) {
-        st = emoc__fail(err, EMOC_E_NOMEM, "resize: cannot allocate coefficients");
-        goto done;
-    }
-    if (need_h && need_v) {
-        tmp = malloc((size_t)dw * sh * cn);
-        if (!tmp) {
-            st = emoc__fail(err, EMOC_E_NOMEM, "resize: cannot allocate %dx%d buffer", dw, sh);
-            goto done;
-        }
-        horizontal(src, sw, sh, cn, tmp, dw, &cx);
-        vertical(tmp, dw, cn, dst, dh, &cy);
-    } else if (need_h) {
-        horizontal(src, sw, sh, cn, dst, dw, &cx);
-    } else if (need_v) {
-        vertical(src, sw, cn, dst, dh, &cy);
-    } else {
-        memcpy(dst, src, (size_t)sw * sh * cn);
-    }
-done:
-    free(tmp);
-    free(cx.bounds);
-    free(cx.kk);
-    free(cy.bounds);
-    free(cy.kk);
-    return st;
+    emoc__pil_resizer *r;
+    emoc_status st = emoc__pil_resizer_create(sw, sh, cn, dst, dw, dh, &r, err);
+    if (st) return st;
+    for (int y = 0; y < sh; y++) emoc__pil_resizer_push(r, src + (size_t)y * sw * cn);
+    emoc__pil_resizer_free(r);
+    return EMOC_OK;
 }

@@ -6,19 +6,57 @@
  * The input is copied into an exactly-sized buffer so ASan catches any read past the end.
  * Limits are tighter than the defaults to keep each run fast; the decoder's contract is checked:
  * failures carry a message, successes return in-limit dimensions, 1 or 3 channels, orientation
- * 1..8 and a fully readable pixel buffer.
+ * 1..8 and a fully readable pixel buffer. The streamed decoder (emoc__decode_jpeg_rows) must
+ * succeed exactly when the whole one does and give the same rows once the whole image is turned
+ * per its EXIF orientation.
  */
 #include "engine/image/decoders.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct {
+    const emoc__image *whole; /* oriented; NULL when the whole decode failed */
+    int rows;
+} compare;
+
+static emoc_status c_begin(void *u, int w, int h, int ch, emoc_error *err)
+{
+    const compare *c = u;
+    (void)err;
+    if (c->whole && (w != c->whole->width || h != c->whole->height || ch != c->whole->channels)) abort();
+    return EMOC_OK;
+}
+
+static emoc_status c_row(void *u, const uint8_t *px, emoc_error *err)
+{
+    compare *c = u;
+    (void)err;
+    if (c->whole) {
+        size_t stride = (size_t)c->whole->width * (size_t)c->whole->channels;
+        if (c->rows >= c->whole->height || memcmp(px, c->whole->pixels + (size_t)c->rows * stride, stride)) abort();
+    }
+    c->rows++;
+    return EMOC_OK;
+}
+
+static void check_rows(const uint8_t *buf, size_t size, const emoc__image_limits *lim, emoc__image *whole, int ok)
+{
+    emoc_error err;
+    if (ok && emoc__image_apply_orientation(whole, &err) != EMOC_OK) return;
+    compare c = {ok ? whole : NULL, 0};
+    emoc__row_sink sink = {c_begin, c_row, &c};
+    emoc_status rs = emoc__decode_jpeg_rows(buf, size, lim, &sink, &err);
+    if ((rs == EMOC_OK) != ok) abort();
+    if (ok && c.rows != whole->height) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) return 0;
     memcpy(buf, data, size);
-    emoc__image_limits lim = {2048, 2048, (size_t)8 << 20};
+    emoc__image_limits lim = {2048, 2048, (size_t)8 << 20, 0};
     emoc__image im;
     emoc_error err;
     err.msg[0] = '\0';
@@ -33,8 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n > lim.max_bytes) abort();
         volatile unsigned sum = 0;
         for (size_t i = 0; i < n; i++) sum += im.pixels[i];
-        free(im.pixels);
     }
+    check_rows(buf, size, &lim, &im, st == EMOC_OK);
+    if (st == EMOC_OK) free(im.pixels);
     free(buf);
     return 0;
 }

@@ -6,8 +6,10 @@
  * mutations reach IHDR validation, inflate, the filters and Adam7 instead of stopping at a CRC
  * mismatch. Decoded images go through both resizers at small sizes. Copies are exactly `size`
  * bytes so ASan catches any read past the end; limits are lowered to keep allocations small.
+ * The streamed decoder (emoc__decode_png_rows, rows straight from the inflater) must succeed
+ * exactly when the whole decode does, with the same rows in the same order.
  */
-#include "emoc.h"
+#include "engine/image/decoders.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +33,47 @@ static void exercise(const emoc_image *img, const uint8_t *data, size_t size)
     if (emoc_image_resize(img, h, w, EMOC_RESIZE_PIL, &r, &err) == EMOC_OK) emoc_image_free(&r);
 }
 
+typedef struct {
+    const emoc_image *whole; /* NULL when the whole decode failed */
+    int rows;
+} compare;
+
+static emoc_status c_begin(void *u, int w, int h, int ch, emoc_error *err)
+{
+    const compare *c = u;
+    (void)err;
+    if (!c->whole) return EMOC_OK; /* may still fail later (checksum, truncation) */
+    if (w != c->whole->width || h != c->whole->height || ch != c->whole->channels) abort();
+    return EMOC_OK;
+}
+
+static emoc_status c_row(void *u, const uint8_t *px, emoc_error *err)
+{
+    compare *c = u;
+    (void)err;
+    if (c->whole) {
+        size_t stride = (size_t)c->whole->width * (size_t)c->whole->channels;
+        if (c->rows >= c->whole->height || memcmp(px, c->whole->pixels + (size_t)c->rows * stride, stride)) abort();
+    }
+    c->rows++;
+    return EMOC_OK;
+}
+
 static void decode(const uint8_t *data, size_t size)
 {
     emoc_image_limits lim = {2048, 2048, (size_t)16 << 20};
     emoc_image img;
     emoc_error err;
-    if (emoc_image_decode(data, size, &lim, &img, &err) == EMOC_OK) {
+    emoc_status st = emoc_image_decode(data, size, &lim, &img, &err);
+    compare c = {st == EMOC_OK ? &img : NULL, 0};
+    emoc__image_limits il = {2048, 2048, (size_t)16 << 20, 0};
+    emoc__row_sink sink = {c_begin, c_row, &c};
+    if (size >= 8 && !memcmp(data, "\x89PNG\r\n\x1a\n", 8)) {
+        emoc_status rs = emoc__decode_png_rows(data, size, &il, &sink, &err);
+        if ((rs == EMOC_OK) != (st == EMOC_OK)) abort();
+        if (rs == EMOC_OK && c.rows != img.height) abort();
+    }
+    if (st == EMOC_OK) {
         exercise(&img, data, size);
         emoc_image_free(&img);
     }

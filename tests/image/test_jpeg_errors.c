@@ -107,13 +107,13 @@ Test(jpeg_errors, huge_dimensions_refused_before_allocation)
 
     /* A caller's tighter limits apply too. */
     b = sof_fixture(&n, &s);
-    emoc__image_limits lim = {16, 16, 1 << 20};
+    emoc__image_limits lim = {16, 16, 1 << 20, 0};
     emoc__image im;
     emoc_error err = {{0}};
     cr_assert_eq(emoc__decode_jpeg(b, n, &lim, &im, &err), EMOC_E_LIMIT, "%s", err.msg);
-    lim = (emoc__image_limits){64, 64, 17 * 13 * 3 - 1};
+    lim = (emoc__image_limits){64, 64, 17 * 13 * 3 - 1, 0};
     cr_assert_eq(emoc__decode_jpeg(b, n, &lim, &im, &err), EMOC_E_LIMIT, "%s", err.msg);
-    lim = (emoc__image_limits){17, 13, 17 * 13 * 3};
+    lim = (emoc__image_limits){17, 13, 17 * 13 * 3, 0};
     cr_assert_eq(emoc__decode_jpeg(b, n, &lim, &im, &err), EMOC_OK, "%s", err.msg);
     free(im.pixels);
     free(b);

@@ -43,7 +43,7 @@ static inline uint8_t *jt_fixture(const char *name, size_t *size)
 
 static inline emoc__image_limits jt_default_limits(void)
 {
-    emoc__image_limits lim = {16384, 16384, (size_t)256 << 20};
+    emoc__image_limits lim = {16384, 16384, (size_t)256 << 20, 0};
     return lim;
 }
 

@@ -35,7 +35,9 @@ struct emoc__input_iter {
     size_t frame_bytes;
     long raw_total;
     int raw_done;
-    emoc_image current;        /* the image handed out by the last call */
+    emoc_image current;        /* the image handed out by the last call, when it owns one */
+    int resize_to;             /* emoc__input_options.resize_to, resize_mode */
+    emoc_resize_mode resize_mode;
 };
 
 const char *emoc__input_status_name(emoc__input_status st)
@@ -100,6 +102,9 @@ emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **
     it->lim.max_width = it->plim.max_width;
     it->lim.max_height = it->plim.max_height;
     it->lim.max_bytes = it->plim.max_bytes;
+    it->lim.min_channels = 3; /* every frame becomes RGB: count it so from the header */
+    it->resize_to = opt->resize_to;
+    it->resize_mode = opt->resize_mode;
     it->raw_total = -1;
     emoc_status st = EMOC_OK;
     int raw = opt->raw_width > 0 || opt->raw_height > 0;
@@ -207,14 +212,8 @@ static emoc_status load_rgb(emoc__input_iter *it, const char *path, const emoc_i
         it->cached_path = NULL;
         emoc_error e;
         emoc_image dec;
-        emoc_status st = emoc_image_load_file(path, &it->plim, &dec, &e);
-        size_t rgb_bytes = st == EMOC_OK ? (size_t)dec.width * (size_t)dec.height * 3 : 0;
-        if (st == EMOC_OK && dec.channels != 3 && rgb_bytes > it->plim.max_bytes) {
-            /* the limit bounds the RGB image every frame becomes, not only the decoded one */
-            st = emoc__fail(&e, EMOC_E_LIMIT, "%s: %dx%d gray image is %zu bytes as RGB, above the %zu-byte limit",
-                            path, dec.width, dec.height, rgb_bytes, it->plim.max_bytes);
-            emoc_image_free(&dec);
-        }
+        /* the limit bounds the RGB image every frame becomes: it->lim counts 3 bytes a pixel */
+        emoc_status st = emoc__image_load_file_lim(path, &it->lim, &dec, &e);
         if (st == EMOC_OK && dec.channels != 3) {
             emoc_image rgb;
             st = emoc_image_to_rgb(&dec, &rgb, &e);
@@ -254,6 +253,28 @@ static const emoc__input_entry *next_streamed(emoc__input_iter *it, emoc__input_
     return NULL;
 }
 
+/* A frame decoded row by row into the caller's resize (resize_to), then made RGB. */
+static int next_resized(emoc__input_iter *it, const char *path, emoc__input_item *item)
+{
+    emoc_error e;
+    emoc_image small;
+    emoc_status st = emoc__image_load_resized(path, &it->lim, it->resize_to, it->resize_mode, &small,
+                                              &item->src_width, &item->src_height, &e);
+    if (st == EMOC_OK && small.channels != 3) {
+        st = emoc_image_to_rgb(&small, &it->current, &e);
+        emoc_image_free(&small);
+    } else if (st == EMOC_OK) {
+        it->current = small;
+    }
+    if (st) {
+        item->src_width = item->src_height = 0;
+        set_error(item, st, e.msg);
+        return 1;
+    }
+    item->image = it->current;
+    return 1;
+}
+
 static int next_file(emoc__input_iter *it, emoc__input_item *item)
 {
     const emoc__input_entry *e;
@@ -278,6 +299,7 @@ static int next_file(emoc__input_iter *it, emoc__input_item *item)
         item->status = EMOC_INPUT_BAD_ROW;
         return 1;
     }
+    if (it->resize_to > 0 && !e->has_box) return next_resized(it, e->path, item);
     const emoc_image *img;
     const char *msg;
     emoc_status st = load_rgb(it, e->path, &img, &msg);
@@ -286,15 +308,18 @@ static int next_file(emoc__input_iter *it, emoc__input_item *item)
         return 1;
     }
     emoc_error err;
-    if (e->has_box) st = emoc_image_crop(img, e->box[0], e->box[1], e->box[2], e->box[3], &it->current, &err);
-    else st = emoc_image_crop(img, 0, 0, img->width, img->height, &it->current, &err);
-    if (st) {
+    if (!e->has_box) {
+        item->image = *img; /* the cached image itself: valid until the next call */
+    } else if ((st = emoc_image_crop(img, e->box[0], e->box[1], e->box[2], e->box[3], &it->current, &err))) {
         char m[600];
         snprintf(m, sizeof m, "%s: %s", e->path, err.msg);
         set_error(item, st, m);
         return 1;
+    } else {
+        item->image = it->current;
     }
-    item->image = it->current;
+    item->src_width = item->image.width;
+    item->src_height = item->image.height;
     return 1;
 }
 
@@ -323,6 +348,8 @@ static int next_raw(emoc__input_iter *it, emoc__input_item *item)
         it->current.channels = 3;
         it->current.pixels = buf;
         item->image = it->current;
+        item->src_width = it->raw_w;
+        item->src_height = it->raw_h;
         return 1;
     }
     free(buf);

@@ -53,7 +53,16 @@ typedef struct emoc__input_options {
     int raw_width, raw_height;  /* both > 0: raw rgb24 mode */
     FILE *raw_stream;           /* raw mode: read this stream instead of opening paths[0] */
     const char *boxes_csv;      /* optional; then paths must be empty */
-    emoc_image_limits limits;   /* all zero: emoc_image_limits_default */
+    emoc_image_limits limits;   /* all zero: emoc_image_limits_default; max_bytes counts 3 bytes
+                                 * per pixel from the header whatever the channels (frames become
+                                 * RGB) */
+    /* > 0: the caller only resizes each frame to resize_to × resize_to with resize_mode, so a
+     * file without a box is decoded row by row straight into that resize (peak memory
+     * independent of its pixels: docs/reliability.md, "Images"); item.image is then the
+     * resized frame, item.src_width/src_height the decoded size. --boxes rows and raw frames
+     * are not affected. */
+    int resize_to;
+    emoc_resize_mode resize_mode;
     /* Optional (file and --boxes modes; ignored for raw streams): called once after listing
      * with every entry's path (NULL for a malformed --boxes row) and video, in input order;
      * entries whose keep[i] it leaves 0 yield no item and are not counted by
@@ -76,8 +85,10 @@ typedef struct emoc__input_item {
     emoc__input_status status;
     emoc_status error;          /* library status behind a non-ok item (EMOC_OK when ok) */
     char message[512];          /* "" when ok */
-    emoc_image image;           /* ok: RGB (3 channels), cropped; owned by the iterator and
-                                 * valid until the next call; zeroed otherwise */
+    emoc_image image;           /* ok: RGB (3 channels), cropped (or resized, see resize_to);
+                                 * owned by the iterator and valid until the next call; zeroed
+                                 * otherwise */
+    int src_width, src_height;  /* ok: the decoded (cropped) size before any resize_to */
 } emoc__input_item;
 
 typedef struct emoc__input_iter emoc__input_iter;

@@ -41,7 +41,7 @@ int inputs_spec_option(inputs_spec *in, const char *cmd, const char *a, const ch
         }
         return shard_parse(cmd, v, &in->shard) ? -1 : 1;
     }
-    if (!strcmp(a, "--max-pixels")) { /* lowers the decoded-image cap (docs/images.md) */
+    if (!strcmp(a, "--max-pixels")) { /* lowers the decoded-image cap (docs/reliability.md) */
         long n = 0;
         if (cli_parse_int(cmd, "--max-pixels", v, 1, (long)(((size_t)256 << 20) / 3), &n)) return -1;
         emoc_image_limits_default(&in->opt.limits);
