@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,4 +146,23 @@ int cli_wait(pid_t pid)
     int st;
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+}
+
+long cli_run_maxrss_kb(const cli_scratch *s, const char *args, int *rc, char *err, size_t errlen)
+{
+    const char *bin = getenv("EMOC_BIN");
+    cr_assert(bin, "EMOC_BIN is not set (run through make test)");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && exec %s %s >/dev/null 2>cli_stderr.txt", s->dir, bin, args);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    cr_assert_eq(wait4(pid, &st, 0, &ru), pid);
+    *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    cli_read_text(s, "cli_stderr.txt", err, errlen);
+    return ru.ru_maxrss;
 }

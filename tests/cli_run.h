@@ -13,6 +13,10 @@ typedef struct cli_scratch {
 void cli_scratch_init(cli_scratch *s);
 void cli_scratch_free(cli_scratch *s);
 
+/* Runs `$EMOC_BIN ARGS` in the scratch directory (stdout discarded, stderr into err); returns
+ * the child's peak resident memory in kB (wait4 rusage) and its exit code in *rc. */
+long cli_run_maxrss_kb(const cli_scratch *s, const char *args, int *rc, char *err, size_t errlen);
+
 /* Runs `emoc ARGS` with the scratch directory as working directory; returns the exit code (−1
  * if it did not exit). out/err (either may be NULL) get the start of its stdout/stderr. */
 int cli_run(const cli_scratch *s, const char *args, char *out, size_t outlen, char *err,

@@ -109,20 +109,7 @@ static void write_zero_png(const char *name, uint32_t w, uint32_t h, int color)
 /* Peak resident memory of a child running `emoc ARGS` (kB), and its exit code. */
 static long child_maxrss_kb(const char *args, int *rc)
 {
-    const char *bin = getenv("EMOC_BIN");
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cd '%s' && exec %s %s >/dev/null 2>cli_stderr.txt", scratch.dir, bin, args);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    struct rusage ru;
-    cr_assert_eq(wait4(pid, &st, 0, &ru), pid);
-    *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    cli_read_text(&scratch, "cli_stderr.txt", err, sizeof err);
-    return ru.ru_maxrss;
+    return cli_run_maxrss_kb(&scratch, args, rc, err, sizeof err);
 }
 
 /* Streamed: file + idat copy (< 1 MB here) + 128 KiB inflate window + a few rows + the model.

@@ -117,20 +117,7 @@ Test(hostile, eval_refuses_nul_bytes_with_file_line_column, .init = setup, .fini
 /* Peak resident memory of a child running `emoc ARGS` (kB), and its exit code. */
 static long child_maxrss_kb(const char *args, int *rc)
 {
-    const char *bin = getenv("EMOC_BIN");
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cd '%s' && exec %s %s >/dev/null 2>cli_stderr.txt", scratch.dir, bin, args);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    struct rusage ru;
-    cr_assert_eq(wait4(pid, &st, 0, &ru), pid);
-    *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    cli_read_text(&scratch, "cli_stderr.txt", err, sizeof err);
-    return ru.ru_maxrss;
+    return cli_run_maxrss_kb(&scratch, args, rc, err, sizeof err);
 }
 
 Test(hostile, huge_non_image_is_refused_without_reading_it, .init = setup, .fini = teardown)
