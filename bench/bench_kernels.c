@@ -6,10 +6,15 @@
  * are not included).
  *
  * Usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] [--layer PREFIX] [--act none|silu]
- *                      [--cold]
+ *                      [--cold] [--gemm P,K,N[,s][,r] ...]
  * (default: every ISA ≤ detected, 21 timed runs after 3 warm-up runs, every layer, SiLU on the
  * expand / depthwise / stem layers as in B0; --act none drops it to isolate the epilogue cost;
- * --cold evicts the caches before every timed call, as in a forward pass).
+ * --cold evicts the caches before every timed call, as in a forward pass;
+ * --gemm times the given GEMM shapes instead of B0's layers: P pixels, K inputs, N outputs,
+ * `s` an SE gate (then no activation, as in the nets' projections), `r` a residual; repeatable).
+ * The last two columns are the least thread CPU time of the runs and its GFLOP/s: on a shared
+ * machine the minimum of many runs, not counting time spent waiting for a core, is the steadier
+ * figure for comparing two kernels.
  */
 #include "emoc.h"
 #include "engine/kernels/kernels.h"
@@ -76,6 +81,15 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* CPU time of this thread: unlike the wall clock it does not count the time the thread waited
+ * for a core, so on a busy machine its minimum over many runs still measures the kernel. */
+static double thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -104,7 +118,8 @@ static void same_pad(int in, int k, int s, int *out, int *before)
     *before = total < 0 ? 0 : (s == 1 ? k / 2 : total / 2);
 }
 
-/* Runs one layer `runs` times; returns the median in ns and sets *flop and *kname. */
+/* Runs one layer `runs` times; returns the median wall time in ns and sets *flop, *kname and
+ * *min_ns (the least thread CPU time of the runs). */
 /* --cold: before each timed call, write this many bytes so weights and activations come from
  * DRAM / far cache as in a forward pass, where every layer's weights are used once. */
 #define COLD_BYTES (64u << 20)
@@ -117,10 +132,10 @@ static void evict_caches(void)
 }
 
 static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, emoc_act act,
-                         double *flop, const char **kname)
+                         double *flop, const char **kname, double *min_ns)
 {
-    double *ts = malloc(sizeof(double) * (size_t)runs);
-    if (!ts) exit(1);
+    double *ts = malloc(sizeof(double) * (size_t)runs), *cpu = malloc(sizeof(double) * (size_t)runs);
+    if (!ts || !cpu) exit(1);
     const size_t P = (size_t)L->h * (size_t)L->w;
     float *x = filled(P * (size_t)L->cin, 1), *y = NULL, *w = NULL, *packed = NULL, *bias = NULL,
           *scale = NULL, *res = NULL;
@@ -169,23 +184,45 @@ static double time_layer(const emoc_kernel_table *t, const layer *L, int runs, e
     }
     for (int r = -3; r < runs; r++) {
         evict_caches();
-        double t0 = now_ns();
+        double c0 = thread_cpu_ns(), t0 = now_ns();
         if (L->op == OP_GEMM) t->gemm.fn(&ga, 0, P, 0, L->cout);
         else if (L->op == OP_DW) t->dwconv.fn(&da, 0, oh);
         else t->conv2d.fn(&ca, 0, oh);
-        double t1 = now_ns();
-        if (r >= 0) ts[r] = t1 - t0;
+        double t1 = now_ns(), c1 = thread_cpu_ns();
+        if (r >= 0) ts[r] = t1 - t0, cpu[r] = c1 - c0;
     }
     qsort(ts, (size_t)runs, sizeof(double), cmp_double);
+    qsort(cpu, (size_t)runs, sizeof(double), cmp_double);
     double med = ts[runs / 2];
-    free(ts); free(x); free(y); free(w); free(packed); free(bias); free(scale); free(res);
+    *min_ns = cpu[0];
+    free(ts); free(cpu); free(x); free(y); free(w); free(packed); free(bias); free(scale); free(res);
     return med;
 }
 
 static const char *op_name(op_kind k) { return k == OP_GEMM ? "gemm" : k == OP_DW ? "dwconv" : "conv2d"; }
 
+/* --gemm P,K,N[,s][,r]: one GEMM shape (named "gemm<i>") appended to *shapes. */
+static int parse_gemm(const char *spec, layer *L, char *name, size_t name_size, int index)
+{
+    int P = 0, K = 0, N = 0, used = 0;
+    if (sscanf(spec, "%d,%d,%d%n", &P, &K, &N, &used) != 3 || P < 1 || K < 1 || N < 1) return -1;
+    *L = (layer){name, OP_GEMM, P, 1, K, N, 1, 1, 0, 0, 1};
+    for (const char *f = spec + used; *f; f++) {
+        if (*f == ',') continue;
+        else if (*f == 's') L->scale = 1;
+        else if (*f == 'r') L->residual = 1;
+        else return -1;
+    }
+    snprintf(name, name_size, "gemm%d", index);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    enum { MAX_SHAPES = 64 };
+    static layer shapes[MAX_SHAPES];
+    static char shape_names[MAX_SHAPES][16];
+    int n_shapes = 0;
     int runs = 21;
     emoc_isa only = EMOC_ISA_AUTO;
     const char *layer_prefix = "";
@@ -200,6 +237,16 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--cold")) {
             g_cold = calloc(COLD_BYTES, 1);
             if (!g_cold) return 1;
+        } else if (!strcmp(argv[i], "--gemm") && i + 1 < argc) {
+            i++;
+            if (n_shapes == MAX_SHAPES ||
+                parse_gemm(argv[i], &shapes[n_shapes], shape_names[n_shapes], sizeof shape_names[0],
+                           n_shapes) != 0) {
+                fprintf(stderr, "bench_kernels: --gemm wants P,K,N[,s][,r] (at most %d), not '%s'\n",
+                        MAX_SHAPES, argv[i]);
+                return 2;
+            }
+            n_shapes++;
         } else if (!strcmp(argv[i], "--layer") && i + 1 < argc) {
             layer_prefix = argv[++i];
         } else if (!strcmp(argv[i], "--act") && i + 1 < argc) {
@@ -212,14 +259,16 @@ int main(int argc, char **argv)
             }
         } else {
             fprintf(stderr, "usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] "
-                            "[--layer PREFIX] [--act none|silu] [--cold]\n");
+                            "[--layer PREFIX] [--act none|silu] [--cold] [--gemm P,K,N[,s][,r]]\n");
             return 2;
         }
     }
     if (runs < 1) runs = 1;
     emoc_isa best = emoc_isa_detect();
     const emoc_isa all[] = {EMOC_ISA_REF, EMOC_ISA_AVX2, EMOC_ISA_AVX512, EMOC_ISA_NEON};
-    printf("isa,kernel,layer,op,shape,mflop,median_ns,gflops\n");
+    const layer *table = n_shapes ? shapes : B0;
+    const size_t n_table = n_shapes ? (size_t)n_shapes : sizeof B0 / sizeof B0[0];
+    printf("isa,kernel,layer,op,shape,mflop,median_ns,gflops,min_cpu_ns,gflops_best\n");
     for (int i = 0; i < 4; i++) {
         emoc_isa isa = all[i];
         int ok = isa == EMOC_ISA_REF || isa == best ||
@@ -228,21 +277,26 @@ int main(int argc, char **argv)
         emoc_kernel_table t;
         emoc__kernel_table_init(&t, isa);
         double total[3] = {0, 0, 0}, flops[3] = {0, 0, 0};
-        for (size_t l = 0; l < sizeof B0 / sizeof B0[0]; l++) {
-            const layer *L = &B0[l];
+        for (size_t l = 0; l < n_table; l++) {
+            const layer *L = &table[l];
             if (strncmp(L->name, layer_prefix, strlen(layer_prefix))) continue;
-            double flop = 0;
+            double flop = 0, min_ns = 0;
             const char *kname = "";
-            double ns = time_layer(&t, L, runs, act, &flop, &kname);
-            printf("%s,%s,%s,%s,%dx%dx%d->%d k%ds%d,%.3f,%.0f,%.2f\n", emoc_isa_name(isa), kname, L->name,
-                   op_name(L->op), L->h, L->w, L->cin, L->cout, L->k, L->s, flop / 1e6, ns, flop / ns);
+            double ns = time_layer(&t, L, runs, act, &flop, &kname, &min_ns);
+            printf("%s,%s,%s,%s,%dx%dx%d->%d k%ds%d%s%s,%.3f,%.0f,%.2f,%.0f,%.2f\n", emoc_isa_name(isa),
+                   kname, L->name, op_name(L->op), L->h, L->w, L->cin, L->cout, L->k, L->s,
+                   L->scale ? " se" : "", L->residual ? " res" : "", flop / 1e6, ns, flop / ns, min_ns,
+                   flop / min_ns);
             total[L->op] += ns * L->count;
             flops[L->op] += flop * L->count;
         }
         for (int k = 0; k < 3; k++)
-            printf("%s,total,b0-forward,%s,all,%.3f,%.0f,%.2f\n", emoc_isa_name(isa), op_name((op_kind)k),
-                   flops[k] / 1e6, total[k], flops[k] / total[k]);
-        printf("%s,total,b0-forward,all,all,%.3f,%.0f,%.2f\n", emoc_isa_name(isa),
+            if (flops[k] > 0)
+                printf("%s,total,%s,%s,all,%.3f,%.0f,%.2f,,\n", emoc_isa_name(isa),
+                       n_shapes ? "shapes" : "b0-forward", op_name((op_kind)k), flops[k] / 1e6, total[k],
+                       flops[k] / total[k]);
+        printf("%s,total,%s,all,all,%.3f,%.0f,%.2f,,\n", emoc_isa_name(isa),
+               n_shapes ? "shapes" : "b0-forward",
                (flops[0] + flops[1] + flops[2]) / 1e6, total[0] + total[1] + total[2],
                (flops[0] + flops[1] + flops[2]) / (total[0] + total[1] + total[2]));
         fflush(stdout);

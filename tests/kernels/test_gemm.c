@@ -116,6 +116,13 @@ static void sweep(emoc_isa isa)
     run_case(&t, &big, seed++);
     gemm_case proj = {49, 1152, 320, EMOC_ACT_NONE, 1, 1, 0, 0};
     run_case(&t, &proj, seed++);
+    /* an expand layer (K = 16, bias + SiLU, no residual): the AVX-512 kernel's straight-line
+     * SiLU epilogue of full tiles; the split check compares it bit for bit with the general
+     * epilogue its tail and single-row tiles take */
+    gemm_case expand = {43, 16, 96, EMOC_ACT_SILU, 0, 1, 0, 0};
+    run_case(&t, &expand, seed++);
+    gemm_case expand_tail = {21, 24, 144, EMOC_ACT_SILU, 0, 1, 0, 0};
+    run_case(&t, &expand_tail, seed++);
     /* K large enough that the AVX-512 kernel splits the pixels into several chunks (about 256 KiB
      * of x each), with a pixel tail in the last chunk (53 = 24 + 24 + 5; 49 = 40 + 8 + 1) */
     gemm_case chunks = {53, 2100, 40, EMOC_ACT_SILU, 1, 1, 0, 1};
