@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """CCC / F1 / P_MTL on a synthetic ABAW set when the features come from reduced-precision nets
-(issue 14; docs/precision.md §7). Outside CI: a measurement, not a test.
+(issue 14; docs/precision.md §3.3). Outside CI: a measurement, not a test.
 
 usage: precision_abaw.py EMOC_BIN WORKDIR FP32.emw [OTHER.emw ...] [--frames N] [--seed S]
 
