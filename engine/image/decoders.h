@@ -77,10 +77,15 @@ typedef struct emoc__row_sink {
 /* PNG rows streamed from the inflater (non-interlaced; an Adam7 image is decoded whole first). */
 emoc_status emoc__decode_png_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                                   const emoc__row_sink *sink, emoc_error *err);
-/* JPEG rows upsampled and colour-converted one at a time from the decoded component planes (no
- * whole RGB image; with an EXIF orientation other than 1 the image is turned whole first). */
+/* JPEG rows upsampled and colour-converted as their MCU rows are decoded (engine/image/
+ * jpeg_output.c: no whole RGB image, and no whole component planes unless the sequential image
+ * has several scans; with an EXIF orientation other than 1 the image is turned whole first). */
 emoc_status emoc__decode_jpeg_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                                    const emoc__row_sink *sink, emoc_error *err);
+/* emoc__decode_jpeg through whole component planes on every path: the reference the tests and
+ * the fuzz target compare the MCU-row path with. */
+emoc_status emoc__decode_jpeg_planes(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                                     emoc__image *out, emoc_error *err);
 /* Any format: streamed where the decoder can (PNG, JPEG), else decoded whole (with EXIF orientation
  * applied) and then handed out row by row. */
 emoc_status emoc__image_decode_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,

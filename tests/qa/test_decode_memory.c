@@ -3,7 +3,8 @@
  * committed: zeros in one fixed-Huffman DEFLATE block (a literal, then length-258 matches at
  * distance 1: 13 bits per 258 bytes), so a 9000x9000 image is a 0.5 MB file. Checked from the
  * outside (wait4 rusage of the CLI child): the peak RSS of predict on an 81-megapixel PNG, the
- * header refusal of a 268-megapixel one and of a progressive JPEG, --max-pixels naming the limit,
+ * header refusal of a 268-megapixel one and of a progressive JPEG, the peak RSS on an
+ * 81-megapixel baseline JPEG (a flat one written here, decoded MCU row by MCU row), --max-pixels naming the limit,
  * and the streamed path's rows equal to the whole-image path's (--boxes with the full box) on
  * every image fixture. */
 #include "tests/cli_run.h"
@@ -135,6 +136,82 @@ Test(decode_memory, predict_on_a_big_png_stays_small, .init = setup, .fini = tea
     char *a = strstr(out2, "small.png"), *b = strstr(out, "gray.png");
     cr_assert(a && b, "%s", out);
     cr_assert_str_eq(a + strlen("small.png"), b + strlen("gray.png"));
+}
+
+/* A w×h baseline JPEG of flat grey, written here: every coefficient 0, so every sample is 128.
+ * No DHT: the decoder installs the standard tables, in which a DC difference of 0 is "00" and
+ * an end of block is "1010" (luma) or "00" (chroma). 4:2:0 (color) or gray; 9000x9000 is about
+ * 1.3 MB. Sequential, one interleaved scan: decoded MCU row by MCU row. */
+static void write_flat_jpeg(const char *name, int w, int h, int color)
+{
+    bitw j = {0};
+    static const uint8_t soi[] = {0xFF, 0xD8};
+    for (size_t i = 0; i < sizeof soi; i++) put_byte(&j, soi[i]);
+    put_byte(&j, 0xFF), put_byte(&j, 0xDB), put_byte(&j, 0), put_byte(&j, 67), put_byte(&j, 0); /* DQT 0 */
+    for (int i = 0; i < 64; i++) put_byte(&j, 1);
+    int nc = color ? 3 : 1;
+    put_byte(&j, 0xFF), put_byte(&j, 0xC0), put_byte(&j, 0), put_byte(&j, (uint8_t)(8 + 3 * nc)), put_byte(&j, 8);
+    put_byte(&j, (uint8_t)(h >> 8)), put_byte(&j, (uint8_t)h), put_byte(&j, (uint8_t)(w >> 8)), put_byte(&j, (uint8_t)w);
+    put_byte(&j, (uint8_t)nc);
+    for (int c = 0; c < nc; c++) put_byte(&j, (uint8_t)(c + 1)), put_byte(&j, c || !color ? 0x11 : 0x22), put_byte(&j, 0);
+    put_byte(&j, 0xFF), put_byte(&j, 0xDA), put_byte(&j, 0), put_byte(&j, (uint8_t)(6 + 2 * nc)), put_byte(&j, (uint8_t)nc);
+    for (int c = 0; c < nc; c++) put_byte(&j, (uint8_t)(c + 1)), put_byte(&j, c ? 0x11 : 0x00);
+    put_byte(&j, 0), put_byte(&j, 63), put_byte(&j, 0);
+    if (color) { /* one MCU = 4 luma blocks "001010" + 2 chroma blocks "0000": 32 bits */
+        size_t mcus = (size_t)((w + 15) / 16) * (size_t)((h + 15) / 16);
+        for (size_t m = 0; m < mcus; m++) put_byte(&j, 0x28), put_byte(&j, 0xA2), put_byte(&j, 0x8A), put_byte(&j, 0x00);
+    } else { /* "001010" per block, MSB first, padded with 1 bits (never a 0xFF byte) */
+        size_t blocks = (size_t)((w + 7) / 8) * (size_t)((h + 7) / 8);
+        uint32_t acc = 0;
+        int nbits = 0;
+        for (size_t b = 0; b < blocks; b++) {
+            acc = acc << 6 | 0x0A, nbits += 6;
+            while (nbits >= 8) put_byte(&j, (uint8_t)(acc >> (nbits - 8))), nbits -= 8;
+        }
+        if (nbits) put_byte(&j, (uint8_t)(acc << (8 - nbits) | (0xFFu >> nbits)));
+    }
+    put_byte(&j, 0xFF), put_byte(&j, 0xD9);
+    cli_write_bytes(&scratch, name, j.p, j.n);
+    free(j.p);
+}
+
+/* Baseline JPEG: component rows in rings of 3 MCU rows, not whole planes (which alone are
+ * 121 MB for 9000x9000 4:2:0, 81 MB gray). */
+Test(decode_memory, predict_on_a_big_baseline_jpeg_stays_small, .init = setup, .fini = teardown, .timeout = 120)
+{
+    write_flat_jpeg("c.jpg", 9000, 9000, 1);
+    write_flat_jpeg("g.jpg", 9000, 9000, 0);
+    write_flat_jpeg("small_c.jpg", 90, 90, 1);
+    write_flat_jpeg("small_g.jpg", 90, 90, 0);
+    int rc;
+    long kb = child_maxrss_kb("predict -m tiny.emw c.jpg -q", &rc);
+    cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
+    cr_assert_lt(kb, STREAMED_PEAK_KB, "peak RSS %ld kB for a 9000x9000 4:2:0 JPEG", kb);
+    kb = child_maxrss_kb("predict -m tiny.emw g.jpg -q --resize pil", &rc);
+    cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
+    cr_assert_lt(kb, STREAMED_PEAK_KB, "peak RSS %ld kB for a 9000x9000 gray JPEG (pil)", kb);
+    /* the values are right too: flat grey 128 gives the same row as a small flat image */
+    static const char *const pairs[][2] = {{"small_c.jpg", "c.jpg"}, {"small_g.jpg", "g.jpg"}};
+    for (int i = 0; i < 2; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "predict -m tiny.emw %s -q", pairs[i][0]);
+        cr_assert_eq(emoc(args), 0, "%s", err);
+        memcpy(out2, out, sizeof out);
+        snprintf(args, sizeof args, "predict -m tiny.emw %s -q", pairs[i][1]);
+        cr_assert_eq(emoc(args), 0, "%s", err);
+        char *a = strstr(out2, pairs[i][0]), *b = strstr(out, pairs[i][1]);
+        cr_assert(a && b, "%s", out);
+        cr_assert_str_eq(a + strlen(pairs[i][0]), b + strlen(pairs[i][1]));
+    }
+    /* and decode shows every pixel is 128 (a 1000x1000 one, to keep the file small) */
+    write_flat_jpeg("m.jpg", 1000, 999, 1);
+    cr_assert_eq(emoc("decode m.jpg -o m.ppm"), 0, "%s", err);
+    static char ppm[3 * 1000 * 999 + 64];
+    size_t got = cli_read_text(&scratch, "m.ppm", ppm, sizeof ppm);
+    const char *hdr = "P6\n1000 999\n255\n";
+    cr_assert_eq(got, strlen(hdr) + 3 * 1000 * 999, "%zu bytes", got);
+    cr_assert_eq(memcmp(ppm, hdr, strlen(hdr)), 0);
+    for (size_t i = strlen(hdr); i < got; i++) cr_assert_eq((unsigned char)ppm[i], 128, "byte %zu", i);
 }
 
 Test(decode_memory, oversized_images_are_refused_from_the_header, .init = setup, .fini = teardown, .timeout = 120)
