@@ -74,6 +74,16 @@ typedef struct emoc__row_sink {
     void *user;
 } emoc__row_sink;
 
+/* A row sink that puts each row straight where it lands in the image turned per EXIF
+ * `orientation` (2..8; set before begin), so the turned image is the only copy: img is
+ * malloc'ed by begin (orientation 1 after), src_w × src_h the rows' size. */
+typedef struct emoc__turn_sink {
+    emoc__image img;
+    int orientation, src_w, src_h, rows;
+} emoc__turn_sink;
+emoc_status emoc__turn_begin(void *user, int width, int height, int channels, emoc_error *err);
+emoc_status emoc__turn_row(void *user, const uint8_t *pixels, emoc_error *err);
+
 /* PNG rows streamed from the inflater (non-interlaced; an Adam7 image is decoded whole first). */
 emoc_status emoc__decode_png_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                                   const emoc__row_sink *sink, emoc_error *err);
@@ -101,7 +111,7 @@ emoc_status emoc__image_load_file_lim(const char *path, const emoc__image_limits
                                       emoc_error *err);
 /* The network's input pixels of an image file: decoded row by row (emoc__image_decode_rows)
  * straight into a size × size resize with `mode` (resize.h), so no whole decoded image is held
- * for a PNG. out: size × size, the image's channels (1 or 3); *src_w, *src_h: its decoded size.
+ * for a PNG or a JPEG (unless EXIF-rotated). out: size × size, the image's channels (1 or 3); *src_w, *src_h: its decoded size.
  * Peak memory: docs/reliability.md, "Images". */
 emoc_status emoc__image_load_resized(const char *path, const emoc__image_limits *lim, int size,
                                      emoc_resize_mode mode, emoc_image *out, int *src_w, int *src_h,

@@ -480,20 +480,23 @@ emoc_status emoc__decode_jpeg_rows(const uint8_t *data, size_t size, const emoc_
 {
     jpeg_decoder *d = new_decoder(data, size, err);
     if (!d) return EMOC_E_NOMEM;
-    collect_image c; /* EXIF rotation: rows of the turned image need the whole image first */
-    memset(&c, 0, sizeof c);
-    emoc__row_sink collect = {collect_begin, collect_row, &c};
+    /* EXIF rotation: rows of the turned image need the whole image first; each decoded row
+     * goes straight to its place in it */
+    emoc__turn_sink t;
+    memset(&t, 0, sizeof t);
+    emoc__row_sink turn = {emoc__turn_begin, emoc__turn_row, &t};
     d->sink = sink;
-    d->turn_sink = &collect;
+    d->turn_sink = &turn;
+    d->turn = &t;
     emoc_status st = run(d, lim);
-    if (!st && d->sink == &collect) {
-        c.img.orientation = d->orientation;
-        st = emoc__image_apply_orientation(&c.img, err);
-        if (!st) st = sink->begin(sink->user, c.img.width, c.img.height, c.img.channels, err);
-        size_t stride = (size_t)c.img.width * (size_t)c.img.channels;
-        for (int y = 0; !st && y < c.img.height; y++) st = sink->row(sink->user, c.img.pixels + y * stride, err);
+    if (!st && d->sink == &turn && t.rows != t.src_h)
+        st = jpeg__fail(d, EMOC_E_INTERNAL, d->size, "%d of %d rows decoded", t.rows, t.src_h);
+    if (!st && d->sink == &turn) {
+        st = sink->begin(sink->user, t.img.width, t.img.height, t.img.channels, err);
+        size_t stride = (size_t)t.img.width * (size_t)t.img.channels;
+        for (int y = 0; !st && y < t.img.height; y++) st = sink->row(sink->user, t.img.pixels + y * stride, err);
     }
-    free(c.img.pixels);
+    free(t.img.pixels);
     free(d);
     return st;
 }

@@ -73,7 +73,8 @@ typedef struct jpeg_decoder {
 
     /* output, set up at the first SOS (jpeg_output.c) */
     const emoc__row_sink *sink;      /* where finished rows go */
-    const emoc__row_sink *turn_sink; /* replaces sink for an EXIF orientation > 1 (NULL: never) */
+    const emoc__row_sink *turn_sink; /* replaces sink for an EXIF orientation > 1 (NULL: never); */
+    emoc__turn_sink *turn;           /* its user data, told the orientation at the first SOS */
     int force_planes;                /* whole planes even where MCU rows suffice (test reference) */
     int single_scan;                 /* sequential, first scan carries every component: rows
                                       * leave as its MCU rows are decoded */

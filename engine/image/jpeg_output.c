@@ -25,7 +25,10 @@ emoc_status jpeg__start_output(jpeg_decoder *d)
         if (d->saw_adobe) d->ycc = d->adobe_transform != 0;
         else if (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B') d->ycc = 0;
     }
-    if (d->turn_sink && d->orientation > 1) d->sink = d->turn_sink;
+    if (d->turn_sink && d->orientation > 1) {
+        d->sink = d->turn_sink;
+        d->turn->orientation = d->orientation;
+    }
     d->single_scan = !d->progressive && d->scan_ncomp == d->ncomp;
     const int ring = !d->force_planes && (d->single_scan || d->progressive);
     for (int i = 0; i < d->ncomp; i++) {

@@ -203,6 +203,10 @@ Test(decode_memory, predict_on_a_big_baseline_jpeg_stays_small, .init = setup, .
         cr_assert(a && b, "%s", out);
         cr_assert_str_eq(a + strlen(pairs[i][0]), b + strlen(pairs[i][1]));
     }
+    /* features decodes into the model's resize too (it kept the whole frame before) */
+    kb = child_maxrss_kb("features -m tiny.emw c.jpg -o f.csv --csv -q", &rc);
+    cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
+    cr_assert_lt(kb, STREAMED_PEAK_KB, "features: peak RSS %ld kB for a 9000x9000 4:2:0 JPEG", kb);
     /* and decode shows every pixel is 128 (a 1000x1000 one, to keep the file small) */
     write_flat_jpeg("m.jpg", 1000, 999, 1);
     cr_assert_eq(emoc("decode m.jpg -o m.ppm"), 0, "%s", err);
@@ -297,4 +301,31 @@ Test(decode_memory, streamed_rows_equal_whole_image_rows_on_every_fixture, .init
         closedir(dp);
     }
     cr_assert_geq(compared, 120, "%d comparisons", compared);
+}
+
+/* features IMAGE (streamed into the resize) against features --boxes with the whole image as
+ * the box (decoded whole, cropped, resized): the same feature values. */
+Test(decode_memory, features_streamed_equal_whole_image, .init = setup, .fini = teardown, .timeout = 120)
+{
+    const char *root = getenv("EMOC_ROOT");
+    static const char *const names[] = {"jpeg/tall_420_rst_q85_52x100.jpg", "jpeg/tall_gray_q85_23x90.jpg",
+                                        "jpeg/exif_orient6_9x7.jpg", "jpeg/tall_prog_420_q80_40x100.jpg",
+                                        "image/png_rgb8.png"};
+    static char a[1 << 16], b[1 << 16];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[4096], csv[8192], args[8192];
+        snprintf(path, sizeof path, "%s/tests/fixtures/%s", root ? root : ".", names[i]);
+        emoc_image img;
+        emoc_error e2;
+        cr_assert_eq(emoc_image_load_file(path, NULL, &img, &e2), EMOC_OK, "%s", e2.msg);
+        snprintf(csv, sizeof csv, "image,x,y,w,h\n%s,0,0,%d,%d\n", path, img.width, img.height);
+        emoc_image_free(&img);
+        cli_write_text(&scratch, "full.csv", csv);
+        snprintf(args, sizeof args, "features -m tiny.emw '%s' -o a.csv --csv -q", path);
+        cr_assert_eq(emoc(args), 0, "%s: %s", path, err);
+        cr_assert_eq(emoc("features -m tiny.emw --boxes full.csv -o b.csv --csv -q"), 0, "%s: %s", path, err);
+        size_t na = cli_read_text(&scratch, "a.csv", a, sizeof a), nb = cli_read_text(&scratch, "b.csv", b, sizeof b);
+        cr_assert_gt(na, 0);
+        cr_assert(na == nb && !memcmp(a, b, na), "%s: streamed and whole-image features differ:\n%s\n%s", path, a, b);
+    }
 }

@@ -313,7 +313,12 @@ static int features_run_images(feat_args *a, const char *cmd, feat_run *r)
     emoc_error err;
     emoc__input_iter *it;
     int rc = EXIT_OK;
-    if (r->det) detect_limit_inputs(&a->in);
+    if (r->det) {
+        detect_limit_inputs(&a->in);
+    } else { /* frames only feed the model's resize: decode them straight into it (as predict) */
+        a->in.opt.resize_to = r->info.input_size;
+        a->in.opt.resize_mode = r->mode;
+    }
     emoc_status ost = inputs_open(&a->in, &it, &err);
     if (ost) {
         cli_error(cmd, "%s", err.msg);
