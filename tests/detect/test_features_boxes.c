@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define D 10 /* tinynet: no embedding, 8 logits + V + A */
+#define EMB 8      /* tinynet: 8 embedding values, then 8 logits, V, A */
+#define D (EMB + 10)
 #define MAXF 64
 
 /* P6 of w×h with the deterministic pattern test_detect_cli.c uses (several fixture faces). */
@@ -78,7 +79,7 @@ static int lines_with(const char *text, const char *prefix, const char **out)
 static void ce7_of_row(const char *row, double *out7)
 {
     double lg[8];
-    for (int c = 0; c < 8; c++) lg[c] = num(row, 8 + c);
+    for (int c = 0; c < 8; c++) lg[c] = num(row, 8 + EMB + c);
     emoc_ce_scores(lg, EMOC_CE_MEAN_ARITHMETIC, out7);
 }
 

@@ -25,9 +25,9 @@ retinaface_zip.pth) and malformed variants, each with one defect the converter m
 Run: /usr/bin/python3 tests/fuzz/gen_detconv_seeds.py   (outputs are committed; keep them small)
 """
 import collections
+import importlib.util
 import io
 import os
-import sys
 
 import torch
 
@@ -64,6 +64,15 @@ def shrink_to_views(state, storage_len, seed):
     return state
 
 
+def replica(folder):
+    """tools/reference/<folder>/nets.py (both replicas name their module nets.py)."""
+    path = os.path.join(ROOT, "tools", "reference", folder, "nets.py")
+    spec = importlib.util.spec_from_file_location(f"{folder}_nets", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def legacy_bytes(state):
     f = io.BytesIO()
     torch.save(state, f, _use_new_zipfile_serialization=False)
@@ -77,11 +86,9 @@ def zip_bytes(state):
 
 
 def mtcnn_states():
-    sys.path.insert(0, os.path.join(ROOT, "tools", "reference", "mtcnn"))
-    from nets import PNet, RNet, ONet
-    sys.path.pop(0)
+    m = replica("mtcnn")
     states = []
-    for k, (net, storage) in enumerate(((PNet(), 512), (RNet(), 2048), (ONet(), 36000))):
+    for k, (net, storage) in enumerate(((m.PNet(), 512), (m.RNet(), 2048), (m.ONet(), 36000))):
         state = shrink_to_views(net.state_dict(), storage, 10 + k)
         expanded = 4 * sum(t.numel() for t in state.values())
         assert expanded <= 4 * len(legacy_bytes(state)) + (1 << 20), (k, expanded)
@@ -104,25 +111,24 @@ def edited(state, drop=None, reshape=None, add=None):
 
 
 def retinaface_state():
-    """Pytorch_Retinaface's names and shapes (the replica's state_dict), channels / 8."""
-    sys.path.insert(0, os.path.join(ROOT, "tools", "reference", "retinaface"))
-    from nets import RetinaFace
-    sys.path.pop(0)
-    torch.manual_seed(7)
-    full = RetinaFace().state_dict()
+    """Pytorch_Retinaface's names and shapes (the replica's state_dict), channels / 8, as views of
+    three shared storages (weights; positive BatchNorm variances; the int64 counters)."""
+    full = replica("retinaface").RetinaFace().state_dict()
+    g = torch.Generator().manual_seed(7)
+    weights = torch.randn(2048, generator=g) * 0.1
+    variances = torch.rand(512, generator=g) + 0.5
+    counters = torch.zeros(1, dtype=torch.int64)
     out = collections.OrderedDict()
-    for name, t in full.items():
+    for i, (name, t) in enumerate(full.items()):
         shape = list(t.shape)
         for d, n in enumerate(shape):
-            keep = (d == 0 and "Head" in name) or (d == 1 and shape[1] == 1) or d >= 2 or n == 3
-            if not keep and n >= 8:
+            if n >= 8 and not (d == 0 and "Head" in name):  # heads keep their 8 / 4 / 20 outputs
                 shape[d] = n // 8
         if name.endswith("num_batches_tracked"):
-            out[name] = t.clone()
-        elif name.endswith("running_var"):
-            out[name] = torch.rand(shape) + 0.5
+            out[name] = counters.reshape(())
         else:
-            out[name] = torch.randn(shape) * 0.1
+            base = variances if name.endswith("running_var") else weights
+            out[name] = strided(shape, base, (i * 37) % 97)
     return out
 
 
