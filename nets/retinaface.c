@@ -12,6 +12,7 @@
 #include "nets/detector.h"
 
 #include <string.h>
+#include <time.h>
 
 typedef struct rf_state {
     const emw_file *f;
@@ -26,8 +27,19 @@ typedef struct rf_state {
     uint8_t *arena;
     size_t P;
     float *priors, *loc, *conf, *landms;
+    int raw_ready;          /* loc/conf/landms hold the last frame's outputs */
     rf_scratch s;
+    rf_timing t;
+    emoc_trace_fn trace;
+    void *trace_user;
 } rf_state;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void *grab(rf_state *r, size_t bytes, emoc_status *st)
 {
@@ -41,13 +53,14 @@ static void free_size_state(rf_state *r)
     emoc__subnet_free(r->net);
     r->net = NULL;
     void *bufs[] = {r->arena, r->priors, r->loc, r->conf, r->landms, r->s.boxes, r->s.landms,
-                    r->s.scores, r->s.dets, r->s.areas, r->s.idx, r->s.order2, r->s.keep};
+                    r->s.scores, r->s.dets, r->s.kept, r->s.idx, r->s.order2, r->s.keep};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) emoc__free(&r->alloc, bufs[i]);
     r->arena = NULL;
     r->priors = r->loc = r->conf = r->landms = NULL;
     memset(&r->s, 0, sizeof r->s);
     r->w = r->h = 0;
     r->P = 0;
+    r->raw_ready = 0;
 }
 
 static void rf_close(void *state)
@@ -157,7 +170,7 @@ static emoc_status prepare_size(rf_state *r, int w, int h, emoc_error *err)
     r->s.landms = grab(r, P * 10 * sizeof(float), &st);
     r->s.scores = grab(r, P * sizeof(float), &st);
     r->s.dets = grab(r, P * 15 * sizeof(float), &st);
-    r->s.areas = grab(r, P * sizeof(float), &st);
+    r->s.kept = grab(r, RF_KEPT_FLOATS(P) * sizeof(float), &st);
     r->s.idx = grab(r, P * sizeof(int), &st);
     r->s.order2 = grab(r, P * sizeof(int), &st);
     r->s.keep = grab(r, P * sizeof(int), &st);
@@ -173,9 +186,17 @@ static emoc_status prepare_size(rf_state *r, int w, int h, emoc_error *err)
     return EMOC_OK;
 }
 
-/* The network on one RGB frame; fills r->loc, r->conf, r->landms. */
+/* The network's three heads for this frame (NHWC, RF_HEAD_CH channels). */
+static void heads_of(const rf_state *r, const float *heads[3], int hh[3], int hw[3])
+{
+    for (int k = 0; k < 3; k++)
+        heads[k] = emoc__subnet_output(r->net, r->arena, k, &hh[k], &hw[k], NULL);
+}
+
+/* The network on one RGB frame; the heads stay in the arena until the next frame. */
 static void forward(rf_state *r, const emoc_image *rgb)
 {
+    uint64_t t0 = now_ns();
     int h, w;
     float *in = emoc__subnet_input(r->net, r->arena, &h, &w, NULL);
     const uint8_t *px = rgb->pixels;
@@ -185,12 +206,29 @@ static void forward(rf_state *r, const emoc_image *rgb)
         in[3 * i + 1] = (float)px[3 * i + 1] - 117.0f;
         in[3 * i + 2] = (float)px[3 * i + 0] - 123.0f;
     }
-    emoc__subnet_run(r->net, r->arena, r->pool);
+    uint64_t t1 = now_ns();
+    if (r->trace) emoc__subnet_run_traced(r->net, r->arena, r->pool, r->trace, r->trace_user);
+    else emoc__subnet_run(r->net, r->arena, r->pool);
+    r->t.prep = t1 - t0;
+    r->t.net = now_ns() - t1;
+}
+
+/* detect.py's post-processing on the heads; returns the kept count (rows in r->s.keep). */
+static int postprocess(rf_state *r)
+{
     const float *heads[3];
     int hh[3], hw[3];
-    for (int k = 0; k < 3; k++)
-        heads[k] = emoc__subnet_output(r->net, r->arena, k, &hh[k], &hw[k], NULL);
-    rf_gather_outputs(heads, hh, hw, r->loc, r->conf, r->landms);
+    heads_of(r, heads, hh, hw);
+    uint64_t t0 = now_ns();
+    int m = rf_select(&r->cfg, r->h, r->w, r->priors, heads, hh, hw, &r->s);
+    uint64_t t1 = now_ns();
+    int k = rf_sort_top_k(&r->cfg, m, &r->s);
+    uint64_t t2 = now_ns();
+    int n = rf_nms(&r->cfg, r->s.dets, k, &r->s);
+    r->t.select = t1 - t0;
+    r->t.sort = t2 - t1;
+    r->t.nms = now_ns() - t2;
+    return n;
 }
 
 static emoc_status rf_detect(void *state, const emoc_image *rgb, const emoc_detect_options *o,
@@ -200,9 +238,8 @@ static emoc_status rf_detect(void *state, const emoc_image *rgb, const emoc_dete
     emoc_status st = prepare_size(r, rgb->width, rgb->height, err);
     if (st) return st;
     forward(r, rgb);
-    int kept = 0;
-    rf_postprocess(&r->cfg, r->h, r->w, r->priors, r->loc, r->conf, r->landms, r->P, &r->s,
-                   &kept);
+    r->raw_ready = 0;
+    int kept = postprocess(r);
     int count = 0;
     for (int i = 0; i < kept; i++) {
         const float *d = r->s.dets + 15 * (size_t)r->s.keep[i];
@@ -233,6 +270,13 @@ static int rf_raw(void *state, int k, const char **name, const float **data, siz
 {
     rf_state *r = state;
     if (!r || !r->P || k < 0 || k > 2) return 0;
+    if (!r->raw_ready) { /* upstream's loc/conf/landms, gathered only when asked for */
+        const float *heads[3];
+        int hh[3], hw[3];
+        heads_of(r, heads, hh, hw);
+        rf_gather_outputs(heads, hh, hw, r->loc, r->conf, r->landms);
+        r->raw_ready = 1;
+    }
     static const char *const NAMES[3] = {"loc", "conf", "landms"};
     static const int COLS[3] = {4, 2, 10};
     const float *const D[3] = {r->loc, r->conf, r->landms};
@@ -241,6 +285,27 @@ static int rf_raw(void *state, int k, const char **name, const float **data, siz
     *rows = r->P;
     *cols = COLS[k];
     return 1;
+}
+
+const rf_timing *rf_last_timing(const void *state) { return &((const rf_state *)state)->t; }
+
+void rf_set_trace(void *state, emoc_trace_fn fn, void *user)
+{
+    rf_state *r = state;
+    r->trace = fn;
+    r->trace_user = user;
+}
+
+int rf_op_count(const void *state)
+{
+    const rf_state *r = state;
+    return r->net ? emoc__subnet_op_count(r->net) : 0;
+}
+
+emoc_isa rf_isa(const void *state)
+{
+    const rf_state *r = state;
+    return r->net ? emoc__subnet_isa(r->net) : EMOC_ISA_AUTO;
 }
 
 const detector_backend emoc__retinaface_backend = {

@@ -10,6 +10,7 @@
 #include "engine/emw/emw.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define RF_HEAD_CH 32   /* per pixel: 2 anchors × (4 box + 2 class + 10 landmark) */
 #define RF_BOX_OFF 0
@@ -47,22 +48,42 @@ void rf_priors(const rf_config *c, int h, int w, float *priors);
 void rf_gather_outputs(const float *const heads[3], const int hh[3], const int hw[3],
                        float *loc, float *conf, float *landms);
 
-/* Scratch for rf_postprocess, P priors. */
+/* Scratch for the post-processing, P priors (cap = P). */
+#define RF_KEPT_FLOATS(P) (5 * ((size_t)(P) + 8))
 typedef struct rf_scratch {
-    float *boxes;     /* [P][4] decoded */
-    float *landms;    /* [P][10] decoded */
+    float *boxes;     /* [P][4] decoded candidates */
+    float *landms;    /* [P][10] decoded candidates */
     float *scores;    /* [P] */
     float *dets;      /* [P][15] sorted candidates */
-    float *areas;     /* [P] */
+    float *kept;      /* RF_KEPT_FLOATS(P): x1, y1, x2, y2, area of the rows NMS kept */
     int *idx, *order2, *keep;
     size_t cap;
 } rf_scratch;
 
-/* detect.py from the raw outputs: decode, scores > conf, numpy argsort (descending), top_k,
- * py_cpu_nms, keep_top_k. Result r (in upstream's order, r < *n) is the row of 15 floats
- * s->dets + 15·s->keep[r]: x1 y1 x2 y2 score lm0x lm0y … lm4x lm4y. */
-void rf_postprocess(const rf_config *c, int h, int w, const float *priors, const float *loc,
-                    const float *conf, const float *landms, size_t P, rf_scratch *s, int *n);
+/* detect.py from the heads (rf_gather_outputs' layout, read in place): softmax, scores >
+ * conf_threshold, decode of those candidates only. Returns their count m (s->boxes, s->landms,
+ * s->scores). */
+int rf_select(const rf_config *c, int h, int w, const float *priors,
+              const float *const heads[3], const int hh[3], const int hw[3], rf_scratch *s);
+/* numpy argsort of the m scores (descending), top_k: fills s->dets; returns the row count k. */
+int rf_sort_top_k(const rf_config *c, int m, rf_scratch *s);
+/* py_cpu_nms over the k rows of dets, then keep_top_k: result r (in upstream's order, r < the
+ * returned count) is the row of 15 floats dets + 15·s->keep[r]: x1 y1 x2 y2 score lm0x lm0y …
+ * lm4x lm4y. */
+int rf_nms(const rf_config *c, const float *dets, int k, rf_scratch *s);
+
+/* Stage times of the last frame (ns) for `emoc bench` (tools/bench_detect.c): input
+ * conversion, network, rf_select, rf_sort_top_k, rf_nms. */
+typedef struct rf_timing {
+    uint64_t prep, net, select, sort, nms;
+} rf_timing;
+/* On the state of emoc__retinaface_backend (nets/detector.h). */
+const rf_timing *rf_last_timing(const void *state);
+/* Per-op trace of the network in later frames (fn NULL: off). */
+void rf_set_trace(void *state, emoc_trace_fn fn, void *user);
+/* Ops in the network's plan for the last frame size (0 before the first frame). */
+int rf_op_count(const void *state);
+emoc_isa rf_isa(const void *state);     /* the kernel set the network runs */
 
 /* numpy's default argsort (introsort "quicksort", float32, NaN last) of v[0..n): idx gets the
  * indices in ascending order with numpy's exact tie order. */

@@ -189,54 +189,44 @@ static void decode(const rf_config *c, int h, int w, const float *pr, const floa
     }
 }
 
-/* py_cpu_nms over the m rows of dets (already in descending score order): returns kept rows,
- * at most `limit`. Each keep decision depends only on the boxes kept before it, so stopping at
- * keep_top_k (upstream runs the whole NMS, then slices [:keep_top_k]) keeps the same rows while
- * skipping the rest of an O(m·kept) loop (random-weight replicas send thousands of rows). */
-static int py_cpu_nms(const float *dets, int m, float thr, int limit, rf_scratch *s)
+/* A logit gap c1 − c0 below which softmax's face score is surely ≤ the threshold t: the exact
+ * score is 1/(1 + e^(c0−c1)) < t·e^(−1) there, far below what float32 rounding of the softmax
+ * could lift to t. -INFINITY (no shortcut) when t is outside (0, 1). */
+static double logit_floor(float t)
 {
-    for (int i = 0; i < m; i++) {
-        const float *d = dets + (size_t)i * 15;
-        s->areas[i] = (d[2] - d[0] + 1) * (d[3] - d[1] + 1);
-        s->scores[i] = d[4];
-    }
-    int *order = s->order2;
-    rf_argsort_numpy(s->scores, m, s->idx);
-    for (int i = 0; i < m; i++) order[i] = s->idx[m - 1 - i];
-    int len = m, n_keep = 0;
-    while (len > 0 && n_keep < limit) {
-        int i = order[0];
-        s->keep[n_keep++] = i;
-        const float *a = dets + (size_t)i * 15;
-        int nl = 0;
-        for (int t = 1; t < len; t++) {
-            int j = order[t];
-            const float *b = dets + (size_t)j * 15;
-            float xx1 = a[0] > b[0] ? a[0] : b[0], yy1 = a[1] > b[1] ? a[1] : b[1];
-            float xx2 = a[2] < b[2] ? a[2] : b[2], yy2 = a[3] < b[3] ? a[3] : b[3];
-            float ww = xx2 - xx1 + 1, hh = yy2 - yy1 + 1;
-            ww = ww != ww ? ww : (ww > 0.0f ? ww : 0.0f); /* np.maximum(0.0, ·) keeps NaN */
-            hh = hh != hh ? hh : (hh > 0.0f ? hh : 0.0f);
-            float inter = ww * hh;
-            float ovr = inter / (s->areas[i] + s->areas[j] - inter);
-            if (ovr <= thr) order[nl++] = j;
-        }
-        len = nl;
-    }
-    return n_keep;
+    if (!(t > 0.0f && t < 1.0f)) return -INFINITY;
+    return log((double)t / (1.0 - (double)t)) - 1.0;
 }
 
-void rf_postprocess(const rf_config *c, int h, int w, const float *priors, const float *loc,
-                    const float *conf, const float *landms, size_t P, rf_scratch *s, int *n)
+int rf_select(const rf_config *c, int h, int w, const float *priors,
+              const float *const heads[3], const int hh[3], const int hw[3], rf_scratch *s)
 {
+    double floor_gap = logit_floor(c->conf_threshold);
     int m = 0;
-    for (size_t i = 0; i < P; i++) {
-        float sc = conf[2 * i + 1];
-        if (!(sc > c->conf_threshold)) continue;
-        decode(c, h, w, priors + 4 * i, loc + 4 * i, landms + 10 * i, s->boxes + 4 * (size_t)m,
-               s->landms + 10 * (size_t)m);
-        s->scores[m++] = sc;
+    size_t i = 0;
+    for (int k = 0; k < 3; k++) {
+        size_t px = (size_t)hh[k] * (size_t)hw[k];
+        for (size_t q = 0; q < px; q++) {
+            const float *o = heads[k] + q * RF_HEAD_CH;
+            for (int a = 0; a < 2; a++, i++) {
+                float c0 = o[RF_CLS_OFF + 2 * a], c1 = o[RF_CLS_OFF + 2 * a + 1];
+                if ((double)c1 - (double)c0 < floor_gap) continue; /* NaN falls through */
+                /* F.softmax as rf_gather_outputs computes it */
+                float mx = c0 > c1 ? c0 : c1;
+                float e0 = expf(c0 - mx), e1 = expf(c1 - mx);
+                float sc = e1 * (1.0f / (e0 + e1));
+                if (!(sc > c->conf_threshold)) continue;
+                decode(c, h, w, priors + 4 * i, o + RF_BOX_OFF + 4 * a, o + RF_LM_OFF + 10 * a,
+                       s->boxes + 4 * (size_t)m, s->landms + 10 * (size_t)m);
+                s->scores[m++] = sc;
+            }
+        }
     }
+    return m;
+}
+
+int rf_sort_top_k(const rf_config *c, int m, rf_scratch *s)
+{
     /* order = scores.argsort()[::-1][:top_k] */
     rf_argsort_numpy(s->scores, m, s->idx);
     int k = m < c->top_k ? m : c->top_k;
@@ -247,5 +237,79 @@ void rf_postprocess(const rf_config *c, int h, int w, const float *priors, const
         d[4] = s->scores[i];
         memcpy(d + 5, s->landms + 10 * (size_t)i, 10 * sizeof(float));
     }
-    *n = py_cpu_nms(s->dets, k, c->nms_threshold, c->keep_top_k, s);
+    return k;
+}
+
+/* py_cpu_nms's `order = scores.argsort()[::-1]` over rows already in descending order: when no
+ * two scores are equal that is 0, 1, 2, ...; equal scores take numpy's introsort order. */
+static void nms_order(const float *dets, int m, rf_scratch *s)
+{
+    int strict = 1;
+    for (int i = 1; i < m && strict; i++) strict = dets[15 * (size_t)(i - 1) + 4] > dets[15 * (size_t)i + 4];
+    if (strict) {
+        for (int i = 0; i < m; i++) s->order2[i] = i;
+        return;
+    }
+    for (int i = 0; i < m; i++) s->scores[i] = dets[15 * (size_t)i + 4];
+    rf_argsort_numpy(s->scores, m, s->idx);
+    for (int i = 0; i < m; i++) s->order2[i] = s->idx[m - 1 - i];
+}
+
+/* py_cpu_nms over the m rows of dets, at most `limit` kept. Upstream takes the best remaining
+ * row, keeps it and drops every remaining row whose overlap with it is not ≤ thr; so a row is
+ * kept exactly when its overlap with every row kept before it is ≤ thr. Walking the rows in
+ * order and testing each against the kept ones (stopping at the first block of kept rows that
+ * suppresses it, and at keep_top_k kept: upstream slices [:keep_top_k] after) keeps the same
+ * rows in the same order with far fewer overlaps computed. The arithmetic is upstream's, in
+ * float32, with the kept row as upstream's `i` (so even NaN boxes give upstream's floats). */
+enum { NMS_BLOCK = 8 }; /* = the padding of RF_KEPT_FLOATS */
+
+/* Does any of the kept rows [t0, t0 + n) (n ≤ NMS_BLOCK; structure of arrays) suppress row b?
+ * Fixed trip count and no branch, so the compiler can run the lanes side by side; lanes ≥ n
+ * (initialised padding) are computed and ignored. */
+static int block_suppresses(const rf_scratch *s, size_t cap, int t0, int n, const float *b,
+                            float area_b, float thr)
+{
+    const float *kx1 = s->kept + t0, *ky1 = kx1 + cap, *kx2 = ky1 + cap, *ky2 = kx2 + cap;
+    const float *ka = ky2 + cap;
+    int sup = 0;
+    for (int l = 0; l < NMS_BLOCK; l++) {
+        float xx1 = kx1[l] > b[0] ? kx1[l] : b[0], yy1 = ky1[l] > b[1] ? ky1[l] : b[1];
+        float xx2 = kx2[l] < b[2] ? kx2[l] : b[2], yy2 = ky2[l] < b[3] ? ky2[l] : b[3];
+        float ww = xx2 - xx1 + 1, hh = yy2 - yy1 + 1;
+        ww = ww != ww ? ww : (ww > 0.0f ? ww : 0.0f); /* np.maximum(0.0, ·) keeps NaN */
+        hh = hh != hh ? hh : (hh > 0.0f ? hh : 0.0f);
+        float inter = ww * hh;
+        float ovr = inter / (ka[l] + area_b - inter);
+        sup |= (l < n) & !(ovr <= thr);
+    }
+    return sup;
+}
+
+int rf_nms(const rf_config *c, const float *dets, int m, rf_scratch *s)
+{
+    nms_order(dets, m, s);
+    float thr = c->nms_threshold;
+    int limit = c->keep_top_k, n_keep = 0;
+    /* kept rows as 5 arrays of s->cap + NMS_BLOCK floats: x1, y1, x2, y2, area (the block past
+     * the last kept row is zeroed: read, never counted) */
+    size_t cap = s->cap + NMS_BLOCK;
+    for (int f = 0; f < 5; f++) memset(s->kept + f * cap, 0, NMS_BLOCK * sizeof(float));
+    for (int r = 0; r < m && n_keep < limit; r++) {
+        int j = s->order2[r];
+        const float *b = dets + (size_t)j * 15;
+        float area_b = (b[2] - b[0] + 1) * (b[3] - b[1] + 1);
+        int sup = 0;
+        for (int t = 0; t < n_keep && !sup; t += NMS_BLOCK)
+            sup = block_suppresses(s, cap, t, n_keep - t < NMS_BLOCK ? n_keep - t : NMS_BLOCK, b,
+                                   area_b, thr);
+        if (sup) continue;
+        for (int f = 0; f < 4; f++) s->kept[f * cap + (size_t)n_keep] = b[f];
+        s->kept[4 * cap + (size_t)n_keep] = area_b;
+        s->keep[n_keep++] = j;
+        if (n_keep % NMS_BLOCK == 0) /* the next block's padding */
+            for (int f = 0; f < 5; f++)
+                memset(s->kept + f * cap + (size_t)n_keep, 0, NMS_BLOCK * sizeof(float));
+    }
+    return n_keep;
 }

@@ -112,6 +112,15 @@ int cli_sandbox_wanted(const char *cmd, int *wanted);
 /* emoc_options_default plus the command line's --ftz. */
 void cli_model_options(emoc_options *opt);
 
+/* --max-pixels N for the commands that decode one image path (tools/cli_image.c; predict,
+ * detect and features take it through inputs_spec_option): *max_pixels = N, 0 or EXIT_USAGE
+ * after printing the error. docs/reliability.md, "Images". */
+int cli_max_pixels_option(const char *cmd, const char *value, long *max_pixels);
+/* Decodes an image file with EXIF orientation applied: max_pixels 0 = the library's default
+ * limits (emoc_image_load_file); else at most max_pixels pixels, each counted as RGB (3 bytes)
+ * from the header, as the input iterator does. */
+emoc_status cli_load_image(const char *path, long max_pixels, emoc_image *img, emoc_error *err);
+
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
 int cmd_info(int argc, char **argv);

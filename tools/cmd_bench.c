@@ -74,9 +74,10 @@ static const char *usage =
     "  default 10; 0 skips them) and peak_rss_kb.\n"
     "  --per-op adds each op's median time, GFLOP/s and share from the trace hook.\n"
     "  --roofline-ms F prints the net's fp32 floor F (docs/performance.md) and median / F.\n"
-    "  A BlazeFace detector (.emw from `emoc convert *.tflite`) is timed on whole frames:\n"
-    "  each stage's median (warp, net, decode, nms, project) and share; --image FILE\n"
-    "  gives the frame (default: 640x480 seeded noise); --per-op times its network's ops.\n";
+    "  A BlazeFace or RetinaFace detector .emw is timed on whole frames: each stage's\n"
+    "  median (BlazeFace warp, net, decode, nms, project; RetinaFace prep, net, select,\n"
+    "  sort, nms; RetinaFace on 1 thread) and share; --image FILE gives the frame\n"
+    "  (default: 640x480 seeded noise); --per-op times its network's ops.\n";
 
 typedef struct bench_args {
     const char *model;

@@ -1,4 +1,5 @@
-/* cmd_decode.c — `emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]`:
+/* cmd_decode.c — `emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]
+ * [--max-pixels N]`:
  * the decoded pixels (after EXIF orientation), optionally cropped and resized exactly as the
  * preprocessing does, as binary PPM (P6), or PGM (P5) for gray images, so users can compare each
  * step with their own decoder / cv2.resize / PIL. */
@@ -26,16 +27,20 @@ static int parse_ints(const char *s, int *v, int n, char sep)
 
 static const char *usage =
     "usage: emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]\n"
+    "                   [--max-pixels N]\n"
     "Decodes PNG, JPEG, PPM/PGM or BMP (EXIF orientation applied) and writes the\n"
     "pixels as binary PPM (RGB) or PGM (gray). -o - writes to stdout.\n"
     "--box crops (clipped to the image); --size resizes with cv2 INTER_LINEAR\n"
-    "(default) or PIL BILINEAR, bit-exact with OpenCV / Pillow.\n";
+    "(default) or PIL BILINEAR, bit-exact with OpenCV / Pillow.\n"
+    "--max-pixels N refuses an image of more than N pixels from its header (default:\n"
+    "256 MiB of decoded pixels; see docs/reliability.md, \"Images\").\n";
 
 int cmd_decode(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
     int box[4], has_box = 0, size[2] = {0, 0};
     emoc_resize_mode mode = EMOC_RESIZE_CV2;
+    long max_pixels = 0;
     cli_opts scan;
     cli_opts_init(&scan, argc, argv, usage, NULL);
     scan.positional = scan.value_optional = 1;
@@ -63,6 +68,8 @@ int cmd_decode(int argc, char **argv)
                 cli_error(argv[0], "--resize expects cv2 or pil, got '%s'", v);
                 return EXIT_USAGE;
             }
+        } else if (!strcmp(a, "--max-pixels")) {
+            if (cli_max_pixels_option(argv[0], v, &max_pixels)) return EXIT_USAGE;
         } else {
             cli_error(argv[0], "unknown option '%s'", a);
             return EXIT_USAGE;
@@ -70,12 +77,13 @@ int cmd_decode(int argc, char **argv)
     }
     if (scan.exit_code >= 0) return scan.exit_code;
     if (!in || !out) {
-        cli_error(argv[0], "usage: emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil]");
+        cli_error(argv[0], "usage: emoc decode IMAGE -o OUT.ppm [--box x,y,w,h] [--size WxH] [--resize cv2|pil] "
+                  "[--max-pixels N]");
         return EXIT_USAGE;
     }
     emoc_image img;
     emoc_error err;
-    emoc_status st = emoc_image_load_file(in, NULL, &img, &err);
+    emoc_status st = cli_load_image(in, max_pixels, &img, &err);
     if (!st && has_box) {
         emoc_image c;
         st = emoc_image_crop(&img, box[0], box[1], box[2], box[3], &c, &err);

@@ -22,6 +22,8 @@ static const char *usage =
     "usage: emoc detect -m DETECTOR.emw [options] [IMAGE|DIR|-]...\n"
     "  IMAGE, DIR        frames (JPEG/PNG/PPM/BMP; directories in natural order)\n"
     "  --raw WxH         read rgb24 frames of W x H from the path ('-' = stdin)\n"
+    "  --max-pixels N    refuse frames of more than N pixels (default and cap 4096x4096;\n"
+    "                    peak memory per frame: docs/reliability.md)\n"
     "  --threshold P     keep faces with score > P (RetinaFace: >= P, as detect.py)\n"
     "                    (default: the detector's: MTCNN 0.9, RetinaFace 0.6)\n"
     "  --min-face N      MTCNN: smallest face searched, px (default 40); other\n"
@@ -139,9 +141,11 @@ static int parse_args(int argc, char **argv, detect_opts *o)
  * pixels are allocated (the inputs' limits), not after. */
 void detect_limit_inputs(inputs_spec *in)
 {
-    in->opt.limits.max_width = EMOC_DETECT_MAX_SIDE;
-    in->opt.limits.max_height = EMOC_DETECT_MAX_SIDE;
-    in->opt.limits.max_bytes = (size_t)EMOC_DETECT_MAX_SIDE * EMOC_DETECT_MAX_SIDE * 3;
+    const size_t cap = (size_t)EMOC_DETECT_MAX_SIDE * EMOC_DETECT_MAX_SIDE * 3;
+    emoc_image_limits *l = &in->opt.limits;
+    l->max_width = EMOC_DETECT_MAX_SIDE;
+    l->max_height = EMOC_DETECT_MAX_SIDE;
+    if (!l->max_bytes || l->max_bytes > cap) l->max_bytes = cap; /* a lower --max-pixels stays */
 }
 
 /* --dump-raw: DIR/<basename of input>.<output name>.f32, little-endian float32, created

@@ -1,6 +1,6 @@
 /*
  * cmd_preprocess.c — `emoc preprocess -m MODEL.emw IMAGE -o OUT.f32 [--resize cv2|pil]
- * [--box x,y,w,h]`: writes the exact float32 NCHW tensor (1×3×S×S, little endian, no header)
+ * [--box x,y,w,h] [--max-pixels N]`: writes the exact float32 NCHW tensor (1×3×S×S, little endian, no header)
  * the net receives — the same layout `emoc predict --tensor` reads — so users can diff it with
  * their Python pipeline. Size, mean, std and the default resize come from the model metadata.
  */
@@ -12,9 +12,12 @@
 
 static const char *usage =
     "usage: emoc preprocess -m MODEL.emw IMAGE -o OUT.f32 [--resize cv2|pil] [--box x,y,w,h]\n"
+    "                       [--max-pixels N]\n"
     "Decodes IMAGE (EXIF orientation applied), crops the box (clipped to the image),\n"
     "resizes to the model's input size (default: the model's resize, else cv2 INTER_LINEAR),\n"
-    "then (v/255 - mean)/std per RGB channel; writes float32 NCHW 1x3xSxS, little endian.\n";
+    "then (v/255 - mean)/std per RGB channel; writes float32 NCHW 1x3xSxS, little endian.\n"
+    "--max-pixels N refuses an image of more than N pixels from its header (default:\n"
+    "256 MiB of decoded pixels; see docs/reliability.md, \"Images\").\n";
 
 static int parse_box(const char *s, int box[4])
 {
@@ -75,6 +78,7 @@ int cmd_preprocess(int argc, char **argv)
 {
     const char *model_path = NULL, *in = NULL, *out = NULL, *resize = NULL;
     int box[4], has_box = 0;
+    long max_pixels = 0;
     cli_opts scan;
     cli_opts_init(&scan, argc, argv, usage, NULL);
     scan.positional = scan.value_optional = 1;
@@ -96,6 +100,8 @@ int cmd_preprocess(int argc, char **argv)
                 return EXIT_USAGE;
             }
             has_box = 1;
+        } else if (!strcmp(a, "--max-pixels")) {
+            if (cli_max_pixels_option(argv[0], v, &max_pixels)) return EXIT_USAGE;
         } else {
             cli_error(argv[0], "unknown option or missing value: '%s'", a);
             return EXIT_USAGE;
@@ -118,7 +124,7 @@ int cmd_preprocess(int argc, char **argv)
     emoc_status st;
     emoc_image img = {0}, crop = {0};
     float *x = NULL;
-    st = emoc_image_load_file(in, NULL, &img, &err);
+    st = cli_load_image(in, max_pixels, &img, &err);
     if (!st && has_box) {
         st = emoc_image_crop(&img, box[0], box[1], box[2], box[3], &crop, &err);
         emoc_image_free(&img);

@@ -74,13 +74,28 @@ typedef struct emoc__row_sink {
     void *user;
 } emoc__row_sink;
 
+/* A row sink that puts each row straight where it lands in the image turned per EXIF
+ * `orientation` (2..8; set before begin), so the turned image is the only copy: img is
+ * malloc'ed by begin (orientation 1 after), src_w × src_h the rows' size. */
+typedef struct emoc__turn_sink {
+    emoc__image img;
+    int orientation, src_w, src_h, rows;
+} emoc__turn_sink;
+emoc_status emoc__turn_begin(void *user, int width, int height, int channels, emoc_error *err);
+emoc_status emoc__turn_row(void *user, const uint8_t *pixels, emoc_error *err);
+
 /* PNG rows streamed from the inflater (non-interlaced; an Adam7 image is decoded whole first). */
 emoc_status emoc__decode_png_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                                   const emoc__row_sink *sink, emoc_error *err);
-/* JPEG rows upsampled and colour-converted one at a time from the decoded component planes (no
- * whole RGB image; with an EXIF orientation other than 1 the image is turned whole first). */
+/* JPEG rows upsampled and colour-converted as their MCU rows are decoded (engine/image/
+ * jpeg_output.c: no whole RGB image, and no whole component planes unless the sequential image
+ * has several scans; with an EXIF orientation other than 1 the image is turned whole first). */
 emoc_status emoc__decode_jpeg_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
                                    const emoc__row_sink *sink, emoc_error *err);
+/* emoc__decode_jpeg through whole component planes on every path: the reference the tests and
+ * the fuzz target compare the MCU-row path with. */
+emoc_status emoc__decode_jpeg_planes(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                                     emoc__image *out, emoc_error *err);
 /* Any format: streamed where the decoder can (PNG, JPEG), else decoded whole (with EXIF orientation
  * applied) and then handed out row by row. */
 emoc_status emoc__image_decode_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
@@ -96,7 +111,7 @@ emoc_status emoc__image_load_file_lim(const char *path, const emoc__image_limits
                                       emoc_error *err);
 /* The network's input pixels of an image file: decoded row by row (emoc__image_decode_rows)
  * straight into a size × size resize with `mode` (resize.h), so no whole decoded image is held
- * for a PNG. out: size × size, the image's channels (1 or 3); *src_w, *src_h: its decoded size.
+ * for a PNG or a JPEG (unless EXIF-rotated). out: size × size, the image's channels (1 or 3); *src_w, *src_h: its decoded size.
  * Peak memory: docs/reliability.md, "Images". */
 emoc_status emoc__image_load_resized(const char *path, const emoc__image_limits *lim, int size,
                                      emoc_resize_mode mode, emoc_image *out, int *src_w, int *src_h,

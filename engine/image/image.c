@@ -117,6 +117,46 @@ emoc_status emoc__image_apply_orientation(emoc__image *img, emoc_error *err)
     return EMOC_OK;
 }
 
+/* Where source pixel (sx, sy) of a w×h image lands once turned per orientation 2..8: the
+ * inverse of the map above. */
+static void turned_xy(int o, int w, int h, int sx, int sy, int *x, int *y)
+{
+    switch (o) {
+    case 2: *x = w - 1 - sx; *y = sy; break;
+    case 3: *x = w - 1 - sx; *y = h - 1 - sy; break;
+    case 4: *x = sx; *y = h - 1 - sy; break;
+    case 5: *x = sy; *y = sx; break;
+    case 6: *x = h - 1 - sy; *y = sx; break;
+    case 7: *x = h - 1 - sy; *y = w - 1 - sx; break;
+    default: *x = sy; *y = w - 1 - sx; break; /* 8 */
+    }
+}
+
+emoc_status emoc__turn_begin(void *user, int w, int h, int channels, emoc_error *err)
+{
+    emoc__turn_sink *t = user;
+    size_t bytes = (size_t)w * (size_t)h * (size_t)channels;
+    t->img.pixels = malloc(bytes);
+    if (!t->img.pixels) return emoc__fail(err, EMOC_E_NOMEM, "image: cannot allocate %zu bytes for the turned image", bytes);
+    int swap = t->orientation >= 5;
+    t->src_w = w, t->src_h = h, t->rows = 0;
+    t->img.width = swap ? h : w, t->img.height = swap ? w : h, t->img.channels = channels, t->img.orientation = 1;
+    return EMOC_OK;
+}
+
+emoc_status emoc__turn_row(void *user, const uint8_t *px, emoc_error *err)
+{
+    emoc__turn_sink *t = user;
+    if (t->rows >= t->src_h) return emoc__fail(err, EMOC_E_INTERNAL, "image: row %d of %d", t->rows, t->src_h);
+    const int c = t->img.channels, ow = t->img.width, sy = t->rows++;
+    for (int sx = 0; sx < t->src_w; sx++) {
+        int x, y;
+        turned_xy(t->orientation, t->src_w, t->src_h, sx, sy, &x, &y);
+        memcpy(t->img.pixels + ((size_t)y * ow + x) * c, px + (size_t)sx * c, (size_t)c);
+    }
+    return EMOC_OK;
+}
+
 emoc_status emoc_image_decode(const void *data, size_t size, const emoc_image_limits *lim,
                               emoc_image *out, emoc_error *err)
 {

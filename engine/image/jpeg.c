@@ -4,7 +4,8 @@
  * 0x0112), the Adobe APP14 colour transform flag, allocation after the limits check, and the
  * final IDCT/colour pass. Supported: 8-bit baseline, extended sequential and progressive Huffman,
  * 1 (gray) or 3 components, any integer sampling ratio. Anything else (12-bit, arithmetic coding,
- * lossless, hierarchical, CMYK) is EMOC_E_UNSUPPORTED with the reason.
+ * lossless, hierarchical, CMYK) is EMOC_E_UNSUPPORTED with the reason. Rows leave as soon as
+ * they are complete (jpeg_output.c): the whole image or a row sink receives them.
  * Every segment length is checked against what remains; every error names the byte offset.
  * Policy differences from libjpeg, on purpose: where libjpeg pads truncated entropy data with
  * zeros and only warns ("Premature end of JPEG file"), we return EMOC_E_TRUNCATED; a corrupt
@@ -77,6 +78,8 @@ static int exif_orientation(const uint8_t *p, size_t n)
 
 static void parse_app(jpeg_decoder *d, int marker, const uint8_t *p, size_t n)
 {
+    /* After the first SOS rows may already be out; libjpeg and Pillow read these before it. */
+    if (d->scans > 0) return;
     if (marker == 0xE0 && n >= 5 && memcmp(p, "JFIF\0", 5) == 0) d->saw_jfif = 1;
     if (marker == 0xE1 && !d->orientation) d->orientation = exif_orientation(p, n);
     if (marker == 0xEE && n >= 12 && memcmp(p, "Adobe", 5) == 0) {
@@ -213,22 +216,12 @@ static emoc_status parse_sof(jpeg_decoder *d, int marker, const uint8_t *p, size
         return jpeg__fail(d, EMOC_E_LIMIT, off + 1, "progressive %dx%d image needs %zu bytes of DCT coefficients, "
                           "above the %zu-byte limit (a baseline JPEG of this size needs none)", d->width, d->height,
                           coef_bytes, lim->max_bytes);
-    for (int i = 0; i < d->ncomp; i++) {
+    for (int i = 0; i < d->ncomp; i++) { /* buffers are allocated at the first SOS */
         jpeg_component *c = &d->comp[i];
         c->blocks_w = d->mcux * c->h;
         c->blocks_h = d->mcuy * c->v;
         c->comp_w = (int)(((size_t)d->width * c->h + d->hmax - 1) / d->hmax);
         c->comp_h = (int)(((size_t)d->height * c->v + d->vmax - 1) / d->vmax);
-        size_t samples = (size_t)c->blocks_w * 8 * (size_t)c->blocks_h * 8; /* < 2^36 */
-        c->plane = calloc(samples, 1);
-        if (!c->plane)
-            return jpeg__fail(d, EMOC_E_NOMEM, off, "cannot allocate %zu bytes for component %d", samples, c->id);
-        if (d->progressive) {
-            c->coefs = calloc(samples, sizeof(int16_t));
-            if (!c->coefs)
-                return jpeg__fail(d, EMOC_E_NOMEM, off, "cannot allocate %zu coefficients for component %d",
-                                  samples, c->id);
-        }
     }
     d->frame_seen = 1;
     return EMOC_OK;
@@ -237,6 +230,9 @@ static emoc_status parse_sof(jpeg_decoder *d, int marker, const uint8_t *p, size
 static emoc_status parse_sos(jpeg_decoder *d, const uint8_t *p, size_t n, size_t off)
 {
     if (!d->frame_seen) return jpeg__fail(d, EMOC_E_FORMAT, off - 4, "SOS before SOF");
+    if (d->single_scan) /* as libjpeg: "Didn't expect more than one scan" */
+        return jpeg__fail(d, EMOC_E_FORMAT, off - 4, "second scan in a sequential image whose first scan "
+                          "carried every component");
     if (++d->scans > JPEG_MAX_SCANS)
         return jpeg__fail(d, EMOC_E_LIMIT, off - 4, "more than %d scans", JPEG_MAX_SCANS);
     if (n < 1) return jpeg__fail(d, EMOC_E_FORMAT, off, "empty SOS segment");
@@ -311,14 +307,6 @@ static emoc_status parse_sos(jpeg_decoder *d, const uint8_t *p, size_t n, size_t
 
 /* ---- top level --------------------------------------------------------------------------- */
 
-static void release(jpeg_decoder *d)
-{
-    for (int i = 0; i < JPEG_MAX_COMPONENTS; i++) {
-        free(d->comp[i].plane);
-        free(d->comp[i].coefs);
-    }
-}
-
 static int all_covered(const jpeg_decoder *d)
 {
     for (int i = 0; i < d->ncomp; i++)
@@ -386,6 +374,7 @@ static emoc_status parse(jpeg_decoder *d, const emoc__image_limits *lim)
             st = parse_sof(d, marker, p, n, off, lim);
         } else if (marker == 0xDA) {
             st = parse_sos(d, p, n, off);
+            if (!st && d->scans == 1) st = jpeg__start_output(d);
             if (!st) st = jpeg__decode_scan(d, pos, &pos);
         } else if (marker == 0xDC) {
             st = jpeg__fail(d, EMOC_E_UNSUPPORTED, moff, "DNL marker (height defined after the scan)");
@@ -398,60 +387,29 @@ static emoc_status parse(jpeg_decoder *d, const emoc__image_limits *lim)
     }
 }
 
-static emoc_status copy_row(void *user, const uint8_t *px, emoc_error *err)
+/* A row sink that collects the rows into one image (the whole decode, and an EXIF-rotated
+ * image before it is turned). */
+typedef struct {
+    emoc__image img;
+    int rows;
+} collect_image;
+
+static emoc_status collect_begin(void *user, int w, int h, int channels, emoc_error *err)
 {
-    emoc__image *img = user;
-    (void)err;
-    size_t stride = (size_t)img->width * (size_t)img->channels;
-    memcpy(img->pixels + (size_t)img->orientation++ * stride, px, stride); /* orientation: row counter */
+    collect_image *c = user;
+    size_t bytes = (size_t)w * (size_t)h * (size_t)channels;
+    c->img.pixels = malloc(bytes);
+    if (!c->img.pixels) return emoc__fail(err, EMOC_E_NOMEM, "jpeg: cannot allocate %zu bytes of pixels", bytes);
+    c->img.width = w, c->img.height = h, c->img.channels = channels;
     return EMOC_OK;
 }
 
-/* Parses the stream and decodes every scan into the component planes (progressive: through
- * the coefficients). *ycc: whether the 3 components are YCbCr. */
-static emoc_status decode_planes(jpeg_decoder *d, const emoc__image_limits *lim, int *ycc)
+static emoc_status collect_row(void *user, const uint8_t *px, emoc_error *err)
 {
-    emoc_status st = parse(d, lim);
-    if (!st && d->progressive) {
-        for (int i = 0; i < d->ncomp; i++) {
-            jpeg_component *c = &d->comp[i];
-            if (!c->quant_latched) { /* never in a scan: libjpeg decodes it as flat grey */
-                if (!d->qt_defined[c->tq]) return jpeg__fail(d, EMOC_E_FORMAT, d->size, "component %d was never scanned", c->id);
-                memcpy(c->quant, d->qt[c->tq], sizeof c->quant);
-            }
-            size_t stride = (size_t)c->blocks_w * 8;
-            for (int by = 0; by < c->blocks_h; by++)
-                for (int bx = 0; bx < c->blocks_w; bx++)
-                    jpeg__idct_islow(c->coefs + ((size_t)by * c->blocks_w + bx) * 64, c->quant,
-                                     c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
-            free(c->coefs); /* the planes hold everything from here on */
-            c->coefs = NULL;
-        }
-    }
-    *ycc = 1;
-    if (!st && d->ncomp != 1) {
-        if (d->saw_jfif) *ycc = 1;
-        else if (d->saw_adobe) *ycc = d->adobe_transform != 0;
-        else if (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B') *ycc = 0;
-    }
-    return st;
-}
-
-/* The decoded planes as one image (orientation recorded, not applied). */
-static emoc_status planes_to_image(jpeg_decoder *d, int ycc, emoc__image *out)
-{
-    int channels = d->ncomp == 1 ? 1 : 3;
-    size_t bytes = (size_t)d->width * (size_t)d->height * (size_t)channels;
-    emoc__image img = {d->width, d->height, channels, malloc(bytes), 0};
-    if (!img.pixels) return jpeg__fail(d, EMOC_E_NOMEM, 0, "cannot allocate %zu bytes of pixels", bytes);
-    emoc__row_sink copy = {NULL, copy_row, &img};
-    emoc_status st = jpeg__emit_rows(d, ycc, &copy);
-    if (st) {
-        free(img.pixels);
-        return st;
-    }
-    img.orientation = d->orientation ? d->orientation : 1;
-    *out = img;
+    collect_image *c = user;
+    size_t stride = (size_t)c->img.width * (size_t)c->img.channels;
+    if (c->rows >= c->img.height) return emoc__fail(err, EMOC_E_INTERNAL, "jpeg: row %d of %d", c->rows, c->img.height);
+    memcpy(c->img.pixels + (size_t)c->rows++ * stride, px, stride);
     return EMOC_OK;
 }
 
@@ -468,8 +426,18 @@ static jpeg_decoder *new_decoder(const uint8_t *data, size_t size, emoc_error *e
     return d;
 }
 
-emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__image_limits *lim,
-                              emoc__image *out, emoc_error *err)
+/* Parses and decodes the stream, handing rows to d->sink (or d->turn_sink) as they complete. */
+static emoc_status run(jpeg_decoder *d, const emoc__image_limits *lim)
+{
+    emoc_status st = parse(d, lim);
+    if (!st) st = jpeg__finish_output(d);
+    jpeg__release_output(d);
+    return st;
+}
+
+/* The whole image (orientation recorded, not applied); whole_planes: the reference path. */
+static emoc_status decode_whole(const uint8_t *data, size_t size, const emoc__image_limits *lim, emoc__image *out,
+                                emoc_error *err, int whole_planes)
 {
     if (!out || !lim || (!data && size)) {
         if (err) snprintf(err->msg, sizeof err->msg, "jpeg: NULL %s", !out ? "output image" : !lim ? "limits" : "data");
@@ -478,12 +446,33 @@ emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__imag
     memset(out, 0, sizeof *out);
     jpeg_decoder *d = new_decoder(data, size, err);
     if (!d) return EMOC_E_NOMEM;
-    int ycc;
-    emoc_status st = decode_planes(d, lim, &ycc);
-    if (!st) st = planes_to_image(d, ycc, out);
-    release(d);
+    collect_image c;
+    memset(&c, 0, sizeof c);
+    emoc__row_sink collect = {collect_begin, collect_row, &c};
+    d->sink = &collect;
+    d->force_planes = whole_planes;
+    emoc_status st = run(d, lim);
+    if (!st && c.rows != d->height) st = jpeg__fail(d, EMOC_E_INTERNAL, d->size, "%d of %d rows decoded", c.rows, d->height);
+    if (!st) {
+        *out = c.img;
+        out->orientation = d->orientation ? d->orientation : 1;
+    } else {
+        free(c.img.pixels);
+    }
     free(d);
     return st;
+}
+
+emoc_status emoc__decode_jpeg(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                              emoc__image *out, emoc_error *err)
+{
+    return decode_whole(data, size, lim, out, err, 0);
+}
+
+emoc_status emoc__decode_jpeg_planes(const uint8_t *data, size_t size, const emoc__image_limits *lim,
+                                     emoc__image *out, emoc_error *err)
+{
+    return decode_whole(data, size, lim, out, err, 1);
 }
 
 emoc_status emoc__decode_jpeg_rows(const uint8_t *data, size_t size, const emoc__image_limits *lim,
@@ -491,24 +480,23 @@ emoc_status emoc__decode_jpeg_rows(const uint8_t *data, size_t size, const emoc_
 {
     jpeg_decoder *d = new_decoder(data, size, err);
     if (!d) return EMOC_E_NOMEM;
-    int ycc;
-    emoc_status st = decode_planes(d, lim, &ycc);
-    if (!st && d->orientation > 1) {
-        /* EXIF rotation: rows of the turned image need the whole image first */
-        emoc__image img = {0, 0, 0, NULL, 1};
-        st = planes_to_image(d, ycc, &img);
-        release(d);
-        memset(d->comp, 0, sizeof d->comp);
-        if (!st) st = emoc__image_apply_orientation(&img, err);
-        if (!st) st = sink->begin(sink->user, img.width, img.height, img.channels, err);
-        size_t stride = (size_t)img.width * (size_t)img.channels;
-        for (int y = 0; !st && y < img.height; y++) st = sink->row(sink->user, img.pixels + y * stride, err);
-        free(img.pixels);
-    } else if (!st) {
-        st = sink->begin(sink->user, d->width, d->height, d->ncomp == 1 ? 1 : 3, err);
-        if (!st) st = jpeg__emit_rows(d, ycc, sink);
+    /* EXIF rotation: rows of the turned image need the whole image first; each decoded row
+     * goes straight to its place in it */
+    emoc__turn_sink t;
+    memset(&t, 0, sizeof t);
+    emoc__row_sink turn = {emoc__turn_begin, emoc__turn_row, &t};
+    d->sink = sink;
+    d->turn_sink = &turn;
+    d->turn = &t;
+    emoc_status st = run(d, lim);
+    if (!st && d->sink == &turn && t.rows != t.src_h)
+        st = jpeg__fail(d, EMOC_E_INTERNAL, d->size, "%d of %d rows decoded", t.rows, t.src_h);
+    if (!st && d->sink == &turn) {
+        st = sink->begin(sink->user, t.img.width, t.img.height, t.img.channels, err);
+        size_t stride = (size_t)t.img.width * (size_t)t.img.channels;
+        for (int y = 0; !st && y < t.img.height; y++) st = sink->row(sink->user, t.img.pixels + y * stride, err);
     }
-    release(d);
+    free(t.img.pixels);
     free(d);
     return st;
 }

@@ -5,7 +5,8 @@
  * and both (h2v2), plain replication for other integer ratios and for chroma rows of at most two
  * samples (libjpeg's rule), edge rows replicated at the top and bottom of the downsampled
  * component, then YCbCr→RGB with libjpeg's 16-bit fixed-point tables (jdcolor.c). Rows go to a
- * row sink one at a time (decoders.h), so no whole RGB image is needed.
+ * row sink one at a time (decoders.h), so no whole RGB image is needed; the component rows
+ * are read through jpeg__comp_row, so they may sit in MCU-row rings (jpeg_output.c).
  */
 #include "engine/image/jpeg_internal.h"
 
@@ -22,15 +23,14 @@ static inline uint8_t clamp255(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 2
 static void upsample_row(const jpeg_decoder *d, const jpeg_component *c, int y, uint8_t *out)
 {
     const int hr = d->hmax / c->h, vr = d->vmax / c->v;
-    const size_t stride = (size_t)c->blocks_w * 8;
     const int cw = c->comp_w, ch = c->comp_h;
 
     if (hr == 1 && vr == 1) {
-        memcpy(out, c->plane + (size_t)y * stride, (size_t)d->width);
+        memcpy(out, jpeg__comp_row(c, y), (size_t)d->width);
         return;
     }
     if (hr == 2 && vr == 1 && cw > 2) { /* h2v1 fancy */
-        const uint8_t *in = c->plane + (size_t)y * stride;
+        const uint8_t *in = jpeg__comp_row(c, y);
         out[0] = in[0];
         out[1] = (uint8_t)((in[0] * 3 + in[1] + 2) >> 2);
         for (int x = 1; x < cw - 1; x++) {
@@ -47,8 +47,8 @@ static void upsample_row(const jpeg_decoder *d, const jpeg_component *c, int y, 
         int ny = below ? iy + 1 : iy - 1;
         if (ny < 0) ny = 0;
         if (ny > ch - 1) ny = ch - 1;
-        const uint8_t *r0 = c->plane + (size_t)iy * stride;
-        const uint8_t *r1 = c->plane + (size_t)ny * stride;
+        const uint8_t *r0 = jpeg__comp_row(c, iy);
+        const uint8_t *r1 = jpeg__comp_row(c, ny);
         if (hr == 1) {
             int bias = below ? 2 : 1;
             for (int x = 0; x < cw; x++) out[x] = (uint8_t)((r0[x] * 3 + r1[x] + bias) >> 2);
@@ -72,53 +72,57 @@ static void upsample_row(const jpeg_decoder *d, const jpeg_component *c, int y, 
         return;
     }
     /* Integer replication (libjpeg's int_upsample / h2v1_upsample / h2v2_upsample). */
-    const uint8_t *in = c->plane + (size_t)(y / vr) * stride;
+    const uint8_t *in = jpeg__comp_row(c, y / vr);
     for (int x = 0; x < d->width; x++) out[x] = in[x / hr];
 }
 
-emoc_status jpeg__emit_rows(jpeg_decoder *d, int rgb_transform, const emoc__row_sink *sink)
+emoc_status jpeg__color_init(jpeg_decoder *d)
 {
     const size_t w = (size_t)d->width;
-    if (d->ncomp == 1) {
-        const jpeg_component *c = &d->comp[0];
-        for (int y = 0; y < d->height; y++) {
-            emoc_status st = sink->row(sink->user, c->plane + (size_t)y * c->blocks_w * 8, d->err);
-            if (st) return st;
-        }
-        return EMOC_OK;
-    }
-
+    if (d->ncomp == 1) return EMOC_OK; /* gray rows go out straight from the plane */
     size_t rowlen = 0;
     for (int i = 0; i < 3; i++) {
         size_t need = (size_t)d->comp[i].comp_w * 2 + 8;
         if (need < w) need = w;
         if (need > rowlen) rowlen = need;
     }
-    uint8_t *rows = malloc(rowlen * 3 + w * 3);
-    if (!rows) return jpeg__fail(d, EMOC_E_NOMEM, 0, "cannot allocate %zu bytes of row buffers", rowlen * 3 + w * 3);
-
-    int cr_r[256], cb_b[256];
-    int32_t cr_g[256], cb_g[256];
+    d->rowbuf = malloc(rowlen * 3 + w * 3);
+    if (!d->rowbuf) return jpeg__fail(d, EMOC_E_NOMEM, 0, "cannot allocate %zu bytes of row buffers", rowlen * 3 + w * 3);
+    d->rowlen = rowlen;
     for (int i = 0; i < 256; i++) {
         int32_t x = i - 128;
-        cr_r[i] = (int)((FIX(1.40200) * x + ONE_HALF) >> SCALEBITS);
-        cb_b[i] = (int)((FIX(1.77200) * x + ONE_HALF) >> SCALEBITS);
-        cr_g[i] = -FIX(0.71414) * x;
-        cb_g[i] = -FIX(0.34414) * x + ONE_HALF;
+        d->cr_r[i] = (int)((FIX(1.40200) * x + ONE_HALF) >> SCALEBITS);
+        d->cb_b[i] = (int)((FIX(1.77200) * x + ONE_HALF) >> SCALEBITS);
+        d->cr_g[i] = -FIX(0.71414) * x;
+        d->cb_g[i] = -FIX(0.34414) * x + ONE_HALF;
     }
+    return EMOC_OK;
+}
 
-    uint8_t *r0 = rows, *r1 = rows + rowlen, *r2 = rows + 2 * rowlen, *o = rows + 3 * rowlen;
-    emoc_status st = EMOC_OK;
-    for (int y = 0; st == EMOC_OK && y < d->height; y++) {
+emoc_status jpeg__emit_rows_upto(jpeg_decoder *d, int y_end)
+{
+    const size_t w = (size_t)d->width;
+    const emoc__row_sink *sink = d->sink;
+    if (y_end > d->height) y_end = d->height;
+    if (d->ncomp == 1) {
+        for (; d->next_row < y_end; d->next_row++) {
+            emoc_status st = sink->row(sink->user, jpeg__comp_row(&d->comp[0], d->next_row), d->err);
+            if (st) return st;
+        }
+        return EMOC_OK;
+    }
+    uint8_t *r0 = d->rowbuf, *r1 = r0 + d->rowlen, *r2 = r1 + d->rowlen, *o = r2 + d->rowlen;
+    for (; d->next_row < y_end; d->next_row++) {
+        const int y = d->next_row;
         upsample_row(d, &d->comp[0], y, r0);
         upsample_row(d, &d->comp[1], y, r1);
         upsample_row(d, &d->comp[2], y, r2);
-        if (rgb_transform) {
+        if (d->ycc) {
             for (size_t x = 0; x < w; x++) {
                 int yy = r0[x], cb = r1[x], cr = r2[x];
-                o[3 * x + 0] = clamp255(yy + cr_r[cr]);
-                o[3 * x + 1] = clamp255(yy + (int)((cb_g[cb] + cr_g[cr]) >> SCALEBITS));
-                o[3 * x + 2] = clamp255(yy + cb_b[cb]);
+                o[3 * x + 0] = clamp255(yy + d->cr_r[cr]);
+                o[3 * x + 1] = clamp255(yy + (int)((d->cb_g[cb] + d->cr_g[cr]) >> SCALEBITS));
+                o[3 * x + 2] = clamp255(yy + d->cb_b[cb]);
             }
         } else {
             for (size_t x = 0; x < w; x++) {
@@ -127,8 +131,8 @@ emoc_status jpeg__emit_rows(jpeg_decoder *d, int rgb_transform, const emoc__row_
                 o[3 * x + 2] = r2[x];
             }
         }
-        st = sink->row(sink->user, o, d->err);
+        emoc_status st = sink->row(sink->user, o, d->err);
+        if (st) return st;
     }
-    free(rows);
-    return st;
+    return EMOC_OK;
 }

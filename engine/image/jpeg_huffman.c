@@ -315,11 +315,7 @@ static int decode_block(jpeg_decoder *d, jpeg_component *c, int bx, int by)
         int16_t coef[64];
         memset(coef, 0, sizeof coef);
         int r = decode_sequential(d, c, coef);
-        if (r == BLOCK_OK) {
-            size_t stride = (size_t)c->blocks_w * 8;
-            jpeg__idct_islow(coef, c->quant, c->plane + (size_t)by * 8 * stride + (size_t)bx * 8,
-                             stride);
-        }
+        if (r == BLOCK_OK) jpeg__idct_islow(coef, c->quant, jpeg__block_at(c, bx, by), (size_t)c->blocks_w * 8);
         return r;
     }
     int16_t *coef = c->coefs + ((size_t)by * c->blocks_w + bx) * 64;
@@ -366,6 +362,10 @@ emoc_status jpeg__decode_scan(jpeg_decoder *d, size_t start, size_t *end)
             return jpeg__fail(d, EMOC_E_FORMAT, d->bits.pos,
                               "coefficient run past the end of the block in scan %d at MCU %d of %d",
                               d->scans, m, total);
+        if (d->single_scan && ux == units_w - 1 && uy + 1 < units_h) {
+            emoc_status st = jpeg__mcu_row_done(d, uy); /* rows leave as MCU rows complete */
+            if (st) return st;
+        }
     }
     *end = d->bits.pos;
     return EMOC_OK;

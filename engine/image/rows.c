@@ -1,7 +1,8 @@
 /*
  * rows.c — decoded rows as a stream (decoders.h: emoc__row_sink) and the one consumer the CLI
- * needs: an image file resized to the network's input as it is decoded, so that a PNG of any
- * size within the limits costs its file, the inflater's window and a few rows, not its pixels
+ * needs: an image file resized to the network's input as it is decoded, so that a PNG or a
+ * baseline JPEG of any size within the limits costs its file, the inflater's window or three MCU
+ * rows, and a few rows, not its pixels
  * (docs/reliability.md, "Images"). The whole-image path (emoc_image_load_file +
  * emoc_image_resize) gives the same bytes: the resizers are streamed in both (resize.h).
  */

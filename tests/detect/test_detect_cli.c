@@ -175,3 +175,46 @@ Test(detect_cli, bench_times_blazeface_only_and_image_is_for_detectors)
     cr_assert(strstr(err, "--image is for face detectors"), "%s", err);
     cli_scratch_free(&s);
 }
+
+/* --max-pixels reaches every command that decodes an image (docs/reliability.md, "Images"):
+ * frame.ppm has 120x90 = 10,800 pixels. The frame commands give the frame a decode_error row
+ * and exit 4; decode and preprocess refuse it with exit 3. One pixel more passes everywhere. */
+Test(detect_cli, max_pixels_reaches_every_command_that_decodes_images)
+{
+    cli_scratch s;
+    setup(&s);
+    static char out[1 << 16], err[4096];
+    static const struct {
+        const char *args;
+        int rc;
+    } cmds[] = {
+        {"predict -m tiny.emw frame.ppm", 4},
+        {"predict -m tiny.emw --detect mtcnn.emw frame.ppm", 4},
+        {"detect -m mtcnn.emw frame.ppm", 4},
+        {"features -m tiny.emw -o f.csv --csv frame.ppm", 4},
+        {"features -m tiny.emw --detect mtcnn.emw -o f.csv --csv frame.ppm", 4},
+        {"decode frame.ppm -o d.ppm", 3},
+        {"preprocess -m tiny.emw frame.ppm -o x.f32", 3},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "%s --max-pixels 10799", cmds[i].args);
+        int rc = cli_run(&s, args, out, sizeof out, err, sizeof err);
+        cr_assert_eq(rc, cmds[i].rc, "%s: rc %d: %s", args, rc, err);
+        char csv[1 << 12] = "";
+        if (!strncmp(args, "features", 8)) cli_read_text(&s, "f.csv", csv, sizeof csv);
+        cr_assert(strstr(err, "120x90 = 10800 pixels exceeds the limit of 10799 pixels") ||
+                      strstr(out, "120x90 = 10800 pixels exceeds the limit of 10799 pixels") ||
+                      strstr(csv, "10800 pixels exceeds the limit of 10799 pixels"),
+                  "%s: the limit is not named:\n%s\n%s", args, err, out);
+        snprintf(args, sizeof args, "%s --max-pixels 10800", cmds[i].args);
+        rc = cli_run(&s, args, out, sizeof out, err, sizeof err);
+        cr_assert_eq(rc, 0, "%s: rc %d: %s", args, rc, err);
+    }
+    cr_assert_eq(cli_run(&s, "decode frame.ppm -o d.ppm --max-pixels 0", out, sizeof out, err, sizeof err), 2);
+    cr_assert(strstr(err, "--max-pixels expects an integer"), "%s", err);
+    cr_assert_eq(cli_run(&s, "preprocess -m tiny.emw frame.ppm -o x.f32 --max-pixels", out, sizeof out, err,
+                         sizeof err), 2);
+    cr_assert(strstr(err, "--max-pixels expects an integer"), "%s", err);
+    cli_scratch_free(&s);
+}

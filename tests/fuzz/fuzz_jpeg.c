@@ -6,7 +6,9 @@
  * The input is copied into an exactly-sized buffer so ASan catches any read past the end.
  * Limits are tighter than the defaults to keep each run fast; the decoder's contract is checked:
  * failures carry a message, successes return in-limit dimensions, 1 or 3 channels, orientation
- * 1..8 and a fully readable pixel buffer. The streamed decoder (emoc__decode_jpeg_rows) must
+ * 1..8 and a fully readable pixel buffer. The whole decode (rows leave MCU row by MCU row,
+ * engine/image/jpeg_output.c) must give the same status and bytes as the reference through whole
+ * component planes (emoc__decode_jpeg_planes); the streamed decoder (emoc__decode_jpeg_rows) must
  * succeed exactly when the whole one does and give the same rows once the whole image is turned
  * per its EXIF orientation.
  */
@@ -38,6 +40,22 @@ static emoc_status c_row(void *u, const uint8_t *px, emoc_error *err)
     }
     c->rows++;
     return EMOC_OK;
+}
+
+/* The reference through whole planes: same status, same image. */
+static void check_planes(const uint8_t *buf, size_t size, const emoc__image_limits *lim, const emoc__image *im,
+                         emoc_status st)
+{
+    emoc__image ref;
+    emoc_error err;
+    emoc_status rs = emoc__decode_jpeg_planes(buf, size, lim, &ref, &err);
+    if (rs != st) abort();
+    if (st != EMOC_OK) return;
+    if (ref.width != im->width || ref.height != im->height || ref.channels != im->channels ||
+        ref.orientation != im->orientation ||
+        memcmp(ref.pixels, im->pixels, (size_t)im->width * im->height * im->channels))
+        abort();
+    free(ref.pixels);
 }
 
 static void check_rows(const uint8_t *buf, size_t size, const emoc__image_limits *lim, emoc__image *whole, int ok)
@@ -72,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         volatile unsigned sum = 0;
         for (size_t i = 0; i < n; i++) sum += im.pixels[i];
     }
+    check_planes(buf, size, &lim, &im, st);
     check_rows(buf, size, &lim, &im, st == EMOC_OK);
     if (st == EMOC_OK) free(im.pixels);
     free(buf);

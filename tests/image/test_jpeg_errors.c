@@ -404,3 +404,67 @@ Test(jpeg_errors, sequential_component_without_scan)
     cr_assert_eq(jt_decode(b, third, &err), EMOC_E_TRUNCATED, "%s", err.msg); /* no EOI at all */
     free(b);
 }
+
+/* A sequential file whose first scan carried every component has no room for another scan
+ * (libjpeg: "Didn't expect more than one scan"): its rows are already out. */
+Test(jpeg_errors, second_scan_after_a_complete_sequential_scan)
+{
+    const char *names[] = {"base_420_q75_17x13.jpg", "gray_q90_31x17.jpg"};
+    for (size_t f = 0; f < 2; f++) {
+        size_t n;
+        uint8_t *b = jt_fixture(names[f], &n);
+        long sos = jt_segment(b, n, 0xDA, 0);
+        cr_assert_geq(sos, 0);
+        size_t eoi = n - 2;
+        cr_assert(b[eoi] == 0xFF && b[eoi + 1] == 0xD9);
+        size_t scan_len = eoi - (size_t)sos; /* SOS segment + entropy-coded data */
+        uint8_t *m = malloc(n + scan_len);
+        memcpy(m, b, eoi);
+        memcpy(m + eoi, b + sos, scan_len);
+        memcpy(m + eoi + scan_len, b + eoi, 2);
+        expect_error(m, n + scan_len, EMOC_E_FORMAT, "second scan in a sequential image");
+        char want[64];
+        snprintf(want, sizeof want, "jpeg: offset %zu:", eoi);
+        emoc_error err;
+        jt_decode(m, n + scan_len, &err);
+        cr_assert(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
+        free(m);
+        free(b);
+    }
+}
+
+/* APPn segments after the first SOS change nothing (libjpeg and Pillow read them before it):
+ * an EXIF orientation 6 appended after the scan leaves the image upright. */
+Test(jpeg_errors, exif_after_the_first_scan_is_ignored)
+{
+    size_t n, n6;
+    uint8_t *b = jt_fixture("base_444_q90_32x24.jpg", &n); /* no APP1 */
+    uint8_t *e6 = jt_fixture("exif_orient6_9x7.jpg", &n6);
+    long app1 = jt_segment(e6, n6, 0xE1, 0);
+    cr_assert_geq(app1, 0);
+    size_t len = 2 + ((size_t)e6[app1 + 2] << 8 | e6[app1 + 3]);
+    uint8_t *m = malloc(n + len);
+    memcpy(m, b, n - 2);
+    memcpy(m + n - 2, e6 + app1, len);
+    memcpy(m + n - 2 + len, b + n - 2, 2);
+    emoc__image_limits lim = jt_default_limits();
+    emoc__image a, c;
+    emoc_error err;
+    cr_assert_eq(emoc__decode_jpeg(b, n, &lim, &a, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__decode_jpeg(m, n + len, &lim, &c, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(c.orientation, 1);
+    cr_assert(c.width == a.width && c.height == a.height);
+    cr_assert_eq(memcmp(a.pixels, c.pixels, (size_t)a.width * a.height * a.channels), 0);
+    /* the same segment before the scan turns it */
+    memcpy(m, b, 2);
+    memcpy(m + 2, e6 + app1, len);
+    memcpy(m + 2 + len, b + 2, n - 2);
+    free(c.pixels);
+    cr_assert_eq(emoc__decode_jpeg(m, n + len, &lim, &c, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(c.orientation, 6);
+    free(a.pixels);
+    free(c.pixels);
+    free(m);
+    free(e6);
+    free(b);
+}

@@ -174,3 +174,126 @@ Test(stream_decode, gray_counted_as_rgb_and_progressive_coefficients_against_the
     cr_assert_eq(emoc__image_load_file_lim(path, &l2, &img, &err), EMOC_E_LIMIT);
     cr_assert(strstr(err.msg, "needs 3456 bytes of DCT coefficients, above the 3455-byte limit"), "%s", err.msg);
 }
+
+/* ---- JPEG: rows leave MCU row by MCU row (engine/image/jpeg_output.c) ---------------------- */
+
+static uint8_t *read_path(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(len > 0 ? (size_t)len : 1);
+    cr_assert(b);
+    cr_assert_eq(fread(b, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
+/* The MCU-row decode (whole image and row sink) against the whole-plane reference: same status,
+ * same bytes, same orientation; the rows once each, in order. 1 when the file decoded. */
+static int jpeg_matches_planes(const char *path)
+{
+    size_t n;
+    uint8_t *d = read_path(path, &n);
+    cr_assert(d, "cannot read %s", path);
+    emoc__image_limits lim = {16384, 16384, (size_t)256 << 20, 0};
+    emoc__image ref, got;
+    emoc_error err;
+    emoc_status rs = emoc__decode_jpeg_planes(d, n, &lim, &ref, &err);
+    emoc_status gs = emoc__decode_jpeg(d, n, &lim, &got, &err);
+    cr_assert_eq(gs, rs, "%s: status %d, whole planes %d (%s)", path, (int)gs, (int)rs, err.msg);
+    if (rs != EMOC_OK) {
+        free(d);
+        return 0;
+    }
+    size_t bytes = (size_t)ref.width * ref.height * ref.channels;
+    cr_assert(got.width == ref.width && got.height == ref.height && got.channels == ref.channels &&
+                  got.orientation == ref.orientation, "%s: shape or orientation differs", path);
+    cr_assert_eq(memcmp(got.pixels, ref.pixels, bytes), 0, "%s: MCU-row pixels differ from the whole planes'", path);
+    cr_assert_eq(emoc__image_apply_orientation(&ref, &err), EMOC_OK);
+    collect c = {0};
+    emoc__row_sink sink = {c_begin, c_row, &c};
+    cr_assert_eq(emoc__decode_jpeg_rows(d, n, &lim, &sink, &err), EMOC_OK, "%s: %s", path, err.msg);
+    cr_assert_eq(c.begun, 1, "%s", path);
+    cr_assert(c.w == ref.width && c.h == ref.height && c.ch == ref.channels && c.rows == ref.height, "%s", path);
+    cr_assert_eq(memcmp(c.img, ref.pixels, bytes), 0, "%s: streamed rows differ", path);
+    free(c.img);
+    free(got.pixels);
+    free(ref.pixels);
+    free(d);
+    return 1;
+}
+
+Test(stream_decode, jpeg_mcu_rows_equal_whole_planes_on_every_fixture)
+{
+    const char *root = getenv("EMOC_ROOT");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/tests/fixtures/jpeg", root ? root : ".");
+    DIR *dp = opendir(dir);
+    cr_assert(dp, "cannot list %s", dir);
+    int files = 0, tall = 0;
+    for (struct dirent *e; (e = readdir(dp));) {
+        const char *dot = strrchr(e->d_name, '.');
+        if (!dot || strcmp(dot, ".jpg")) continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int ok = jpeg_matches_planes(path);
+        files += ok;
+        tall += ok && strstr(e->d_name, "tall") != NULL;
+    }
+    closedir(dp);
+    /* 4:2:0 4:2:2 4:4:4 4:4:0 4:1:1 3:1 1:4 mixed, gray, restarts, odd sizes, EXIF 1..8, progressive */
+    cr_assert_geq(files, 46, "only %d JPEG fixtures decoded", files);
+    cr_assert_geq(tall, 8, "only %d fixtures taller than the 3-MCU-row rings", tall);
+    /* the face images beside the clone (150x150: rings wrap many times), when present */
+    const char *shared = getenv("EMOC_SHARED_DATA");
+    char sdir[4096];
+    snprintf(sdir, sizeof sdir, "%s", shared ? shared : "");
+    if (!shared) snprintf(sdir, sizeof sdir, "%s/../shared/data", root ? root : ".");
+    static const char *const faces[] = {"face_q90.jpg", "face_q95_444.jpg", "face_progressive.jpg", "rocket.jpg"};
+    for (size_t i = 0; i < sizeof faces / sizeof *faces; i++) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", sdir, faces[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        fclose(f);
+        cr_assert(jpeg_matches_planes(path), "%s does not decode", path);
+    }
+}
+
+/* Rows reach the sink while the scan is still being decoded: a file cut in the middle of its
+ * only scan hands out its first rows, then reports the truncation (the whole-plane path would
+ * hand out none); a sink error stops the decoder at once. */
+Test(stream_decode, jpeg_rows_leave_before_the_scan_ends)
+{
+    char path[4096];
+    const char *root = getenv("EMOC_ROOT");
+    snprintf(path, sizeof path, "%s/tests/fixtures/jpeg/tall_420_rst_q85_52x100.jpg", root ? root : ".");
+    size_t n;
+    uint8_t *d = read_path(path, &n);
+    cr_assert(d);
+    emoc__image_limits lim = {16384, 16384, (size_t)256 << 20, 0};
+    emoc_error err;
+    collect c = {0};
+    emoc__row_sink sink = {c_begin, c_row, &c};
+    size_t sos = 0;
+    while (sos + 1 < n && !(d[sos] == 0xFF && d[sos + 1] == 0xDA)) sos++;
+    cr_assert_lt(sos + 1, n);
+    size_t cut = sos + (n - sos) * 2 / 3;
+    cr_assert_eq(emoc__decode_jpeg_rows(d, cut, &lim, &sink, &err), EMOC_E_TRUNCATED, "%s", err.msg);
+    /* 7 MCU rows of 16: 2/3 of the scan holds at least 4 of them, whose first 3 are out */
+    cr_assert_geq(c.rows, 48, "%d rows before the truncation", c.rows);
+    cr_assert_lt(c.rows, 100);
+    free(c.img);
+    collect z = {0};
+    emoc__row_sink refuse = {c_begin, refuse_row3, &z};
+    emoc_status st = emoc__decode_jpeg_rows(d, n, &lim, &refuse, &err);
+    cr_assert_eq(st, EMOC_E_NOMEM, "status %d: %s", (int)st, err.msg);
+    cr_assert_str_eq(err.msg, "sink: no room for row 3");
+    cr_assert_eq(z.rows, 3);
+    free(z.img);
+    free(d);
+}

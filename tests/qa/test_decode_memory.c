@@ -3,7 +3,8 @@
  * committed: zeros in one fixed-Huffman DEFLATE block (a literal, then length-258 matches at
  * distance 1: 13 bits per 258 bytes), so a 9000x9000 image is a 0.5 MB file. Checked from the
  * outside (wait4 rusage of the CLI child): the peak RSS of predict on an 81-megapixel PNG, the
- * header refusal of a 268-megapixel one and of a progressive JPEG, --max-pixels naming the limit,
+ * header refusal of a 268-megapixel one and of a progressive JPEG, the peak RSS on an
+ * 81-megapixel baseline JPEG (a flat one written here, decoded MCU row by MCU row), --max-pixels naming the limit,
  * and the streamed path's rows equal to the whole-image path's (--boxes with the full box) on
  * every image fixture. */
 #include "tests/cli_run.h"
@@ -137,6 +138,86 @@ Test(decode_memory, predict_on_a_big_png_stays_small, .init = setup, .fini = tea
     cr_assert_str_eq(a + strlen("small.png"), b + strlen("gray.png"));
 }
 
+/* A w×h baseline JPEG of flat grey, written here: every coefficient 0, so every sample is 128.
+ * No DHT: the decoder installs the standard tables, in which a DC difference of 0 is "00" and
+ * an end of block is "1010" (luma) or "00" (chroma). 4:2:0 (color) or gray; 9000x9000 is about
+ * 1.3 MB. Sequential, one interleaved scan: decoded MCU row by MCU row. */
+static void write_flat_jpeg(const char *name, int w, int h, int color)
+{
+    bitw j = {0};
+    static const uint8_t soi[] = {0xFF, 0xD8};
+    for (size_t i = 0; i < sizeof soi; i++) put_byte(&j, soi[i]);
+    put_byte(&j, 0xFF), put_byte(&j, 0xDB), put_byte(&j, 0), put_byte(&j, 67), put_byte(&j, 0); /* DQT 0 */
+    for (int i = 0; i < 64; i++) put_byte(&j, 1);
+    int nc = color ? 3 : 1;
+    put_byte(&j, 0xFF), put_byte(&j, 0xC0), put_byte(&j, 0), put_byte(&j, (uint8_t)(8 + 3 * nc)), put_byte(&j, 8);
+    put_byte(&j, (uint8_t)(h >> 8)), put_byte(&j, (uint8_t)h), put_byte(&j, (uint8_t)(w >> 8)), put_byte(&j, (uint8_t)w);
+    put_byte(&j, (uint8_t)nc);
+    for (int c = 0; c < nc; c++) put_byte(&j, (uint8_t)(c + 1)), put_byte(&j, c || !color ? 0x11 : 0x22), put_byte(&j, 0);
+    put_byte(&j, 0xFF), put_byte(&j, 0xDA), put_byte(&j, 0), put_byte(&j, (uint8_t)(6 + 2 * nc)), put_byte(&j, (uint8_t)nc);
+    for (int c = 0; c < nc; c++) put_byte(&j, (uint8_t)(c + 1)), put_byte(&j, c ? 0x11 : 0x00);
+    put_byte(&j, 0), put_byte(&j, 63), put_byte(&j, 0);
+    if (color) { /* one MCU = 4 luma blocks "001010" + 2 chroma blocks "0000": 32 bits */
+        size_t mcus = (size_t)((w + 15) / 16) * (size_t)((h + 15) / 16);
+        for (size_t m = 0; m < mcus; m++) put_byte(&j, 0x28), put_byte(&j, 0xA2), put_byte(&j, 0x8A), put_byte(&j, 0x00);
+    } else { /* "001010" per block, MSB first, padded with 1 bits (never a 0xFF byte) */
+        size_t blocks = (size_t)((w + 7) / 8) * (size_t)((h + 7) / 8);
+        uint32_t acc = 0;
+        int nbits = 0;
+        for (size_t b = 0; b < blocks; b++) {
+            acc = acc << 6 | 0x0A, nbits += 6;
+            while (nbits >= 8) put_byte(&j, (uint8_t)(acc >> (nbits - 8))), nbits -= 8;
+        }
+        if (nbits) put_byte(&j, (uint8_t)(acc << (8 - nbits) | (0xFFu >> nbits)));
+    }
+    put_byte(&j, 0xFF), put_byte(&j, 0xD9);
+    cli_write_bytes(&scratch, name, j.p, j.n);
+    free(j.p);
+}
+
+/* Baseline JPEG: component rows in rings of 3 MCU rows, not whole planes (which alone are
+ * 121 MB for 9000x9000 4:2:0, 81 MB gray). */
+Test(decode_memory, predict_on_a_big_baseline_jpeg_stays_small, .init = setup, .fini = teardown, .timeout = 120)
+{
+    write_flat_jpeg("c.jpg", 9000, 9000, 1);
+    write_flat_jpeg("g.jpg", 9000, 9000, 0);
+    write_flat_jpeg("small_c.jpg", 90, 90, 1);
+    write_flat_jpeg("small_g.jpg", 90, 90, 0);
+    int rc;
+    long kb = child_maxrss_kb("predict -m tiny.emw c.jpg -q", &rc);
+    cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
+    cr_assert_lt(kb, STREAMED_PEAK_KB, "peak RSS %ld kB for a 9000x9000 4:2:0 JPEG", kb);
+    kb = child_maxrss_kb("predict -m tiny.emw g.jpg -q --resize pil", &rc);
+    cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
+    cr_assert_lt(kb, STREAMED_PEAK_KB, "peak RSS %ld kB for a 9000x9000 gray JPEG (pil)", kb);
+    /* the values are right too: flat grey 128 gives the same row as a small flat image */
+    static const char *const pairs[][2] = {{"small_c.jpg", "c.jpg"}, {"small_g.jpg", "g.jpg"}};
+    for (int i = 0; i < 2; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "predict -m tiny.emw %s -q", pairs[i][0]);
+        cr_assert_eq(emoc(args), 0, "%s", err);
+        memcpy(out2, out, sizeof out);
+        snprintf(args, sizeof args, "predict -m tiny.emw %s -q", pairs[i][1]);
+        cr_assert_eq(emoc(args), 0, "%s", err);
+        char *a = strstr(out2, pairs[i][0]), *b = strstr(out, pairs[i][1]);
+        cr_assert(a && b, "%s", out);
+        cr_assert_str_eq(a + strlen(pairs[i][0]), b + strlen(pairs[i][1]));
+    }
+    /* features decodes into the model's resize too (it kept the whole frame before) */
+    kb = child_maxrss_kb("features -m tiny.emw c.jpg -o f.csv --csv -q", &rc);
+    cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
+    cr_assert_lt(kb, STREAMED_PEAK_KB, "features: peak RSS %ld kB for a 9000x9000 4:2:0 JPEG", kb);
+    /* and decode shows every pixel is 128 (a 1000x1000 one, to keep the file small) */
+    write_flat_jpeg("m.jpg", 1000, 999, 1);
+    cr_assert_eq(emoc("decode m.jpg -o m.ppm"), 0, "%s", err);
+    static char ppm[3 * 1000 * 999 + 64];
+    size_t got = cli_read_text(&scratch, "m.ppm", ppm, sizeof ppm);
+    const char *hdr = "P6\n1000 999\n255\n";
+    cr_assert_eq(got, strlen(hdr) + 3 * 1000 * 999, "%zu bytes", got);
+    cr_assert_eq(memcmp(ppm, hdr, strlen(hdr)), 0);
+    for (size_t i = strlen(hdr); i < got; i++) cr_assert_eq((unsigned char)ppm[i], 128, "byte %zu", i);
+}
+
 Test(decode_memory, oversized_images_are_refused_from_the_header, .init = setup, .fini = teardown, .timeout = 120)
 {
     write_zero_png("huge.png", 16384, 16383, 0); /* 1.7 MB file, 268 Mpixel */
@@ -220,4 +301,31 @@ Test(decode_memory, streamed_rows_equal_whole_image_rows_on_every_fixture, .init
         closedir(dp);
     }
     cr_assert_geq(compared, 120, "%d comparisons", compared);
+}
+
+/* features IMAGE (streamed into the resize) against features --boxes with the whole image as
+ * the box (decoded whole, cropped, resized): the same feature values. */
+Test(decode_memory, features_streamed_equal_whole_image, .init = setup, .fini = teardown, .timeout = 120)
+{
+    const char *root = getenv("EMOC_ROOT");
+    static const char *const names[] = {"jpeg/tall_420_rst_q85_52x100.jpg", "jpeg/tall_gray_q85_23x90.jpg",
+                                        "jpeg/exif_orient6_9x7.jpg", "jpeg/tall_prog_420_q80_40x100.jpg",
+                                        "image/png_rgb8.png"};
+    static char a[1 << 16], b[1 << 16];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[4096], csv[8192], args[8192];
+        snprintf(path, sizeof path, "%s/tests/fixtures/%s", root ? root : ".", names[i]);
+        emoc_image img;
+        emoc_error e2;
+        cr_assert_eq(emoc_image_load_file(path, NULL, &img, &e2), EMOC_OK, "%s", e2.msg);
+        snprintf(csv, sizeof csv, "image,x,y,w,h\n%s,0,0,%d,%d\n", path, img.width, img.height);
+        emoc_image_free(&img);
+        cli_write_text(&scratch, "full.csv", csv);
+        snprintf(args, sizeof args, "features -m tiny.emw '%s' -o a.csv --csv -q", path);
+        cr_assert_eq(emoc(args), 0, "%s: %s", path, err);
+        cr_assert_eq(emoc("features -m tiny.emw --boxes full.csv -o b.csv --csv -q"), 0, "%s: %s", path, err);
+        size_t na = cli_read_text(&scratch, "a.csv", a, sizeof a), nb = cli_read_text(&scratch, "b.csv", b, sizeof b);
+        cr_assert_gt(na, 0);
+        cr_assert(na == nb && !memcmp(a, b, na), "%s: streamed and whole-image features differ:\n%s\n%s", path, a, b);
+    }
 }

@@ -25,12 +25,14 @@ static const char *usage =
     "usage: emoc features -m MODEL.emw (IMAGE | DIR | --raw WxH - | --boxes F.csv | --tensor F.f32)...\n"
     "                     -o FEATS [--csv] [--resize cv2|pil] [--threads N]\n"
     "                     [--batch-mode auto|ops|frames] [--shard K/N] [--resume] [-q] [-v]\n"
-    "                     [--detect DETECTOR.emw [--threshold P] [--min-face N]]\n"
+    "                     [--detect DETECTOR.emw [--threshold P] [--min-face N]] [--max-pixels N]\n"
     "  --shard K/N  only shard K of N of the inputs: whole videos (folders) and files, by a\n"
     "               hash of their name (docs/scale-out.md; merge shards with --csv)\n"
     "  --resume     keep the rows of the videos FEATS already holds, compute the rest; FEATS is\n"
     "               replaced atomically as videos complete (not with --tensor)\n"
     "  -v           say the kernel set, threads and input counts on stderr\n"
+    "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3, with\n"
+    "               --detect 4096x4096; peak memory per image: docs/reliability.md)\n"
     "  --detect: one row per detected face with its box and det_score (feature file version 2,\n"
     "  post/FEATURES.md; a frame without a face has no row); emoc ce --faces largest|max|mean\n"
     "  pools them, largest by box area.\n"
@@ -314,7 +316,12 @@ static int features_run_images(feat_args *a, const char *cmd, feat_run *r)
     emoc_error err;
     emoc__input_iter *it;
     int rc = EXIT_OK;
-    if (r->det) detect_limit_inputs(&a->in);
+    if (r->det) {
+        detect_limit_inputs(&a->in);
+    } else { /* frames only feed the model's resize: decode them straight into it (as predict) */
+        a->in.opt.resize_to = r->info.input_size;
+        a->in.opt.resize_mode = r->mode;
+    }
     emoc_status ost = inputs_open(&a->in, &it, &err);
     if (ost) {
         cli_error(cmd, "%s", err.msg);

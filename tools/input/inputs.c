@@ -43,7 +43,7 @@ int inputs_spec_option(inputs_spec *in, const char *cmd, const char *a, const ch
     }
     if (!strcmp(a, "--max-pixels")) { /* lowers the decoded-image cap (docs/reliability.md) */
         long n = 0;
-        if (cli_parse_int(cmd, "--max-pixels", v, 1, (long)(((size_t)256 << 20) / 3), &n)) return -1;
+        if (cli_max_pixels_option(cmd, v, &n)) return -1;
         emoc_image_limits_default(&in->opt.limits);
         in->opt.limits.max_bytes = (size_t)n * 3;
         return 1;

@@ -8,6 +8,8 @@ A missing key, a length mismatch, a non-finite value or a status other than "ok"
 Usage:
   compare.py --model NAME --isa ISA --checks scores,embedding REF.json:GOT.jsonl [...]
       prints one table row per pair; exit 1 if any row fails.
+  compare.py --rel-bound B ...
+      the reduced-precision rule instead (docs/precision.md §3): max |emoc − torch| ≤ B · max |torch|
   compare.py --self-test
       checks the comparison itself (an exact copy passes, perturbed/broken outputs fail).
 """
@@ -21,8 +23,12 @@ HEADER = "%-24s %-7s %-9s %-10s %12s %12s  %s" % (
     "model", "isa", "input", "vector", "max_abs_err", "bound", "result")
 
 
+REL_BOUND = None  # --rel-bound: B · max|torch|, without the floor at 1
+
+
 def bound_for(ref):
-    return REL_TOL * max(1.0, max((abs(v) for v in ref), default=0.0))
+    m = max((abs(v) for v in ref), default=0.0)
+    return REL_BOUND * m if REL_BOUND is not None else REL_TOL * max(1.0, m)
 
 
 def compare_vector(ref, got):
@@ -123,6 +129,12 @@ def self_test():
     expect("null fails", dict(exact, embedding=[None, -0.5]), False)
     expect("string fails", dict(exact, embedding=["0.001", -0.5]), False)
     expect("error status fails", dict(exact, status="error"), False)
+    global REL_BOUND
+    REL_BOUND = 0.1  # scores bound 0.3, embedding 0.05 (no floor at 1)
+    expect("rel-bound: within passes", dict(exact, scores=[0.5, -3.0, 0.54],
+                                            embedding=[1e-3, -0.46]), True)
+    expect("rel-bound: over fails", dict(exact, embedding=[1e-3, -0.44]), False)
+    REL_BOUND = None
     bad = [c for c in cases if not c[1]]
     for name, good, rows in cases:
         print("self-test: %-28s %s" % (name, "ok" if good else "WRONG %r" % (rows,)))
@@ -169,6 +181,8 @@ def main():
     ap.add_argument("--model", default="?")
     ap.add_argument("--isa", default="?")
     ap.add_argument("--checks", default="scores,embedding")
+    ap.add_argument("--rel-bound", type=float, default=None,
+                    help="bound B·max|torch| (reduced precision) instead of 1e-4·max(1, max|torch|)")
     ap.add_argument("pairs", nargs="*", help="REF.json:GOT.jsonl")
     args = ap.parse_args()
     if args.self_test:
@@ -179,6 +193,8 @@ def main():
     if args.summarize:
         summarize(args.summarize)
         return 0
+    global REL_BOUND
+    REL_BOUND = args.rel_bound
     checks = [c for c in args.checks.split(",") if c]
     ok = True
     for pair in args.pairs:

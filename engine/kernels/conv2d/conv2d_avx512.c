@@ -14,7 +14,7 @@
  *                    3×3) interior groups of 8 or 4 pixels slide along the kernel row, splitting
  *                    each input pixel once with vmovsldup / vmovshdup (pair_slide).
  * The lane → group tables of the grouped paths are built once per call.
- * The shared row scheduler (rows.h) splits each row into interior pixels (all taps valid; 8 at a time when grouped, else 4) and
+ * The shared row scheduler (rows.h) splits each row into interior pixels (all taps valid; 8 at a time when grouped or cout ≤ 32, else 4) and
  * border pixels (one at a time over their valid taps). Every element is the FMA chain over valid taps in (ky, kx, ci)
  * order, then + bias and the activation, whichever path and grouping computed it, so results do
  * not depend on the row split.
@@ -74,7 +74,8 @@ store_block(const conv_ctx *cx, int oy, int ox, const int npx, int b, const __m5
     }
 }
 
-/* groups == 1: npx pixels × nvb blocks starting at block b. */
+/* groups == 1: npx pixels × nvb blocks starting at block b (npx ≤ 4, or 8 with nvb ≤ 2: at most
+ * 16 accumulators). */
 static inline __attribute__((always_inline)) void
 dense_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int b, int ky0, int ky1,
            int kx0, int kx1)
@@ -83,11 +84,11 @@ dense_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int
     const int cin = a->cin;
     const size_t ps = (size_t)cin, step = (size_t)a->sw * ps, row = (size_t)a->iw * ps;
     const size_t bstride = cx->taps * OB;
-    __m512 acc[PXG][4];
+    __m512 acc[GPX][4];
+#pragma GCC unroll 8
+    for (int j = 0; j < npx; j++)
 #pragma GCC unroll 4
-    for (int j = 0; j < PXG; j++)
-#pragma GCC unroll 4
-        for (int v = 0; v < 4; v++) acc[j][v] = _mm512_setzero_ps();
+        for (int v = 0; v < nvb; v++) acc[j][v] = _mm512_setzero_ps();
     const int iy0 = oy * a->sh - a->pad_t, ix0 = ox * a->sw - a->pad_l;
     for (int ky = ky0; ky < ky1; ky++) {
         const float *xrow = a->x + (ptrdiff_t)(iy0 + ky) * (ptrdiff_t)row + (ptrdiff_t)(ix0 + kx0) * (ptrdiff_t)ps;
@@ -97,7 +98,7 @@ dense_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int
                 __m512 w[4];
 #pragma GCC unroll 4
                 for (int v = 0; v < nvb; v++) w[v] = _mm512_loadu_ps(wrow + (size_t)v * bstride);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
                 for (int j = 0; j < npx; j++) {
                     __m512 xb = _mm512_set1_ps(xrow[(size_t)j * step + (size_t)ci]);
 #pragma GCC unroll 4
@@ -219,9 +220,13 @@ pixel_group(const conv_ctx *cx, const __m512i *gidx, int oy, int ox, const int n
     const int blocks = (a->cout + OB - 1) / OB;
     int b = 0;
     if (a->groups == 1) {
-        if (npx > PXG) { /* never called so (grouped only), but keeps dense_tile within PXG */
-            pixel_group(cx, gidx, oy, ox, PXG, ky0, ky1, kx0, kx1);
-            pixel_group(cx, gidx, oy, ox + PXG, npx - PXG, ky0, ky1, kx0, kx1);
+        if (npx > PXG) { /* GPX pixels: given only when blocks ≤ 2 (conv2d_avx512) */
+            if (blocks == 2) dense_tile(cx, oy, ox, GPX, 2, 0, ky0, ky1, kx0, kx1);
+            else if (blocks == 1) dense_tile(cx, oy, ox, GPX, 1, 0, ky0, ky1, kx0, kx1);
+            else {
+                pixel_group(cx, gidx, oy, ox, PXG, ky0, ky1, kx0, kx1);
+                pixel_group(cx, gidx, oy, ox + PXG, npx - PXG, ky0, ky1, kx0, kx1);
+            }
             return;
         }
         for (; b + 4 <= blocks; b += 4) dense_tile(cx, oy, ox, npx, 4, b, ky0, ky1, kx0, kx1);
@@ -277,9 +282,10 @@ static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
     }
     const row_ctx r = {&cx, gidx};
     const emoc_conv_geom g = EMOC_CONV_GEOM(a);
-    /* grouped tiles keep 1 accumulator per pixel: take 8 */
-    static const int widths_grouped[] = {GPX, PXG, 1}, widths[] = {PXG, 1};
-    if (a->groups > 1) emoc__conv_rows(&g, oy0, oy1, widths_grouped, 3, group, &r);
+    /* grouped tiles keep 1 accumulator per pixel, dense ones of ≤ 32 output channels 2: take 8
+     * pixels (each weight load then feeds 8 FMAs instead of 4) */
+    static const int widths8[] = {GPX, PXG, 1}, widths[] = {PXG, 1};
+    if (a->groups > 1 || blocks <= 2) emoc__conv_rows(&g, oy0, oy1, widths8, 3, group, &r);
     else emoc__conv_rows(&g, oy0, oy1, widths, 2, group, &r);
 }
 

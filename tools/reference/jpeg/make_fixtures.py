@@ -161,6 +161,25 @@ def main():
     gray = np.asarray(synthetic(15, 13, 50, gray=True))
     emit("mini_gray_h2v2_15x13", mini_encoder.encode([gray], [(2, 2)]), "baseline")
 
+    # Taller than the decoder's rings of 3 MCU rows (engine/image/jpeg_output.c): rows leave as
+    # MCU rows complete and the rings wrap several times, with restarts and every upsampling rule.
+    emit("tall_420_rst_q85_52x100", cv2_jpeg(synthetic(52, 100, 60), [cv2.IMWRITE_JPEG_QUALITY, 85,
+                                                                     cv2.IMWRITE_JPEG_RST_INTERVAL, 2]),
+         "baseline")
+    emit("tall_422_q80_45x70", pil_jpeg(synthetic(45, 70, 61), quality=80, subsampling=1), "baseline")
+    emit("tall_444_q90_30x61", pil_jpeg(synthetic(30, 61, 62), quality=90, subsampling=0), "baseline")
+    emit("tall_gray_q85_23x90", pil_jpeg(synthetic(23, 90, 63, gray=True), quality=85), "baseline")
+    emit("tall_prog_420_q80_40x100", pil_jpeg(synthetic(40, 100, 64), quality=80, progressive=True),
+         "progressive")
+    tall = [
+        ("mini_tall_440_19x100", 19, 100, [(1, 2), (1, 1), (1, 1)], 0),
+        ("mini_tall_14_rst_17x140", 17, 140, [(1, 4), (1, 1), (1, 1)], 3),
+        ("mini_tall_22_12_21_27x70", 27, 70, [(2, 2), (1, 2), (2, 1)], 0),
+    ]
+    for i, (name, w, h, factors, rst) in enumerate(tall):
+        planes = ycc_planes(synthetic(w, h, 70 + i))
+        emit(name, mini_encoder.encode(planes, factors, interleaved=True, restart_interval=rst), "baseline")
+
     with open(os.path.join(OUT, "manifest.txt"), "w") as f:
         f.write("\n".join(rows) + "\n")
 
