@@ -52,8 +52,9 @@ long features_detect_run(const features_detect_cfg *c, emoc__input_iter *it, fea
         for (int k = 0; st == EMOC_INPUT_OK && k < n; k++) {
             emoc_error err = {{0}};
             const char *why = face_features(c, &item.image, &faces[k], x, nx, row, &err);
-            float area = (faces[k].x2 - faces[k].x1) * (faces[k].y2 - faces[k].y1);
-            if (!why && feat_append(fs, video, frame, k, area > 0 ? area : 0.0f, row))
+            const emoc_face *fk = &faces[k];
+            const float box[FEAT_BOX] = {fk->x1, fk->y1, fk->x2, fk->y2, fk->score};
+            if (!why && feat_append_box(fs, video, frame, k, box, row))
                 why = "out of memory storing the feature row";
             if (why) {
                 if (!c->quiet) cli_error(c->cmd, "%s: face %d: %s", item.input, k, why);

@@ -1,9 +1,10 @@
 /*
  * features_detect.h — `emoc features --detect DETECTOR.emw`: the faces of every frame found by the
  * detector, each cropped the EmotiEffLib way (emoc_face_crop_box) and run through the model; one
- * feature row per face with face = the detector's face index and area = its box area, which
- * `emoc ce --faces largest|max|mean` pools (post/FEATURES.md). A frame without a face gets no
- * row, as a frame without a box always had.
+ * feature row per face with face = the detector's face index and its box and det_score as
+ * `emoc detect` reports them (feature file version 2, post/FEATURES.md; fs->has_box must be
+ * set), which `emoc ce --faces largest|max|mean` pools. A frame without a face gets no row, as a
+ * frame without a box always had.
  */
 #ifndef EMOC_TOOLS_FEATURES_DETECT_H
 #define EMOC_TOOLS_FEATURES_DETECT_H

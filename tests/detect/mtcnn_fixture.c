@@ -89,3 +89,16 @@ int mtcnn_fix_save(const char *path)
     free(b);
     return ok ? 0 : -1;
 }
+
+uint8_t *mtcnn_fix_frame_ppm(int w, int h, int seed, size_t *size)
+{
+    size_t n = (size_t)w * (size_t)h * 3;
+    char hdr[64];
+    int k = snprintf(hdr, sizeof hdr, "P6\n%d %d\n255\n", w, h);
+    uint8_t *b = malloc((size_t)k + n);
+    if (!b) return NULL;
+    memcpy(b, hdr, (size_t)k);
+    for (size_t i = 0; i < n; i++) b[k + i] = (uint8_t)((i * 7 + (i / 97) * 13 + (size_t)seed * 29) & 255);
+    *size = (size_t)k + n;
+    return b;
+}

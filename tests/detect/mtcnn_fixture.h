@@ -13,4 +13,7 @@ typedef struct mtcnn_fix_opts {
 uint8_t *mtcnn_fix_build(const mtcnn_fix_opts *opts, size_t *size);
 /* Writes it to path; 0 on success. */
 int mtcnn_fix_save(const char *path);
+/* A P6 image of w×h with a deterministic pattern (seed varies it) in which the fixture finds
+ * several faces at threshold 0; malloc'ed (free()), NULL when out of memory. */
+uint8_t *mtcnn_fix_frame_ppm(int w, int h, int seed, size_t *size);
 #endif

@@ -22,13 +22,10 @@ static void save_bytes(const cli_scratch *s, const char *name, const void *b, si
 /* P6 of w×h with a deterministic pattern. */
 static void save_ppm(const cli_scratch *s, const char *name, int w, int h)
 {
-    size_t n = (size_t)w * h * 3;
-    char hdr[64];
-    int k = snprintf(hdr, sizeof hdr, "P6\n%d %d\n255\n", w, h);
-    unsigned char *b = malloc((size_t)k + n);
-    memcpy(b, hdr, (size_t)k);
-    for (size_t i = 0; i < n; i++) b[k + i] = (unsigned char)((i * 7 + (i / 97) * 13) & 255);
-    save_bytes(s, name, b, (size_t)k + n);
+    size_t n = 0;
+    uint8_t *b = mtcnn_fix_frame_ppm(w, h, 0, &n);
+    cr_assert_not_null(b);
+    save_bytes(s, name, b, n);
     free(b);
 }
 

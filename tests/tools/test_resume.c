@@ -16,14 +16,10 @@ static char err[1 << 14];
 /* P6 of w×h with a pattern the seeded MTCNN fixture finds faces in at --threshold 0. */
 static void save_ppm(const cli_scratch *s, const char *name, int w, int h, int seed)
 {
-    size_t n = (size_t)w * h * 3;
-    char hdr[64];
-    int k = snprintf(hdr, sizeof hdr, "P6\n%d %d\n255\n", w, h);
-    unsigned char *b = malloc((size_t)k + n);
-    cr_assert(b);
-    memcpy(b, hdr, (size_t)k);
-    for (size_t i = 0; i < n; i++) b[k + i] = (unsigned char)((i * 7 + (i / 97) * 13 + (size_t)seed * 29) & 255);
-    cli_write_bytes(s, name, b, (size_t)k + n);
+    size_t n = 0;
+    uint8_t *b = mtcnn_fix_frame_ppm(w, h, seed, &n);
+    cr_assert_not_null(b);
+    cli_write_bytes(s, name, b, n);
     free(b);
 }
 

@@ -125,7 +125,7 @@ static int ce_frame_scores(ce_run *r, const ce_args *a)
         int k = 0;
         for (size_t j = fstart[t]; j < fstart[t + 1]; j++, k++) {
             memcpy(buf + (size_t)k * EMOC_N_CE, face7 + byframe[j] * EMOC_N_CE, EMOC_N_CE * sizeof(double));
-            areas[k] = f->area[byframe[j]];
+            areas[k] = f->area[byframe[j]]; /* v2: the box area; v1: the area column (features_io.h) */
         }
         emoc_ce_pool_faces(buf, areas, k, a->faces, r->vals + t * EMOC_N_CE);
     }

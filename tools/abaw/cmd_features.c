@@ -1,7 +1,8 @@
 /*
  * cmd_features.c — `emoc features`: X = [embedding, backbone scores] per input frame (the MTL
  * head's input, docs/models.md §7.1), written with video, frame, face and face area in the feature
- * format of post/FEATURES.md (binary, or CSV with --csv). Inputs: images, folders (Aff-Wild2
+ * format of post/FEATURES.md (binary, or CSV with --csv; with --detect version 2, whose rows
+ * carry the detector's box and score instead of an area). Inputs: images, folders (Aff-Wild2
  * layout VIDEO/00001.jpg), --raw WxH streams, --boxes crops (tools/input/inputs.h), or --tensor files
  * already preprocessed (VIDEO/00001.f32 names give video and frame). A frame that fails to
  * decode gets no row (it is "no face" for the pipelines) and is counted; exit code 4 then.
@@ -32,8 +33,9 @@ static const char *usage =
     "  -v           say the kernel set, threads and input counts on stderr\n"
     "  --max-pixels N  refuse images of more than N pixels (default 16384*16384/3, with\n"
     "               --detect 4096x4096; peak memory per image: docs/reliability.md)\n"
-    "  --detect: one row per detected face (face = its index, area = its box area; a frame\n"
-    "  without a face has no row); emoc ce --faces largest|max|mean pools them.\n"
+    "  --detect: one row per detected face with its box and det_score (feature file version 2,\n"
+    "  post/FEATURES.md; a frame without a face has no row); emoc ce --faces largest|max|mean\n"
+    "  pools them, largest by box area.\n"
     "  EMOC_THREADS=N  default for --threads\n";
 
 /* State the frame runner's callbacks share (emit runs in input order, one at a time). */
@@ -234,6 +236,7 @@ static int features_open(feat_args *a, const char *cmd, feat_run *r)
     cli_note_model(cmd, a->model_path, r->model, a->quiet);
     const char *bb = emoc_model_meta(r->model, "emoc.name");
     feat_init(&r->fs, r->info.embedding_size + r->info.n_scores, r->info.embedding_size, bb && *bb ? bb : r->info.variant);
+    r->fs.has_box = r->det != NULL; /* version 2 rows: the detector's box and score */
     if (a->resume) { /* read what a previous run left before listing the inputs */
         int rrc = feat_resume_open(&r->fr, cmd, a->out, a->csv, &r->fs, &r->names);
         if (rrc) return rrc;
@@ -377,7 +380,10 @@ static int features_write(const feat_args *a, const char *cmd, feat_run *r)
         if (frc) return frc;
     } else {
         FILE *f = cli_outfile_begin(cmd, &r->of);
-        if (f) feat_write(&r->fs, &r->names, f, a->csv);
+        if (f && feat_write(&r->fs, &r->names, f, a->csv)) {
+            cli_error(cmd, "out of memory writing '%s'", a->out);
+            return EXIT_RUNTIME;
+        }
         if (!f || cli_outfile_commit(cmd, &r->of)) return EXIT_RUNTIME;
     }
     if (r->failed) {

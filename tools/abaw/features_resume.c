@@ -52,6 +52,13 @@ int feat_resume_open(feat_resume *fr, const char *cmd, const char *path, int csv
         return st == EMOC_E_NOMEM || st == EMOC_E_IO ? EXIT_RUNTIME : EXIT_USAGE;
     }
     fr->have_old = 1;
+    if (fr->old.has_box != fs->has_box) {
+        cli_error(cmd, "--resume: '%s' holds version %d feature rows (%s) and this run writes version %d (%s): "
+                  "remove it or run %s --detect", path, fr->old.has_box ? 2 : 1,
+                  fr->old.has_box ? "detector boxes" : "no boxes", fs->has_box ? 2 : 1,
+                  fs->has_box ? "detector boxes" : "no boxes", fs->has_box ? "without" : "with");
+        return EXIT_USAGE;
+    }
     if (format != csv || fr->old.dim != fs->dim || fr->old.embedding != fs->embedding ||
         strcmp(fr->old.backbone, fs->backbone)) {
         cli_error(cmd, "--resume: '%s' holds %s features of %s (%d values) and this run writes %s features of %s "
@@ -118,9 +125,10 @@ static void scan_previous(void *user, resume_out *r)
     for (size_t i = 0; !fr->rc && i < old->n; i++) {
         const unit_entry *u = unit_of_name(r, &by_name, fr->names->name[old->video[i]]);
         if (!u) continue;
+        const float *x = old->x + i * (size_t)old->dim;
         if (reserve_keys(fr, fr->fs->n + 1) ||
-            feat_append(fr->fs, old->video[i], old->frame[i], old->face[i], old->area[i],
-                        old->x + i * (size_t)old->dim)) {
+            (old->has_box ? feat_append_box(fr->fs, old->video[i], old->frame[i], old->face[i], old->box + i * FEAT_BOX, x)
+                          : feat_append(fr->fs, old->video[i], old->frame[i], old->face[i], old->area[i], x))) {
             oom(fr);
             break;
         }
@@ -169,7 +177,8 @@ static int sort_rows(feat_resume *fr)
     for (i = 0; i < n; i++) { /* row i takes row perm[i]; follow each cycle once */
         if (perm[i] == i) continue;
         int v = s->video[i], f = s->frame[i], fc = s->face[i];
-        float a = s->area[i];
+        float a = s->area[i], box[FEAT_BOX];
+        if (s->has_box) memcpy(box, s->box + i * FEAT_BOX, sizeof box);
         long k = fr->key[i];
         memcpy(tmp, s->x + i * d, d * sizeof *tmp);
         size_t j = i;
@@ -179,6 +188,7 @@ static int sort_rows(feat_resume *fr)
             s->frame[j] = s->frame[src];
             s->face[j] = s->face[src];
             s->area[j] = s->area[src];
+            if (s->has_box) memcpy(s->box + j * FEAT_BOX, s->box + src * FEAT_BOX, sizeof box);
             fr->key[j] = fr->key[src];
             memcpy(s->x + j * d, s->x + src * d, d * sizeof *tmp);
             perm[j] = j;
@@ -188,6 +198,7 @@ static int sort_rows(feat_resume *fr)
         s->frame[j] = f;
         s->face[j] = fc;
         s->area[j] = a;
+        if (s->has_box) memcpy(s->box + j * FEAT_BOX, box, sizeof box);
         fr->key[j] = k;
         memcpy(s->x + j * d, tmp, d * sizeof *tmp);
         perm[j] = j;
@@ -204,7 +215,10 @@ static int write_set(void *user, FILE *f)
         errno = ENOMEM;
         return -1;
     }
-    feat_write(fr->fs, fr->names, f, fr->csv);
+    if (feat_write(fr->fs, fr->names, f, fr->csv)) {
+        errno = ENOMEM;
+        return -1;
+    }
     return 0;
 }
 
