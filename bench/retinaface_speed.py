@@ -65,7 +65,7 @@ class Reference:
 
     def __init__(self, pth, img, tmp):
         self.model = nets.RetinaFace()
-        self.model.load_state_dict(torch.load(pth))
+        self.model.load_state_dict(torch.load(pth, map_location="cpu"))
         self.model.eval()
         self.img = img
         self.h, self.w = img.shape[:2]
