@@ -96,6 +96,7 @@ quant_cvt_avx512(const float *x, size_t x_stride, const float *scale, float inv_
 #define LP_WOFF 0
 #define LP_ACC_T __m512
 #define LP_ZERO _mm512_setzero_ps()
+#define LP_INIT(n, m) LP_ZERO
 #define LP_FINISH(acc, p, n, v) (acc)
 
 /* vdpbf16ps */

@@ -95,11 +95,18 @@ static void quant_avx512(const float *x, size_t x_stride, const float *scale, fl
     }
 }
 
+/* The accumulators start at −comp[n] (LP_INIT), so after the k loop they hold Σ u·w − comp =
+ * Σ s8·w exactly (int32 wrap-around arithmetic: the order of the additions does not matter). */
+static inline __m512i neg_comp(const emoc_gemm_lp_args *a, int n, __mmask16 m)
+{
+    return _mm512_sub_epi32(_mm512_setzero_si512(),
+                            _mm512_maskz_loadu_epi32(m, (const int32_t *)a->w_packed + n));
+}
+
 /* ((float)acc·row_sx[p])·dq[n], the reference's two roundings in its order */
 static inline __m512 finish(const emoc_gemm_lp_args *a, __m512i acc, size_t p, int n, __mmask16 m)
 {
-    __m512i comp = _mm512_maskz_loadu_epi32(m, (const int32_t *)a->w_packed + n);
-    __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, comp));
+    __m512 v = _mm512_cvtepi32_ps(acc);
     v = _mm512_mul_ps(v, _mm512_set1_ps(a->row_sx[p]));
     return _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, a->dq + n));
 }
@@ -109,6 +116,7 @@ static inline __m512 finish(const emoc_gemm_lp_args *a, __m512i acc, size_t p, i
 #define LP_WOFF comp_bytes(a->N)
 #define LP_ACC_T __m512i
 #define LP_ZERO _mm512_setzero_si512()
+#define LP_INIT(n, m) neg_comp(a, (n), (m))
 #define LP_FINISH(acc, p, n, v) finish(a, (acc), (p), (n) + 16 * (v), m[v])
 #define LP_ATTR __attribute__((target("avx512vnni")))
 #define LP_PREFIX vnni_
