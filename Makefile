@@ -248,6 +248,13 @@ $(BUILD)/bench_kernels: bench/bench_kernels.c $(BUILD)/libemoc.a
 bench-kernels: $(BUILD)/bench_kernels
 	./$(BUILD)/bench_kernels $(BENCH_ARGS)
 .PHONY: bench-kernels
+# `make bench-lp`: the bf16 / int8 GEMM passes (quant, GEMM) next to fp32 on B0's shapes (bench/bench_lp.c).
+$(BUILD)/bench_lp: bench/bench_lp.c $(BUILD)/libemoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -o $@ $< $(BUILD)/libemoc.a $(LDLIBS)
+bench-lp: $(BUILD)/bench_lp
+	./$(BUILD)/bench_lp $(BENCH_ARGS)
+.PHONY: bench-lp
 # `make bench-pool` prints CSV: the thread pool's own cost per fork-join round (bench/bench_pool.c).
 $(BUILD)/bench_pool: bench/bench_pool.c $(BUILD)/libemoc.a
 	@mkdir -p $(dir $@)
