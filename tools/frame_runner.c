@@ -11,10 +11,12 @@
  * Rows are bitwise identical in every mode (tests/frames/test_frames.c; checked on all
  * three models with T = 1, 2, 3: same md5 of the CSV).
  *
- * Design: the iterator (tools/input/input_iter.c) decodes inside emoc__input_next, so the fetch
- * (decode + crop + a copy of the pixels) is serialised under a fetch lock of its own (never the
- * lock that emits rows: a read blocked on an idle stream must not hold back finished rows); resize,
- * normalisation, the forward pass and the caller's `finish` (row formatting) run in parallel.
+ * Design: the fetch (emoc__input_next) is serialised under a fetch lock of its own (never the
+ * lock that emits rows: a read blocked on an idle stream must not hold back finished rows). With
+ * several workers a file that goes straight into the model's resize is not decoded there: the
+ * worker that takes it decodes it (emoc__input_defer_decode, docs/frame-batching.md); crops
+ * (--boxes) and raw frames are copied under the lock. Decoding, resize, normalisation, the
+ * forward pass and the caller's `finish` (row formatting) run in parallel.
  * A worker may fetch frame k only while k < written + window, which bounds memory to `window`
  * pending results however slow one frame is.
  */
@@ -109,7 +111,7 @@ static void job_from_item(frame_job *job, const emoc__input_item *item, emoc_ima
     set_msg(job, item->message);
     char *in = dup_str(item->input), *vid = dup_str(item->video);
     memset(img, 0, sizeof *img);
-    if (item->status == EMOC_INPUT_OK) {
+    if (item->status == EMOC_INPUT_OK && !item->deferred) {
         size_t bytes = (size_t)item->image.width * (size_t)item->image.height * (size_t)item->image.channels;
         img->pixels = malloc(bytes ? bytes : 1);
         if (img->pixels) {
@@ -121,7 +123,7 @@ static void job_from_item(frame_job *job, const emoc__input_item *item, emoc_ima
             job->height = item->src_height;
         }
     }
-    if (!in || !vid || (item->status == EMOC_INPUT_OK && !img->pixels)) {
+    if (!in || !vid || (item->status == EMOC_INPUT_OK && !item->deferred && !img->pixels)) {
         job->status = EMOC_INPUT_IO_ERROR;
         set_msg(job, "out of memory while queueing the frame");
     }
@@ -130,12 +132,25 @@ static void job_from_item(frame_job *job, const emoc__input_item *item, emoc_ima
     job->video = vid ? vid : dup_str("");
 }
 
+/* Outside the lock: a deferred decode (emoc__input_defer_decode); status and message as the
+ * iterator's own decode would give them (both messages hold 511 characters). */
+static void decode_deferred(runner *r, frame_job *job, emoc_image *img)
+{
+    emoc_error e = {{0}};
+    emoc__input_status status;
+    if (emoc__input_decode_deferred(r->it, job->input, img, &job->width, &job->height, &status, &e) == EMOC_OK)
+        return;
+    job->status = status;
+    set_msg(job, e.msg);
+}
+
 /* Outside the lock: preprocess, forward pass, the caller's finish. */
-static void *process(worker *w, frame_job *job, emoc_image *img)
+static void *process(worker *w, frame_job *job, emoc_image *img, int deferred)
 {
     const frame_runner_config *c = w->r->cfg;
     emoc_output out;
     emoc_error err = {{0}};
+    if (deferred && job->status == EMOC_INPUT_OK) decode_deferred(w->r, job, img);
     if (job->status == EMOC_INPUT_OK &&
         emoc_image_preprocess(img, c->info->input_size, c->info->mean, c->info->std, c->resize, w->x,
                               w->r->n, &err) != EMOC_OK) {
@@ -205,9 +220,10 @@ static void *worker_main(void *arg)
         frame_job job;
         emoc_image img;
         job_from_item(&job, &item, &img); /* item stays valid while fetch_mu is held */
+        int deferred = item.deferred && job.status == EMOC_INPUT_OK;
         pthread_mutex_unlock(&r->mu);
         pthread_mutex_unlock(&r->fetch_mu);
-        void *result = process(w, &job, &img);
+        void *result = process(w, &job, &img, deferred);
         pthread_mutex_lock(&r->mu);
         complete(r, seq, &job, result);
         pthread_mutex_unlock(&r->mu);
@@ -227,6 +243,8 @@ emoc_status frame_runner_run(const frame_runner_config *cfg, emoc__input_iter *i
     frame_batch_mode mode = frame_batch_resolve(cfg->mode, threads, emoc__input_total(it));
     int n_workers = mode == FRAME_BATCH_FRAMES ? threads : 1;
     int session_threads = mode == FRAME_BATCH_FRAMES ? 1 : threads;
+    /* Across frames, each worker decodes its own file: only the fetch stays serial. */
+    emoc__input_defer_decode(it, n_workers > 1);
     runner r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;

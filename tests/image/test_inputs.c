@@ -201,6 +201,64 @@ Test(inputs, folder_walk_natural_order_with_corrupt_file_in_the_middle, .init = 
     emoc__input_close(it);
 }
 
+/* The frame runner's workers decode deferred items themselves (tools/frame_runner.c): same
+ * pixels, sizes, statuses and messages as the iterator's own decode, on good, cut and missing
+ * files. */
+Test(inputs, deferred_decode_equals_the_iterators_own, .init = make_video_folder, .fini = remove_video_folder)
+{
+    char missing[512];
+    snprintf(missing, sizeof missing, "%s/vid7/00099.png", tmpdir);
+    const char *paths[] = {tmpdir, missing};
+    emoc__input_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.paths = paths;
+    opt.n_paths = 2;
+    opt.resize_to = 7;
+    opt.resize_mode = EMOC_RESIZE_CV2;
+    emoc__input_iter *serial, *deferred;
+    emoc_error err;
+    cr_assert_eq(emoc__input_open(&opt, &serial, &err), EMOC_OK, "%s", err.msg);
+    cr_assert_eq(emoc__input_open(&opt, &deferred, &err), EMOC_OK, "%s", err.msg);
+    emoc__input_defer_decode(deferred, 1);
+    emoc__input_item a, b;
+    int ok = 0, failed = 0;
+    while (emoc__input_next(serial, &a)) {
+        cr_assert_eq(emoc__input_next(deferred, &b), 1);
+        cr_assert_eq(a.deferred, 0);
+        cr_assert_eq(b.deferred, 1, "%s", b.input);
+        cr_assert_eq(b.status, EMOC_INPUT_OK);
+        cr_assert_null(b.image.pixels);
+        cr_assert_str_eq(a.input, b.input);
+        cr_assert_eq(a.index, b.index);
+        cr_assert_eq(a.frame, b.frame);
+        emoc_image img;
+        int w = -1, h = -1;
+        emoc__input_status st;
+        emoc_error e = {{0}};
+        emoc_status rs = emoc__input_decode_deferred(deferred, b.input, &img, &w, &h, &st, &e);
+        cr_assert_eq(st, a.status, "%s: %s vs %s", a.input, emoc__input_status_name(st), emoc__input_status_name(a.status));
+        cr_assert_eq(rs != EMOC_OK, a.status != EMOC_INPUT_OK);
+        cr_assert_eq(w, a.src_width);
+        cr_assert_eq(h, a.src_height);
+        if (a.status == EMOC_INPUT_OK) {
+            ok++;
+            cr_assert_eq(img.width, 7);
+            cr_assert_eq(img.channels, 3);
+            cr_assert_eq(memcmp(img.pixels, a.image.pixels, 7 * 7 * 3), 0, "%s", a.input);
+            emoc_image_free(&img);
+        } else {
+            failed++;
+            cr_assert_null(img.pixels);
+            cr_assert_str_eq(e.msg, a.message);
+        }
+    }
+    cr_assert_eq(emoc__input_next(deferred, &b), 0);
+    cr_assert_eq(ok, 2);
+    cr_assert_eq(failed, 2);
+    emoc__input_close(serial);
+    emoc__input_close(deferred);
+}
+
 Test(inputs, boxes_csv_rows_are_the_items, .init = make_video_folder, .fini = remove_video_folder)
 {
     char csv[512];

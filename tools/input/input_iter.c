@@ -38,6 +38,7 @@ struct emoc__input_iter {
     emoc_image current;        /* the image handed out by the last call, when it owns one */
     int resize_to;             /* emoc__input_options.resize_to, resize_mode */
     emoc_resize_mode resize_mode;
+    int defer;                 /* emoc__input_defer_decode */
 };
 
 const char *emoc__input_status_name(emoc__input_status st)
@@ -253,26 +254,48 @@ static const emoc__input_entry *next_streamed(emoc__input_iter *it, emoc__input_
     return NULL;
 }
 
-/* A frame decoded row by row into the caller's resize (resize_to), then made RGB. */
+/* A frame decoded row by row into the caller's resize (resize_to), then made RGB. Reads only
+ * settings fixed at open, so workers may call it concurrently (emoc__input_decode_deferred). */
+static emoc_status decode_resized(const emoc__input_iter *it, const char *path, emoc_image *out, int *src_w,
+                                  int *src_h, emoc_error *e)
+{
+    emoc_image small;
+    memset(out, 0, sizeof *out);
+    emoc_status st = emoc__image_load_resized(path, &it->lim, it->resize_to, it->resize_mode, &small, src_w,
+                                              src_h, e);
+    if (st == EMOC_OK && small.channels != 3) {
+        st = emoc_image_to_rgb(&small, out, e);
+        emoc_image_free(&small);
+    } else if (st == EMOC_OK) {
+        *out = small;
+    }
+    if (st) *src_w = *src_h = 0;
+    return st;
+}
+
 static int next_resized(emoc__input_iter *it, const char *path, emoc__input_item *item)
 {
     emoc_error e;
-    emoc_image small;
-    emoc_status st = emoc__image_load_resized(path, &it->lim, it->resize_to, it->resize_mode, &small,
-                                              &item->src_width, &item->src_height, &e);
-    if (st == EMOC_OK && small.channels != 3) {
-        st = emoc_image_to_rgb(&small, &it->current, &e);
-        emoc_image_free(&small);
-    } else if (st == EMOC_OK) {
-        it->current = small;
-    }
+    emoc_status st = decode_resized(it, path, &it->current, &item->src_width, &item->src_height, &e);
     if (st) {
-        item->src_width = item->src_height = 0;
         set_error(item, st, e.msg);
         return 1;
     }
     item->image = it->current;
     return 1;
+}
+
+void emoc__input_defer_decode(emoc__input_iter *it, int on)
+{
+    if (it) it->defer = on ? 1 : 0;
+}
+
+emoc_status emoc__input_decode_deferred(const emoc__input_iter *it, const char *path, emoc_image *out,
+                                        int *src_w, int *src_h, emoc__input_status *status, emoc_error *e)
+{
+    emoc_status st = decode_resized(it, path, out, src_w, src_h, e);
+    *status = status_for(st);
+    return st;
 }
 
 static int next_file(emoc__input_iter *it, emoc__input_item *item)
@@ -299,7 +322,11 @@ static int next_file(emoc__input_iter *it, emoc__input_item *item)
         item->status = EMOC_INPUT_BAD_ROW;
         return 1;
     }
-    if (it->resize_to > 0 && !e->has_box) return next_resized(it, e->path, item);
+    if (it->resize_to > 0 && !e->has_box) {
+        if (!it->defer) return next_resized(it, e->path, item);
+        item->deferred = 1; /* the caller decodes it, outside its fetch lock */
+        return 1;
+    }
     const emoc_image *img;
     const char *msg;
     emoc_status st = load_rgb(it, e->path, &img, &msg);

@@ -89,6 +89,8 @@ typedef struct emoc__input_item {
                                  * owned by the iterator and valid until the next call; zeroed
                                  * otherwise */
     int src_width, src_height;  /* ok: the decoded (cropped) size before any resize_to */
+    int deferred;               /* 1: not decoded yet (emoc__input_defer_decode): image and
+                                 * src size are empty, status ok until the caller's decode */
 } emoc__input_item;
 
 typedef struct emoc__input_iter emoc__input_iter;
@@ -96,6 +98,15 @@ typedef struct emoc__input_iter emoc__input_iter;
 emoc_status emoc__input_open(const emoc__input_options *opt, emoc__input_iter **out, emoc_error *err);
 /* 1: *item filled; 0: no more inputs. */
 int emoc__input_next(emoc__input_iter *it, emoc__input_item *item);
+/* With resize_to > 0, a file without a box is then not decoded by emoc__input_next: its item
+ * comes with `deferred` set and the caller decodes it with emoc__input_decode_deferred, which
+ * reads only settings fixed at open, so several threads may decode at once while the fetch
+ * itself (listing order, --boxes rows, raw streams) stays serial. Same pixels, same messages. */
+void emoc__input_defer_decode(emoc__input_iter *it, int on);
+/* The decode emoc__input_next would have done for a deferred item of `path`: *out the resized
+ * RGB frame (caller frees), its decoded size, and the item status a failure maps to. */
+emoc_status emoc__input_decode_deferred(const emoc__input_iter *it, const char *path, emoc_image *out,
+                                        int *src_w, int *src_h, emoc__input_status *status, emoc_error *e);
 /* Files found in walked directories that are not images (so yield no item); *first (may be
  * NULL) gets the path of the first one, valid until close. Callers tell the user: a folder of
  * .gif or .tif frames must not look like a folder of nothing. */
