@@ -6,12 +6,13 @@
  * are not included).
  *
  * Usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] [--layer PREFIX] [--act none|silu]
- *                      [--cold] [--gemm P,K,N[,s][,r] ...]
+ *                      [--cold] [--gemm P,K,N[,s][,r] ...] [--conv H,W,CIN,COUT,K,S ...]
  * (default: every ISA ≤ detected, 21 timed runs after 3 warm-up runs, every layer, SiLU on the
  * expand / depthwise / stem layers as in B0; --act none drops it to isolate the epilogue cost;
  * --cold evicts the caches before every timed call, as in a forward pass;
  * --gemm times the given GEMM shapes instead of B0's layers: P pixels, K inputs, N outputs,
- * `s` an SE gate (then no activation, as in the nets' projections), `r` a residual; repeatable).
+ * `s` an SE gate (then no activation, as in the nets' projections), `r` a residual; repeatable;
+ * --conv H,W,CIN,COUT,K,S times a full convolution of that input size, channels, kernel, stride).
  * The last two columns are the least thread CPU time of the runs and its GFLOP/s: on a shared
  * machine the minimum of many runs, not counting time spent waiting for a core, is the steadier
  * figure for comparing two kernels.
@@ -217,6 +218,18 @@ static int parse_gemm(const char *spec, layer *L, char *name, size_t name_size, 
     return 0;
 }
 
+/* --conv H,W,CIN,COUT,K,S: one full convolution shape (named "conv<i>") appended to *shapes. */
+static int parse_conv(const char *spec, layer *L, char *name, size_t name_size, int index)
+{
+    int h = 0, w = 0, ci = 0, co = 0, k = 0, s = 0;
+    if (sscanf(spec, "%d,%d,%d,%d,%d,%d", &h, &w, &ci, &co, &k, &s) != 6 || h < 1 || w < 1 || ci < 1 ||
+        co < 1 || k < 1 || s < 1)
+        return -1;
+    *L = (layer){name, OP_CONV, h, w, ci, co, k, s, 0, 0, 1};
+    snprintf(name, name_size, "conv%d", index);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     enum { MAX_SHAPES = 64 };
@@ -247,6 +260,16 @@ int main(int argc, char **argv)
                 return 2;
             }
             n_shapes++;
+        } else if (!strcmp(argv[i], "--conv") && i + 1 < argc) {
+            i++;
+            if (n_shapes == MAX_SHAPES ||
+                parse_conv(argv[i], &shapes[n_shapes], shape_names[n_shapes], sizeof shape_names[0],
+                           n_shapes) != 0) {
+                fprintf(stderr, "bench_kernels: --conv wants H,W,CIN,COUT,K,S (at most %d), not '%s'\n",
+                        MAX_SHAPES, argv[i]);
+                return 2;
+            }
+            n_shapes++;
         } else if (!strcmp(argv[i], "--layer") && i + 1 < argc) {
             layer_prefix = argv[++i];
         } else if (!strcmp(argv[i], "--act") && i + 1 < argc) {
@@ -259,7 +282,8 @@ int main(int argc, char **argv)
             }
         } else {
             fprintf(stderr, "usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] "
-                            "[--layer PREFIX] [--act none|silu] [--cold] [--gemm P,K,N[,s][,r]]\n");
+                            "[--layer PREFIX] [--act none|silu] [--cold] [--gemm P,K,N[,s][,r]] "
+                            "[--conv H,W,CIN,COUT,K,S]\n");
             return 2;
         }
     }

@@ -3,7 +3,8 @@
  * cin 1..17 and cout around the vector widths (the 3×3 stride-2 stems), grouped convs whose
  * groups' input channels fit in one vector or not (MobileFaceNet's 64 groups × 2 channels,
  * depthwise-like, wide groups), odd sizes, strides 1/2, symmetric / TF-SAME / valid padding,
- * every activation, with/without bias and slope; plus a bitwise row-split check.
+ * every activation, with/without bias and slope; RGB stems with cout ≤ 8 on wide rows (the
+ * AVX-512 pixel-pair tiles); plus a bitwise row-split check.
  */
 #include "tests/kernels/ktest.h"
 
@@ -109,6 +110,16 @@ static void sweep(emoc_isa isa)
             cv_case d = {3, cout, 1, 15, 14, 3, 2, pad, pad == 2 ? EMOC_ACT_SILU : EMOC_ACT_PRELU, 1, 1};
             run_case(&t, &d, seed++);
         }
+    /* RGB stems with cout ≤ 8 (RetinaFace's 3→8; AVX-512 puts two pixels in a vector) on rows
+     * wide enough for 16-, 8- and 4-pixel groups: strides 1/2, every padding, every activation */
+    static const int small_couts[] = {1, 5, 7, 8};
+    for (int c = 0; c < 4; c++)
+        for (int s = 1; s <= 2; s++)
+            for (int pad = 0; pad <= 2; pad++) {
+                cv_case d = {3, small_couts[c], 1, 4 + pad, 29 * s + 3 * c + pad, 3, s, pad,
+                             (emoc_act)((c + s + pad) % EMOC_ACT_COUNT), (c + pad) & 1, 1};
+                run_case(&t, &d, seed++);
+            }
     /* grouped: {cin, cout, groups} covering permute (span ≤ 16) and gather paths */
     static const int grp[][3] = {{128, 128, 64}, {32, 32, 16}, {6, 6, 3},   {48, 48, 48}, {8, 16, 2},
                                  {64, 8, 2},     {24, 48, 3},  {10, 20, 5}, {36, 18, 9},  {40, 40, 2}};

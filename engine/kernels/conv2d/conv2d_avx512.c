@@ -14,7 +14,10 @@
  *                    3×3) interior groups of 8 or 4 pixels slide along the kernel row, splitting
  *                    each input pixel once with vmovsldup / vmovshdup (pair_slide).
  * The lane → group tables of the grouped paths are built once per call.
- * The shared row scheduler (rows.h) splits each row into interior pixels (all taps valid; 8 at a time when grouped or cout ≤ 32, else 4) and
+ *   pixel pairs      (dense, cin 3, 3×3, cout ≤ 8: RetinaFace's stem) two pixels per vector,
+ *                    taps by lane permutation of one load per kernel row (pair_tile).
+ * The shared row scheduler (rows.h) splits each row into interior pixels (all taps valid; 16 at a
+ * time for pixel pairs, 8 when grouped or cout ≤ 32, else 4) and
  * border pixels (one at a time over their valid taps). Every element is the FMA chain over valid taps in (ky, kx, ci)
  * order, then + bias and the activation, whichever path and grouping computed it, so results do
  * not depend on the row split.
@@ -25,7 +28,7 @@
 
 #include <stddef.h>
 
-enum { OB = 16, PXG = 4, GPX = 8, MAX_GBLOCKS = 64 };
+enum { OB = 16, PXG = 4, GPX = 8, WPX = 16, MAX_GBLOCKS = 64 };
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
@@ -36,15 +39,16 @@ static size_t packed_size_avx512(int cout, int kh, int kw, int cin_g, int groups
     return blocks * OB * (size_t)kh * (size_t)kw * (size_t)cin_g;
 }
 
+/* Dense with cout ≤ 8: lanes 8-15 repeat lanes 0-7 (pair_tile puts a second pixel there; the
+ * other tiles compute those lanes too but never store them). */
 static void pack_avx512(const float *w, int cout, int kh, int kw, int cin_g, int groups, float *packed)
 {
-    (void)groups;
     const size_t taps = (size_t)kh * (size_t)kw * (size_t)cin_g;
-    const int blocks = (cout + OB - 1) / OB;
+    const int blocks = (cout + OB - 1) / OB, dup = groups == 1 && cout <= OB / 2;
     for (int b = 0; b < blocks; b++)
         for (size_t t = 0; t < taps; t++)
             for (int j = 0; j < OB; j++) {
-                int o = b * OB + j;
+                int o = b * OB + (dup ? j % (OB / 2) : j);
                 packed[((size_t)b * taps + t) * OB + (size_t)j] = o < cout ? w[(size_t)o * taps + t] : 0.0f;
             }
 }
@@ -53,7 +57,15 @@ typedef struct conv_ctx {
     const emoc_conv2d_args *a;
     int cin_g, cout_g;
     size_t taps; /* kh·kw·cin_g: floats per lane per block */
+    int pairs;   /* interior groups go through pair_tile (pairs_eligible) */
 } conv_ctx;
+
+/* The RGB stems with cout ≤ 8 (RetinaFace's 3→8, 3×3, stride 2): dense, 3 input channels, 3×3,
+ * stride 1 or 2, so two neighbouring pixels' kernel rows fit in one vector. */
+static int pairs_eligible(const emoc_conv2d_args *a)
+{
+    return a->groups == 1 && a->cout <= OB / 2 && a->cin == 3 && a->kw == 3 && (a->sw == 1 || a->sw == 2);
+}
 
 /* Epilogue of one block for npx pixels. */
 static inline __attribute__((always_inline)) void
@@ -70,18 +82,21 @@ store_block(const conv_ctx *cx, int oy, int ox, const int npx, int b, const __m5
     for (int j = 0; j < npx; j++, yp += a->cout) {
         __m512 r = acc[j * stride];
         if (a->bias) r = _mm512_add_ps(r, bias);
-        _mm512_mask_storeu_ps(yp, m, emoc__act512(r, a->act, slope));
+        r = emoc__act512(r, a->act, slope);
+        if (m == 0xFF) _mm256_storeu_ps(yp, _mm512_castps512_ps256(r)); /* cout 8: no masked store */
+        else _mm512_mask_storeu_ps(yp, m, r);
     }
 }
 
 /* groups == 1: npx pixels × nvb blocks starting at block b (npx ≤ 4, or 8 with nvb ≤ 2: at most
  * 16 accumulators). */
 static inline __attribute__((always_inline)) void
-dense_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int b, int ky0, int ky1,
-           int kx0, int kx1)
+dense_tile_k(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int b, int ky0, int ky1,
+             int kx0, int kx1, const int CIN, const int KW)
 {
     const emoc_conv2d_args *a = cx->a;
-    const int cin = a->cin;
+    const int cin = CIN ? CIN : a->cin;
+    if (KW) kx0 = 0, kx1 = KW;
     const size_t ps = (size_t)cin, step = (size_t)a->sw * ps, row = (size_t)a->iw * ps;
     const size_t bstride = cx->taps * OB;
     __m512 acc[GPX][4];
@@ -93,7 +108,9 @@ dense_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int
     for (int ky = ky0; ky < ky1; ky++) {
         const float *xrow = a->x + (ptrdiff_t)(iy0 + ky) * (ptrdiff_t)row + (ptrdiff_t)(ix0 + kx0) * (ptrdiff_t)ps;
         const float *wrow = a->w_packed + (size_t)b * bstride + ((size_t)ky * (size_t)a->kw + (size_t)kx0) * (size_t)cin * OB;
+#pragma GCC unroll 3
         for (int kx = kx0; kx < kx1; kx++, xrow += ps) {
+#pragma GCC unroll 3
             for (int ci = 0; ci < cin; ci++, wrow += OB) {
                 __m512 w[4];
 #pragma GCC unroll 4
@@ -109,6 +126,72 @@ dense_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int
     }
 #pragma GCC unroll 4
     for (int v = 0; v < nvb; v++) store_block(cx, oy, ox, npx, b + v, &acc[0][v], 4);
+}
+
+static inline __attribute__((always_inline)) void
+dense_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int b, int ky0, int ky1,
+           int kx0, int kx1)
+{
+    /* the RGB stems (cin 3, 3×3, all kx taps): a straight-line tap loop, no 3-trip inner loops */
+    if (cx->a->cin == 3 && cx->a->kw == 3 && kx0 == 0 && kx1 == 3)
+        dense_tile_k(cx, oy, ox, npx, nvb, b, ky0, ky1, 0, 3, 3, 3);
+    else dense_tile_k(cx, oy, ox, npx, nvb, b, ky0, ky1, kx0, kx1, 0, 0);
+}
+
+/* NP (≤ 8) pairs of interior pixels for pairs_eligible convs, stride S: one vector holds pixel
+ * ox + 2p in lanes 0-7 and ox + 2p + 1 in lanes 8-15 (pack_avx512 repeats the weights there), so
+ * no lane idles and no tap needs a broadcast load. Per kernel row, one load of the two pixels'
+ * input segment (9 floats each, 3·S apart) feeds all 9 taps; tap t's operand, x_j[t] in lanes
+ * 0-7 and x_j+1[t] in lanes 8-15, is a lane permutation of it. Each element is the same FMA chain
+ * over taps in (ky, kx, ci) order as dense_tile, then + bias and the activation. */
+static inline __attribute__((always_inline)) void
+pair_tile(const conv_ctx *cx, int oy, int ox, const int NP, int ky0, int ky1, const int S)
+{
+    enum { T = 9 }; /* kw · cin */
+    const emoc_conv2d_args *a = cx->a;
+    const size_t row = (size_t)a->iw * 3;
+    const __mmask16 lm = emoc__m512_tail(3 * S + T);
+    const __m512i hi = _mm512_set_epi32(3 * S, 3 * S, 3 * S, 3 * S, 3 * S, 3 * S, 3 * S, 3 * S, 0, 0, 0, 0,
+                                        0, 0, 0, 0);
+    __m512i idx[T];
+#pragma GCC unroll 9
+    for (int t = 0; t < T; t++) idx[t] = _mm512_add_epi32(hi, _mm512_set1_epi32(t));
+    __m512 acc[GPX];
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; p++) acc[p] = _mm512_setzero_ps();
+    const float *xrow = a->x + (ptrdiff_t)(oy * a->sh - a->pad_t + ky0) * (ptrdiff_t)row +
+                        (ptrdiff_t)(ox * S - a->pad_l) * 3;
+    const float *wrow = a->w_packed + (size_t)ky0 * T * OB;
+    for (int ky = ky0; ky < ky1; ky++, xrow += row, wrow += T * OB) {
+        __m512 w[T];
+#pragma GCC unroll 9
+        for (int t = 0; t < T; t++) w[t] = _mm512_loadu_ps(wrow + (size_t)t * OB);
+#pragma GCC unroll 8
+        for (int p = 0; p < NP; p++) {
+            const __m512 v = _mm512_maskz_loadu_ps(lm, xrow + (size_t)p * 6 * S);
+#pragma GCC unroll 9
+            for (int t = 0; t < T; t++) acc[p] = _mm512_fmadd_ps(_mm512_permutexvar_ps(idx[t], v), w[t], acc[p]);
+        }
+    }
+    const int cout = a->cout;
+    const __mmask16 m = emoc__m512_tail(cout);
+    __m512 bias = a->bias ? _mm512_maskz_loadu_ps(m, a->bias) : _mm512_setzero_ps();
+    __m512 slope = a->act == EMOC_ACT_PRELU && a->slope ? _mm512_maskz_loadu_ps(m, a->slope)
+                                                        : _mm512_setzero_ps();
+    bias = _mm512_shuffle_f32x4(bias, bias, 0x44);
+    slope = _mm512_shuffle_f32x4(slope, slope, 0x44);
+    float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)ox) * (size_t)cout;
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; p++, yp += 2 * cout) {
+        __m512 r = acc[p];
+        if (a->bias) r = _mm512_add_ps(r, bias);
+        r = emoc__act512(r, a->act, slope);
+        if (cout == OB / 2) _mm512_storeu_ps(yp, r);
+        else {
+            _mm512_mask_storeu_ps(yp, m, r);
+            _mm512_mask_storeu_ps(yp + cout - OB / 2, (__mmask16)(m << (OB / 2)), r);
+        }
+    }
 }
 
 /* gidx for block b: lane j holds the first input channel of output channel 16·b + j's group,
@@ -220,6 +303,11 @@ pixel_group(const conv_ctx *cx, const __m512i *gidx, int oy, int ox, const int n
     const int blocks = (a->cout + OB - 1) / OB;
     int b = 0;
     if (a->groups == 1) {
+        if (cx->pairs && npx >= PXG) { /* widths16: 8 or 4 pixels */
+            if (a->sw == 1) pair_tile(cx, oy, ox, npx / 2, ky0, ky1, 1);
+            else pair_tile(cx, oy, ox, npx / 2, ky0, ky1, 2);
+            return;
+        }
         if (npx > PXG) { /* GPX pixels: given only when blocks ≤ 2 (conv2d_avx512) */
             if (blocks == 2) dense_tile(cx, oy, ox, GPX, 2, 0, ky0, ky1, kx0, kx1);
             else if (blocks == 1) dense_tile(cx, oy, ox, GPX, 1, 0, ky0, ky1, kx0, kx1);
@@ -262,14 +350,17 @@ typedef struct {
 static void group(const void *ctx, int oy, int ox, int npx, int ky0, int ky1, int kx0, int kx1)
 {
     const row_ctx *r = ctx;
-    if (npx == GPX) pixel_group(r->cx, r->gidx, oy, ox, GPX, ky0, ky1, kx0, kx1);
+    if (npx == WPX) { /* pairs_eligible convs only */
+        if (r->cx->a->sw == 1) pair_tile(r->cx, oy, ox, GPX, ky0, ky1, 1);
+        else pair_tile(r->cx, oy, ox, GPX, ky0, ky1, 2);
+    } else if (npx == GPX) pixel_group(r->cx, r->gidx, oy, ox, GPX, ky0, ky1, kx0, kx1);
     else if (npx == PXG) pixel_group(r->cx, r->gidx, oy, ox, PXG, ky0, ky1, kx0, kx1);
     else pixel_group(r->cx, r->gidx, oy, ox, 1, ky0, ky1, kx0, kx1);
 }
 
 static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
 {
-    conv_ctx cx = {a, a->cin / a->groups, a->cout / a->groups, 0};
+    conv_ctx cx = {a, a->cin / a->groups, a->cout / a->groups, 0, pairs_eligible(a)};
     cx.taps = (size_t)a->kh * (size_t)a->kw * (size_t)cx.cin_g;
     /* Grouped: the per-block lane → group tables once per call (they cost 16 integer divisions
      * each, which per tile dominated MobileFaceNet's grouped 3×3). */
@@ -284,8 +375,9 @@ static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
     const emoc_conv_geom g = EMOC_CONV_GEOM(a);
     /* grouped tiles keep 1 accumulator per pixel, dense ones of ≤ 32 output channels 2: take 8
      * pixels (each weight load then feeds 8 FMAs instead of 4) */
-    static const int widths8[] = {GPX, PXG, 1}, widths[] = {PXG, 1};
-    if (a->groups > 1 || blocks <= 2) emoc__conv_rows(&g, oy0, oy1, widths8, 3, group, &r);
+    static const int widths16[] = {WPX, GPX, PXG, 1}, widths8[] = {GPX, PXG, 1}, widths[] = {PXG, 1};
+    if (cx.pairs) emoc__conv_rows(&g, oy0, oy1, widths16, 4, group, &r);
+    else if (a->groups > 1 || blocks <= 2) emoc__conv_rows(&g, oy0, oy1, widths8, 3, group, &r);
     else emoc__conv_rows(&g, oy0, oy1, widths, 2, group, &r);
 }
 
