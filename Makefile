@@ -214,6 +214,27 @@ conformance-aarch64: cross-aarch64
 	EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_CONF_ARCH=aarch64 EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
 	  EMOC_CONF_INPUTS_ref="$${EMOC_CONF_INPUTS_ref-face}" EMOC_CONF_JOBS="$${EMOC_CONF_JOBS:-2}" \
 	  PYTHON=$(PYTHON) bash tools/reference/conformance.sh
+# The detectors' conformance of the aarch64 binary under qemu-user (docs/detectors.md), on a
+# reduced input set: the references are computed natively once (reused from `make conformance`
+# when their stamp matches the generators, else generated here); MTCNN and RetinaFace 0.25 on
+# their `border` frame at neon and ref, the RetinaFace 1MB net at neon, BlazeFace's three models
+# on `border` and `sizes` at neon and ref (TFLite natively). DET_A64_* override the sets.
+DET_A64_QEMU := EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_DET_REUSE=1 PYTHON=$(PYTHON)
+conformance-detectors-aarch64: all cross-aarch64
+	@echo "conformance-detectors-aarch64: EMOC_SANDBOX=0 (qemu-user cannot install seccomp filters; docs/sandbox.md)"
+	t=$$(date +%s); $(DET_A64_QEMU) EMOC_CONF_ISAS="neon ref" EMOC_MTCNN_IMAGES="$${DET_A64_MTCNN-border}" \
+	  bash tools/reference/mtcnn/conformance.sh; a=$$?; \
+	  echo "conformance-detectors-aarch64: mtcnn took $$(($$(date +%s) - t)) s"; t=$$(date +%s); \
+	$(DET_A64_QEMU) EMOC_CONF_ISAS="neon ref" EMOC_RETINAFACE_VARIANTS=0.25 EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface-aarch64 \
+	  EMOC_RETINAFACE_IMAGES="$${DET_A64_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; b=$$?; \
+	  echo "conformance-detectors-aarch64: retinaface took $$(($$(date +%s) - t)) s"; t=$$(date +%s); \
+	$(DET_A64_QEMU) EMOC_CONF_ISAS=neon EMOC_RETINAFACE_VARIANTS=1mb EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface_1mb-aarch64 \
+	  EMOC_RETINAFACE_IMAGES="$${DET_A64_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; c=$$?; \
+	  echo "conformance-detectors-aarch64: retinaface_1mb took $$(($$(date +%s) - t)) s"; t=$$(date +%s); \
+	$(DET_A64_QEMU) EMOC_CONF_ISAS="neon ref" EMOC_CONF_ARCH=aarch64 EMOC_BLAZE_IMAGES="$${DET_A64_BLAZEFACE-border,sizes}" \
+	  bash tools/reference/blazeface/conformance.sh; d=$$?; \
+	  echo "conformance-detectors-aarch64: blazeface took $$(($$(date +%s) - t)) s"; t=$$(date +%s); \
+	exit $$((a | b | c | d))
 
 $(BUILD)/emoc.pc: tools/emoc.pc.in
 	@mkdir -p $(dir $@)
@@ -237,7 +258,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all test check-exports check-citations conformance fuzz bench models cross-aarch64 test-qemu cross-aarch64-full test-qemu-full conformance-aarch64 install uninstall clean
+.PHONY: all test check-exports check-citations conformance fuzz bench models cross-aarch64 test-qemu cross-aarch64-full test-qemu-full conformance-aarch64 conformance-detectors-aarch64 install uninstall clean
 -include $(LIB_OBJ:.o=.d) $(CONV_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
 # ---- kernel benchmark (owned by the kernels work: bench/bench_kernels.c) ----------------------
@@ -248,6 +269,13 @@ $(BUILD)/bench_kernels: bench/bench_kernels.c $(BUILD)/libemoc.a
 bench-kernels: $(BUILD)/bench_kernels
 	./$(BUILD)/bench_kernels $(BENCH_ARGS)
 .PHONY: bench-kernels
+# `make bench-lp`: the bf16 / int8 GEMM passes (quant, GEMM) next to fp32 on B0's shapes (bench/bench_lp.c).
+$(BUILD)/bench_lp: bench/bench_lp.c $(BUILD)/libemoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -o $@ $< $(BUILD)/libemoc.a $(LDLIBS)
+bench-lp: $(BUILD)/bench_lp
+	./$(BUILD)/bench_lp $(BENCH_ARGS)
+.PHONY: bench-lp
 # `make bench-pool` prints CSV: the thread pool's own cost per fork-join round (bench/bench_pool.c).
 $(BUILD)/bench_pool: bench/bench_pool.c $(BUILD)/libemoc.a
 	@mkdir -p $(dir $@)

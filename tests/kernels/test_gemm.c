@@ -129,6 +129,12 @@ static void sweep(emoc_isa isa)
     run_case(&t, &chunks, seed++);
     gemm_case chunks1 = {49, 1400, 72, EMOC_ACT_PRELU, 0, 1, 1, 0};
     run_case(&t, &chunks1, seed++);
+    /* either side of the AVX-512 kernel's small-weights order (K·N·4 ≤ 24 KiB: tile by tile,
+     * all panels of a tile) and its chunked panel-by-panel order, with pixel and channel tails */
+    gemm_case small_w = {37, 64, 96, EMOC_ACT_SILU, 0, 1, 0, 1};
+    run_case(&t, &small_w, seed++);
+    gemm_case above_w = {37, 64, 97, EMOC_ACT_SILU, 1, 1, 0, 1};
+    run_case(&t, &above_w, seed++);
 }
 
 Test(gemm_kernel, avx2_matches_reference) { sweep(EMOC_ISA_AVX2); }

@@ -247,6 +247,71 @@ Test(gemm_lp_kernel, avx512_bf16_fallback_is_bitwise_reference)
 }
 #endif
 
+/* quant() of a bf16 kernel must write emoc__bf16_from_f32(x·scale) bit for bit, also for
+ * denormals (→ signed zero), infinities, NaNs (quieted) and exact ties, and zero the odd
+ * K's pad: the AVX512_BF16 kernel converts with vcvtne2ps2bf16 instead of the integer rule. */
+static void check_bf16_quant(const emoc_gemm_lp_kernel *k)
+{
+    static const int Ks[] = {1, 2, 15, 16, 17, 31, 32, 33, 47, 64, 70};
+    ktest_rng rng = {77};
+    for (size_t ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++) {
+        const int K = Ks[ki], P = 9;
+        const size_t xs = (size_t)K + 1, qs = (k->row_bytes(K) + 63) & ~(size_t)63;
+        float *x = malloc(sizeof(float) * (size_t)P * xs), *scale = ktest_alloc((size_t)K, &rng, 0.0f, 2.0f);
+        uint16_t *q = malloc(qs * (size_t)P);
+        cr_assert(x && q);
+        for (size_t i = 0; i < (size_t)P * xs; i++) {
+            rng.s = rng.s * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t u = (uint32_t)(rng.s >> 32);
+            switch (i % 8) {
+            case 0: u &= 0x807FFFFFu; break;                  /* denormal or ±0 */
+            case 1: u |= 0x7F800000u; break;                  /* ±inf or NaN */
+            case 2: u = (u & 0xFFFF0000u) | 0x8000u; break;   /* an exact tie */
+            case 3: u = (u & 0x80000000u) | 0x00800000u; break; /* smallest normal */
+            default: break;
+            }
+            memcpy(&x[i], &u, 4);
+        }
+        for (int sc = 0; sc < 2; sc++) {
+            memset(q, 0xAB, qs * (size_t)P);
+            k->quant(x, xs, sc ? scale : NULL, 0.0f, NULL, K, q, qs, 0, (size_t)P);
+            for (int p = 0; p < P; p++) {
+                const uint16_t *qr = (const uint16_t *)((const unsigned char *)q + (size_t)p * qs);
+                for (int i = 0; i < K; i++) {
+                    float v = x[(size_t)p * xs + (size_t)i] * (sc ? scale[i] : 1.0f);
+                    uint16_t want = emoc__bf16_from_f32(v);
+                    cr_assert_eq(qr[i], want, "%s K %d row %d k %d scale %d: %04x, want %04x",
+                                 k->name, K, p, i, sc, qr[i], want);
+                }
+                if ((K & 1) && k->row_bytes(K) > 2u * (size_t)K)
+                    cr_assert_eq(qr[K], 0, "%s K %d: pad not zeroed", k->name, K);
+            }
+        }
+        free(x);
+        free(scale);
+        free(q);
+    }
+}
+
+Test(gemm_lp_kernel, bf16_quant_is_the_rounding_rule_bitwise)
+{
+    check_bf16_quant(&emoc_bf16_gemm_ref);
+    emoc_kernel_table t;
+    int tested = 0;
+    for (emoc_isa isa = EMOC_ISA_AVX2; isa <= EMOC_ISA_NEON; isa++)
+        if (ktest_table(&t, isa) && strcmp(t.gemm_bf16.name, emoc_bf16_gemm_ref.name) != 0) {
+            check_bf16_quant(&t.gemm_bf16);
+            tested++;
+        }
+#if defined(__x86_64__) && !defined(EMOC_ISA_REF_ONLY)
+    if (ktest_table(&t, EMOC_ISA_AVX512)) {
+        check_bf16_quant(&emoc_bf16_gemm_f32fma_8x32__avx512);
+        tested++;
+    }
+#endif
+    if (!tested) printf("NOTE: no SIMD bf16 quant on this build/CPU: reference only\n");
+}
+
 /* The references against fp32: bf16 rounds each operand to 8 significant bits (relative error
  * ≤ 2^-8 each, products then sums in fp32); int8 rounds x·scale to sx/2 and w to sw/2. The
  * activations are Lipschitz ≤ 1.5 (hswish), residual and bias are exact. */

@@ -67,6 +67,18 @@ cpu_isas() {
     fi
 }
 
+# det_reference_fresh OUT MARKER FILE... → 0 when OUT/stamp holds the digest of FILE... (a
+# detector's generator sources and test images) and OUT/MARKER exists: the detector scripts then
+# reuse the reference instead of regenerating it when EMOC_DET_REUSE=1 (`make
+# conformance-detectors-aarch64` after `make conformance`: the reference is computed natively once).
+# det_reference_stamp OUT FILE... writes that stamp after a generation.
+det_digest() { cat "$@" | sha256sum | cut -d' ' -f1; }
+det_reference_fresh() {
+    local out=$1 marker=$2; shift 2
+    [ -f "$out/stamp" ] && [ -f "$out/$marker" ] && [ "$(cat "$out/stamp")" = "$(det_digest "$@")" ]
+}
+det_reference_stamp() { local out=$1; shift; det_digest "$@" >"$out/stamp"; }
+
 # run_predict ISA EMW NET INPUT BASE → BASE.jsonl, BASE.err, and BASE.failed if emoc exited non-zero.
 run_predict() {
     rm -f "$5.failed"

@@ -14,7 +14,9 @@
  * Loop order: pixels in chunks of ~256 KiB of x (a multiple of 8 rows); inside a chunk, panel by
  * panel, and inside a panel the 8-row tiles, so a weight panel is reused by all tiles of the
  * chunk and the next panel is prefetched into L2 meanwhile (weights arrive from DRAM in a forward
- * pass: each layer's are used once).
+ * pass: each layer's are used once). When the whole weight slice is small (≤ 24 KiB: small-K
+ * layers at high resolution, where the per-tile work is short) the order is tile by tile, all
+ * panels of each tile: its x rows stay in L1 and each y row is written contiguously.
  *
  * Tails: a pixel tail (< 8 rows) reuses the 8-row kernel with the missing rows pointing at the
  * last valid row of [p0,p1) (computed, never stored), so no read leaves the caller's range; a
@@ -27,6 +29,7 @@
 
 enum { MR = 8, NR = 32 };
 #define X_CHUNK_BYTES (256u * 1024u)
+#define W_SMALL_BYTES (24u * 1024u)
 
 /* One 8-pixel × (16·nv)-channel tile at pixel p (rows p..p+mr−1 valid, mr ≤ 8), channel n;
  * nw valid channels. nv, scaled, rows and silu (a->act is SiLU and a->bias is set) are
@@ -110,10 +113,44 @@ tile(const emoc_gemm_args *a, size_t p, int mr, size_t p_last, int n, int nw, co
     }
 }
 
+/* One tile of the chunk [.., pc1): picks the compiled variant of tile() for its shape. */
+static inline __attribute__((always_inline)) void
+tile_any(const emoc_gemm_args *a, size_t p, size_t pc1, int n, int nw, int silu, const char *pf,
+         int pf_lines)
+{
+    int mr = pc1 - p < MR ? (int)(pc1 - p) : MR;
+    if (mr == 1) { /* a single pixel (linear, SE): one row, not 8 copies of it */
+        if (nw > 16) {
+            if (a->scale) tile(a, p, 1, p, n, nw, 2, 1, 1, 0, pf, pf_lines);
+            else tile(a, p, 1, p, n, nw, 2, 0, 1, 0, pf, pf_lines);
+        } else {
+            if (a->scale) tile(a, p, 1, p, n, nw, 1, 1, 1, 0, pf, pf_lines);
+            else tile(a, p, 1, p, n, nw, 1, 0, 1, 0, pf, pf_lines);
+        }
+    } else if (nw > 16) {
+        if (a->scale) tile(a, p, mr, pc1 - 1, n, nw, 2, 1, MR, 0, pf, pf_lines);
+        else if (silu) tile(a, p, mr, pc1 - 1, n, nw, 2, 0, MR, 1, pf, pf_lines);
+        else tile(a, p, mr, pc1 - 1, n, nw, 2, 0, MR, 0, pf, pf_lines);
+    } else {
+        if (a->scale) tile(a, p, mr, pc1 - 1, n, nw, 1, 1, MR, 0, pf, pf_lines);
+        else if (silu) tile(a, p, mr, pc1 - 1, n, nw, 1, 0, MR, 1, pf, pf_lines);
+        else tile(a, p, mr, pc1 - 1, n, nw, 1, 0, MR, 0, pf, pf_lines);
+    }
+}
+
 static void gemm_avx512(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, int n1)
 {
     if (p1 <= p0 || n1 <= n0) return;
     const int silu = a->act == EMOC_ACT_SILU && a->bias != NULL; /* the expand layers' epilogue */
+    if ((size_t)a->K * (size_t)(n1 - n0) * sizeof(float) <= W_SMALL_BYTES) {
+        /* The whole weight slice fits in L1 (small K, the high-resolution layers): 8-row tile
+         * by tile, all panels of it, so the tile's x rows are read from L1 by every panel and
+         * each y row is written as one contiguous run. */
+        for (size_t p = p0; p < p1; p += MR)
+            for (int n = n0; n < n1; n += NR)
+                tile_any(a, p, p1, n, n1 - n < NR ? n1 - n : NR, silu, NULL, 0);
+        return;
+    }
     /* Pixel chunks of MC rows (a multiple of 8, about X_CHUNK_BYTES of x): inside a chunk every
      * weight panel is loaded once and reused by all its 8-row tiles from L1/L2, and the chunk of
      * x stays in L2 across the panels. Without chunking each 8-row tile streamed the whole of W,
@@ -132,25 +169,8 @@ static void gemm_avx512(const emoc_gemm_args *a, size_t p0, size_t p1, int n0, i
             int pf_total = next_w * a->K / 16;
             const int pf_share = (pf_total + tiles - 1) / tiles;
             for (size_t p = pc; p < pc1; p += MR, pf += 64 * (size_t)pf_share, pf_total -= pf_share) {
-                int mr = pc1 - p < MR ? (int)(pc1 - p) : MR;
                 int pf_lines = pf_total < pf_share ? (pf_total > 0 ? pf_total : 0) : pf_share;
-                if (mr == 1) { /* a single pixel (linear, SE): one row, not 8 copies of it */
-                    if (nw > 16) {
-                        if (a->scale) tile(a, p, 1, p, n, nw, 2, 1, 1, 0, pf, pf_lines);
-                        else tile(a, p, 1, p, n, nw, 2, 0, 1, 0, pf, pf_lines);
-                    } else {
-                        if (a->scale) tile(a, p, 1, p, n, nw, 1, 1, 1, 0, pf, pf_lines);
-                        else tile(a, p, 1, p, n, nw, 1, 0, 1, 0, pf, pf_lines);
-                    }
-                } else if (nw > 16) {
-                    if (a->scale) tile(a, p, mr, pc1 - 1, n, nw, 2, 1, MR, 0, pf, pf_lines);
-                    else if (silu) tile(a, p, mr, pc1 - 1, n, nw, 2, 0, MR, 1, pf, pf_lines);
-                    else tile(a, p, mr, pc1 - 1, n, nw, 2, 0, MR, 0, pf, pf_lines);
-                } else {
-                    if (a->scale) tile(a, p, mr, pc1 - 1, n, nw, 1, 1, MR, 0, pf, pf_lines);
-                    else if (silu) tile(a, p, mr, pc1 - 1, n, nw, 1, 0, MR, 1, pf, pf_lines);
-                    else tile(a, p, mr, pc1 - 1, n, nw, 1, 0, MR, 0, pf, pf_lines);
-                }
+                tile_any(a, p, pc1, n, nw, silu, pf, pf_lines);
             }
         }
     }

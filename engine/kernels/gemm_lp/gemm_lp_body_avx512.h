@@ -9,6 +9,9 @@
  *   LP_STEP(acc, x32, w) acc (__m512 or __m512i) += the group products of x32 (one 32-bit
  *                        group of the activation row, broadcast) and w (16 channels' groups)
  *   LP_ACC_T, LP_ZERO    accumulator type and zero
+ *   LP_INIT(n, m)        the accumulators' start for channels n..n+15 (mask m): LP_ZERO, or
+ *                        for int8 −comp[n] (the weight-sum correction, folded in once per
+ *                        tile instead of subtracted per row)
  *   LP_FINISH(acc, p, n, v) __m512 value of accumulator `acc` of pixel row p for channels
  *                        n + 16·v (before bias)
  * Loop order as gemm/gemm_avx512.c: pixel chunks of ~256 KiB of activations, panel by panel,
@@ -28,12 +31,14 @@ LP_CAT(LP_PREFIX, tile)(const emoc_gemm_lp_args *a, size_t p, int mr, size_t p_l
                               (size_t)n * Kg * LP_G * LP_ESIZE;
     const unsigned char *xr[8];
     LP_ACC_T acc[8][2];
+    __mmask16 m[2] = {emoc__m512_tail(nw), emoc__m512_tail(nw - 16)};
+    const LP_ACC_T init0 = LP_INIT(n, m[0]), init1 = nv == 2 ? LP_INIT(n + 16, m[1]) : LP_ZERO;
 #pragma GCC unroll 8
     for (int i = 0; i < 8; i++) {
         size_t row = p + (size_t)i <= p_last ? p + (size_t)i : p_last;
         xr[i] = (const unsigned char *)a->xq + row * a->xq_stride;
-        acc[i][0] = LP_ZERO;
-        acc[i][1] = LP_ZERO;
+        acc[i][0] = init0;
+        acc[i][1] = init1;
     }
     for (size_t kg = 0; kg < Kg; kg++) {
         const unsigned char *wk = wp + kg * (size_t)width * LP_G * LP_ESIZE;
@@ -48,7 +53,6 @@ LP_CAT(LP_PREFIX, tile)(const emoc_gemm_lp_args *a, size_t p, int mr, size_t p_l
             if (nv == 2) LP_STEP(acc[i][1], xb, w1);
         }
     }
-    __mmask16 m[2] = {emoc__m512_tail(nw), emoc__m512_tail(nw - 16)};
     __m512 bias[2], slope[2];
 #pragma GCC unroll 2
     for (int v = 0; v < nv; v++) {

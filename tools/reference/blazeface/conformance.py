@@ -15,6 +15,8 @@ Also counts the uint8 tensor values where emoc's warp differs from OpenCV's, pri
 faces each model finds on the small-faces composite (short range vs full range), and checks
 that `emoc convert` refuses a copy of each file whose MAX_POOL_2D or DEPTH_TO_SPACE op code is
 changed to a real TFLite builtin the converter does not support, naming the op.
+EMOC_BLAZE_IMAGES (space- or comma-separated test image names) restricts the checks to those
+images (the small-faces comparison runs only when 'small' is among them).
 Usage: conformance.py EMOC_BIN BLAZE_RUN WORKDIR [ISA ...]
 """
 import json
@@ -297,6 +299,14 @@ def main():
     isas = sys.argv[4:] or ['ref']
     os.makedirs(work, exist_ok=True)
     images = composites(work)
+    only = os.environ.get('EMOC_BLAZE_IMAGES', '').replace(',', ' ').split()
+    unknown = [n for n in only if n not in images]
+    if unknown:
+        print('blazeface: EMOC_BLAZE_IMAGES names %s, not a test image (%s) [FAIL]' % (
+            ' '.join(unknown), ' '.join(sorted(images))))
+        return 1
+    if only:
+        images = {k: v for k, v in images.items() if k in only}
     fails = 0
     warp_stats = {}
     small = {}
@@ -365,7 +375,9 @@ def main():
               len(SMALL_FACES), SMALL_FACES[0][2], SMALL_FACES[-1][2]))
     for name, (nref, nemoc, widths) in small.items():
         print('  %-12s %d / %d  widths %s' % (name, nref, nemoc, ' '.join('%.0f' % w for w in sorted(widths))))
-    if not (small['short'][0] < small['full_sparse'][0]):
+    if not small:
+        print('  (not in EMOC_BLAZE_IMAGES)')
+    elif not (small['short'][0] < small['full_sparse'][0]):
         print('small-faces composite: the full-range model should find more faces than the short-range one [FAIL]')
         fails += 1
     # AVERAGE_POOL_2D (1) for MAX_POOL_2D (17) in the short-range file; SPACE_TO_DEPTH (26) for

@@ -5,13 +5,25 @@
 # install scripts disabled) when they are missing, builds blaze_run against build/libemoc.a,
 # then runs conformance.py at every ISA this CPU supports.
 # Env: EMOC_BIN (required), PYTHON (default /usr/bin/python3), CC (default cc), EMOC_LIB
-# (default build/libemoc.a), EMOC_BLAZE_WORK (default build/blazeface-conformance).
+# (default build/libemoc.a), EMOC_BLAZE_WORK (default build/blazeface-conformance),
+# EMOC_BLAZE_IMAGES (check only these test images, e.g. "border,sizes"; default all),
+# EMOC_CONF_ISAS (override the ISA list), EMOC_CONF_ARCH=aarch64 (`make
+# conformance-detectors-aarch64`: blaze_run cross-built with aarch64-linux-gnu-gcc against
+# build/aarch64/libemoc.a and run under qemu-user by tests/qemu/emoc_qemu.sh, ISAs neon and ref;
+# the TFLite reference still runs natively).
 set -eu
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
-LIB=${EMOC_LIB:-$ROOT/build/libemoc.a}
-WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance}
+ARCH=${EMOC_CONF_ARCH:-$(uname -m)}
+if [ "$ARCH" = aarch64 ] && [ "$(uname -m)" != aarch64 ]; then
+    CC=${CC_AARCH64:-aarch64-linux-gnu-gcc}
+    LIB=${EMOC_LIB:-$ROOT/build/aarch64/libemoc.a}
+    WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance-aarch64}
+else
+    LIB=${EMOC_LIB:-$ROOT/build/libemoc.a}
+    WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance}
+fi
 mkdir -p "$WORK"
 if [ ! -f "$HERE/node_modules/@mediapipe/face_detection/face_detection_short_range.tflite" ] ||
    [ ! -f "$HERE/node_modules/@tensorflow/tfjs-tflite/wasm/tflite_web_api_cc_simd.wasm" ]; then
@@ -20,6 +32,18 @@ if [ ! -f "$HERE/node_modules/@mediapipe/face_detection/face_detection_short_ran
 fi
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
     -I"$ROOT/include" -I"$ROOT" -o "$WORK/blaze_run" "$HERE/blaze_run.c" "$LIB" -lm -pthread
+runner=$WORK/blaze_run
+if [ "$ARCH" = aarch64 ] && [ "$(uname -m)" != aarch64 ]; then
+    runner=$WORK/blaze_run_qemu
+    printf '#!/bin/sh\nEMOC_AARCH64_BIN=%s exec %s "$@"\n' "$WORK/blaze_run" \
+        "$ROOT/tests/qemu/emoc_qemu.sh" >"$runner"
+    chmod +x "$runner"
+fi
+export EMOC_BLAZE_IMAGES=${EMOC_BLAZE_IMAGES:-}
+if [ -n "${EMOC_CONF_ISAS:-}" ]; then
+    # shellcheck disable=SC2086
+    exec "$PYTHON" "$HERE/conformance.py" "$EMOC_BIN" "$runner" "$WORK" ${EMOC_CONF_ISAS//,/ }
+fi
 isas="ref"
 flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
 has() { for f in "$@"; do case "$flags" in *" $f "*) ;; *) return 1 ;; esac; done; }
@@ -30,4 +54,4 @@ elif [ "$(uname -m)" = aarch64 ]; then
     isas="$isas neon"
 fi
 # shellcheck disable=SC2086
-exec "$PYTHON" "$HERE/conformance.py" "$EMOC_BIN" "$WORK/blaze_run" "$WORK" $isas
+exec "$PYTHON" "$HERE/conformance.py" "$EMOC_BIN" "$runner" "$WORK" $isas

@@ -8,7 +8,11 @@
 #      (raw outputs within 1e-4·max(1,max|ref|)), and `emoc detect --threshold 0` on each frame
 #      (same faces, boxes/landmarks within 1e-3 px, scores within 1e-5).
 # Env: EMOC_BIN (required), PYTHON, EMOC_CONF_ISAS (ISAs to check, default: those the CPU has),
-#      EMOC_SHARED_DATA (default ../shared/data from the repository root).
+#      EMOC_SHARED_DATA (default ../shared/data from the repository root),
+#      EMOC_MTCNN_OUT (default tools/reference/out/mtcnn),
+#      EMOC_MTCNN_IMAGES (check only these frames, e.g. "border"; default every generated one),
+#      EMOC_DET_REUSE=1 (keep OUT's reference when its stamp matches the generator and the data:
+#      `make conformance-detectors-aarch64` reuses what `make conformance` computed natively).
 set -u
 # shellcheck source=../conformance.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../conformance.sh" --source-only   # cpu_isas
@@ -24,9 +28,21 @@ fail=0
 mkdir -p "$OUT"
 [ -f "$DATA/rocket.jpg" ] || { echo "FAIL mtcnn: no test data at $DATA"; exit 1; }
 "$EMOC_BIN" decode "$DATA/rocket.jpg" -o "$OUT/rocket.ppm" || { echo "FAIL mtcnn: decode"; exit 1; }
-"$PYTHON" "$HERE/generate.py" "$DATA" "$OUT/rocket.ppm" "$OUT" 2>&1 | grep -v "^libpng warning" \
-    || true
-[ -f "$OUT/noface.ref.json" ] || { echo "FAIL mtcnn: generate.py did not finish"; exit 1; }
+sources=("$HERE"/{generate,detect,nets,weights}.py "$DATA"/{astronaut.png,face.png} "$OUT/rocket.ppm")
+if [ "${EMOC_DET_REUSE:-0}" = 1 ] && det_reference_fresh "$OUT" noface.ref.json "${sources[@]}"; then
+    echo "mtcnn: reference up to date in $OUT (computed natively; reused)"
+else
+    rm -f "$OUT/stamp" "$OUT/noface.ref.json"
+    "$PYTHON" "$HERE/generate.py" "$DATA" "$OUT/rocket.ppm" "$OUT" 2>&1 | grep -v "^libpng warning" \
+        || true
+    [ -f "$OUT/noface.ref.json" ] || { echo "FAIL mtcnn: generate.py did not finish"; exit 1; }
+    det_reference_stamp "$OUT" "${sources[@]}"
+fi
+IMAGES=${EMOC_MTCNN_IMAGES:-$(cd "$OUT" && ls -- *.ref.json | sed 's/\.ref\.json$//')}
+IMAGES=${IMAGES//,/ }
+for name in $IMAGES; do
+    [ -f "$OUT/$name.ref.json" ] || { echo "FAIL mtcnn: no frame '$name' (EMOC_MTCNN_IMAGES) in $OUT"; exit 1; }
+done
 "$EMOC_BIN" convert "$OUT/rnet.pt" "$OUT/onet.pt" "$OUT/pnet.pt" -o "$OUT/mtcnn.emw" \
     || { echo "FAIL mtcnn: convert"; exit 1; }
 # the converter's refusals: wrong tensors, wrong file counts (exit code, and the message names it)
@@ -51,8 +67,10 @@ refuse 2 "convert all three together" "$OUT/pnet.pt"
 
 ran=0
 for isa in $ISAS; do
-    for shape in "$OUT"/*.shape; do
+    calls=0
+    for shape in $(for name in $IMAGES; do ls "$OUT/$name".*.shape; done); do
         base=${shape%.shape}
+        calls=$((calls + 1))
         read -r net dims <"$shape"
         if ! EMOC_ISA=$isa "$EMOC_BIN" mtcnn-net -m "$OUT/mtcnn.emw" --net "$net" --shape "$dims" \
                 "$base.in.f32" -o "$base.$isa.emoc.f32" ||
@@ -61,9 +79,9 @@ for isa in $ISAS; do
             fail=1
         fi
     done
-    echo "mtcnn $isa: $(ls "$OUT"/*.shape | wc -l) sub-network calls checked"
-    for ref in "$OUT"/*.ref.json; do
-        name=$(basename "$ref" .ref.json)
+    echo "mtcnn $isa: $calls sub-network calls checked"
+    for name in $IMAGES; do
+        ref=$OUT/$name.ref.json
         EMOC_ISA=$isa "$EMOC_BIN" detect -q -m "$OUT/mtcnn.emw" --threshold 0 --format jsonl \
             "$OUT/$name.ppm" >"$OUT/$name.$isa.jsonl" || { echo "FAIL mtcnn $isa $name: detect"; fail=1; continue; }
         printf 'mtcnn %s %s: ' "$isa" "$name"

@@ -4,6 +4,7 @@ image and each ISA given, `emoc detect --format jsonl --dump-raw DIR` must give 
 (loc, conf, landms) within 1e-4·max(1, max|ref|) and the same faces, in the same order, with boxes
 and landmarks within 1e-3 px and scores within 1e-5. A reference with fewer than MIN_FACES faces
 on an image fails too (a check where nothing survives proves nothing).
+EMOC_RETINAFACE_IMAGES (space- or comma-separated) restricts the check to those images.
 Usage: check.py EMOC_BIN EMW REF_DIR WORK_DIR ISA... ; exit 0 when every check passed."""
 import json
 import os
@@ -18,6 +19,13 @@ MIN_FACES = 10
 def main():
     emoc, emw, ref, work, isas = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
     names = [l.split("\t")[0] for l in open(os.path.join(ref, "manifest.tsv")) if not l.startswith("#")]
+    only = os.environ.get("EMOC_RETINAFACE_IMAGES", "").replace(",", " ").split()
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        print("retinaface: FAIL: EMOC_RETINAFACE_IMAGES names %s, not in the manifest (%s)"
+              % (" ".join(unknown), " ".join(names)))
+        return 1
+    names = only or names
     bad = 0
     if not isas:
         print("retinaface: FAIL: no ISA to check")
