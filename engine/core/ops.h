@@ -56,11 +56,14 @@ static inline void emoc__split(int n, int parts, int i, int *lo, int *hi)
 
 /* How a GEMM of P pixels × N channels (nr-channel weight panels) is cut into tasks, shared by the
  * fp32 and the reduced-precision GEMM ops: by pixels when there are enough of them (≥ 16 per
- * thread), else by whole panels. Returns the number of units the cut can use (8-pixel groups or
- * panels). The kernels give the same bits for any cut. */
+ * thread) and the weights are not the bigger read (N ≤ 2·P: a pixel cut makes every core read
+ * all K·N weights, a panel cut all P·K inputs; on EfficientNet-B2's 7×7 and 14×14 layers the
+ * panel cut took its 2-thread run from 11.2 to 9.8 ms, docs/performance.md), else by whole
+ * panels. Returns the number of units the cut can use (8-pixel groups or panels). The kernels
+ * give the same bits for any cut. */
 static inline int emoc__gemm_cut(size_t P, int N, int nr, int threads, int *by_pixels)
 {
-    *by_pixels = P >= (size_t)(16 * threads);
+    *by_pixels = P >= (size_t)(16 * threads) && (size_t)N <= 2 * P;
     return *by_pixels ? (int)(P / 8) : (N + nr - 1) / nr;
 }
 
