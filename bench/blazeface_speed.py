@@ -14,8 +14,8 @@ Per model (short range, full range sparse, full range dense):
     up and on a loaded host), each the median over R rounds;
   - emoc's whole frame (warp + net + decode + NMS + project) and its stage shares.
 With EMOTION.emw: `emoc predict --detect short.emw` per frame = (median wall of a raw stream of 41
-copies of FRAME - median wall of 1 copy) / 40, so start-up and loading cancel out; the same for
-`emoc detect` alone, which gives the emotion net's share.
+copies of FRAME - median wall of 1 copy) / 40 (bench/detect_frames.py's RawStream), so start-up
+and loading cancel out; the same for `emoc detect` alone, which gives the emotion net's share.
 Prints a Markdown table; exit 1 if a tool fails.
 """
 import json
@@ -24,9 +24,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+
+from detect_frames import COPIES, RawStream
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BLAZE = os.path.join(HERE, "..", "tools", "reference", "blazeface")
@@ -34,7 +35,6 @@ TFLITE = os.path.join(BLAZE, "node_modules", "@mediapipe", "face_detection")
 MODELS = [("short", "face_detection_short_range.tflite", 128),
           ("full_sparse", "face_detection_full_range_sparse.tflite", 192),
           ("full_dense", "face_detection_full_range.tflite", 192)]
-COPIES = 41
 STAGES = ("warp", "net", "decode", "nms", "project")
 
 
@@ -63,20 +63,6 @@ def emoc_bench(emoc, emw, frame, runs):
     out = run([emoc, "bench", "-m", emw, "--image", frame, "--runs", str(runs), "--threads", "1",
                "--json"])
     return json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
-
-
-def timed(cmd):
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
-
-
-def per_frame(cmd, one, many, rounds):
-    t1, tn = [], []
-    for _ in range(rounds):
-        t1.append(timed(cmd + [one]))
-        tn.append(timed(cmd + [many]))
-    return (statistics.median(tn) - statistics.median(t1)) / (COPIES - 1) * 1e3
 
 
 def main():
@@ -125,15 +111,13 @@ def main():
             # binary PPM: "P6\n<w> <h>\n255\n" then RGB bytes
             parts = data.split(b"\n", 3)
             w, h = (int(v) for v in parts[1].split())
-            rgb = parts[3]
-            one, many = os.path.join(tmp, "1.rgb"), os.path.join(tmp, "n.rgb")
-            open(one, "wb").write(rgb)
-            open(many, "wb").write(rgb * COPIES)
-            det = [emoc, "detect", "-q", "-m", emws["short"], "--raw", f"{w}x{h}"]
-            pred = [emoc, "predict", "-q", "--threads", "1", "-m", emotion, "--detect",
-                    emws["short"], "--raw", f"{w}x{h}"]
-            d = per_frame(det, one, many, rounds)
-            p = per_frame(pred, one, many, rounds)
+            stream = RawStream(tmp, parts[3], w, h)
+            det = stream.detect_cmd(emoc, emws["short"])
+            pred = stream.predict_cmd(emoc, emotion, emws["short"]) + ["--threads", "1"]
+            for _ in range(rounds):
+                stream.sample("detect", det)
+                stream.sample("predict", pred)
+            d, p = stream.per_frame_ms("detect"), stream.per_frame_ms("predict")
             print(f"\nper {w}x{h} frame, 1 thread ({COPIES - 1}-frame raw stream minus a 1-frame "
                   f"one, medians of {rounds}): detect (short) {d:.2f} ms; predict --detect short + "
                   f"{os.path.basename(emotion)} {p:.2f} ms")

@@ -58,6 +58,37 @@ def write_features(path, rows):
             f.write(f"{video},{frame},{face},{area:g}," + ",".join(f"{v:.6g}" for v in x) + "\n")
 
 
+AU_NAMES = "AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26"
+
+
+def frame_label(rng, name, t, expr, va, au):
+    """The label row of frame t (1-based) with some labels missing: EXPR -1 (5 %), VA -5 (5 %),
+    all AUs -1 (5 %); one draw of rng per frame."""
+    e, (vv, aa), a = expr, va, au.copy()
+    r = rng.random()
+    if r < 0.05:
+        e = -1
+    elif r < 0.10:
+        vv = aa = -5
+    elif r < 0.15:
+        a[:] = -1
+    return (name, t, vv, aa, e, a)
+
+
+def write_labels(out, split, labels):
+    """OUT/labels_SPLIT.txt from frame_label rows; for the test split also OUT/test_list.txt,
+    the frames a submission must cover."""
+    with open(os.path.join(out, f"labels_{split}.txt"), "w") as f:
+        f.write("image,valence,arousal,expression," + AU_NAMES + "\n")
+        for name, t, vv, aa, e, a in labels:
+            f.write(f"{name}/{t:05d}.jpg,{vv:.6f},{aa:.6f},{e}," + ",".join(str(int(q)) for q in a) + "\n")
+    if split == "test":
+        with open(os.path.join(out, "test_list.txt"), "w") as f:
+            f.write("image,valence,arousal,expression,aus\n")
+            for name, t, *_ in labels:
+                f.write(f"{name}/{t:05d}.jpg,\n")
+
+
 def main():
     out = sys.argv[1]
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 6
@@ -86,28 +117,13 @@ def main():
                     if two[t]:
                         feats[model].append((name, t + 1, 1, 200.0, rng.normal(0, 2, E + 10)))
             for t in range(n):
-                e, (vv, aa), a = expr[t], va[t], au[t].copy()
-                r = rng.random()
-                if r < 0.05:
-                    e = -1
-                elif r < 0.10:
-                    vv = aa = -5
-                elif r < 0.15:
-                    a[:] = -1
-                labels.append((name, t + 1, vv, aa, e, a))
+                labels.append(frame_label(rng, name, t + 1, expr[t], va[t], au[t]))
         for model in ("A", "B"):
             write_features(os.path.join(out, f"{model}_{split}.csv"), feats[model])
-        with open(os.path.join(out, f"labels_{split}.txt"), "w") as f:
-            f.write("image,valence,arousal,expression,AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26\n")
-            for name, t, vv, aa, e, a in labels:
-                f.write(f"{name}/{t:05d}.jpg,{vv:.6f},{aa:.6f},{e}," + ",".join(str(int(q)) for q in a) + "\n")
+        write_labels(out, split, labels)
         if split == "test":
-            with open(os.path.join(out, "test_list.txt"), "w") as f:
-                f.write("image,valence,arousal,expression,aus\n")
-                for name, t, *_ in labels:
-                    f.write(f"{name}/{t:05d}.jpg,\n")
             heads = {"VA": "valence,arousal", "EXPR": "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other",
-                     "AU": "AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26"}
+                     "AU": AU_NAMES}
             for task, header in heads.items():
                 d = os.path.join(out, "test_uni", task)
                 os.makedirs(d, exist_ok=True)

@@ -102,3 +102,25 @@ uint8_t *mtcnn_fix_frame_ppm(int w, int h, int seed, size_t *size)
     *size = (size_t)k + n;
     return b;
 }
+
+int mtcnn_fix_save_frame(const char *path, int w, int h, int seed)
+{
+    size_t n = 0;
+    uint8_t *b = mtcnn_fix_frame_ppm(w, h, seed, &n);
+    FILE *f = b ? fopen(path, "wb") : NULL;
+    int ok = f && fwrite(b, 1, n, f) == n;
+    if (f) ok = (fclose(f) == 0) && ok;
+    free(b);
+    return ok ? 0 : -1;
+}
+
+int mtcnn_fix_save_scene(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/mtcnn.emw", dir);
+    if (mtcnn_fix_save(path)) return -1;
+    snprintf(path, sizeof path, "%s/frame.ppm", dir);
+    if (mtcnn_fix_save_frame(path, 120, 90, 0)) return -1;
+    snprintf(path, sizeof path, "%s/small.ppm", dir);
+    return mtcnn_fix_save_frame(path, 30, 30, 0);
+}

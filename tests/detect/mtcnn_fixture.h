@@ -16,4 +16,9 @@ int mtcnn_fix_save(const char *path);
 /* A P6 image of w×h with a deterministic pattern (seed varies it) in which the fixture finds
  * several faces at threshold 0; malloc'ed (free()), NULL when out of memory. */
 uint8_t *mtcnn_fix_frame_ppm(int w, int h, int seed, size_t *size);
+/* Writes that image to path; 0 on success. */
+int mtcnn_fix_save_frame(const char *path, int w, int h, int seed);
+/* The detector tests' scene in dir: mtcnn.emw, frame.ppm (120×90) and small.ppm (30×30), both
+ * frames with seed 0; 0 on success. */
+int mtcnn_fix_save_scene(const char *dir);
 #endif

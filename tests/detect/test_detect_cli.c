@@ -2,47 +2,17 @@
 #include <criterion/criterion.h>
 
 #include "tests/cli_run.h"
-#include "tests/core/tinynet_fixture.h"
 #include "tests/detect/mtcnn_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void save_bytes(const cli_scratch *s, const char *name, const void *b, size_t n)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", s->dir, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(b, 1, n, f), n);
-    fclose(f);
-}
-
-/* P6 of w×h with a deterministic pattern. */
-static void save_ppm(const cli_scratch *s, const char *name, int w, int h)
-{
-    size_t n = 0;
-    uint8_t *b = mtcnn_fix_frame_ppm(w, h, 0, &n);
-    cr_assert_not_null(b);
-    save_bytes(s, name, b, n);
-    free(b);
-}
-
+/* tiny.emw and the MTCNN fixture's scene (mtcnn.emw, frame.ppm, small.ppm). */
 static void setup(cli_scratch *s)
 {
-    cli_scratch_init(s);
-    char path[256];
-    snprintf(path, sizeof path, "%s/mtcnn.emw", s->dir);
-    cr_assert_eq(mtcnn_fix_save(path), 0);
-    tiny_opts o;
-    tiny_default(&o);
-    size_t n = 0;
-    uint8_t *b = tiny_build(&o, &n);
-    save_bytes(s, "tiny.emw", b, n);
-    free(b);
-    save_ppm(s, "frame.ppm", 120, 90);
-    save_ppm(s, "small.ppm", 30, 30);
+    cli_scratch_init_tiny(s, "tiny.emw");
+    cr_assert_eq(mtcnn_fix_save_scene(s->dir), 0);
 }
 
 Test(detect_cli, rows_per_face_and_no_face)
@@ -76,7 +46,7 @@ Test(detect_cli, raw_stream_and_missing_file)
     static char out[1 << 16], err[4096];
     unsigned char raw[2 * 50 * 50 * 3 + 10];
     for (size_t i = 0; i < sizeof raw; i++) raw[i] = (unsigned char)(i * 31);
-    save_bytes(&s, "frames.rgb", raw, sizeof raw);
+    cli_write_bytes(&s, "frames.rgb", raw, sizeof raw);
     int rc = cli_run(&s, "detect -m mtcnn.emw --min-face 60 --raw 50x50 frames.rgb", out,
                      sizeof out, err, sizeof err);
     cr_assert_eq(rc, 4, "the short third frame is a truncated row: %s", err);

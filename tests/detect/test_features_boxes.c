@@ -21,23 +21,11 @@
 #define D (EMB + 10)
 #define MAXF 64
 
-/* The fixture frame (several MTCNN-fixture faces at threshold 0). */
-static void save_ppm(const cli_scratch *s, const char *name, int w, int h)
-{
-    size_t n = 0;
-    uint8_t *b = mtcnn_fix_frame_ppm(w, h, 0, &n);
-    cr_assert_not_null(b);
-    cli_write_bytes(s, name, b, n);
-    free(b);
-}
-
+/* tiny.emw and the MTCNN fixture's scene (several faces at threshold 0 in frame.ppm). */
 static void setup(cli_scratch *s)
 {
     cli_scratch_init_tiny(s, "tiny.emw");
-    char path[256];
-    cr_assert_eq(mtcnn_fix_save(cli_scratch_path(s, "mtcnn.emw", path, sizeof path)), 0);
-    save_ppm(s, "frame.ppm", 120, 90);
-    save_ppm(s, "small.ppm", 30, 30);
+    cr_assert_eq(mtcnn_fix_save_scene(s->dir), 0);
 }
 
 /* Field k (0-based) of a CSV line into out (no quoting in these files). */

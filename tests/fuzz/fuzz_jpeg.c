@@ -87,8 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         size_t n = (size_t)im.width * im.height * im.channels;
         if (n > lim.max_bytes) abort();
-        volatile unsigned sum = 0;
-        for (size_t i = 0; i < n; i++) sum += im.pixels[i];
+        /* the pixel buffer is read in full by check_planes' memcmp (ASan sees a short one) */
     }
     check_planes(buf, size, &lim, &im, st);
     check_rows(buf, size, &lim, &im, st == EMOC_OK);

@@ -5,6 +5,7 @@
  * refuses a gray image from its header; a progressive JPEG whose coefficients exceed the limit
  * is refused before its planes are allocated. */
 #include "tests/image/image_fixture.h"
+#include "tests/image/test_jpeg_util.h"
 #include "engine/image/decoders.h"
 
 #include <dirent.h>
@@ -177,27 +178,12 @@ Test(stream_decode, gray_counted_as_rgb_and_progressive_coefficients_against_the
 
 /* ---- JPEG: rows leave MCU row by MCU row (engine/image/jpeg_output.c) ---------------------- */
 
-static uint8_t *read_path(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(len > 0 ? (size_t)len : 1);
-    cr_assert(b);
-    cr_assert_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
 /* The MCU-row decode (whole image and row sink) against the whole-plane reference: same status,
  * same bytes, same orientation; the rows once each, in order. 1 when the file decoded. */
 static int jpeg_matches_planes(const char *path)
 {
     size_t n;
-    uint8_t *d = read_path(path, &n);
+    uint8_t *d = jt_read(path, &n);
     cr_assert(d, "cannot read %s", path);
     emoc__image_limits lim = {16384, 16384, (size_t)256 << 20, 0};
     emoc__image ref, got;
@@ -273,7 +259,7 @@ Test(stream_decode, jpeg_rows_leave_before_the_scan_ends)
     const char *root = getenv("EMOC_ROOT");
     snprintf(path, sizeof path, "%s/tests/fixtures/jpeg/tall_420_rst_q85_52x100.jpg", root ? root : ".");
     size_t n;
-    uint8_t *d = read_path(path, &n);
+    uint8_t *d = jt_read(path, &n);
     cr_assert(d);
     emoc__image_limits lim = {16384, 16384, (size_t)256 << 20, 0};
     emoc_error err;

@@ -16,11 +16,8 @@ static char err[1 << 14];
 /* P6 of w×h with a pattern the seeded MTCNN fixture finds faces in at --threshold 0. */
 static void save_ppm(const cli_scratch *s, const char *name, int w, int h, int seed)
 {
-    size_t n = 0;
-    uint8_t *b = mtcnn_fix_frame_ppm(w, h, seed, &n);
-    cr_assert_not_null(b);
-    cli_write_bytes(s, name, b, n);
-    free(b);
+    char path[512];
+    cr_assert_eq(mtcnn_fix_save_frame(cli_scratch_path(s, name, path, sizeof path), w, h, seed), 0, "%s", name);
 }
 
 /* tiny.emw, mtcnn.emw and corpus/: a loose image (listed first) and videos v1..v5 of 3 frames;

@@ -28,10 +28,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "abaw"))
-from gen_synthetic import video_truth  # noqa: E402
+from gen_synthetic import frame_label, video_truth, write_labels  # noqa: E402
 
 SIZE = 112
-AU_NAMES = "AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26"
 
 
 def face_image():
@@ -86,24 +85,8 @@ def write_set(work, frames, seed):
                 img = paint(base, templates, blobs, expr[t], va[t], z[t], rng)
                 with open(os.path.join(d, f"{t + 1:05d}.ppm"), "wb") as f:
                     f.write(b"P6\n%d %d\n255\n" % (SIZE, SIZE) + img.tobytes())
-                e, (vv, aa), a = expr[t], va[t], au[t].copy()
-                r = rng.random()
-                if r < 0.05:
-                    e = -1
-                elif r < 0.10:
-                    vv = aa = -5
-                elif r < 0.15:
-                    a[:] = -1
-                labels.append((name, t + 1, vv, aa, e, a))
-        with open(os.path.join(work, f"labels_{split}.txt"), "w") as f:
-            f.write("image,valence,arousal,expression," + AU_NAMES + "\n")
-            for name, t, vv, aa, e, a in labels:
-                f.write(f"{name}/{t:05d}.jpg,{vv:.6f},{aa:.6f},{e}," + ",".join(str(int(q)) for q in a) + "\n")
-        if split == "test":
-            with open(os.path.join(work, "test_list.txt"), "w") as f:
-                f.write("image,valence,arousal,expression,aus\n")
-                for name, t, *_ in labels:
-                    f.write(f"{name}/{t:05d}.jpg,\n")
+                labels.append(frame_label(rng, name, t + 1, expr[t], va[t], au[t]))
+        write_labels(work, split, labels)
 
 
 def emoc(binary, work, *args):
