@@ -7,12 +7,14 @@
  *
  * Usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] [--layer PREFIX] [--act none|silu]
  *                      [--cold] [--gemm P,K,N[,s][,r] ...] [--conv H,W,CIN,COUT,K,S ...]
+ *                      [--dw H,W,C,K,S ...]
  * (default: every ISA ≤ detected, 21 timed runs after 3 warm-up runs, every layer, SiLU on the
  * expand / depthwise / stem layers as in B0; --act none drops it to isolate the epilogue cost;
  * --cold evicts the caches before every timed call, as in a forward pass;
  * --gemm times the given GEMM shapes instead of B0's layers: P pixels, K inputs, N outputs,
  * `s` an SE gate (then no activation, as in the nets' projections), `r` a residual; repeatable;
- * --conv H,W,CIN,COUT,K,S times a full convolution of that input size, channels, kernel, stride).
+ * --conv H,W,CIN,COUT,K,S times a full convolution of that input size, channels, kernel, stride,
+ * --dw H,W,C,K,S a depthwise one).
  * The last two columns are the least thread CPU time of the runs and its GFLOP/s: on a shared
  * machine the minimum of many runs, not counting time spent waiting for a core, is the steadier
  * figure for comparing two kernels.
@@ -218,15 +220,17 @@ static int parse_gemm(const char *spec, layer *L, char *name, size_t name_size, 
     return 0;
 }
 
-/* --conv H,W,CIN,COUT,K,S: one full convolution shape (named "conv<i>") appended to *shapes. */
-static int parse_conv(const char *spec, layer *L, char *name, size_t name_size, int index)
+/* --conv H,W,CIN,COUT,K,S: one full convolution shape (named "conv<i>") appended to *shapes;
+ * --dw H,W,C,K,S: one depthwise shape ("dw<i>"). */
+static int parse_conv(const char *spec, int depthwise, layer *L, char *name, size_t name_size, int index)
 {
     int h = 0, w = 0, ci = 0, co = 0, k = 0, s = 0;
-    if (sscanf(spec, "%d,%d,%d,%d,%d,%d", &h, &w, &ci, &co, &k, &s) != 6 || h < 1 || w < 1 || ci < 1 ||
-        co < 1 || k < 1 || s < 1)
-        return -1;
-    *L = (layer){name, OP_CONV, h, w, ci, co, k, s, 0, 0, 1};
-    snprintf(name, name_size, "conv%d", index);
+    int n = depthwise ? sscanf(spec, "%d,%d,%d,%d,%d", &h, &w, &ci, &k, &s) + 1
+                      : sscanf(spec, "%d,%d,%d,%d,%d,%d", &h, &w, &ci, &co, &k, &s);
+    if (depthwise) co = ci;
+    if (n != 6 || h < 1 || w < 1 || ci < 1 || co < 1 || k < 1 || s < 1) return -1;
+    *L = (layer){name, depthwise ? OP_DW : OP_CONV, h, w, ci, co, k, s, 0, 0, 1};
+    snprintf(name, name_size, "%s%d", depthwise ? "dw" : "conv", index);
     return 0;
 }
 
@@ -260,13 +264,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             n_shapes++;
-        } else if (!strcmp(argv[i], "--conv") && i + 1 < argc) {
-            i++;
+        } else if ((!strcmp(argv[i], "--conv") || !strcmp(argv[i], "--dw")) && i + 1 < argc) {
+            const int dw = !strcmp(argv[i++], "--dw");
             if (n_shapes == MAX_SHAPES ||
-                parse_conv(argv[i], &shapes[n_shapes], shape_names[n_shapes], sizeof shape_names[0],
+                parse_conv(argv[i], dw, &shapes[n_shapes], shape_names[n_shapes], sizeof shape_names[0],
                            n_shapes) != 0) {
-                fprintf(stderr, "bench_kernels: --conv wants H,W,CIN,COUT,K,S (at most %d), not '%s'\n",
-                        MAX_SHAPES, argv[i]);
+                fprintf(stderr, "bench_kernels: %s (at most %d), not '%s'\n",
+                        dw ? "--dw wants H,W,C,K,S" : "--conv wants H,W,CIN,COUT,K,S", MAX_SHAPES, argv[i]);
                 return 2;
             }
             n_shapes++;
@@ -283,7 +287,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "usage: bench_kernels [--isa ref|avx2|avx512|neon] [--runs N] "
                             "[--layer PREFIX] [--act none|silu] [--cold] [--gemm P,K,N[,s][,r]] "
-                            "[--conv H,W,CIN,COUT,K,S]\n");
+                            "[--conv H,W,CIN,COUT,K,S] [--dw H,W,C,K,S]\n");
             return 2;
         }
     }
