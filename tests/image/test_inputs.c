@@ -164,16 +164,24 @@ static void remove_video_folder(void)
     rmdir(tmpdir);
 }
 
+/* Options listing the video folder and a file that does not exist (00099.png). */
+static void folder_and_missing_file(emoc__input_options *opt, const char *paths[2], char *missing, size_t n)
+{
+    snprintf(missing, n, "%s/vid7/00099.png", tmpdir);
+    paths[0] = tmpdir;
+    paths[1] = missing;
+    memset(opt, 0, sizeof *opt);
+    opt->paths = paths;
+    opt->n_paths = 2;
+}
+
 Test(inputs, folder_walk_natural_order_with_corrupt_file_in_the_middle, .init = make_video_folder,
      .fini = remove_video_folder)
 {
     char missing[512];
-    snprintf(missing, sizeof missing, "%s/vid7/00099.png", tmpdir);
-    const char *paths[] = {tmpdir, missing};
+    const char *paths[2];
     emoc__input_options opt;
-    memset(&opt, 0, sizeof opt);
-    opt.paths = paths;
-    opt.n_paths = 2;
+    folder_and_missing_file(&opt, paths, missing, sizeof missing);
     emoc__input_iter *it;
     emoc_error err;
     cr_assert_eq(emoc__input_open(&opt, &it, &err), EMOC_OK, "%s", err.msg);
@@ -207,12 +215,9 @@ Test(inputs, folder_walk_natural_order_with_corrupt_file_in_the_middle, .init = 
 Test(inputs, deferred_decode_equals_the_iterators_own, .init = make_video_folder, .fini = remove_video_folder)
 {
     char missing[512];
-    snprintf(missing, sizeof missing, "%s/vid7/00099.png", tmpdir);
-    const char *paths[] = {tmpdir, missing};
+    const char *paths[2];
     emoc__input_options opt;
-    memset(&opt, 0, sizeof opt);
-    opt.paths = paths;
-    opt.n_paths = 2;
+    folder_and_missing_file(&opt, paths, missing, sizeof missing);
     opt.resize_to = 7;
     opt.resize_mode = EMOC_RESIZE_CV2;
     emoc__input_iter *serial, *deferred;
