@@ -261,28 +261,17 @@ clean:
 .PHONY: all test check-exports check-citations conformance fuzz bench models cross-aarch64 test-qemu cross-aarch64-full test-qemu-full conformance-aarch64 conformance-detectors-aarch64 install uninstall clean
 -include $(LIB_OBJ:.o=.d) $(CONV_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
-# ---- kernel benchmark (owned by the kernels work: bench/bench_kernels.c) ----------------------
-# `make bench-kernels` prints CSV: median ns and GFLOP/s per kernel and ISA on EfficientNet-B0 shapes.
-$(BUILD)/bench_kernels: bench/bench_kernels.c $(BUILD)/libemoc.a
+# ---- micro-benchmarks (bench/bench_NAME.c, each linked against libemoc.a; not built by `all`) ---
+#   make bench-kernels: median ns and GFLOP/s per kernel and ISA on EfficientNet-B0 shapes (CSV);
+#   make bench-lp:      the bf16 / int8 GEMM passes (quant, GEMM) next to fp32 on B0's shapes;
+#   make bench-pool:    the thread pool's own cost per fork-join round (CSV).
+BENCH_TOOLS := kernels lp pool
+$(BENCH_TOOLS:%=$(BUILD)/bench_%): $(BUILD)/bench_%: bench/bench_%.c $(BUILD)/libemoc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -o $@ $< $(BUILD)/libemoc.a $(LDLIBS)
-bench-kernels: $(BUILD)/bench_kernels
-	./$(BUILD)/bench_kernels $(BENCH_ARGS)
-.PHONY: bench-kernels
-# `make bench-lp`: the bf16 / int8 GEMM passes (quant, GEMM) next to fp32 on B0's shapes (bench/bench_lp.c).
-$(BUILD)/bench_lp: bench/bench_lp.c $(BUILD)/libemoc.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -o $@ $< $(BUILD)/libemoc.a $(LDLIBS)
-bench-lp: $(BUILD)/bench_lp
-	./$(BUILD)/bench_lp $(BENCH_ARGS)
-.PHONY: bench-lp
-# `make bench-pool` prints CSV: the thread pool's own cost per fork-join round (bench/bench_pool.c).
-$(BUILD)/bench_pool: bench/bench_pool.c $(BUILD)/libemoc.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -o $@ $< $(BUILD)/libemoc.a $(LDLIBS)
-bench-pool: $(BUILD)/bench_pool
-	./$(BUILD)/bench_pool $(BENCH_ARGS)
-.PHONY: bench-pool
+$(BENCH_TOOLS:%=bench-%): bench-%: $(BUILD)/bench_%
+	./$(BUILD)/bench_$* $(BENCH_ARGS)
+.PHONY: $(BENCH_TOOLS:%=bench-%)
 # Kernel tests linked with the Criterion shim (for `make test-qemu`; see the cross rules above).
 KTEST_SRC := $(sort $(wildcard tests/kernels/*.c)) tests/kernels/shim/shim_main.c
 $(BUILD)/kernel_tests: $(KTEST_SRC) $(wildcard tests/kernels/*.h tests/kernels/shim/*/*.h) $(BUILD)/libemoc.a
