@@ -4,14 +4,15 @@
  * groups' input channels fit in one vector or not (MobileFaceNet's 64 groups × 2 channels,
  * depthwise-like, wide groups), odd sizes, strides 1/2, symmetric / TF-SAME / valid padding,
  * every activation, with/without bias and slope; RGB stems with cout ≤ 8 on wide rows (the
- * AVX-512 pixel-pair tiles); plus a bitwise row-split check.
+ * AVX-512 pixel-pair tiles); dense convs on wide rows (RetinaFace's FPN/SSH 3×3 convs, the
+ * AVX-512 whole-row pixel groups); plus a bitwise row-split check.
  */
 #include "tests/kernels/ktest.h"
 
 typedef struct cv_case {
     int cin, cout, groups, ih, iw, k, s, pad; /* pad: 0 valid, 1 symmetric, 2 TF-SAME */
     emoc_act act;
-    int bias, slope;
+    int bias, slope; /* slope: 0 none, 1 random per channel, 2 LeakyReLU's 0.1 */
 } cv_case;
 
 static void out_size(int in, int k, int s, int pad, int *out, int *before)
@@ -43,6 +44,7 @@ static void run_case(const emoc_kernel_table *t, const cv_case *d, uint64_t seed
     float *x = ktest_alloc(xn, &rng, -1.0f, 1.0f), *w = ktest_alloc(wn, &rng, -1.0f, 1.0f);
     float *bias = d->bias ? ktest_alloc((size_t)d->cout, &rng, -1.0f, 1.0f) : NULL;
     float *slope = d->slope ? ktest_alloc((size_t)d->cout, &rng, -0.5f, 0.5f) : NULL;
+    for (int o = 0; d->slope == 2 && o < d->cout; o++) slope[o] = 0.1f; /* LeakyReLU(0.1) */
     float *yref = ktest_alloc(yn + 4, NULL, 0, 0), *yabs = ktest_alloc(yn + 4, NULL, 0, 0);
     float *y = ktest_alloc(yn + 4, NULL, 0, 0), *y2 = ktest_alloc(yn + 4, NULL, 0, 0);
 
@@ -118,6 +120,22 @@ static void sweep(emoc_isa isa)
             for (int pad = 0; pad <= 2; pad++) {
                 cv_case d = {3, small_couts[c], 1, 4 + pad, 29 * s + 3 * c + pad, 3, s, pad,
                              (emoc_act)((c + s + pad) % EMOC_ACT_COUNT), (c + pad) & 1, 1};
+                run_case(&t, &d, seed++);
+            }
+    /* dense convs on rows at least one pixel group wide (AVX-512: 8 pixels for cout ≤ 32, else
+     * 4, the last group overlapping the one before, groups over the padding taking only their
+     * valid taps): RetinaFace's FPN/SSH 3×3 convs (cin 16/64 → cout 16/32/64, LeakyReLU 0.1),
+     * widths at, below and above multiples of the group, k 3/5, strides 1/2, every padding */
+    static const int dense[][3] = {{16, 16, 8}, {64, 16, 23}, {64, 32, 9}, {64, 64, 13}, {16, 16, 17},
+                                   {5, 40, 4},  {17, 24, 31}, {64, 48, 6}, {3, 33, 11}, {64, 64, 5}};
+    for (int i = 0; i < 10; i++)
+        for (int s = 1; s <= 2; s++)
+            for (int pad = 0; pad <= 2; pad++) {
+                const int k = (i + pad) % 4 == 3 ? 5 : 3;
+                const int iw = (dense[i][2] - 1) * s + (pad ? 1 : k) + (pad == 2 && s == 2);
+                cv_case d = {dense[i][0], dense[i][1], 1, 3 + (i + s) % 3, iw, k, s, pad,
+                             pad == 1 ? EMOC_ACT_PRELU : (emoc_act)((i + s) % EMOC_ACT_COUNT),
+                             (i + pad) & 1, pad == 1 ? 2 : 1};
                 run_case(&t, &d, seed++);
             }
     /* grouped: {cin, cout, groups} covering permute (span ≤ 16) and gather paths */

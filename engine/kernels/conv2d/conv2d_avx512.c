@@ -16,7 +16,10 @@
  * The lane → group tables of the grouped paths are built once per call.
  *   pixel pairs      (dense, cin 3, 3×3, cout ≤ 8: RetinaFace's stem) two pixels per vector,
  *                    taps by lane permutation of one load per kernel row (pair_tile).
- * The shared row scheduler (rows.h) splits each row into interior pixels (all taps valid; 16 at a
+ * Dense convs other than pixel pairs, on rows at least one group wide (RetinaFace's FPN/SSH 3×3
+ * convs): whole rows in groups of 8 pixels (cout ≤ 32) or 4, the last group overlapping the one
+ * before, the groups over the padding taking per pixel only the valid taps (dense_rows).
+ * Otherwise the shared row scheduler (rows.h) splits each row into interior pixels (all taps valid; 16 at a
  * time for pixel pairs, 8 when grouped or cout ≤ 32, else 4) and
  * border pixels (one at a time over their valid taps). Every element is the FMA chain over valid taps in (ky, kx, ci)
  * order, then + bias and the activation, whichever path and grouping computed it, so results do
@@ -86,6 +89,54 @@ store_block(const conv_ctx *cx, int oy, int ox, const int npx, int b, const __m5
         if (m == 0xFF) _mm256_storeu_ps(yp, _mm512_castps512_ps256(r)); /* cout 8: no masked store */
         else _mm512_mask_storeu_ps(yp, m, r);
     }
+}
+
+/* groups == 1, a group of npx pixels of which some hang over the left or right padding (the
+ * first / last group of a row in dense_rows): pixel j takes tap kx only when its input column
+ * ox·sw − pad_l + j·sw + kx is inside [0, iw), exactly the taps the reference takes, in the same
+ * (ky, kx, ci) order; the validity of (kx, j) is one bit test per FMA, hoisted out of ci. */
+static inline __attribute__((always_inline)) void
+dense_edge_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, int b, int ky0,
+                int ky1)
+{
+    const emoc_conv2d_args *a = cx->a;
+    const size_t ps = (size_t)a->cin, row = (size_t)a->iw * ps;
+    const size_t bstride = cx->taps * OB;
+    __m512 acc[GPX][4];
+#pragma GCC unroll 8
+    for (int j = 0; j < npx; j++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nvb; v++) acc[j][v] = _mm512_setzero_ps();
+    const int iy0 = oy * a->sh - a->pad_t, ix0 = ox * a->sw - a->pad_l;
+    for (int ky = ky0; ky < ky1; ky++) {
+        const float *xrow = a->x + (size_t)(iy0 + ky) * row;
+        for (int kx = 0; kx < a->kw; kx++) {
+            unsigned valid = 0; /* bit j: pixel j takes this tap */
+            int col[GPX];
+#pragma GCC unroll 8
+            for (int j = 0; j < npx; j++) {
+                col[j] = ix0 + j * a->sw + kx;
+                if (col[j] >= 0 && col[j] < a->iw) valid |= 1u << j;
+                else col[j] = 0;
+            }
+            const float *wrow = a->w_packed + (size_t)b * bstride +
+                                ((size_t)ky * (size_t)a->kw + (size_t)kx) * ps * OB;
+            for (int ci = 0; ci < a->cin; ci++, wrow += OB) {
+                __m512 w[4];
+#pragma GCC unroll 4
+                for (int v = 0; v < nvb; v++) w[v] = _mm512_loadu_ps(wrow + (size_t)v * bstride);
+#pragma GCC unroll 8
+                for (int j = 0; j < npx; j++) {
+                    if (!(valid >> j & 1u)) continue;
+                    __m512 xb = _mm512_set1_ps(xrow[(size_t)col[j] * ps + (size_t)ci]);
+#pragma GCC unroll 4
+                    for (int v = 0; v < nvb; v++) acc[j][v] = _mm512_fmadd_ps(xb, w[v], acc[j][v]);
+                }
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < nvb; v++) store_block(cx, oy, ox, npx, b + v, &acc[0][v], 4);
 }
 
 /* groups == 1: npx pixels × nvb blocks starting at block b (npx ≤ 4, or 8 with nvb ≤ 2: at most
@@ -358,6 +409,48 @@ static void group(const void *ctx, int oy, int ox, int npx, int ky0, int ky1, in
     else pixel_group(r->cx, r->gidx, oy, ox, 1, ky0, ky1, kx0, kx1);
 }
 
+/* Every block of NPX pixels (8 when blocks ≤ 2, else 4), interior (all taps) or edge. */
+static inline __attribute__((always_inline)) void
+dense_group(const conv_ctx *cx, int oy, int ox, const int NPX, int blocks, int ky0, int ky1,
+            const int edge)
+{
+    const int nvb_max = NPX == GPX ? 2 : 4;
+    int b = 0;
+#define DENSE_TILE(NVB)                                                                          \
+    (edge ? dense_edge_tile(cx, oy, ox, NPX, NVB, b, ky0, ky1)                                   \
+          : dense_tile(cx, oy, ox, NPX, NVB, b, ky0, ky1, 0, cx->a->kw))
+    if (nvb_max == 4)
+        for (; b + 4 <= blocks; b += 4) DENSE_TILE(4);
+    for (; b + 2 <= blocks; b += 2) DENSE_TILE(2);
+    for (; b < blocks; b++) DENSE_TILE(1);
+#undef DENSE_TILE
+}
+
+/* Dense convs (groups == 1, not pixel pairs) on rows at least NPX wide: each row in groups of
+ * NPX pixels from ox = 0, the last group moved back to end at ow (it recomputes pixels of the
+ * group before with the same FMA chains, so the stored values are the same); groups that hang
+ * over the left/right padding take dense_edge_tile. No pixel goes alone: a lone pixel has only
+ * nvb FMA chains (1 or 2 for cout ≤ 32: a quarter of the FMA throughput or less), and the shared
+ * walker (rows.h) gives every border pixel and row tail that treatment. */
+static inline __attribute__((always_inline)) void
+dense_rows(const conv_ctx *cx, int oy0, int oy1, const int NPX)
+{
+    const emoc_conv2d_args *a = cx->a;
+    const emoc_conv_geom g = EMOC_CONV_GEOM(a);
+    const int blocks = (a->cout + OB - 1) / OB;
+    int lo, hi;
+    emoc__row_interior(&g, &lo, &hi);
+    for (int oy = oy0; oy < oy1; oy++) {
+        int ky0, ky1;
+        emoc__tap_range(oy, a->sh, a->pad_t, a->kh, a->ih, &ky0, &ky1);
+        for (int x = 0; x < a->ow; x += NPX) {
+            const int ox = x + NPX <= a->ow ? x : a->ow - NPX;
+            if (ox >= lo && ox + NPX <= hi) dense_group(cx, oy, ox, NPX, blocks, ky0, ky1, 0);
+            else dense_group(cx, oy, ox, NPX, blocks, ky0, ky1, 1);
+        }
+    }
+}
+
 static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
 {
     conv_ctx cx = {a, a->cin / a->groups, a->cout / a->groups, 0, pairs_eligible(a)};
@@ -367,6 +460,11 @@ static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
     __m512i gidx_buf[MAX_GBLOCKS];
     const __m512i *gidx = NULL;
     const int blocks = (a->cout + OB - 1) / OB;
+    if (a->groups == 1 && !cx.pairs && a->ow >= (blocks <= 2 ? GPX : PXG)) {
+        if (blocks <= 2) dense_rows(&cx, oy0, oy1, GPX);
+        else dense_rows(&cx, oy0, oy1, PXG);
+        return;
+    }
     if (a->groups > 1 && blocks <= MAX_GBLOCKS) {
         for (int b = 0; b < blocks; b++) gidx_buf[b] = group_index(&cx, b);
         gidx = gidx_buf;
