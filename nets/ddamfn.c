@@ -73,7 +73,10 @@ static int mix_depth_wise(emoc_pb *b, const emw_file *f, names *n, int x, const 
     snprintf(q, sizeof q, "%s.conv", p);
     int t = emoc__pb_pwconv(b, q, x, N(n, q, ".conv.weight"), N(n, q, ".conv.bias"),
                            EMOC_ACT_PRELU, N(n, q, ".prelu.weight"), -1, -1);
-    /* Mixed depthwise conv: each split writes its channel range of one buffer. */
+    /* Mixed depthwise conv: each split writes its channel range of one buffer. The splits and
+     * the coordinate attention are small and memory-bound: they run on the calling thread, the
+     * 1x1 convs around them on all (docs/performance.md, "How the work is split over threads"). */
+    emoc__pb_one_thread(b, 1);
     int d = -1, c0 = 0;
     for (int i = 0; i < s->n_splits && !emoc__pb_failed(b); i++) {
         int k = s->kernels[i];
@@ -92,6 +95,7 @@ static int mix_depth_wise(emoc_pb *b, const emw_file *f, names *n, int x, const 
     }
     snprintf(q, sizeof q, "%s.CA", p);
     int a = coord_att(b, n, d, q);
+    emoc__pb_one_thread(b, 0);
     snprintf(q, sizeof q, "%s.project", p);
     return emoc__pb_pwconv(b, q, a, N(n, q, ".conv.weight"), N(n, q, ".conv.bias"), EMOC_ACT_NONE,
                           NULL, -1, residual ? x : -1);
@@ -144,6 +148,7 @@ emoc_status emoc__net_build_ddamfn(emoc_pb *b, const emw_file *f)
     }
     x = emoc__pb_pwconv(b, "features.8", x, "features.8.conv.weight", "features.8.conv.bias",
                        EMOC_ACT_PRELU, "features.8.prelu.weight", -1, -1);
+    emoc__pb_one_thread(b, 1); /* the heads: strip convs on 7x7 maps, gates, one product */
     int g0 = ddam_head(b, &n, x, 0), g1 = ddam_head(b, &n, x, 1);
     int y = emoc__op_ddam_apply(b, "ddam", x, g0, g1);
     emoc_conv_desc d7 = {.kh = 7, .kw = 7, .sh = 1, .sw = 1, .pad_mode = EMOC_PAD_SYMMETRIC,

@@ -24,6 +24,7 @@ struct emoc_pb {
     const float **f32;    /* per tensor: float32 view (converted once) */
     emoc_status st;
     const void *user;     /* emoc__pb_user() */
+    int one_thread;       /* emoc__pb_one_thread() */
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -138,6 +139,7 @@ static emoc_op *append_op(emoc_pb *b, const char *type, const char *node, emoc_e
     snprintf(op->node, sizeof(op->node), "%s", node ? node : "");
     op->kernel = kernel ? kernel : "emoc_f32_none__ref";
     op->exec = exec;
+    op->one_thread = b->one_thread;
     op->n_in = n_inputs;
     for (int i = 0; i < n_inputs; i++) {
         op->in[i] = inputs[i];
@@ -160,6 +162,8 @@ emoc_op *emoc__pb_append(emoc_pb *b, const char *type, const char *node, emoc_ex
 }
 
 const emoc_kernel_table *emoc__pb_kernels(const emoc_pb *b) { return &b->m->kt; }
+
+void emoc__pb_one_thread(emoc_pb *b, int on) { b->one_thread = on ? 1 : 0; }
 
 int emoc__pb_input(emoc_pb *b, int h, int w, int c)
 {

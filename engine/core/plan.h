@@ -59,6 +59,9 @@ struct emoc_op {
     int w[EMOC_OP_MAX_W];        /* tensor indices in the EMW file (trace: names, CRCs) */
     uint64_t flops;
     size_t scratch_floats;       /* per-thread scratch the op needs */
+    int fuse_next;               /* > 0: untraced runs execute this op with the next one,
+                                    by bands of this many output rows (engine/core/fuse.c) */
+    int one_thread;              /* run on the calling thread alone (emoc__pb_one_thread) */
     _Alignas(16) unsigned char params[EMOC_OP_PARAMS]; /* op-specific, see engine/ops/ */
 };
 
@@ -123,6 +126,12 @@ void *emoc__pb_alloc(emoc_pb *b, size_t bytes);
 /* Records an error (printf-style) and puts the builder in the failed state. */
 void emoc__pb_fail(emoc_pb *b, emoc_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Ops appended while `on` is set run on the calling thread alone, whatever the session's thread
+ * count: for chains of small, memory-bound ops (DDAMFN's mixed depthwise convs and coordinate
+ * attention) whose split would move their rows between the cores' caches for less work than
+ * that costs (docs/performance.md, "How the work is split over threads"). */
+void emoc__pb_one_thread(emoc_pb *b, int on);
 
 /* Buffer shape queries. */
 int emoc__pb_h(const emoc_pb *b, int buf);

@@ -6,6 +6,7 @@
  * with a trace callback set it also times every op (one branch per op when unset).
  */
 #include "engine/core/core.h"
+#include "engine/core/ops.h"
 
 #include <math.h>
 #include <string.h>
@@ -141,17 +142,23 @@ static emoc_status session_run(emoc_session *s, const float *input, size_t n_val
     emoc_exec_ctx ctx = {.plan = p, .arena = s->arena, .pool = s->pool, .scratch = s->scratch,
                          .scratch_per_thread = ((p->scratch_floats * sizeof(float) + 63) & ~(size_t)63) / sizeof(float),
                          .kt = &m->kt, .task_grain_ns = s->task_grain_ns};
+    emoc_exec_ctx alone = ctx; /* for one_thread ops: no pool, every op one task */
+    alone.pool = NULL;
     for (int i = 0; i < p->n_ops; i++) {
         const emoc_op *op = &p->ops[i];
+        const emoc_exec_ctx *c = op->one_thread ? &alone : &ctx;
         if (s->trace) {
             uint64_t t0 = now_ns();
-            op->exec(op, &ctx);
+            op->exec(op, c);
             emoc_trace_event ev;
             emoc__fill_event(m, i, &ev);
             ev.ns = now_ns() - t0;
             s->trace(s->trace_user, &ev);
+        } else if (op->fuse_next) {
+            emoc__exec_expand_dw(op, op + 1, c);
+            i++;
         } else {
-            op->exec(op, &ctx);
+            op->exec(op, c);
         }
     }
     const float *scores = (const float *)(s->arena + p->bufs[p->scores_buf].offset);

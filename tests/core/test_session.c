@@ -114,6 +114,53 @@ Test(session, bitwise_identical_for_any_thread_count_and_every_run)
     emoc_model_free(m);
 }
 
+/* An op built under emoc__pb_one_thread runs with no pool (every task on the calling thread)
+ * while the others get the session's; the outputs stay the same bits. The wrapper records the
+ * thread count each op's exec saw. */
+static emoc_exec_fn orig_exec[64];
+static int seen_threads[64];
+static void recording_exec(const emoc_op *op, const emoc_exec_ctx *ctx)
+{
+    int i = (int)(op - ctx->plan->ops);
+    seen_threads[i] = emoc__pool_threads(ctx->pool);
+    orig_exec[i](op, ctx);
+}
+
+Test(session, one_thread_ops_run_without_the_pool)
+{
+    tiny_opts o;
+    tiny_default(&o);
+    o.size = 37;
+    emoc_error err;
+    emoc_model *m = load_tiny(&o, EMOC_ISA_AUTO, NULL, NULL, &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    static float x[3 * 37 * 37];
+    input_for(x, 37, 5);
+    float ref[10];
+    emoc_session *s = NULL;
+    emoc_output out;
+    cr_assert_eq(emoc_session_create(m, 1, NULL, 0, &s, &err), EMOC_OK);
+    cr_assert_eq(emoc_session_run(s, x, sizeof(x) / sizeof(x[0]), &out), EMOC_OK);
+    memcpy(ref, out.scores, sizeof(ref));
+    emoc_session_free(s);
+    emoc_plan *p = &m->plan;
+    cr_assert(p->n_ops >= 2 && p->n_ops <= 64);
+    for (int i = 0; i < p->n_ops; i++) {
+        orig_exec[i] = p->ops[i].exec;
+        p->ops[i].exec = recording_exec;
+        p->ops[i].one_thread = i == 1; /* the depthwise conv */
+    }
+    cr_assert_eq(emoc_session_create(m, 2, NULL, 0, &s, &err), EMOC_OK);
+    emoc__session_set_task_grain(s, 1e-3);
+    cr_assert_eq(emoc_session_run(s, x, sizeof(x) / sizeof(x[0]), &out), EMOC_OK);
+    cr_assert_eq(memcmp(ref, out.scores, sizeof(ref)), 0);
+    cr_assert_eq(seen_threads[0], 2, "stem: the session's pool");
+    cr_assert_eq(seen_threads[1], 1, "one_thread op: no pool");
+    emoc_session_free(s);
+    for (int i = 0; i < p->n_ops; i++) p->ops[i].exec = orig_exec[i];
+    emoc_model_free(m);
+}
+
 /* Counting allocator: proves emoc_session_run allocates nothing. */
 typedef struct {
     atomic_long allocs, frees;
