@@ -222,19 +222,17 @@ conformance-aarch64: cross-aarch64
 DET_A64_QEMU := EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_DET_REUSE=1 PYTHON=$(PYTHON)
 conformance-detectors-aarch64: all cross-aarch64
 	@echo "conformance-detectors-aarch64: EMOC_SANDBOX=0 (qemu-user cannot install seccomp filters; docs/sandbox.md)"
-	t=$$(date +%s); $(DET_A64_QEMU) EMOC_CONF_ISAS="neon ref" EMOC_MTCNN_IMAGES="$${DET_A64_MTCNN-border}" \
-	  bash tools/reference/mtcnn/conformance.sh; a=$$?; \
-	  echo "conformance-detectors-aarch64: mtcnn took $$(($$(date +%s) - t)) s"; t=$$(date +%s); \
-	$(DET_A64_QEMU) EMOC_CONF_ISAS="neon ref" EMOC_RETINAFACE_VARIANTS=0.25 EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface-aarch64 \
-	  EMOC_RETINAFACE_IMAGES="$${DET_A64_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; b=$$?; \
-	  echo "conformance-detectors-aarch64: retinaface took $$(($$(date +%s) - t)) s"; t=$$(date +%s); \
-	$(DET_A64_QEMU) EMOC_CONF_ISAS=neon EMOC_RETINAFACE_VARIANTS=1mb EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface_1mb-aarch64 \
-	  EMOC_RETINAFACE_IMAGES="$${DET_A64_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; c=$$?; \
-	  echo "conformance-detectors-aarch64: retinaface_1mb took $$(($$(date +%s) - t)) s"; t=$$(date +%s); \
-	$(DET_A64_QEMU) EMOC_CONF_ISAS="neon ref" EMOC_CONF_ARCH=aarch64 EMOC_BLAZE_IMAGES="$${DET_A64_BLAZEFACE-border,sizes}" \
-	  bash tools/reference/blazeface/conformance.sh; d=$$?; \
-	  echo "conformance-detectors-aarch64: blazeface took $$(($$(date +%s) - t)) s"; t=$$(date +%s); \
-	exit $$((a | b | c | d))
+	rc=0; run() { name=$$1; shift; t=$$(date +%s); env $(DET_A64_QEMU) "$$@" || rc=1; \
+	  echo "conformance-detectors-aarch64: $$name took $$(($$(date +%s) - t)) s"; }; \
+	run mtcnn EMOC_CONF_ISAS="neon ref" EMOC_MTCNN_IMAGES="$${DET_A64_MTCNN-border}" \
+	  bash tools/reference/mtcnn/conformance.sh; \
+	run retinaface EMOC_CONF_ISAS="neon ref" EMOC_RETINAFACE_VARIANTS=0.25 EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface-aarch64 \
+	  EMOC_RETINAFACE_IMAGES="$${DET_A64_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
+	run retinaface_1mb EMOC_CONF_ISAS=neon EMOC_RETINAFACE_VARIANTS=1mb EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface_1mb-aarch64 \
+	  EMOC_RETINAFACE_IMAGES="$${DET_A64_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
+	run blazeface EMOC_CONF_ISAS="neon ref" EMOC_CONF_ARCH=aarch64 EMOC_BLAZE_IMAGES="$${DET_A64_BLAZEFACE-border,sizes}" \
+	  bash tools/reference/blazeface/conformance.sh; \
+	exit $$rc
 
 $(BUILD)/emoc.pc: tools/emoc.pc.in
 	@mkdir -p $(dir $@)

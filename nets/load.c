@@ -16,7 +16,7 @@
 
 #define EMOC_MAX_MODEL_FILE ((size_t)1 << 31) /* 2 GiB: far above any model we know */
 
-static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error *err)
+static emoc_status load_steps(emoc_model *m, const emoc_options *opt, emoc_error *err)
 {
     emoc_status st = emoc__model_parse(m, opt, err);
     if (st != EMOC_OK) return st;
@@ -32,6 +32,27 @@ static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error
     }
     if ((st = emoc__build_plan(m, net->build)) != EMOC_OK) return emoc__fail(err, st, "%s", m->err);
     return emoc__model_finish(m, err);
+}
+
+/* The load steps with the file buffer's spare bytes open to the model's allocations
+ * (engine/core/model.c), closed again whatever the outcome. */
+static emoc_status load_owned(emoc_model *m, const emoc_options *opt, emoc_error *err)
+{
+    emoc_status st = load_steps(m, opt, err);
+    emoc__model_spare_close(m);
+    return st;
+}
+
+/* The file buffer, with the spare bytes the allocator gives at no cost (emoc__alloc_usable). */
+static emoc_status alloc_file_buf(emoc_model *m, size_t size)
+{
+    size_t cap = emoc__alloc_usable(&m->alloc, size ? size : 1);
+    m->file_buf = emoc__alloc(&m->alloc, cap, 64);
+    if (!m->file_buf) return EMOC_E_NOMEM;
+    m->owns_file_buf = 1;
+    m->file_size = size;
+    emoc__model_spare_open(m, cap);
+    return EMOC_OK;
 }
 
 static emoc_status load_buffer(emoc_model *m, const emoc_options *opt, emoc_model **out,
@@ -63,13 +84,11 @@ static emoc_status load_memory(const void *data, size_t size, const emoc_options
     if (inplace) {
         m->file_buf = (uint8_t *)data; /* only read: the tensors and the digest point into it */
     } else {
-        m->file_buf = emoc__alloc(&m->alloc, size ? size : 1, 64);
-        if (!m->file_buf) {
+        if (alloc_file_buf(m, size) != EMOC_OK) {
             emoc_model_free(m);
             return emoc__fail(err, EMOC_E_NOMEM, "out of memory copying %zu bytes of weights",
                               size);
         }
-        m->owns_file_buf = 1;
         if (size) memcpy(m->file_buf, data, size);
     }
     m->file_size = size;
@@ -142,10 +161,7 @@ emoc_status emoc_model_load_file(const char *path, const emoc_options *opt, emoc
         close(fd);
         return emoc__fail(err, EMOC_E_NOMEM, "out of memory");
     }
-    m->file_buf = emoc__alloc(&m->alloc, len ? len : 1, 64);
-    m->owns_file_buf = 1;
-    m->file_size = len;
-    emoc_status st = m->file_buf ? read_all(fd, m->file_buf, len, path, err)
+    emoc_status st = alloc_file_buf(m, len) == EMOC_OK ? read_all(fd, m->file_buf, len, path, err)
                                  : emoc__fail(err, EMOC_E_NOMEM,
                                               "out of memory reading %zu bytes from '%s'", len,
                                               path);

@@ -33,6 +33,19 @@ static void *default_alloc(void *user, size_t size, size_t align)
     return p;
 }
 
+size_t emoc__alloc_usable(const emoc_allocator *a, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    if (a && a->alloc == default_alloc && size >= HUGE_BYTES) {
+        size_t whole = (size + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
+        if (whole >= size && whole - size <= HUGE_TAIL_WASTE) return whole;
+    }
+#else
+    (void)a;
+#endif
+    return size;
+}
+
 static void default_free(void *user, void *ptr)
 {
     (void)user;

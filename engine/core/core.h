@@ -24,8 +24,17 @@ typedef struct emoc_tensor_use {
     unsigned char plain;          /* 1: also read as plain rows */
 } emoc_tensor_use;
 
+/* Load-time allocations carved from the file buffer's spare bytes (model.c). */
+typedef struct emoc_spare {
+    emoc_allocator inner;         /* the options' allocator */
+    uintptr_t base;
+    size_t cap, used;
+    int open;                     /* only while the model loads */
+} emoc_spare;
+
 struct emoc_model {
-    emoc_allocator alloc;
+    emoc_allocator alloc;         /* the options' allocator, or spare_alloc over it (model.c) */
+    emoc_spare spare;
     uint8_t *file_buf;            /* the EMW bytes (tensors point into it): read from the file
                                      once, or the caller's buffer (load_memory_inplace) */
     size_t file_size;
@@ -61,6 +70,10 @@ struct emoc_session {
 
 
 /* Planner: lifetimes + greedy placement; sets p->arena_bytes and every buffer's offset. */
+/* Loading: the file buffer was allocated with `capacity` >= file_size bytes; small allocations
+ * go into the bytes after the file until emoc__model_spare_close (model.c). */
+void emoc__model_spare_open(emoc_model *m, size_t capacity);
+void emoc__model_spare_close(emoc_model *m);
 emoc_status emoc__plan_place(emoc_plan *p, const emoc_allocator *a, char *err, size_t errlen);
 /* Releases the op and buffer arrays. */
 void emoc__plan_release(emoc_plan *p, const emoc_allocator *a);

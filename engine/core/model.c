@@ -5,6 +5,7 @@
  * plan dump. nets/load.c drives the steps (it owns the file reading and the net registry).
  */
 #include "engine/core/core.h"
+#include "engine/core/ops.h"
 
 #include "engine/base/sha256.h"
 
@@ -142,7 +143,7 @@ emoc_status emoc__model_parse(emoc_model *m, const emoc_options *opt, emoc_error
 {
     emoc_error perr;
     perr.msg[0] = 0;
-    emoc_status st = emw_parse(m->file_buf, m->file_size, opt->verify_checksums, &m->emw, &perr);
+    emoc_status st = emw_parse_alloc(m->file_buf, m->file_size, opt->verify_checksums, &m->alloc, &m->emw, &perr);
     if (st != EMOC_OK) {
         emoc__set_err(m->err, sizeof(m->err), "%s", perr.msg);
         return emoc__fail(err, st, "%s", perr.msg);
@@ -192,10 +193,58 @@ emoc_status emoc__model_finish(emoc_model *m, emoc_error *err)
                           m->info.input_size, m->info.n_scores, m->info.embedding_size, ib->h,
                           sb->c, p->embedding_buf >= 0 ? p->bufs[p->embedding_buf].c : -1);
     }
+    emoc__plan_fuse(&m->plan);
     emoc_status st = emoc__plan_place(&m->plan, &m->alloc, m->err, sizeof(m->err));
     if (st != EMOC_OK) return emoc__fail(err, st, "%s", m->err);
     return EMOC_OK;
 }
+
+/* ---- load-time allocations in the file buffer's spare bytes -------------------------------
+ * A model's file buffer is asked for emoc__alloc_usable() bytes: with the default allocator the
+ * bytes after the file up to the end of its last huge page are resident anyway
+ * (engine/base/alloc.c). While the model loads, its allocations (the EMW tables, the packed
+ * stems, the plan) are carved from them first: each fresh 4 KiB page they would otherwise take
+ * costs a ~11 us page fault on a VM (docs/startup.md). Closed once the model is loaded: sessions
+ * may be created concurrently on a loaded model and never carve. A carved block's free does
+ * nothing; the space goes with the file buffer, which is freed last but one. */
+static void *spare_alloc(void *user, size_t size, size_t align)
+{
+    emoc_spare *s = user;
+    if (align < 16) align = 16;
+    if (s->open && !(align & (align - 1))) {
+        uintptr_t p = (s->base + s->used + align - 1) & ~(uintptr_t)(align - 1);
+        size_t off = (size_t)(p - s->base);
+        if (off <= s->cap && size <= s->cap - off) {
+            s->used = off + size;
+            return (void *)p;
+        }
+    }
+    return s->inner.alloc(s->inner.user, size, align);
+}
+
+static void spare_free(void *user, void *ptr)
+{
+    emoc_spare *s = user;
+    uintptr_t p = (uintptr_t)ptr;
+    if (p >= s->base && p - s->base < s->cap) return;
+    s->inner.free(s->inner.user, ptr);
+}
+
+void emoc__model_spare_open(emoc_model *m, size_t capacity)
+{
+    size_t start = (m->file_size + 63) & ~(size_t)63;
+    if (!m->owns_file_buf || m->spare.base || capacity < start || capacity - start < 4096) return;
+    m->spare.inner = m->alloc;
+    m->spare.base = (uintptr_t)m->file_buf + start;
+    m->spare.cap = capacity - start;
+    m->spare.used = 0;
+    m->spare.open = 1;
+    m->alloc.alloc = spare_alloc;
+    m->alloc.free = spare_free;
+    m->alloc.user = &m->spare;
+}
+
+void emoc__model_spare_close(emoc_model *m) { m->spare.open = 0; }
 
 emoc_model *emoc__model_new(const emoc_options *opt)
 {

@@ -46,6 +46,10 @@ void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx);
 void emoc__exec_gemm_lp(const emoc_op *op, const emoc_exec_ctx *ctx);
 void emoc__exec_gap(const emoc_op *op, const emoc_exec_ctx *ctx);
 void emoc__exec_add(const emoc_op *op, const emoc_exec_ctx *ctx);
+/* A reduced-precision expansion GEMM and the depthwise conv reading its output, by bands of
+ * rows (engine/core/fuse.c); emoc__plan_fuse marks such pairs (op->fuse_next). */
+void emoc__exec_expand_dw(const emoc_op *e, const emoc_op *dw, const emoc_exec_ctx *ctx);
+void emoc__plan_fuse(emoc_plan *p);
 
 /* Splits [0, n) into `parts` contiguous ranges; range i is [lo, hi). */
 static inline void emoc__split(int n, int parts, int i, int *lo, int *hi)

@@ -59,6 +59,8 @@ struct emoc_op {
     int w[EMOC_OP_MAX_W];        /* tensor indices in the EMW file (trace: names, CRCs) */
     uint64_t flops;
     size_t scratch_floats;       /* per-thread scratch the op needs */
+    int fuse_next;               /* > 0: untraced runs execute this op with the next one,
+                                    by bands of this many output rows (engine/core/fuse.c) */
     int one_thread;              /* run on the calling thread alone (emoc__pb_one_thread) */
     _Alignas(16) unsigned char params[EMOC_OP_PARAMS]; /* op-specific, see engine/ops/ */
 };

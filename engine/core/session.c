@@ -6,6 +6,7 @@
  * with a trace callback set it also times every op (one branch per op when unset).
  */
 #include "engine/core/core.h"
+#include "engine/core/ops.h"
 
 #include <math.h>
 #include <string.h>
@@ -153,6 +154,9 @@ static emoc_status session_run(emoc_session *s, const float *input, size_t n_val
             emoc__fill_event(m, i, &ev);
             ev.ns = now_ns() - t0;
             s->trace(s->trace_user, &ev);
+        } else if (op->fuse_next) {
+            emoc__exec_expand_dw(op, op + 1, c);
+            i++;
         } else {
             op->exec(op, c);
         }

@@ -133,3 +133,49 @@ Test(startup, file_that_changes_size_while_read_is_refused_and_short_reads_are_n
     cr_assert_eq(emoc_model_load_file(".", NULL, &m, &err), EMOC_E_IO);
     cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
 }
+
+/* The file buffer's spare bytes (engine/core/model.c): while open, the model's allocations are
+ * carved from them (aligned, never past the end; what does not fit goes to the allocator); once
+ * closed nothing is carved; frees of carved blocks do nothing and emoc_model_free releases the
+ * rest (LeakSanitizer in CI sees any block lost). */
+Test(startup, load_time_allocations_are_carved_from_the_file_buffer_spare_bytes)
+{
+    emoc_model *m = emoc__model_new(NULL);
+    cr_assert_not_null(m);
+    const size_t file = 1000, cap = 1024 + 8192;
+    m->file_buf = emoc__alloc(&m->alloc, cap, 64);
+    cr_assert_not_null(m->file_buf);
+    m->owns_file_buf = 1;
+    m->file_size = file;
+    emoc__model_spare_open(m, cap);
+    uintptr_t lo = (uintptr_t)m->file_buf + 1024, hi = (uintptr_t)m->file_buf + cap;
+    uint8_t *a = emoc__alloc(&m->alloc, 100, 16), *b = emoc__alloc(&m->alloc, 3000, 64);
+    cr_assert((uintptr_t)a == lo, "the first block starts at the 64-byte boundary after the file");
+    cr_assert((uintptr_t)b >= lo + 100 && (uintptr_t)b % 64 == 0 && (uintptr_t)b + 3000 <= hi);
+    memset(a, 1, 100);
+    memset(b, 2, 3000);
+    uint8_t *big = emoc__alloc(&m->alloc, 8192, 16); /* does not fit what is left */
+    cr_assert_not_null(big);
+    cr_assert((uintptr_t)big + 8192 <= lo - 1024 || (uintptr_t)big >= hi, "a block past the spare bytes");
+    uint8_t *c = emoc__alloc(&m->alloc, 4000, 16); /* still fits: carved */
+    cr_assert((uintptr_t)c >= (uintptr_t)b + 3000 && (uintptr_t)c + 4000 <= hi);
+    emoc__free(&m->alloc, a); /* nothing to do */
+    cr_assert_eq(a[0], 1);
+    emoc__model_spare_close(m);
+    uint8_t *d = emoc__alloc(&m->alloc, 16, 16); /* closed: from the allocator, though it fits */
+    cr_assert((uintptr_t)d < lo - 1024 || (uintptr_t)d >= hi);
+    emoc__free(&m->alloc, d);
+    emoc__free(&m->alloc, big);
+    emoc__free(&m->alloc, b);
+    emoc__free(&m->alloc, c);
+    emoc_model_free(m);
+
+    /* a buffer without room after the file (or not the model's own) opens nothing */
+    m = emoc__model_new(NULL);
+    m->file_buf = emoc__alloc(&m->alloc, 5000, 64);
+    m->owns_file_buf = 1;
+    m->file_size = 5000;
+    emoc__model_spare_open(m, 5000);
+    cr_assert_eq(m->spare.open, 0);
+    emoc_model_free(m);
+}

@@ -10,7 +10,8 @@
 #   3. for every ISA this CPU has, check.py: `emoc detect --dump-raw` on each image: raw loc,
 #      conf and landms within 1e-4·max(1,max|ref|), the same faces in the same order, boxes and
 #      landmarks within 1e-3 px, scores within 1e-5.
-# Env: EMOC_BIN (required), PYTHON, EMOC_CONF_ISAS (ISAs to check, default: those the CPU has),
+# Env: EMOC_BIN (required), PYTHON, EMOC_SHARED_DATA (the test photos, default ../shared/data
+#      from the repository root), EMOC_CONF_ISAS (ISAs to check, default: those the CPU has),
 #      EMOC_RETINAFACE_OUT (default tools/reference/out/retinaface; the 1mb one beside it, _1mb),
 #      EMOC_RETINAFACE_VARIANTS (default "0.25 1mb"), EMOC_RETINAFACE_IMAGES (check only these
 #      images, e.g. "border"; default every one of manifest.tsv), EMOC_RETINAFACE_WORK (emoc's
@@ -20,12 +21,15 @@ set -u
 # shellcheck source=../conformance.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../conformance.sh" --source-only   # cpu_isas
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=${EMOC_RETINAFACE_OUT:-$HERE/../out/retinaface}
 ISAS=${EMOC_CONF_ISAS:-$(cpu_isas)}
 ISAS=${ISAS//,/ }
 fail=0
-DATA=/work/shared/data   # generate.py's DATA
+DATA=${EMOC_SHARED_DATA:-$ROOT/../shared/data}   # generate.py's DATA (the same rule)
+[ -d "$DATA" ] || DATA=/work/shared/data   # a worktree is not beside shared/
+export EMOC_SHARED_DATA=$DATA
 sources=("$HERE"/{generate,detect,nets,margins}.py "$HERE/../randomize.py"
          "$DATA"/{face.png,astronaut.png,face_gray.png,rocket.jpg})
 for variant in ${EMOC_RETINAFACE_VARIANTS:-0.25 1mb}; do

@@ -2,7 +2,7 @@
 """RetinaFace conformance data (docs/detectors.md §2): random-weight replica, test images and the
 upstream detect.py results, written to OUT (default tools/reference/out/retinaface/).
 
-- Test images (PNG, so both sides see the same pixels): composites of /work/shared/data faces
+- Test images (PNG, so both sides see the same pixels): composites of ../shared/data faces
   (several sizes tiled on a textured frame; faces cut by each border; a wide and a tall odd-sized
   crop; a grey one) and rocket.jpg (a real photo without a face, decoded by cv2).
 - Weights: the replica (nets.py) with randomize.py's seeded weights and calibrated BatchNorm
@@ -33,7 +33,12 @@ import nets  # noqa: E402
 import margins  # noqa: E402
 from randomize import randomize  # noqa: E402
 
-DATA = "/work/shared/data"
+# The test photos: EMOC_SHARED_DATA, else ../shared/data beside the repository (as
+# conformance.sh and mtcnn/conformance.sh find them), else /work/shared/data (a worktree).
+DATA = os.environ.get("EMOC_SHARED_DATA") or os.path.normpath(
+    os.path.join(HERE, "..", "..", "..", "..", "shared", "data"))
+if not os.path.isdir(DATA):
+    DATA = "/work/shared/data"
 MIN_FACES = 10
 BN_SHIFT = 1.0      # randomize.py: BatchNorm outputs centred at ~+1σ (rounding grows less)
 CLASS_DRAWS = 20
