@@ -137,6 +137,17 @@ static void sweep(emoc_isa isa)
                              (emoc_act)((i + s + pad) % EMOC_ACT_COUNT), (i + pad) & 1, (s + i) & 1, 1};
                 run_case(&t, &d, seed++);
             }
+    /* 8 channels, k3 stride 1 (AVX-512: pixel pairs, 16 pixels a group, masked halves at the
+     * padding and past the row's end): rows narrower than, equal to and just over a group, odd
+     * and even, kernel heights 1/3/5, every padding, LeakyReLU-style PReLU and every activation */
+    static const int narrow[] = {1, 2, 3, 15, 16, 17, 33};
+    for (int i = 0; i < 7; i++)
+        for (int pad = 0; pad <= 2; pad++) {
+            const int kh = 1 + 2 * ((i + pad) % 3);
+            dw_case d = {8, 2 + kh + pad, narrow[i] + (pad ? 0 : 2), kh, 3, 1, pad,
+                         (emoc_act)((i + pad) % EMOC_ACT_COUNT), (i + pad) & 1, 1, 1};
+            run_case(&t, &d, seed++);
+        }
     /* every activation with and without bias/slope */
     for (int act = 0; act < EMOC_ACT_COUNT; act++)
         for (int f = 0; f < 4; f++) {

@@ -10,6 +10,8 @@
  * stores only its valid pixels); a group slides along each kernel row, loading every input
  * pixel once, skipping input columns in the left/right padding (dw_slide). Border pixels thus
  * run at the interior's speed.
+ * Whole tensors of 8 channels, kernel width 3, stride 1 (RetinaFace's first depthwise): two
+ * pixels per vector (dw8_pairs), 16 pixels at a time.
  * Other kernels: the shared row scheduler (rows.h) splits each output row into left border,
  * interior and right border pixels; interior pixels see every kx tap and are done 8 at a time
  * (8 accumulators, one weight load shared by the 8), border pixels one at a time over their
@@ -232,8 +234,93 @@ static void group_kn(const void *a, int oy, int ox, int npx, int ky0, int ky1, i
     dw_any(a, oy, ox, npx, ky0, ky1, kx0, kx1, 0);
 }
 
+/* Whole tensors of 8 channels (pixel strides 8), kernel width 3, stride 1 (RetinaFace's first
+ * depthwise): two pixels per vector, pixel ox + 2p in lanes 0-7 and ox + 2p + 1 in lanes 8-15,
+ * so no lane idles; tap kx of a pair is one 16-float load at input column ox + 2p − pad_l + kx,
+ * its weights the 8 of the tap in both halves. D8P pairs of a row at a time. In an edge group
+ * (taps over the left/right padding, or pixels past the row's end) a half whose pixel is missing
+ * or whose input column is outside [0, iw) is neither loaded nor added (a masked FMA keeps its
+ * lanes), so each lane takes exactly the reference's taps: every element is the FMA chain over
+ * valid taps in (ky, kx) order, then + bias and the activation, as in the other paths. */
+enum { D8P = 8 };
+
+static inline __attribute__((always_inline)) void
+dw8_pairs(const emoc_dwconv_args *a, int oy, int ox, int ky0, int ky1, int lo, int hi, const int edge)
+{
+    const size_t row = (size_t)a->iw * 8;
+    const int ix0 = ox - a->pad_l, iy0 = oy * a->sh - a->pad_t;
+    unsigned inner = 0; /* bit p: both pixels of pair p are interior (every tap valid) */
+#pragma GCC unroll 8
+    for (int p = 0; p < D8P; p++)
+        if (ox + 2 * p >= lo && ox + 2 * p + 2 <= hi) inner |= 1u << p;
+    __m512 acc[D8P];
+#pragma GCC unroll 8
+    for (int p = 0; p < D8P; p++) acc[p] = _mm512_setzero_ps();
+    for (int ky = ky0; ky < ky1; ky++) {
+        const float *xr = a->x + (size_t)(iy0 + ky) * row;
+        __m512 w[3];
+#pragma GCC unroll 3
+        for (int kx = 0; kx < 3; kx++)
+            w[kx] = _mm512_broadcast_f32x8(_mm256_loadu_ps(a->w + ((size_t)ky * 3 + (size_t)kx) * 8));
+#pragma GCC unroll 3
+        for (int kx = 0; kx < 3; kx++)
+#pragma GCC unroll 8
+            for (int p = 0; p < D8P; p++) {
+                const int c0 = ix0 + 2 * p + kx; /* input column of the pair's first pixel */
+                if (!edge || (inner >> p & 1u)) {
+                    acc[p] = _mm512_fmadd_ps(_mm512_loadu_ps(xr + (size_t)c0 * 8), w[kx], acc[p]);
+                    continue;
+                }
+                const int v0 = ox + 2 * p < a->ow && c0 >= 0 && c0 < a->iw;
+                const int v1 = ox + 2 * p + 1 < a->ow && c0 + 1 >= 0 && c0 + 1 < a->iw;
+                if (v0 && v1) {
+                    acc[p] = _mm512_fmadd_ps(_mm512_loadu_ps(xr + (size_t)c0 * 8), w[kx], acc[p]);
+                } else if (v0) {
+                    __m512 xv = _mm512_castps256_ps512(_mm256_loadu_ps(xr + (size_t)c0 * 8));
+                    acc[p] = _mm512_mask3_fmadd_ps(xv, w[kx], acc[p], (__mmask16)0x00FF);
+                } else if (v1) {
+                    __m512 xv = _mm512_insertf32x8(_mm512_setzero_ps(), _mm256_loadu_ps(xr + (size_t)(c0 + 1) * 8), 1);
+                    acc[p] = _mm512_mask3_fmadd_ps(xv, w[kx], acc[p], (__mmask16)0xFF00);
+                }
+            }
+    }
+    __m512 bias = _mm512_setzero_ps(), slope = _mm512_setzero_ps();
+    if (a->bias) bias = _mm512_broadcast_f32x8(_mm256_loadu_ps(a->bias));
+    if (a->act == EMOC_ACT_PRELU && a->slope) slope = _mm512_broadcast_f32x8(_mm256_loadu_ps(a->slope));
+    float *yp = a->y + ((size_t)oy * (size_t)a->ow + (size_t)ox) * 8;
+#pragma GCC unroll 8
+    for (int p = 0; p < D8P; p++, yp += 16) {
+        if (edge && ox + 2 * p >= a->ow) break;
+        __m512 r = acc[p];
+        if (a->bias) r = _mm512_add_ps(r, bias);
+        r = emoc__act512(r, a->act, slope);
+        if (!edge || ox + 2 * p + 1 < a->ow) _mm512_storeu_ps(yp, r);
+        else _mm256_storeu_ps(yp, _mm512_castps512_ps256(r));
+    }
+}
+
+/* Rows [oy0, oy1) of a dw8_pairs conv: groups of 2·D8P pixels, interior ones without tests. */
+static void dw8_rows(const emoc_dwconv_args *a, int oy0, int oy1)
+{
+    const emoc_conv_geom g = EMOC_CONV_GEOM(a);
+    int lo, hi;
+    emoc__row_interior(&g, &lo, &hi);
+    for (int oy = oy0; oy < oy1; oy++) {
+        int ky0, ky1;
+        emoc__tap_range(oy, a->sh, a->pad_t, a->kh, a->ih, &ky0, &ky1);
+        for (int ox = 0; ox < a->ow; ox += 2 * D8P) {
+            if (ox >= lo && ox + 2 * D8P <= hi) dw8_pairs(a, oy, ox, ky0, ky1, lo, hi, 0);
+            else dw8_pairs(a, oy, ox, ky0, ky1, lo, hi, 1);
+        }
+    }
+}
+
 static void dwconv_avx512(const emoc_dwconv_args *a, int oy0, int oy1)
 {
+    if (a->c == 8 && a->x_pstride == 8 && a->y_pstride == 8 && a->kw == 3 && a->sw == 1) {
+        dw8_rows(a, oy0, oy1);
+        return;
+    }
     /* Rows narrower than 4 pixels (the 7×7 → 1×1 "linear" depthwise of MobileFaceNet and
      * DDAMFN) would compute a whole 8-pixel group for each: they take the tiled path. */
     const int slide = a->ow >= 4 && (a->sw == 1 || a->sw == 2);
