@@ -36,14 +36,41 @@ typedef struct {
     const float *a, *b;
     float *out;
     int H, W, C, h, w, n_tasks;
+    const emoc_kernel_table *kt;
 } upadd_job;
+
+/* Rows [y0, y1) through the ISA's eltwise kernel (engine/ops/fpn.h). */
+void emoc__upsample_add_rows_kt(const emoc_kernel_table *kt, const float *a, const float *b, int H,
+                                int W, int C, int h, int w, float *out, int y0, int y1)
+{
+    enum { TMP = 4096 };
+    float tmp[TMP];
+    const size_t c = (size_t)C;
+    if (C < 1 || c > TMP) {
+        emoc__upsample_add_rows(a, b, H, W, C, h, w, out, y0, y1);
+        return;
+    }
+    const int run = (int)(TMP / c);
+    for (int y = y0; y < y1; y++) {
+        const float *brow = b + (size_t)emoc__nearest_index(y, h, H) * (size_t)w * c;
+        for (int x0 = 0; x0 < W; x0 += run) {
+            const int n = W - x0 < run ? W - x0 : run;
+            for (int i = 0; i < n; i++)
+                memcpy(tmp + (size_t)i * c, brow + (size_t)emoc__nearest_index(x0 + i, w, W) * c,
+                       c * sizeof(float));
+            const size_t off = ((size_t)y * (size_t)W + (size_t)x0) * c;
+            kt->eltwise.add_act(a + off, tmp, out + off, (size_t)n * c, EMOC_ACT_NONE);
+        }
+    }
+}
 
 static void upadd_task(void *arg, int t)
 {
     upadd_job *j = arg;
     int lo, hi;
     emoc__split(j->H, j->n_tasks, t, &lo, &hi);
-    if (hi > lo) emoc__upsample_add_rows(j->a, j->b, j->H, j->W, j->C, j->h, j->w, j->out, lo, hi);
+    if (hi > lo)
+        emoc__upsample_add_rows_kt(j->kt, j->a, j->b, j->H, j->W, j->C, j->h, j->w, j->out, lo, hi);
 }
 
 static int tasks_for(const emoc_exec_ctx *ctx, int rows)
@@ -57,7 +84,7 @@ static void exec_upsample_add(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const emoc_buffer *A = &ctx->plan->bufs[op->in[0]], *B = &ctx->plan->bufs[op->in[1]];
     upadd_job j = {emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->in[1]),
-                   emoc__buf_ptr(ctx, op->out), A->h, A->w, A->c, B->h, B->w, 0};
+                   emoc__buf_ptr(ctx, op->out), A->h, A->w, A->c, B->h, B->w, 0, ctx->kt};
     j.n_tasks = tasks_for(ctx, A->h);
     emoc__parallel_for(ctx->pool, j.n_tasks, upadd_task, &j);
 }
@@ -74,7 +101,7 @@ int emoc__op_upsample_add(emoc_pb *b, const char *node, int a, int small)
     }
     int ins[2] = {a, small};
     emoc_op *op = emoc__pb_append(b, "upsample_add", node, exec_upsample_add, ins, 2, H, W, C,
-                                 "emoc_f32_upsample_nearest_add__ref");
+                                 emoc__pb_kernels(b)->eltwise.name);
     if (!op) return -1;
     op->flops = (uint64_t)H * (uint64_t)W * (uint64_t)C;
     return op->out;

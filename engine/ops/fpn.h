@@ -25,5 +25,11 @@ int emoc__nearest_index(int dst, int in, int out);
 /* Rows [y0,y1) of out[H,W,C] = a[H,W,C] + b[nearest rows/cols of the h×w×C input]. */
 void emoc__upsample_add_rows(const float *a, const float *b, int H, int W, int C, int h, int w,
                              float *out, int y0, int y1);
+/* The same through the table's eltwise kernel: the nearest source pixels of a run of a row
+ * copied into a stack row, then add_act with no activation (a + b, the same float add per
+ * element, so bitwise the reference's result at every ISA); more than 4096 channels take the
+ * reference. */
+void emoc__upsample_add_rows_kt(const emoc_kernel_table *kt, const float *a, const float *b, int H,
+                                int W, int C, int h, int w, float *out, int y0, int y1);
 
 #endif

@@ -103,3 +103,42 @@ Test(retinaface_post, upsample_add_rows_odd_sizes)
                 cr_assert_eq(out[(y * 3 + x) * 2 + c], want, "y%d x%d c%d", y, x, c);
             }
 }
+
+/* The op's path through each ISA's eltwise kernel gives the reference's bits: odd and exact-2×
+ * sizes, channels around the vector widths, runs that split a row (C = 1500: 2 pixels a run) and
+ * more channels than the stack row (C = 4100: the reference itself). */
+static void upsample_add_kt_case(const emoc_kernel_table *t, int H, int W, int C, int h, int w)
+{
+    const size_t na = (size_t)H * W * C, nb = (size_t)h * w * C;
+    float *a = malloc(na * sizeof(float)), *b = malloc(nb * sizeof(float));
+    float *want = malloc(na * sizeof(float)), *got = malloc(na * sizeof(float));
+    cr_assert(a && b && want && got);
+    for (size_t i = 0; i < na; i++) a[i] = (float)((i * 2654435761u) % 1000) * 0.37f - 150.0f;
+    for (size_t i = 0; i < nb; i++) b[i] = (float)((i * 40503u) % 997) * 1e-3f - 0.4f;
+    emoc__upsample_add_rows(a, b, H, W, C, h, w, want, 0, H);
+    memset(got, 0xff, na * sizeof(float));
+    emoc__upsample_add_rows_kt(t, a, b, H, W, C, h, w, got, 0, H / 2);
+    emoc__upsample_add_rows_kt(t, a, b, H, W, C, h, w, got, H / 2, H);
+    cr_assert(memcmp(got, want, na * sizeof(float)) == 0, "isa %s: %dx%dx%d from %dx%d differs",
+              emoc_isa_name(t->isa), H, W, C, h, w);
+    free(a); free(b); free(want); free(got);
+}
+
+Test(retinaface_post, upsample_add_rows_kt_bitwise_at_every_isa)
+{
+    static const int shapes[][5] = {{60, 80, 64, 30, 40}, {5, 3, 2, 3, 2}, {9, 7, 17, 5, 4},
+                                    {8, 8, 15, 4, 4},     {3, 5, 16, 2, 3}, {7, 9, 33, 7, 9},
+                                    {4, 5, 1500, 2, 3},   {2, 3, 4100, 1, 2}};
+    const emoc_isa isas[] = {EMOC_ISA_REF, EMOC_ISA_AVX2, EMOC_ISA_AVX512, EMOC_ISA_NEON};
+    int ran = 0;
+    for (int k = 0; k < 4; k++) {
+        emoc_kernel_table t;
+        emoc_isa got;
+        if (emoc_isa_resolve(isas[k], &got) != EMOC_OK || got != isas[k]) continue;
+        emoc__kernel_table_init(&t, isas[k]);
+        for (int i = 0; i < 8; i++)
+            upsample_add_kt_case(&t, shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], shapes[i][4]);
+        ran++;
+    }
+    cr_assert(ran >= 1);
+}
