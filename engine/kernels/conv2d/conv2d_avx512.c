@@ -91,6 +91,16 @@ store_block(const conv_ctx *cx, int oy, int ox, const int npx, int b, const __m5
     }
 }
 
+/* The npx × nvb accumulators of a dense tile, zeroed (dense_edge_tile, dense_tile). */
+static inline __attribute__((always_inline)) void
+zero_tile(__m512 acc[GPX][4], const int npx, const int nvb)
+{
+#pragma GCC unroll 8
+    for (int j = 0; j < npx; j++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nvb; v++) acc[j][v] = _mm512_setzero_ps();
+}
+
 /* groups == 1, a group of npx pixels of which some hang over the left or right padding (the
  * first / last group of a row in dense_rows): pixel j takes tap kx only when its input column
  * ox·sw − pad_l + j·sw + kx is inside [0, iw), exactly the taps the reference takes, in the same
@@ -103,10 +113,7 @@ dense_edge_tile(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb
     const size_t ps = (size_t)a->cin, row = (size_t)a->iw * ps;
     const size_t bstride = cx->taps * OB;
     __m512 acc[GPX][4];
-#pragma GCC unroll 8
-    for (int j = 0; j < npx; j++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nvb; v++) acc[j][v] = _mm512_setzero_ps();
+    zero_tile(acc, npx, nvb);
     const int iy0 = oy * a->sh - a->pad_t, ix0 = ox * a->sw - a->pad_l;
     for (int ky = ky0; ky < ky1; ky++) {
         const float *xrow = a->x + (size_t)(iy0 + ky) * row;
@@ -151,10 +158,7 @@ dense_tile_k(const conv_ctx *cx, int oy, int ox, const int npx, const int nvb, i
     const size_t ps = (size_t)cin, step = (size_t)a->sw * ps, row = (size_t)a->iw * ps;
     const size_t bstride = cx->taps * OB;
     __m512 acc[GPX][4];
-#pragma GCC unroll 8
-    for (int j = 0; j < npx; j++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nvb; v++) acc[j][v] = _mm512_setzero_ps();
+    zero_tile(acc, npx, nvb);
     const int iy0 = oy * a->sh - a->pad_t, ix0 = ox * a->sw - a->pad_l;
     for (int ky = ky0; ky < ky1; ky++) {
         const float *xrow = a->x + (ptrdiff_t)(iy0 + ky) * (ptrdiff_t)row + (ptrdiff_t)(ix0 + kx0) * (ptrdiff_t)ps;
