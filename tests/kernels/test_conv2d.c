@@ -125,10 +125,12 @@ static void sweep(emoc_isa isa)
     /* dense convs on rows at least one pixel group wide (AVX-512: 8 pixels for cout ≤ 32, else
      * 4, the last group overlapping the one before, groups over the padding taking only their
      * valid taps): RetinaFace's FPN/SSH 3×3 convs (cin 16/64 → cout 16/32/64, LeakyReLU 0.1),
-     * widths at, below and above multiples of the group, k 3/5, strides 1/2, every padding */
+     * widths at, below and above multiples of the group, k 3/5, strides 1/2, every padding; 3×3
+     * stride 1 with cout ≤ 32 slides each input column over the pixels using it (AVX-512) */
     static const int dense[][3] = {{16, 16, 8}, {64, 16, 23}, {64, 32, 9}, {64, 64, 13}, {16, 16, 17},
-                                   {5, 40, 4},  {17, 24, 31}, {64, 48, 6}, {3, 33, 11}, {64, 64, 5}};
-    for (int i = 0; i < 10; i++)
+                                   {5, 40, 4},  {17, 24, 31}, {64, 48, 6}, {3, 33, 11}, {64, 64, 5},
+                                   {16, 9, 10}, {2, 1, 12}};
+    for (int i = 0; i < (int)(sizeof dense / sizeof dense[0]); i++)
         for (int s = 1; s <= 2; s++)
             for (int pad = 0; pad <= 2; pad++) {
                 const int k = (i + pad) % 4 == 3 ? 5 : 3;

@@ -18,12 +18,14 @@
  *                    taps by lane permutation of one load per kernel row (pair_tile).
  * Dense convs other than pixel pairs, on rows at least one group wide (RetinaFace's FPN/SSH 3×3
  * convs): whole rows in groups of 8 pixels (cout ≤ 32) or 4, the last group overlapping the one
- * before, the groups over the padding taking per pixel only the valid taps (dense_rows).
+ * before, the groups over the padding taking per pixel only the valid taps (dense_rows); 3×3
+ * stride 1 with cout ≤ 32 (the SSH convs) slides each input column's broadcast over the up to 3
+ * pixels that use it, FMAs in (ky, ci, kx) order (slide_tile).
  * Otherwise the shared row scheduler (rows.h) splits each row into interior pixels (all taps valid; 16 at a
  * time for pixel pairs, 8 when grouped or cout ≤ 32, else 4) and
  * border pixels (one at a time over their valid taps). Every element is the FMA chain over valid taps in (ky, kx, ci)
- * order, then + bias and the activation, whichever path and grouping computed it, so results do
- * not depend on the row split.
+ * order (slide_tile's convs: (ky, ci, kx), every pixel), then + bias and the activation, whichever
+ * path and grouping computed it, so results do not depend on the row split.
  */
 #include "engine/kernels/simd_avx512.h"
 
@@ -61,6 +63,7 @@ typedef struct conv_ctx {
     int cin_g, cout_g;
     size_t taps; /* kh·kw·cin_g: floats per lane per block */
     int pairs;   /* interior groups go through pair_tile (pairs_eligible) */
+    int slide;   /* dense_rows' groups go through slide_tile (slide_eligible) */
 } conv_ctx;
 
 /* The RGB stems with cout ≤ 8 (RetinaFace's 3→8, 3×3, stride 2): dense, 3 input channels, 3×3,
@@ -413,6 +416,61 @@ static void group(const void *ctx, int oy, int ox, int npx, int ky0, int ky1, in
     else pixel_group(r->cx, r->gidx, oy, ox, 1, ky0, ky1, kx0, kx1);
 }
 
+/* groups == 1, stride 1, 3×3, nvb (≤ 2) blocks, GPX pixels (dense_rows): each input column's
+ * broadcast of x[ci] feeds the up to 3 pixels whose kernel row covers it (tap kx of pixel
+ * t − kx), so a kernel row costs 10 broadcasts and 3·nvb weight loads per ci for 24·nvb FMAs
+ * instead of one broadcast per FMA (the 16-output SSH convs were bound by those loads;
+ * docs/detectors.md "speed"). Per pixel the FMA chain runs over the valid taps in (ky, ci, kx)
+ * order, then + bias and the activation; an edge group (EDGE) skips the input columns outside
+ * [0, iw), exactly the taps the reference skips. Every pixel of a conv that takes this path is
+ * computed by it, so results do not depend on the row split. */
+static inline __attribute__((always_inline)) void
+slide_tile(const conv_ctx *cx, int oy, int ox, const int nvb, int b, int ky0, int ky1, const int EDGE)
+{
+    enum { K = 3, T = GPX + K - 1 };
+    const emoc_conv2d_args *a = cx->a;
+    const size_t ps = (size_t)a->cin, row = (size_t)a->iw * ps, bstride = cx->taps * OB;
+    __m512 acc[GPX][2];
+#pragma GCC unroll 8
+    for (int j = 0; j < GPX; j++)
+#pragma GCC unroll 2
+        for (int v = 0; v < nvb; v++) acc[j][v] = _mm512_setzero_ps();
+    const int ix0 = ox - a->pad_l;
+    const int t0 = EDGE && ix0 < 0 ? -ix0 : 0, t1 = EDGE && a->iw - ix0 < T ? a->iw - ix0 : T;
+    for (int ky = ky0; ky < ky1; ky++) {
+        const float *xrow = a->x + (size_t)(oy - a->pad_t + ky) * row;
+        const float *wrow = a->w_packed + (size_t)b * bstride + (size_t)ky * K * ps * OB;
+        for (int ci = 0; ci < a->cin; ci++) {
+            __m512 w[K][2];
+#pragma GCC unroll 3
+            for (int kx = 0; kx < K; kx++)
+#pragma GCC unroll 2
+                for (int v = 0; v < nvb; v++)
+                    w[kx][v] = _mm512_loadu_ps(wrow + ((size_t)kx * ps + (size_t)ci) * OB + (size_t)v * bstride);
+#pragma GCC unroll 10
+            for (int t = 0; t < T; t++) {
+                if (EDGE && (t < t0 || t >= t1)) continue;
+                const __m512 xb = _mm512_set1_ps(xrow[(size_t)(ix0 + t) * ps + (size_t)ci]);
+#pragma GCC unroll 3
+                for (int kx = 0; kx < K; kx++) {
+                    const int j = t - kx;
+                    if (j < 0 || j >= GPX) continue;
+#pragma GCC unroll 2
+                    for (int v = 0; v < nvb; v++) acc[j][v] = _mm512_fmadd_ps(xb, w[kx][v], acc[j][v]);
+                }
+            }
+        }
+    }
+#pragma GCC unroll 2
+    for (int v = 0; v < nvb; v++) store_block(cx, oy, ox, GPX, b + v, &acc[0][v], 2);
+}
+
+/* The convs slide_tile takes: dense, 3×3, stride 1, ≤ 32 outputs (dense_rows' 8-pixel groups). */
+static int slide_eligible(const emoc_conv2d_args *a)
+{
+    return a->groups == 1 && a->kw == 3 && a->sw == 1 && a->cout <= 2 * OB;
+}
+
 /* Every block of NPX pixels (8 when blocks ≤ 2, else 4), interior (all taps) or edge. */
 static inline __attribute__((always_inline)) void
 dense_group(const conv_ctx *cx, int oy, int ox, const int NPX, int blocks, int ky0, int ky1,
@@ -420,6 +478,11 @@ dense_group(const conv_ctx *cx, int oy, int ox, const int NPX, int blocks, int k
 {
     const int nvb_max = NPX == GPX ? 2 : 4;
     int b = 0;
+    if (NPX == GPX && cx->slide) {
+        if (blocks == 2) slide_tile(cx, oy, ox, 2, 0, ky0, ky1, edge);
+        else slide_tile(cx, oy, ox, 1, 0, ky0, ky1, edge);
+        return;
+    }
 #define DENSE_TILE(NVB)                                                                          \
     (edge ? dense_edge_tile(cx, oy, ox, NPX, NVB, b, ky0, ky1)                                   \
           : dense_tile(cx, oy, ox, NPX, NVB, b, ky0, ky1, 0, cx->a->kw))
@@ -457,7 +520,7 @@ dense_rows(const conv_ctx *cx, int oy0, int oy1, const int NPX)
 
 static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
 {
-    conv_ctx cx = {a, a->cin / a->groups, a->cout / a->groups, 0, pairs_eligible(a)};
+    conv_ctx cx = {a, a->cin / a->groups, a->cout / a->groups, 0, pairs_eligible(a), 0};
     cx.taps = (size_t)a->kh * (size_t)a->kw * (size_t)cx.cin_g;
     /* Grouped: the per-block lane → group tables once per call (they cost 16 integer divisions
      * each, which per tile dominated MobileFaceNet's grouped 3×3). */
@@ -465,6 +528,7 @@ static void conv2d_avx512(const emoc_conv2d_args *a, int oy0, int oy1)
     const __m512i *gidx = NULL;
     const int blocks = (a->cout + OB - 1) / OB;
     if (a->groups == 1 && !cx.pairs && a->ow >= (blocks <= 2 ? GPX : PXG)) {
+        cx.slide = slide_eligible(a);
         if (blocks <= 2) dense_rows(&cx, oy0, oy1, GPX);
         else dense_rows(&cx, oy0, oy1, PXG);
         return;
