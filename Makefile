@@ -329,4 +329,21 @@ conformance-armhf: cross-armhf
 	EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh EMOC_CONF_ARCH=armhf EMOC_CONF_ISAS="$${EMOC_CONF_ISAS:-neon ref}" \
 	  EMOC_CONF_INPUTS_neon="$${EMOC_CONF_INPUTS_neon-face}" EMOC_CONF_INPUTS_ref="$${EMOC_CONF_INPUTS_ref-face}" \
 	  EMOC_CONF_JOBS="$${EMOC_CONF_JOBS:-2}" PYTHON=$(PYTHON) bash tools/reference/conformance.sh
-.PHONY: cross-armhf cross-armhf-full test-qemu-armhf conformance-armhf
+# The detectors' conformance of the armhf binary under qemu-arm: the reduced input set of
+# conformance-detectors-aarch64 (MTCNN, RetinaFace 0.25 and 1MB, BlazeFace), NEON and ref, the
+# references reused from `make conformance` (docs/detectors.md, "Conformance at every ISA").
+DET_AHF_QEMU := EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh EMOC_DET_REUSE=1 PYTHON=$(PYTHON)
+conformance-detectors-armhf: all cross-armhf
+	@echo "conformance-detectors-armhf: EMOC_SANDBOX=0 (emoc has seccomp filters for x86-64 and ARM64 only; docs/sandbox.md)"
+	rc=0; run() { name=$$1; shift; t=$$(date +%s); env $(DET_AHF_QEMU) "$$@" || rc=1; \
+	  echo "conformance-detectors-armhf: $$name took $$(($$(date +%s) - t)) s"; }; \
+	run mtcnn EMOC_CONF_ISAS="neon ref" EMOC_MTCNN_IMAGES="$${DET_AHF_MTCNN-border}" \
+	  bash tools/reference/mtcnn/conformance.sh; \
+	run retinaface EMOC_CONF_ISAS="neon ref" EMOC_RETINAFACE_VARIANTS=0.25 EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface-armhf \
+	  EMOC_RETINAFACE_IMAGES="$${DET_AHF_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
+	run retinaface_1mb EMOC_CONF_ISAS=neon EMOC_RETINAFACE_VARIANTS=1mb EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface_1mb-armhf \
+	  EMOC_RETINAFACE_IMAGES="$${DET_AHF_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
+	run blazeface EMOC_CONF_ISAS="neon ref" EMOC_CONF_ARCH=armhf EMOC_BLAZE_IMAGES="$${DET_AHF_BLAZEFACE-border,sizes}" \
+	  bash tools/reference/blazeface/conformance.sh; \
+	exit $$rc
+.PHONY: cross-armhf cross-armhf-full test-qemu-armhf conformance-armhf conformance-detectors-armhf

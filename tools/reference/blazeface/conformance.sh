@@ -10,7 +10,8 @@
 # EMOC_CONF_ISAS (override the ISA list), EMOC_CONF_ARCH=aarch64 (`make
 # conformance-detectors-aarch64`: blaze_run cross-built with aarch64-linux-gnu-gcc against
 # build/aarch64/libemoc.a and run under qemu-user by tests/qemu/emoc_qemu.sh, ISAs neon and ref;
-# the TFLite reference still runs natively).
+# the TFLite reference still runs natively); EMOC_CONF_ARCH=armhf the same with
+# arm-linux-gnueabihf-gcc, build/armhf/libemoc.a and tests/qemu/emoc_qemu_armhf.sh.
 set -eu
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -20,6 +21,10 @@ if [ "$ARCH" = aarch64 ] && [ "$(uname -m)" != aarch64 ]; then
     CC=${CC_AARCH64:-aarch64-linux-gnu-gcc}
     LIB=${EMOC_LIB:-$ROOT/build/aarch64/libemoc.a}
     WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance-aarch64}
+elif [ "$ARCH" = armhf ]; then
+    CC=${CC_ARMHF:-arm-linux-gnueabihf-gcc}
+    LIB=${EMOC_LIB:-$ROOT/build/armhf/libemoc.a}
+    WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance-armhf}
 else
     LIB=${EMOC_LIB:-$ROOT/build/libemoc.a}
     WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance}
@@ -37,6 +42,11 @@ if [ "$ARCH" = aarch64 ] && [ "$(uname -m)" != aarch64 ]; then
     runner=$WORK/blaze_run_qemu
     printf '#!/bin/sh\nEMOC_AARCH64_BIN=%s exec %s "$@"\n' "$WORK/blaze_run" \
         "$ROOT/tests/qemu/emoc_qemu.sh" >"$runner"
+    chmod +x "$runner"
+elif [ "$ARCH" = armhf ]; then
+    runner=$WORK/blaze_run_qemu
+    printf '#!/bin/sh\nEMOC_ARMHF_BIN=%s exec %s "$@"\n' "$WORK/blaze_run" \
+        "$ROOT/tests/qemu/emoc_qemu_armhf.sh" >"$runner"
     chmod +x "$runner"
 fi
 export EMOC_BLAZE_IMAGES=${EMOC_BLAZE_IMAGES:-}
