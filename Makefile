@@ -220,19 +220,23 @@ conformance-aarch64: cross-aarch64
 # their `border` frame at neon and ref, the RetinaFace 1MB net at neon, BlazeFace's three models
 # on `border` and `sizes` at neon and ref (TFLite natively). DET_A64_* override the sets.
 DET_A64_QEMU := EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu.sh EMOC_DET_REUSE=1 PYTHON=$(PYTHON)
+# $(call det_qemu_conformance,ARCH,QEMU_ENV,SET_PREFIX): the four detector checks on ARCH's binary.
+define det_qemu_conformance
+rc=0; run() { name=$$1; shift; t=$$(date +%s); env $(2) "$$@" || rc=1; \
+  echo "conformance-detectors-$(1): $$name took $$(($$(date +%s) - t)) s"; }; \
+run mtcnn EMOC_CONF_ISAS="neon ref" EMOC_MTCNN_IMAGES="$${$(3)_MTCNN-border}" \
+  bash tools/reference/mtcnn/conformance.sh; \
+run retinaface EMOC_CONF_ISAS="neon ref" EMOC_RETINAFACE_VARIANTS=0.25 EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface-$(1) \
+  EMOC_RETINAFACE_IMAGES="$${$(3)_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
+run retinaface_1mb EMOC_CONF_ISAS=neon EMOC_RETINAFACE_VARIANTS=1mb EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface_1mb-$(1) \
+  EMOC_RETINAFACE_IMAGES="$${$(3)_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
+run blazeface EMOC_CONF_ISAS="neon ref" EMOC_CONF_ARCH=$(1) EMOC_BLAZE_IMAGES="$${$(3)_BLAZEFACE-border,sizes}" \
+  bash tools/reference/blazeface/conformance.sh; \
+exit $$rc
+endef
 conformance-detectors-aarch64: all cross-aarch64
 	@echo "conformance-detectors-aarch64: EMOC_SANDBOX=0 (qemu-user cannot install seccomp filters; docs/sandbox.md)"
-	rc=0; run() { name=$$1; shift; t=$$(date +%s); env $(DET_A64_QEMU) "$$@" || rc=1; \
-	  echo "conformance-detectors-aarch64: $$name took $$(($$(date +%s) - t)) s"; }; \
-	run mtcnn EMOC_CONF_ISAS="neon ref" EMOC_MTCNN_IMAGES="$${DET_A64_MTCNN-border}" \
-	  bash tools/reference/mtcnn/conformance.sh; \
-	run retinaface EMOC_CONF_ISAS="neon ref" EMOC_RETINAFACE_VARIANTS=0.25 EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface-aarch64 \
-	  EMOC_RETINAFACE_IMAGES="$${DET_A64_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
-	run retinaface_1mb EMOC_CONF_ISAS=neon EMOC_RETINAFACE_VARIANTS=1mb EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface_1mb-aarch64 \
-	  EMOC_RETINAFACE_IMAGES="$${DET_A64_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
-	run blazeface EMOC_CONF_ISAS="neon ref" EMOC_CONF_ARCH=aarch64 EMOC_BLAZE_IMAGES="$${DET_A64_BLAZEFACE-border,sizes}" \
-	  bash tools/reference/blazeface/conformance.sh; \
-	exit $$rc
+	$(call det_qemu_conformance,aarch64,$(DET_A64_QEMU),DET_A64)
 
 $(BUILD)/emoc.pc: tools/emoc.pc.in
 	@mkdir -p $(dir $@)
@@ -335,15 +339,5 @@ conformance-armhf: cross-armhf
 DET_AHF_QEMU := EMOC_SANDBOX=0 EMOC_BIN=$(CURDIR)/tests/qemu/emoc_qemu_armhf.sh EMOC_DET_REUSE=1 PYTHON=$(PYTHON)
 conformance-detectors-armhf: all cross-armhf
 	@echo "conformance-detectors-armhf: EMOC_SANDBOX=0 (emoc has seccomp filters for x86-64 and ARM64 only; docs/sandbox.md)"
-	rc=0; run() { name=$$1; shift; t=$$(date +%s); env $(DET_AHF_QEMU) "$$@" || rc=1; \
-	  echo "conformance-detectors-armhf: $$name took $$(($$(date +%s) - t)) s"; }; \
-	run mtcnn EMOC_CONF_ISAS="neon ref" EMOC_MTCNN_IMAGES="$${DET_AHF_MTCNN-border}" \
-	  bash tools/reference/mtcnn/conformance.sh; \
-	run retinaface EMOC_CONF_ISAS="neon ref" EMOC_RETINAFACE_VARIANTS=0.25 EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface-armhf \
-	  EMOC_RETINAFACE_IMAGES="$${DET_AHF_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
-	run retinaface_1mb EMOC_CONF_ISAS=neon EMOC_RETINAFACE_VARIANTS=1mb EMOC_RETINAFACE_WORK=$(CURDIR)/build/retinaface_1mb-armhf \
-	  EMOC_RETINAFACE_IMAGES="$${DET_AHF_RETINAFACE-border}" bash tools/reference/retinaface/conformance.sh; \
-	run blazeface EMOC_CONF_ISAS="neon ref" EMOC_CONF_ARCH=armhf EMOC_BLAZE_IMAGES="$${DET_AHF_BLAZEFACE-border,sizes}" \
-	  bash tools/reference/blazeface/conformance.sh; \
-	exit $$rc
+	$(call det_qemu_conformance,armhf,$(DET_AHF_QEMU),DET_AHF)
 .PHONY: cross-armhf cross-armhf-full test-qemu-armhf conformance-armhf conformance-detectors-armhf
