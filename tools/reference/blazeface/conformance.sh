@@ -17,18 +17,18 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
 ARCH=${EMOC_CONF_ARCH:-$(uname -m)}
+# A cross build runs under qemu through the wrapper that already runs emoc there (WRAP, told
+# which binary by BIN_VAR); native builds run blaze_run directly.
+WRAP= SUB=
 if [ "$ARCH" = aarch64 ] && [ "$(uname -m)" != aarch64 ]; then
-    CC=${CC_AARCH64:-aarch64-linux-gnu-gcc}
-    LIB=${EMOC_LIB:-$ROOT/build/aarch64/libemoc.a}
-    WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance-aarch64}
+    CC=${CC_AARCH64:-aarch64-linux-gnu-gcc} SUB=aarch64
+    WRAP=$ROOT/tests/qemu/emoc_qemu.sh BIN_VAR=EMOC_AARCH64_BIN
 elif [ "$ARCH" = armhf ]; then
-    CC=${CC_ARMHF:-arm-linux-gnueabihf-gcc}
-    LIB=${EMOC_LIB:-$ROOT/build/armhf/libemoc.a}
-    WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance-armhf}
-else
-    LIB=${EMOC_LIB:-$ROOT/build/libemoc.a}
-    WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance}
+    CC=${CC_ARMHF:-arm-linux-gnueabihf-gcc} SUB=armhf
+    WRAP=$ROOT/tests/qemu/emoc_qemu_armhf.sh BIN_VAR=EMOC_ARMHF_BIN
 fi
+LIB=${EMOC_LIB:-$ROOT/build/${SUB:+$SUB/}libemoc.a}
+WORK=${EMOC_BLAZE_WORK:-$ROOT/build/blazeface-conformance${SUB:+-$SUB}}
 mkdir -p "$WORK"
 if [ ! -f "$HERE/node_modules/@mediapipe/face_detection/face_detection_short_range.tflite" ] ||
    [ ! -f "$HERE/node_modules/@tensorflow/tfjs-tflite/wasm/tflite_web_api_cc_simd.wasm" ]; then
@@ -38,15 +38,9 @@ fi
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
     -I"$ROOT/include" -I"$ROOT" -o "$WORK/blaze_run" "$HERE/blaze_run.c" "$LIB" -lm -pthread
 runner=$WORK/blaze_run
-if [ "$ARCH" = aarch64 ] && [ "$(uname -m)" != aarch64 ]; then
+if [ -n "$WRAP" ]; then
     runner=$WORK/blaze_run_qemu
-    printf '#!/bin/sh\nEMOC_AARCH64_BIN=%s exec %s "$@"\n' "$WORK/blaze_run" \
-        "$ROOT/tests/qemu/emoc_qemu.sh" >"$runner"
-    chmod +x "$runner"
-elif [ "$ARCH" = armhf ]; then
-    runner=$WORK/blaze_run_qemu
-    printf '#!/bin/sh\nEMOC_ARMHF_BIN=%s exec %s "$@"\n' "$WORK/blaze_run" \
-        "$ROOT/tests/qemu/emoc_qemu_armhf.sh" >"$runner"
+    printf '#!/bin/sh\n%s=%s exec %s "$@"\n' "$BIN_VAR" "$WORK/blaze_run" "$WRAP" >"$runner"
     chmod +x "$runner"
 fi
 export EMOC_BLAZE_IMAGES=${EMOC_BLAZE_IMAGES:-}
