@@ -700,6 +700,8 @@ int emoc__pb_gap(emoc_pb *b, const char *node, int in)
                                  b->m->kt.gap.name);
     if (!op) return -1;
     op->flops = (uint64_t)ib->h * (uint64_t)ib->w * (uint64_t)ib->c;
+    /* the chunk sums (engine/core/ops.c), in the calling thread's scratch */
+    op->scratch_floats = (size_t)emoc__gap_chunks((size_t)ib->h * (size_t)ib->w) * (size_t)ib->c;
     return op->out;
 }
 

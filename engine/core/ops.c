@@ -100,36 +100,54 @@ void emoc__exec_gemm(const emoc_op *op, const emoc_exec_ctx *ctx)
 
 /* --- global average pool ----------------------------------------------------------------- */
 
-/* Split into blocks of 64 channels (the widest SIMD pass); the kernel sums each channel over the
- * pixels in order, so the split never changes a bit. */
+/* The pixels are cut into emoc__gap_chunks(P) fixed chunks (a function of P alone); the kernel
+ * sums each chunk's pixels in order into the chunk's row of the scratch, and the caller adds the
+ * chunk sums in chunk order and scales by 1/P: the same bits for any thread count. The work units
+ * are (chunk, block of 64 channels) pairs, chunk-major, and tasks take contiguous runs of them:
+ * bands of pixel rows, so each core reads the rows the producing conv (split by rows) wrote on
+ * it, not the other core's (docs/performance.md, threads); a map too small for two chunks (7×7)
+ * is split by channel blocks as before. */
 #define GAP_BLOCK 64
 
 typedef struct {
     emoc_gap_fn fn;
     const float *x;
-    float *y;
+    float *part;     /* chunks × C sums */
     size_t P, C;
-    int n_tasks;
+    int chunks, blocks, n_tasks;
 } gap_job;
 
 static void gap_task(void *arg, int t)
 {
     gap_job *j = arg;
-    int blocks = (int)((j->C + GAP_BLOCK - 1) / GAP_BLOCK), lo, hi;
-    emoc__split(blocks, j->n_tasks, t, &lo, &hi);
-    size_t c0 = (size_t)lo * GAP_BLOCK, c1 = (size_t)hi * GAP_BLOCK;
-    if (c1 > j->C) c1 = j->C;
-    if (c1 > c0) j->fn(j->x, j->P, j->C, j->y, c0, c1);
+    int lo, hi, p0, p1;
+    emoc__split(j->chunks * j->blocks, j->n_tasks, t, &lo, &hi);
+    for (int u = lo; u < hi;) { /* the task's units of one chunk in one kernel call */
+        const int i = u / j->blocks, end = (i + 1) * j->blocks < hi ? (i + 1) * j->blocks : hi;
+        const size_t c0 = (size_t)(u - i * j->blocks) * GAP_BLOCK;
+        size_t c1 = (size_t)(end - i * j->blocks) * GAP_BLOCK;
+        if (c1 > j->C) c1 = j->C;
+        emoc__split((int)j->P, j->chunks, i, &p0, &p1);
+        j->fn(j->x + (size_t)p0 * j->C, (size_t)(p1 - p0), j->C, j->part + (size_t)i * j->C, c0,
+              c1);
+        u = end;
+    }
 }
 
 void emoc__exec_gap(const emoc_op *op, const emoc_exec_ctx *ctx)
 {
     const emoc_buffer *ib = &ctx->plan->bufs[op->in[0]];
-    gap_job j = {ctx->kt->gap.fn, emoc__buf_ptr(ctx, op->in[0]), emoc__buf_ptr(ctx, op->out),
-                 (size_t)ib->h * (size_t)ib->w, (size_t)ib->c, 1};
-    int blocks = (int)((j.C + GAP_BLOCK - 1) / GAP_BLOCK);
-    j.n_tasks = emoc__tasks_for(ctx, blocks, (double)(j.P * j.C) / EMOC_RATE_ELEMENTWISE);
+    const size_t P = (size_t)ib->h * (size_t)ib->w, C = (size_t)ib->c;
+    gap_job j = {ctx->kt->gap.fn, emoc__buf_ptr(ctx, op->in[0]), ctx->scratch, P, C,
+                 emoc__gap_chunks(P), (int)((C + GAP_BLOCK - 1) / GAP_BLOCK), 1};
+    j.n_tasks = emoc__tasks_for(ctx, j.chunks * j.blocks, (double)(P * C) / EMOC_RATE_ELEMENTWISE);
     emoc__parallel_for(ctx->pool, j.n_tasks, gap_task, &j);
+    float *y = emoc__buf_ptr(ctx, op->out);
+    const float inv = 1.0f / (float)P;
+    memcpy(y, j.part, C * sizeof(float));
+    for (int i = 1; i < j.chunks; i++)
+        for (size_t c = 0; c < C; c++) y[c] += j.part[(size_t)i * C + c];
+    for (size_t c = 0; c < C; c++) y[c] *= inv;
 }
 
 /* --- elementwise add --------------------------------------------------------------------- */

@@ -58,6 +58,14 @@ static inline void emoc__split(int n, int parts, int i, int *lo, int *hi)
     *hi = (int)((long long)n * (i + 1) / parts);
 }
 
+/* Global average pool: the fixed pixel chunks its sums go by (engine/core/ops.c), at most 8 of at
+ * least 64 pixels; a function of P alone, so the sum order never depends on the thread count. */
+static inline int emoc__gap_chunks(size_t P)
+{
+    size_t n = P / 64;
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
 /* How a GEMM of P pixels × N channels (nr-channel weight panels) is cut into tasks, shared by the
  * fp32 and the reduced-precision GEMM ops: by pixels when there are enough of them (≥ 16 per
  * thread) and the weights are not the bigger read (N ≤ 2·P: a pixel cut makes every core read

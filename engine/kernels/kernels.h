@@ -214,8 +214,9 @@ typedef struct emoc_eltwise_kernel {
 } emoc_eltwise_kernel;
 
 /* ---------------------------------------------------------------------------------------------
- * Global average pool, NHWC: y[c] = (Σ_p x[p][c]) · (1/P) over P pixels of C channels (pixel
- * stride C), the sum in increasing pixel order, for channels [c0, c1).
+ * Global average pool, NHWC, the sum part: y[c] = Σ_p x[p][c] over P pixels of C channels
+ * (pixel stride C), in increasing pixel order, for channels [c0, c1). The gap op
+ * (engine/core/ops.c) sums fixed chunks of pixel rows so and scales the sum of the chunks' sums.
  * ------------------------------------------------------------------------------------------- */
 typedef void (*emoc_gap_fn)(const float *x, size_t P, size_t C, float *y, size_t c0, size_t c1);
 

@@ -1,10 +1,9 @@
 /*
- * gap_avx512.c — AVX-512 global average pool (semantics: kernels.h, reference: gap_ref.c).
+ * gap_avx512.c — AVX-512 global-average-pool sum (semantics: kernels.h, reference: gap_ref.c).
  * Up to 128 channels (8 zmm accumulators, the last one masked) per pass over the pixels: each
  * sum is a chain of dependent adds, so a pass is bound by add latency and the more channels it
  * carries the fewer passes there are (SE squeezes over 112×112×32 took two latency-bound passes
- * of 16 channels). Each channel is still one sum in increasing pixel order followed by ·(1/P),
- * so the result is bitwise the reference's whatever the channel range.
+ * of 16 channels). Each channel is still one sum in increasing pixel order, so the result is bitwise the reference's whatever the channel range.
  */
 #include "engine/kernels/simd_avx512.h"
 
@@ -12,7 +11,7 @@ enum { GV = 8 }; /* vectors per pass */
 
 /* nv (compile-time, 1..8) vectors of channels from c; the last has mask m. */
 static inline __attribute__((always_inline)) void
-gap_pass(const float *x, size_t P, size_t C, float *y, size_t c, const int nv, __mmask16 m, __m512 inv)
+gap_pass(const float *x, size_t P, size_t C, float *y, size_t c, const int nv, __mmask16 m)
 {
     __m512 acc[GV];
 #pragma GCC unroll 8
@@ -27,25 +26,24 @@ gap_pass(const float *x, size_t P, size_t C, float *y, size_t c, const int nv, _
 #pragma GCC unroll 8
     for (int v = 0; v < nv; v++)
         _mm512_mask_storeu_ps(y + c + 16 * (size_t)v, v == nv - 1 ? m : (__mmask16)0xFFFF,
-                              _mm512_mul_ps(acc[v], inv));
+                              acc[v]);
 }
 
 static void gap_avx512(const float *x, size_t P, size_t C, float *y, size_t c0, size_t c1)
 {
-    const __m512 inv = _mm512_set1_ps(1.0f / (float)P);
     for (size_t c = c0; c < c1;) {
         size_t left = c1 - c;
         int nv = left >= 16 * GV ? GV : (int)((left + 15) / 16);
         __mmask16 m = emoc__m512_tail((int)(left - 16 * (size_t)(nv - 1)));
         switch (nv) {
-        case 8: gap_pass(x, P, C, y, c, 8, m, inv); break;
-        case 7: gap_pass(x, P, C, y, c, 7, m, inv); break;
-        case 6: gap_pass(x, P, C, y, c, 6, m, inv); break;
-        case 5: gap_pass(x, P, C, y, c, 5, m, inv); break;
-        case 4: gap_pass(x, P, C, y, c, 4, m, inv); break;
-        case 3: gap_pass(x, P, C, y, c, 3, m, inv); break;
-        case 2: gap_pass(x, P, C, y, c, 2, m, inv); break;
-        default: gap_pass(x, P, C, y, c, 1, m, inv); break;
+        case 8: gap_pass(x, P, C, y, c, 8, m); break;
+        case 7: gap_pass(x, P, C, y, c, 7, m); break;
+        case 6: gap_pass(x, P, C, y, c, 6, m); break;
+        case 5: gap_pass(x, P, C, y, c, 5, m); break;
+        case 4: gap_pass(x, P, C, y, c, 4, m); break;
+        case 3: gap_pass(x, P, C, y, c, 3, m); break;
+        case 2: gap_pass(x, P, C, y, c, 2, m); break;
+        default: gap_pass(x, P, C, y, c, 1, m); break;
         }
         c += 16 * (size_t)nv < left ? 16 * (size_t)nv : left;
     }
