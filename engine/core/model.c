@@ -193,6 +193,7 @@ emoc_status emoc__model_finish(emoc_model *m, emoc_error *err)
                           m->info.input_size, m->info.n_scores, m->info.embedding_size, ib->h,
                           sb->c, p->embedding_buf >= 0 ? p->bufs[p->embedding_buf].c : -1);
     }
+    emoc__plan_lp_silu(&m->plan);
     emoc__plan_fuse(&m->plan);
     emoc_status st = emoc__plan_place(&m->plan, &m->alloc, m->err, sizeof(m->err));
     if (st != EMOC_OK) return emoc__fail(err, st, "%s", m->err);

@@ -50,6 +50,8 @@ void emoc__exec_add(const emoc_op *op, const emoc_exec_ctx *ctx);
  * rows (engine/core/fuse.c); emoc__plan_fuse marks such pairs (op->fuse_next). */
 void emoc__exec_expand_dw(const emoc_op *e, const emoc_op *dw, const emoc_exec_ctx *ctx);
 void emoc__plan_fuse(emoc_plan *p);
+/* In a net with a reduced-precision GEMM, SiLU becomes EMOC_ACT_SILU_LP (engine/core/ops_lp.c). */
+void emoc__plan_lp_silu(emoc_plan *p);
 
 /* Splits [0, n) into `parts` contiguous ranges; range i is [lo, hi). */
 static inline void emoc__split(int n, int parts, int i, int *lo, int *hi)

@@ -10,7 +10,32 @@
  */
 #include "engine/core/ops.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+static void lp_silu(emoc_act *act)
+{
+    if (*act == EMOC_ACT_SILU) *act = EMOC_ACT_SILU_LP;
+}
+
+/* A net with a reduced-precision GEMM runs every SiLU of its convolutions and GEMMs (stem,
+ * depthwise, expansions, SE reduce, head) as EMOC_ACT_SILU_LP, the cheaper polynomial within
+ * 1e-5 relative of SiLU, far below the 2⁻⁹ rounding of bf16 (docs/precision.md §1.1); fp32 nets
+ * keep SiLU. EMOC_LP_SILU=0 keeps SiLU in reduced-precision nets too (A/B measurements). */
+void emoc__plan_lp_silu(emoc_plan *p)
+{
+    const char *e = getenv("EMOC_LP_SILU");
+    if (e && strcmp(e, "0") == 0) return;
+    int lp = 0;
+    for (int i = 0; i < p->n_ops; i++) lp |= p->ops[i].exec == emoc__exec_gemm_lp;
+    for (int i = 0; lp && i < p->n_ops; i++) {
+        emoc_op *op = &p->ops[i];
+        if (op->exec == emoc__exec_gemm_lp) lp_silu(&((emoc__gemm_lp_params *)op->params)->a.act);
+        else if (op->exec == emoc__exec_gemm) lp_silu(&((emoc__gemm_params *)op->params)->a.act);
+        else if (op->exec == emoc__exec_dwconv) lp_silu(&((emoc__dwconv_params *)op->params)->a.act);
+        else if (op->exec == emoc__exec_conv2d) lp_silu(&((emoc__conv2d_params *)op->params)->a.act);
+    }
+}
 
 typedef struct {
     const emoc__gemm_lp_params *p;

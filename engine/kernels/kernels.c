@@ -3,12 +3,31 @@
 
 #include <math.h>
 
+/* The reduced-precision nets' SiLU (docs/precision.md §1.1), the formula every ISA computes:
+ *   xc = clamp(x, −104, 104); n = (xc·(−log2 e) + 1.5·2²³) − 1.5·2²³ (round to nearest even);
+ *   f = xc·(−log2 e) − n (one fused rounding, |f| ≤ 1/2); p = (((c4·f + c3)·f + c2)·f + c1)·f + c0 (2^f,
+ *   minimax for relative error on [−1/2, 1/2]); e = p·2ⁿ; y = x / (1 + e).
+ * Each step is one IEEE rounding (fmaf, ldexpf, +, /), so a SIMD variant with FMA and a true
+ * division gives the same bits. e overflows to +inf below x ≈ −88.7 (y = −0) and is
+ * denormal or 0 only where 1 + e = 1. */
+float emoc__silu_lp_scalar(float x)
+{
+    const float l2e = -1.44269504088896341f, magic = 12582912.0f; /* 1.5·2²³ */
+    float xc = x < -104.0f ? -104.0f : (x > 104.0f ? 104.0f : x);
+    float n = fmaf(xc, l2e, magic) - magic;
+    float f = fmaf(xc, l2e, -n);
+    float p = fmaf(fmaf(fmaf(EMOC_SILU_LP_C4, f, EMOC_SILU_LP_C3), f, EMOC_SILU_LP_C2), f, EMOC_SILU_LP_C1);
+    p = fmaf(p, f, EMOC_SILU_LP_C0);
+    return x / (1.0f + ldexpf(p, (int)n));
+}
+
 float emoc__act_scalar(float v, emoc_act act, float slope)
 {
     switch (act) {
     case EMOC_ACT_NONE: return v;
     case EMOC_ACT_RELU: return v > 0.0f ? v : 0.0f;
     case EMOC_ACT_SILU: return v / (1.0f + expf(-v));
+    case EMOC_ACT_SILU_LP: return emoc__silu_lp_scalar(v);
     case EMOC_ACT_PRELU: return v >= 0.0f ? v : v * slope;
     case EMOC_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
     case EMOC_ACT_HSWISH: {

@@ -37,6 +37,8 @@ typedef enum emoc_act {
     EMOC_ACT_PRELU = 3,    /* x ≥ 0 ? x : slope[c]·x (per output channel) */
     EMOC_ACT_SIGMOID = 4,
     EMOC_ACT_HSWISH = 5,   /* x·relu6(x+3)/6 */
+    EMOC_ACT_SILU_LP = 6,  /* x/(1 + e), e = exp(−x) by a degree-4 polynomial: within 1e-5 of
+                              SiLU, for bf16/int8 nets only (docs/precision.md §1.1) */
     EMOC_ACT_COUNT
 } emoc_act;
 
@@ -353,6 +355,16 @@ void emoc__gemm_pack_panels(const float *w, int K, int N, float *packed);
 
 /* Scalar activation shared by every reference kernel (and by SIMD tails). */
 float emoc__act_scalar(float v, emoc_act act, float slope);
+
+/* EMOC_ACT_SILU_LP (kernels.c states the formula; docs/precision.md §1.1): the coefficients
+ * of its 2^f polynomial, c0 + c1·f + c2·f² + c3·f³ + c4·f⁴, fitted for relative error on
+ * [−1/2, 1/2] (max 2.7e-6 in float), shared by the reference and the SIMD variants. */
+#define EMOC_SILU_LP_C0 0.99999928474f
+#define EMOC_SILU_LP_C1 0.69312179089f
+#define EMOC_SILU_LP_C2 0.24024744332f
+#define EMOC_SILU_LP_C3 0.05591783673f
+#define EMOC_SILU_LP_C4 0.00957007986f
+float emoc__silu_lp_scalar(float x);
 
 /* Per-ISA overrides (engine/kernels/table_<isa>.c); only compiled for their architecture. */
 void emoc__kernel_table_avx2(emoc_kernel_table *t);

@@ -70,12 +70,35 @@ static inline __m256 emoc__sigmoid256(__m256 v)
     return emoc__recip256(_mm256_add_ps(_mm256_set1_ps(1.0f), emoc__expneg256(v)));
 }
 
+/* EMOC_ACT_SILU_LP: the reference's formula (emoc__silu_lp_scalar, kernels.c) step for step;
+ * p·2ⁿ as (p·2^⌊n/2⌋)·2^(n−⌊n/2⌋) rounds once, as ldexpf does (|n| ≤ 151, both factors normal),
+ * so the same bits. */
+static inline __m256 emoc__silu_lp256(__m256 x)
+{
+    const __m256 magic = _mm256_set1_ps(12582912.0f), l2e = _mm256_set1_ps(-1.44269504088896341f);
+    __m256 xc = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(104.0f)), _mm256_set1_ps(-104.0f));
+    __m256 n = _mm256_sub_ps(_mm256_fmadd_ps(xc, l2e, magic), magic);
+    __m256 f = _mm256_fmsub_ps(xc, l2e, n);
+    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(EMOC_SILU_LP_C4), f, _mm256_set1_ps(EMOC_SILU_LP_C3));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(EMOC_SILU_LP_C2));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(EMOC_SILU_LP_C1));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(EMOC_SILU_LP_C0));
+    __m256i ni = _mm256_cvtps_epi32(n);
+    __m256i h = _mm256_srai_epi32(ni, 1);
+    __m256 a = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h, _mm256_set1_epi32(127)), 23));
+    __m256 b = _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(ni, h), _mm256_set1_epi32(127)), 23));
+    __m256 e = _mm256_mul_ps(_mm256_mul_ps(p, a), b);
+    return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
 /* The fused activation of kernels.h on one vector; slope is the PReLU slope vector. */
 static inline __m256 emoc__act256(__m256 v, emoc_act act, __m256 slope)
 {
     switch (act) {
     case EMOC_ACT_RELU: return _mm256_max_ps(v, _mm256_setzero_ps());
     case EMOC_ACT_SILU: return _mm256_mul_ps(v, emoc__sigmoid256(v));
+    case EMOC_ACT_SILU_LP: return emoc__silu_lp256(v);
     case EMOC_ACT_PRELU: {
         __m256 neg = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ);
         return _mm256_blendv_ps(v, _mm256_mul_ps(v, slope), neg);

@@ -82,6 +82,22 @@ static inline __m512 emoc__silu512(__m512 v)
     return _mm512_div_ps(v, _mm512_add_ps(_mm512_set1_ps(1.0f), emoc__expneg512(v)));
 }
 
+/* EMOC_ACT_SILU_LP: the reference's formula (emoc__silu_lp_scalar, kernels.c) step for step —
+ * FMA, vscalefps (= ldexpf, overflow to +inf included) and a true division — so the same bits.
+ * 10 vector ops and the division, against 12 and the division for SiLU. */
+static inline __m512 emoc__silu_lp512(__m512 x)
+{
+    const __m512 magic = _mm512_set1_ps(12582912.0f), l2e = _mm512_set1_ps(-1.44269504088896341f);
+    __m512 xc = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(104.0f)), _mm512_set1_ps(-104.0f));
+    __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(xc, l2e, magic), magic);
+    __m512 f = _mm512_fmsub_ps(xc, l2e, n);
+    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(EMOC_SILU_LP_C4), f, _mm512_set1_ps(EMOC_SILU_LP_C3));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(EMOC_SILU_LP_C2));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(EMOC_SILU_LP_C1));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(EMOC_SILU_LP_C0));
+    return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_scalef_ps(p, n)));
+}
+
 /* The fused activation of kernels.h on one vector; slope is the PReLU slope vector (ignored
  * otherwise). */
 static inline __m512 emoc__act512(__m512 v, emoc_act act, __m512 slope)
@@ -89,6 +105,7 @@ static inline __m512 emoc__act512(__m512 v, emoc_act act, __m512 slope)
     switch (act) {
     case EMOC_ACT_RELU: return _mm512_max_ps(v, _mm512_setzero_ps());
     case EMOC_ACT_SILU: return emoc__silu512(v);
+    case EMOC_ACT_SILU_LP: return emoc__silu_lp512(v);
     case EMOC_ACT_PRELU: {
         __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
         return _mm512_mask_mul_ps(v, neg, v, slope);

@@ -95,11 +95,41 @@ static inline float32x4_t emoc__sigmoid_neon(float32x4_t v)
     return y;
 }
 
+/* EMOC_ACT_SILU_LP: the reference's formula (emoc__silu_lp_scalar, kernels.c) step for step;
+ * p·2ⁿ as (p·2^⌊n/2⌋)·2^(n−⌊n/2⌋) rounds once, as ldexpf does. AArch64 (fused FMA, vdivq):
+ * the same bits. ARMv7: FMA as two roundings and 1/(1 + e) by vrecpe + two Newton steps, within
+ * the kernel tolerance of the reference (e = +inf gives 0, not NaN: vrecpe(inf) = 0). */
+static inline float32x4_t emoc__silu_lp_neon(float32x4_t x)
+{
+    const float32x4_t magic = vdupq_n_f32(12582912.0f), l2e = vdupq_n_f32(-1.44269504088896341f);
+    float32x4_t xc = vmaxq_f32(vminq_f32(x, vdupq_n_f32(104.0f)), vdupq_n_f32(-104.0f));
+    float32x4_t n = vsubq_f32(vfmaq_f32(magic, xc, l2e), magic);
+    float32x4_t f = vfmaq_f32(vnegq_f32(n), xc, l2e);
+    float32x4_t p = vfmaq_f32(vdupq_n_f32(EMOC_SILU_LP_C3), vdupq_n_f32(EMOC_SILU_LP_C4), f);
+    p = vfmaq_f32(vdupq_n_f32(EMOC_SILU_LP_C2), p, f);
+    p = vfmaq_f32(vdupq_n_f32(EMOC_SILU_LP_C1), p, f);
+    p = vfmaq_f32(vdupq_n_f32(EMOC_SILU_LP_C0), p, f);
+    int32x4_t ni = vcvtq_s32_f32(n);
+    int32x4_t h = vshrq_n_s32(ni, 1);
+    float32x4_t a = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(h, vdupq_n_s32(127)), 23));
+    float32x4_t b = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vsubq_s32(ni, h), vdupq_n_s32(127)), 23));
+    float32x4_t d = vaddq_f32(vdupq_n_f32(1.0f), vmulq_f32(vmulq_f32(p, a), b));
+#if defined(__aarch64__)
+    return vdivq_f32(x, d);
+#else
+    float32x4_t r = vrecpeq_f32(d);
+    r = vmulq_f32(r, vrecpsq_f32(d, r));
+    r = vmulq_f32(r, vrecpsq_f32(d, r));
+    return vmulq_f32(x, r);
+#endif
+}
+
 static inline float32x4_t emoc__act_neon(float32x4_t v, emoc_act act, float32x4_t slope)
 {
     switch (act) {
     case EMOC_ACT_RELU: return vmaxq_f32(v, vdupq_n_f32(0.0f));
     case EMOC_ACT_SILU: return vmulq_f32(v, emoc__sigmoid_neon(v));
+    case EMOC_ACT_SILU_LP: return emoc__silu_lp_neon(v);
     case EMOC_ACT_PRELU: return vbslq_f32(vcltq_f32(v, vdupq_n_f32(0.0f)), vmulq_f32(v, slope), v);
     case EMOC_ACT_SIGMOID: return emoc__sigmoid_neon(v);
     case EMOC_ACT_HSWISH: {

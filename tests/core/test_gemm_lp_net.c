@@ -11,6 +11,8 @@
 #include "emoc.h"
 #include "tests/core/tinynet_fixture.h"
 
+static float last_emb[8]; /* the embedding of the last run_tiny (the tinynet's GAP, 8 channels) */
+
 static void run_tiny(const char *dtype, emoc_isa isa, int threads, unsigned seed, float *scores)
 {
     if (dtype) setenv("EMOC_GEMM_DTYPE", dtype, 1);
@@ -38,6 +40,8 @@ static void run_tiny(const char *dtype, emoc_isa isa, int threads, unsigned seed
     cr_assert_eq(emoc_session_run(s, x, 3 * 16 * 16, &out), EMOC_OK, "%s", emoc_session_last_error(s));
     cr_assert_eq(out.n_scores, 10);
     memcpy(scores, out.scores, 10 * sizeof(float));
+    cr_assert(out.embedding && out.n_embedding == 8);
+    memcpy(last_emb, out.embedding, sizeof last_emb);
     emoc_session_free(s);
     emoc_model_free(m);
     unsetenv("EMOC_GEMM_DTYPE");
@@ -91,4 +95,30 @@ Test(gemm_lp_net, unknown_dtype_is_refused)
     cr_assert_null(m);
     free(buf);
     unsetenv("EMOC_GEMM_DTYPE");
+}
+
+/* docs/precision.md §1.1: a reduced-precision net runs its SiLUs as EMOC_ACT_SILU_LP (the
+ * scores move when EMOC_LP_SILU=0 restores SiLU), an fp32 net keeps SiLU (the variable changes
+ * no bit of its scores). The tinynet has SiLU in its stem, depthwise and SE reduce. */
+Test(gemm_lp_net, lp_silu_only_in_reduced_nets)
+{
+    emoc_isa isa = emoc_isa_detect();
+    for (unsigned seed = 1; seed <= 3; seed++) {
+        float f32[10], f32_exact[10], lp[10], lp_exact[10], e[4][8];
+        unsetenv("EMOC_LP_SILU");
+        run_tiny(NULL, isa, 1, seed, f32);
+        memcpy(e[0], last_emb, sizeof e[0]);
+        run_tiny("bf16", isa, 1, seed, lp);
+        memcpy(e[1], last_emb, sizeof e[1]);
+        setenv("EMOC_LP_SILU", "0", 1);
+        run_tiny(NULL, isa, 1, seed, f32_exact);
+        memcpy(e[2], last_emb, sizeof e[2]);
+        run_tiny("bf16", isa, 1, seed, lp_exact);
+        memcpy(e[3], last_emb, sizeof e[3]);
+        unsetenv("EMOC_LP_SILU");
+        cr_assert(memcmp(f32, f32_exact, sizeof f32) == 0 && memcmp(e[0], e[2], sizeof e[0]) == 0,
+                  "seed %u: the fp32 net's SiLU changed", seed);
+        /* the embedding (fp32 GAP), not the scores: the bf16 fc rounds 8 channels' small change away */
+        cr_assert(memcmp(e[1], e[3], sizeof e[1]) != 0, "seed %u: the bf16 net kept the exact SiLU", seed);
+    }
 }

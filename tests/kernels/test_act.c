@@ -75,6 +75,53 @@ static void sweep(emoc_isa isa)
     free(x); free(y);
 }
 
+/* EMOC_ACT_SILU_LP (docs/precision.md §1.1). Every ISA computes the reference's formula with
+ * the same IEEE steps, so equal bits (ARMv7 NEON, no fused FMA and no division: within 1e-6
+ * relative + 1e-30); the reference within 1e-5·|SiLU(x)| + 1e-35 of x/(1 + exp(−x)) in double
+ * (the 2^f polynomial's 2.7e-6 plus roundings); no NaN or inf for finite x; −0 stays a
+ * zero and denormals stay within the bound. */
+static void silu_lp_sweep(emoc_isa isa)
+{
+    emoc_kernel_table t;
+    ktest_require_isa(&t, isa);
+    static const float special[] = {3e38f, -3e38f, 3.4028235e38f, -3.4028235e38f, 104.0f, -104.0f,
+                                    105.0f, -105.0f, 88.0f, -88.0f, 88.8f, -88.8f, 87.0f, -87.0f,
+                                    0.0f, -0.0f, 1e-40f, -1e-40f, 1.17549435e-38f, -1.4e-45f,
+                                    1e-7f, -1e-7f, 0.5f, -0.5f};
+    const size_t ns = sizeof special / sizeof special[0], n = 400000 + ns;
+    float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+    cr_assert(x && y);
+    for (size_t i = 0; i < ns; i++) x[i] = special[i];
+    for (size_t i = ns; i < n; i++) x[i] = -110.0f + 220.0f * (float)(i - ns) / (float)(n - ns);
+    memcpy(y, x, n * sizeof(float));
+    t.act.fn(y, n, 1, NULL, EMOC_ACT_SILU_LP);
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        float ref = emoc__silu_lp_scalar(x[i]);
+        cr_assert(isfinite(y[i]), "%s: SiLU_LP(%.9g) = %.9g", t.act.name, x[i], y[i]);
+#if defined(__arm__)
+        cr_assert(fabsf(y[i] - ref) <= 1e-6f * fabsf(ref) + 1e-30f, "%s: x %.9g got %.9g ref %.9g",
+                  t.act.name, x[i], y[i], ref);
+#else
+        cr_assert(memcmp(&y[i], &ref, sizeof ref) == 0, "%s: x %.9g got %.9g, reference %.9g",
+                  t.act.name, x[i], y[i], ref);
+#endif
+        double xd = x[i], exact = xd / (1.0 + exp(-xd)), err = fabs((double)ref - exact);
+        cr_assert(err <= 1e-5 * fabs(exact) + 1e-35, "SiLU_LP(%.9g) = %.9g, exact %.9g", x[i], ref, exact);
+        if (exact != 0 && fabs(exact) > 1e-30) worst = fmax(worst, err / fabs(exact));
+    }
+    printf("SiLU_LP worst relative error %.3g\n", worst);
+    cr_assert(worst > 1e-6, "worst relative error %.3g: not the polynomial (test cannot fail?)", worst);
+    cr_assert(signbit(emoc__silu_lp_scalar(-0.0f)) && emoc__silu_lp_scalar(-0.0f) == 0.0f);
+    cr_assert(emoc__silu_lp_scalar(3e38f) == 3e38f && emoc__silu_lp_scalar(-3e38f) == 0.0f);
+    free(x); free(y);
+}
+
+Test(act_kernel, silu_lp_ref) { silu_lp_sweep(EMOC_ISA_REF); }
+Test(act_kernel, silu_lp_avx2) { silu_lp_sweep(EMOC_ISA_AVX2); }
+Test(act_kernel, silu_lp_avx512) { silu_lp_sweep(EMOC_ISA_AVX512); }
+Test(act_kernel, silu_lp_neon) { silu_lp_sweep(EMOC_ISA_NEON); }
+
 Test(act_kernel, avx2_matches_reference) { sweep(EMOC_ISA_AVX2); }
 Test(act_kernel, avx512_matches_reference) { sweep(EMOC_ISA_AVX512); }
 Test(act_kernel, neon_matches_reference) { sweep(EMOC_ISA_NEON); }
