@@ -98,7 +98,7 @@ static inline float32x4_t emoc__sigmoid_neon(float32x4_t v)
 /* EMOC_ACT_SILU_LP: the reference's formula (emoc__silu_lp_scalar, kernels.c) step for step;
  * p·2ⁿ as (p·2^⌊n/2⌋)·2^(n−⌊n/2⌋) rounds once, as ldexpf does. AArch64 (fused FMA, vdivq):
  * the same bits. ARMv7: FMA as two roundings and 1/(1 + e) by vrecpe + two Newton steps, within
- * the kernel tolerance of the reference (e = +inf gives 0, not NaN: vrecpe(inf) = 0). */
+ * 1e-5 relative of the reference (e = +inf gives 0, not NaN: vrecpe(inf) = 0). */
 static inline float32x4_t emoc__silu_lp_neon(float32x4_t x)
 {
     const float32x4_t magic = vdupq_n_f32(12582912.0f), l2e = vdupq_n_f32(-1.44269504088896341f);

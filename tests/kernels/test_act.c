@@ -76,7 +76,7 @@ static void sweep(emoc_isa isa)
 }
 
 /* EMOC_ACT_SILU_LP (docs/precision.md §1.1). Every ISA computes the reference's formula with
- * the same IEEE steps, so equal bits (ARMv7 NEON, no fused FMA and no division: within 1e-6
+ * the same IEEE steps, so equal bits (ARMv7 NEON, no fused FMA and no division: within 1e-5
  * relative + 1e-30); the reference within 1e-5·|SiLU(x)| + 1e-35 of x/(1 + exp(−x)) in double
  * (the 2^f polynomial's 2.7e-6 plus roundings); no NaN or inf for finite x; −0 stays a
  * zero and denormals stay within the bound. */
@@ -99,8 +99,8 @@ static void silu_lp_sweep(emoc_isa isa)
     for (size_t i = 0; i < n; i++) {
         float ref = emoc__silu_lp_scalar(x[i]);
         cr_assert(isfinite(y[i]), "%s: SiLU_LP(%.9g) = %.9g", t.act.name, x[i], y[i]);
-#if defined(__arm__)
-        cr_assert(fabsf(y[i] - ref) <= 1e-6f * fabsf(ref) + 1e-30f, "%s: x %.9g got %.9g ref %.9g",
+#if defined(__arm__) /* x·log2 e rounded on its own: up to 2.6e-6 in e (measured 2.7e-6) */
+        cr_assert(fabsf(y[i] - ref) <= 1e-5f * fabsf(ref) + 1e-30f, "%s: x %.9g got %.9g ref %.9g",
                   t.act.name, x[i], y[i], ref);
 #else
         cr_assert(memcmp(&y[i], &ref, sizeof ref) == 0, "%s: x %.9g got %.9g, reference %.9g",
